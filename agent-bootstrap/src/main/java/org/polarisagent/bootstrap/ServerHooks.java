@@ -1,0 +1,64 @@
+package org.polarisagent.bootstrap;
+
+/**
+ * Bridge called by advice inlined into {@code ServerBuilder.build()} of every concrete gRPC server builder.
+ *
+ * <p>Forwarding builders call their delegate's {@code build()} on the same thread; only the outermost call
+ * is handled, so a server is prepared and observed exactly once. JDK types only. Thread-safe.
+ */
+public final class ServerHooks {
+
+  /** What the agent does around {@code build()}. Implemented inside the agent. */
+  public interface Handler {
+    /** Before the outermost {@code build()}: may add interceptors to the builder. */
+    void beforeBuild(Object builder);
+
+    /** After the outermost {@code build()}: returns the server to hand to the application. */
+    Object afterBuild(Object builder, Object server);
+  }
+
+  private static volatile Handler handler;
+  private static final ThreadLocal<int[]> DEPTH =
+      new ThreadLocal<int[]>() {
+        @Override
+        protected int[] initialValue() {
+          return new int[1];
+        }
+      };
+
+  private ServerHooks() {}
+
+  public static void install(Handler newHandler) {
+    handler = newHandler;
+  }
+
+  /** Returns true for the outermost {@code build()} on this thread, after preparing its builder. */
+  public static boolean enterBuild(Object builder) {
+    boolean outermost = DEPTH.get()[0]++ == 0;
+    Handler current = handler;
+    if (outermost && current != null) {
+      try {
+        current.beforeBuild(builder);
+      } catch (Throwable t) {
+        AgentFailures.report("server builder " + builder.getClass().getName(), t);
+      }
+    }
+    return outermost;
+  }
+
+  /** Returns the server the application gets from the outermost {@code build()}. */
+  public static Object exitBuild(Object builder, Object server, boolean outermost) {
+    DEPTH.get()[0]--;
+    Handler current = handler;
+    if (!outermost || current == null || server == null) {
+      return server;
+    }
+    try {
+      Object result = current.afterBuild(builder, server);
+      return result == null ? server : result;
+    } catch (Throwable t) {
+      AgentFailures.report("server " + server, t);
+      return server;
+    }
+  }
+}

@@ -1,0 +1,76 @@
+package org.polarisagent.core;
+
+import java.lang.instrument.ClassFileTransformer;
+import java.lang.instrument.IllegalClassFormatException;
+import java.security.ProtectionDomain;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.polarisagent.core.logging.AgentLog;
+
+/**
+ * The only transformer the agent registers, installed in premain before anything heavy is loaded.
+ *
+ * <p>Classes outside the instrumented packages pass at the cost of one string comparison. The first class of
+ * an instrumented package waits (a bounded time) until the real transformer, built in the background, is
+ * ready, and is then handed to it; so premain returns at once and the application pays for Byte Buddy only
+ * if it reaches gRPC before the background work is done. Thread-safe.
+ */
+final class GatedTransformer implements ClassFileTransformer {
+
+  static final long MAX_WAIT_MILLIS = 10_000;
+
+  private final String internalPrefix;
+  private final CountDownLatch ready = new CountDownLatch(1);
+  private volatile ClassFileTransformer delegate;
+  private volatile boolean timedOut;
+
+  /** @param packagePrefix internal name prefix of the instrumented classes, e.g. {@code io/grpc/} */
+  GatedTransformer(String packagePrefix) {
+    this.internalPrefix = packagePrefix;
+  }
+
+  /** Hands classes to the real transformer from now on; a null transformer leaves every class unchanged. */
+  void open(ClassFileTransformer transformer) {
+    delegate = transformer;
+    ready.countDown();
+  }
+
+  /** True if some instrumented class was passed on unchanged because the real transformer was late. */
+  boolean timedOut() {
+    return timedOut;
+  }
+
+  @Override
+  public byte[] transform(
+      ClassLoader loader,
+      String className,
+      Class<?> classBeingRedefined,
+      ProtectionDomain protectionDomain,
+      byte[] classfileBuffer)
+      throws IllegalClassFormatException {
+    if (className == null || !className.startsWith(internalPrefix)) {
+      return null;
+    }
+    ClassFileTransformer current = delegate;
+    if (current == null) {
+      current = await();
+      if (current == null) {
+        return null;
+      }
+    }
+    return current.transform(loader, className, classBeingRedefined, protectionDomain, classfileBuffer);
+  }
+
+  private ClassFileTransformer await() {
+    try {
+      if (!ready.await(MAX_WAIT_MILLIS, TimeUnit.MILLISECONDS) && !timedOut) {
+        timedOut = true;
+        AgentLog.warn("instrumentation not ready after " + MAX_WAIT_MILLIS + " ms; gRPC classes loaded until"
+            + " then are instrumented when it is");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return delegate;
+  }
+}

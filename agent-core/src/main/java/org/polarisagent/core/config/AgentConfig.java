@@ -1,0 +1,323 @@
+package org.polarisagent.core.config;
+
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.polarisagent.core.config.ConfigKey.OnInvalid;
+
+/**
+ * The agent's configuration: every key it reads is declared here, and nowhere else.
+ *
+ * <p>Each value comes from the first source that sets it: agent arguments, {@code -Dpolaris.*} system
+ * properties, {@code POLARIS_*} environment variables, the properties file named by
+ * {@link #CONFIG_FILE}, then the default. Keys declared as maps also collect {@code <key>.<entry>=value}
+ * forms. A value that cannot be parsed gives one ERROR line and the key's {@link OnInvalid} fallback.
+ * Immutable once loaded.
+ */
+public final class AgentConfig {
+
+  private static final List<ConfigKey<?>> KEYS = new ArrayList<>();
+
+  // ---- agent and connection
+  public static final ConfigKey<Boolean> ENABLED =
+      key("polaris.agent.enabled", "true", ValueType.BOOLEAN,
+          "Set to false to turn the agent into a no-op: nothing is instrumented, nothing connects.");
+  public static final ConfigKey<List<String>> ADDRESS =
+      key("polaris.address", "127.0.0.1:8091", ValueType.ADDRESSES, OnInvalid.DISCONNECT,
+          "Polaris server gRPC addresses. If invalid, the agent stays away from Polaris (no registration,"
+              + " Polaris channels fail fast) and the application runs on.");
+  public static final ConfigKey<String> NAMESPACE =
+      key("polaris.namespace", "default", ValueType.STRING,
+          "Namespace of registered services and the default namespace of polaris:// targets.");
+  public static final ConfigKey<String> TOKEN =
+      key("polaris.token", "", ValueType.STRING,
+          "Token sent to the Polaris server when it requires authentication.");
+  public static final ConfigKey<String> SERVICE =
+      key("polaris.service", "", ValueType.STRING,
+          "This application's service name: the Polaris service its gRPC servers register as, and the caller"
+              + " service its calls carry. Empty: each gRPC service a server exposes registers under its own"
+              + " full name.");
+  public static final ConfigKey<String> CONFIG_FILE =
+      key("polaris.config.file", "", ValueType.STRING,
+          "A properties file with any of these keys; the lowest-precedence source above the defaults.");
+  public static final ConfigKey<String> SDK_CONFIG_FILE =
+      key("polaris.sdk.config.file", "", ValueType.STRING,
+          "Advanced: a Polaris SDK yaml used as the base SDK configuration instead of the agent's built-in"
+              + " one; address and token from the agent's keys still apply.");
+
+  // ---- this application as an instance (provider side)
+  public static final ConfigKey<String> INSTANCE_HOST =
+      key("polaris.instance.host", "", ValueType.STRING,
+          "Host registered for this application's servers. Empty: POD_IP or HOST_IP from the environment if"
+              + " set, else the address of the local interface that reaches the Polaris server; never 0.0.0.0.");
+  public static final ConfigKey<String> INSTANCE_VERSION =
+      key("polaris.instance.version", "", ValueType.STRING, "Version registered with each instance.");
+  public static final ConfigKey<Integer> INSTANCE_WEIGHT =
+      key("polaris.instance.weight", "100", ValueType.intRange(0, 10000), "Weight registered with each instance.");
+  public static final ConfigKey<Integer> INSTANCE_TTL =
+      key("polaris.instance.ttl", "5", ValueType.intRange(1, 60),
+          "Heartbeat TTL in seconds; the server marks an instance unhealthy after 3 missed TTLs.");
+  public static final ConfigKey<Map<String, String>> METADATA =
+      key("polaris.metadata", "", ValueType.MAP,
+          "Metadata registered with each instance; single entries also as polaris.metadata.<name>=<value>.");
+  public static final ConfigKey<String> REGION =
+      key("polaris.location.region", "", ValueType.STRING,
+          "Region of this application, registered with its instances and used for nearby routing.");
+  public static final ConfigKey<String> ZONE =
+      key("polaris.location.zone", "", ValueType.STRING, "Zone of this application, as for the region.");
+  public static final ConfigKey<String> CAMPUS =
+      key("polaris.location.campus", "", ValueType.STRING, "Campus of this application, as for the region.");
+
+  // ---- gRPC servers
+  public static final ConfigKey<Boolean> SERVER_REGISTER =
+      key("polaris.grpc.server.register", "true", ValueType.BOOLEAN,
+          "Register started gRPC servers in Polaris. In-process servers and servers that expose only"
+              + " infrastructure services (health, reflection, channelz, admin) are never registered.");
+  public static final ConfigKey<List<String>> SERVER_PORTS =
+      key("polaris.grpc.server.ports", "", ValueType.LIST,
+          "If set, only servers listening on one of these ports register (for apps with a separate admin or"
+              + " health server that also exposes business services).");
+  public static final ConfigKey<Long> SERVER_WARMUP =
+      key("polaris.grpc.server.warmup", "0", ValueType.DURATION_MILLIS,
+          "Delay between a server's start() and its registration.");
+  public static final ConfigKey<Long> SERVER_SHUTDOWN_DELAY =
+      key("polaris.grpc.server.shutdown-delay", "4s", ValueType.DURATION_MILLIS,
+          "On shutdown()/shutdownNow()/JVM exit, time a server keeps serving after deregistering, so that"
+              + " consumers (which refresh every 2 s) stop sending to it first.");
+
+  // ---- gRPC channels
+  public static final ConfigKey<Map<String, String>> CLIENT_TARGET_MAPPING =
+      key("polaris.grpc.client.target-mapping", "", ValueType.MAP,
+          "Maps existing channel targets to Polaris services, e.g. echo.internal:50051=echo or"
+              + " dns:///echo:50051=polaris://echo?namespace=test. A dns:/// prefix is ignored when matching.");
+  public static final ConfigKey<Boolean> CLIENT_KEEP_AUTHORITY =
+      key("polaris.grpc.client.keep-authority", "true", ValueType.BOOLEAN,
+          "A mapped channel keeps the authority of its original target (for TLS and :authority); false uses"
+              + " the Polaris service name.");
+  public static final ConfigKey<String> LOAD_BALANCER =
+      key("polaris.loadbalancer", "weighted_random",
+          ValueType.oneOf("weighted_random", "round_robin", "ring_hash", "maglev"),
+          "Load-balancing policy of Polaris channels.");
+  public static final ConfigKey<String> LOAD_BALANCER_HASH_HEADER =
+      key("polaris.loadbalancer.hash-header", "", ValueType.STRING,
+          "Request header whose value is the hash key of ring_hash and maglev; calls without it pick at random.");
+
+  // ---- governance
+  public static final ConfigKey<Boolean> CIRCUIT_BREAKER_ENABLED =
+      key("polaris.circuitbreaker.enabled", "true", ValueType.BOOLEAN,
+          "Circuit breaking of Polaris channels: call outcomes are reported and broken instances get no calls.");
+  public static final ConfigKey<List<String>> CIRCUIT_BREAKER_FAILURE_CODES =
+      key("polaris.circuitbreaker.failure-codes", "UNAVAILABLE,DEADLINE_EXCEEDED,INTERNAL,UNKNOWN",
+          ValueType.LIST,
+          "gRPC status codes that count as failures for circuit breaking; other codes count as successes.");
+
+  // ---- logging
+  public static final ConfigKey<String> LOG_LEVEL =
+      key("polaris.log.level", "info", ValueType.oneOf("error", "warn", "info", "debug"),
+          "Level of the agent's own log lines, written to stderr with the prefix [polaris-agent].");
+  public static final ConfigKey<String> SDK_LOG_FILE =
+      key("polaris.log.sdk.file", "${java.io.tmpdir}/polaris-agent/polaris-sdk.log", ValueType.STRING,
+          "File the Polaris SDK logs to (appended, rotated at 10 MB). Never the application's logging.");
+  public static final ConfigKey<String> SDK_LOG_LEVEL =
+      key("polaris.log.sdk.level", "info", ValueType.oneOf("error", "warn", "info", "debug"),
+          "Level of the Polaris SDK's log lines in polaris.log.sdk.file.");
+
+  private final Map<ConfigKey<?>, Object> values;
+  private final List<Map<String, String>> sources;
+  private final List<String> errors;
+  private final boolean disconnected;
+
+  private AgentConfig(
+      Map<ConfigKey<?>, Object> values,
+      List<Map<String, String>> sources,
+      List<String> errors,
+      boolean disconnected) {
+    this.values = values;
+    this.sources = sources;
+    this.errors = Collections.unmodifiableList(errors);
+    this.disconnected = disconnected;
+  }
+
+  static <T> ConfigKey<T> key(String name, String defaultText, ValueType<T> type, String description) {
+    return key(name, defaultText, type, OnInvalid.USE_DEFAULT, description);
+  }
+
+  static <T> ConfigKey<T> key(
+      String name, String defaultText, ValueType<T> type, OnInvalid onInvalid, String description) {
+    ConfigKey<T> key = new ConfigKey<>(name, defaultText, description, type, onInvalid);
+    KEYS.add(key);
+    return key;
+  }
+
+  /** Every declared key, in declaration order. */
+  public static List<ConfigKey<?>> keys() {
+    return Collections.unmodifiableList(KEYS);
+  }
+
+  /** The value of a key. */
+  @SuppressWarnings("unchecked")
+  public <T> T get(ConfigKey<T> key) {
+    return (T) values.get(key);
+  }
+
+  /** One message per invalid value found while loading, each naming the key, the value and what is accepted. */
+  public List<String> errors() {
+    return errors;
+  }
+
+  /** True when a value the Polaris connection depends on is invalid: the agent must not contact Polaris. */
+  public boolean disconnected() {
+    return disconnected;
+  }
+
+  /** Loads the configuration from the process's own sources. */
+  public static AgentConfig load(String agentArgs) {
+    return load(agentArgs, System.getProperties(), System.getenv());
+  }
+
+  /** Loads the configuration from the given sources, highest precedence first. */
+  public static AgentConfig load(String agentArgs, Properties systemProperties, Map<String, String> env) {
+    List<Map<String, String>> sources = new ArrayList<>();
+    sources.add(parseAgentArgs(agentArgs));
+    sources.add(polarisEntries(systemProperties));
+    sources.add(envEntries(env));
+    List<String> errors = new ArrayList<>();
+    String configFile = firstText(sources, CONFIG_FILE);
+    if (configFile != null && !configFile.isEmpty()) {
+      sources.add(readFile(configFile, errors));
+    }
+    Map<ConfigKey<?>, Object> values = new IdentityHashMap<>();
+    boolean disconnected = false;
+    for (ConfigKey<?> key : KEYS) {
+      String text = firstText(sources, key);
+      Object value = null;
+      if (text != null) {
+        try {
+          value = key.type().parse(text.trim());
+        } catch (RuntimeException invalid) {
+          errors.add(invalidMessage(key, text));
+          disconnected |= key.onInvalid() == OnInvalid.DISCONNECT;
+        }
+      }
+      if (value == null) {
+        value = key.type().parse(expand(key.defaultText()));
+      }
+      values.put(key, value);
+    }
+    return new AgentConfig(values, sources, errors, disconnected);
+  }
+
+  /**
+   * Free-form entries under a prefix, such as {@code polaris.metadata.<name>=value}, from agent arguments,
+   * system properties and the config file (environment variable names cannot carry them), merged with the
+   * map value of the key named like the prefix; the higher-precedence source wins per entry.
+   */
+  public Map<String, String> entriesUnder(ConfigKey<Map<String, String>> mapKey) {
+    String prefix = mapKey.name() + ".";
+    Map<String, String> result = new LinkedHashMap<>(get(mapKey));
+    for (int i = sources.size() - 1; i >= 0; i--) {
+      for (Map.Entry<String, String> entry : sources.get(i).entrySet()) {
+        if (entry.getKey().startsWith(prefix) && entry.getKey().length() > prefix.length()) {
+          result.put(entry.getKey().substring(prefix.length()), entry.getValue().trim());
+        }
+      }
+    }
+    return Collections.unmodifiableMap(result);
+  }
+
+  static String invalidMessage(ConfigKey<?> key, String text) {
+    String fallback =
+        key.onInvalid() == OnInvalid.DISCONNECT
+            ? "the agent will not contact Polaris"
+            : "using the default '" + key.defaultText() + "'";
+    return "invalid value '" + text + "' for " + key.name() + " (" + key.envName() + "): expected "
+        + key.type().accepted() + "; " + fallback;
+  }
+
+  /**
+   * Agent arguments are {@code key=value} pairs separated by commas; a comma followed by something other
+   * than {@code key=} belongs to the previous value, so {@code polaris.address=a:1,b:2} works.
+   */
+  static Map<String, String> parseAgentArgs(String agentArgs) {
+    Map<String, String> entries = new LinkedHashMap<>();
+    if (agentArgs == null || agentArgs.trim().isEmpty()) {
+      return entries;
+    }
+    for (String pair : agentArgs.split(",(?=\\s*[A-Za-z0-9_.-]+=)")) {
+      int eq = pair.indexOf('=');
+      if (eq > 0) {
+        entries.put(pair.substring(0, eq).trim(), pair.substring(eq + 1));
+      }
+    }
+    return entries;
+  }
+
+  private static Map<String, String> polarisEntries(Properties properties) {
+    Map<String, String> entries = new LinkedHashMap<>();
+    for (String name : properties.stringPropertyNames()) {
+      if (name.startsWith("polaris.")) {
+        entries.put(name, properties.getProperty(name));
+      }
+    }
+    return entries;
+  }
+
+  private static Map<String, String> envEntries(Map<String, String> env) {
+    Map<String, String> entries = new LinkedHashMap<>();
+    for (ConfigKey<?> key : KEYS) {
+      String value = env.get(key.envName());
+      if (value != null) {
+        entries.put(key.name(), value);
+      }
+    }
+    return entries;
+  }
+
+  private static Map<String, String> readFile(String path, List<String> errors) {
+    Map<String, String> entries = new LinkedHashMap<>();
+    Properties properties = new Properties();
+    try (InputStream in = new FileInputStream(expand(path))) {
+      properties.load(in);
+      entries.putAll(polarisEntries(properties));
+    } catch (IOException e) {
+      errors.add("cannot read " + CONFIG_FILE.name() + " '" + path + "': " + e.getMessage()
+          + "; continuing without it");
+    }
+    return entries;
+  }
+
+  private static String firstText(List<Map<String, String>> sources, ConfigKey<?> key) {
+    for (Map<String, String> source : sources) {
+      String text = source.get(key.name());
+      if (text != null) {
+        return text;
+      }
+    }
+    return null;
+  }
+
+  /** Expands {@code ${system.property}} references. */
+  static String expand(String text) {
+    StringBuilder out = new StringBuilder();
+    int from = 0;
+    int start;
+    while ((start = text.indexOf("${", from)) >= 0) {
+      int end = text.indexOf('}', start);
+      if (end < 0) {
+        break;
+      }
+      out.append(text, from, start);
+      String name = text.substring(start + 2, end);
+      out.append(System.getProperty(name, ""));
+      from = end + 1;
+    }
+    return out.append(text.substring(from)).toString();
+  }
+}

@@ -1,0 +1,174 @@
+package org.polarisagent.core.config;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * How the text of a configuration value becomes a typed value, and how the accepted forms are described in
+ * errors and in the reference table. Immutable.
+ *
+ * @param <T> the parsed type
+ */
+public abstract class ValueType<T> {
+
+  private final String accepted;
+
+  private ValueType(String accepted) {
+    this.accepted = accepted;
+  }
+
+  /** The accepted forms, for error messages and the reference table. */
+  public final String accepted() {
+    return accepted;
+  }
+
+  /** Parses trimmed text; throws {@link IllegalArgumentException} when it is not one of the accepted forms. */
+  public abstract T parse(String text);
+
+  public static final ValueType<String> STRING =
+      new ValueType<String>("text") {
+        @Override
+        public String parse(String text) {
+          return text;
+        }
+      };
+
+  public static final ValueType<Boolean> BOOLEAN =
+      new ValueType<Boolean>("true or false") {
+        @Override
+        public Boolean parse(String text) {
+          if ("true".equalsIgnoreCase(text)) {
+            return Boolean.TRUE;
+          }
+          if ("false".equalsIgnoreCase(text)) {
+            return Boolean.FALSE;
+          }
+          throw new IllegalArgumentException();
+        }
+      };
+
+  /** Comma-separated, blanks dropped. */
+  public static final ValueType<List<String>> LIST =
+      new ValueType<List<String>>("comma-separated list") {
+        @Override
+        public List<String> parse(String text) {
+          return splitList(text);
+        }
+      };
+
+  private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m)?");
+
+  /** Durations in milliseconds: {@code 500ms}, {@code 5s}, {@code 2m}; a bare number is milliseconds. */
+  public static final ValueType<Long> DURATION_MILLIS =
+      new ValueType<Long>("a duration >= 0 such as 500ms, 5s or 2m (a bare number is milliseconds)") {
+        @Override
+        public Long parse(String text) {
+          Matcher m = DURATION.matcher(text.toLowerCase(Locale.ROOT));
+          if (!m.matches()) {
+            throw new IllegalArgumentException();
+          }
+          long amount = Long.parseLong(m.group(1));
+          String unit = m.group(2);
+          if ("s".equals(unit)) {
+            return TimeUnit.SECONDS.toMillis(amount);
+          }
+          if ("m".equals(unit)) {
+            return TimeUnit.MINUTES.toMillis(amount);
+          }
+          return amount;
+        }
+      };
+
+  /** Key=value pairs separated by commas. */
+  public static final ValueType<Map<String, String>> MAP =
+      new ValueType<Map<String, String>>("comma-separated key=value pairs") {
+        @Override
+        public Map<String, String> parse(String text) {
+          Map<String, String> map = new LinkedHashMap<>();
+          for (String pair : splitList(text)) {
+            int eq = pair.indexOf('=');
+            if (eq <= 0) {
+              throw new IllegalArgumentException();
+            }
+            map.put(pair.substring(0, eq).trim(), pair.substring(eq + 1).trim());
+          }
+          return Collections.unmodifiableMap(map);
+        }
+      };
+
+  /** Integers in {@code [min, max]}. */
+  public static ValueType<Integer> intRange(final int min, final int max) {
+    return new ValueType<Integer>("an integer from " + min + " to " + max) {
+      @Override
+      public Integer parse(String text) {
+        int value = Integer.parseInt(text);
+        if (value < min || value > max) {
+          throw new IllegalArgumentException();
+        }
+        return value;
+      }
+    };
+  }
+
+  /** One of the given words, case-insensitive; parsed to its lower-case form. */
+  public static ValueType<String> oneOf(final String... words) {
+    return new ValueType<String>("one of " + String.join(", ", words)) {
+      @Override
+      public String parse(String text) {
+        String lower = text.toLowerCase(Locale.ROOT);
+        for (String word : words) {
+          if (word.equals(lower)) {
+            return word;
+          }
+        }
+        throw new IllegalArgumentException();
+      }
+    };
+  }
+
+  /**
+   * Polaris server addresses: comma-separated {@code host:port}, each optionally prefixed by
+   * {@code grpc://}; parsed to {@code host:port} strings.
+   */
+  public static final ValueType<List<String>> ADDRESSES =
+      new ValueType<List<String>>("comma-separated host:port, each optionally prefixed by grpc://") {
+        @Override
+        public List<String> parse(String text) {
+          List<String> addresses = new ArrayList<>();
+          for (String item : splitList(text)) {
+            String address = item.startsWith("grpc://") ? item.substring("grpc://".length()) : item;
+            int colon = address.lastIndexOf(':');
+            if (colon <= 0 || address.contains("/")) {
+              throw new IllegalArgumentException();
+            }
+            int port = Integer.parseInt(address.substring(colon + 1));
+            if (port <= 0 || port > 65535) {
+              throw new IllegalArgumentException();
+            }
+            addresses.add(address);
+          }
+          if (addresses.isEmpty()) {
+            throw new IllegalArgumentException();
+          }
+          return Collections.unmodifiableList(addresses);
+        }
+      };
+
+  static List<String> splitList(String text) {
+    List<String> items = new ArrayList<>();
+    for (String item : text.split(",")) {
+      String trimmed = item.trim();
+      if (!trimmed.isEmpty()) {
+        items.add(trimmed);
+      }
+    }
+    return Collections.unmodifiableList(items);
+  }
+}

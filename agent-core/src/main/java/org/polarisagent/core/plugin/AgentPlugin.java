@@ -1,0 +1,18 @@
+package org.polarisagent.core.plugin;
+
+import net.bytebuddy.agent.builder.AgentBuilder;
+
+/**
+ * An instrumentation plugin, found with {@link java.util.ServiceLoader} in the agent's class loader.
+ *
+ * <p>Implementations are stateless and cheap to construct: the work they register runs when the
+ * application loads the types they match, not at agent start.
+ */
+public interface AgentPlugin {
+
+  /** A short name for log lines. */
+  String name();
+
+  /** Adds this plugin's type transformations to the builder and returns it. */
+  AgentBuilder extend(AgentBuilder builder, AgentContext context);
+}

@@ -1,0 +1,123 @@
+package org.polarisagent.core.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AgentConfigTest {
+
+  private static Properties props(String... pairs) {
+    Properties p = new Properties();
+    for (int i = 0; i < pairs.length; i += 2) {
+      p.setProperty(pairs[i], pairs[i + 1]);
+    }
+    return p;
+  }
+
+  private static Map<String, String> env(String... pairs) {
+    Map<String, String> env = new HashMap<>();
+    for (int i = 0; i < pairs.length; i += 2) {
+      env.put(pairs[i], pairs[i + 1]);
+    }
+    return env;
+  }
+
+  @Test
+  void defaultsWorkAgainstALocalServer() {
+    AgentConfig config = AgentConfig.load(null, props(), env());
+    assertEquals(Collections.singletonList("127.0.0.1:8091"), config.get(AgentConfig.ADDRESS));
+    assertEquals("default", config.get(AgentConfig.NAMESPACE));
+    assertTrue(config.get(AgentConfig.ENABLED));
+    assertEquals(4000L, config.get(AgentConfig.SERVER_SHUTDOWN_DELAY));
+    assertTrue(config.errors().isEmpty());
+    assertFalse(config.disconnected());
+  }
+
+  @Test
+  void precedenceIsArgumentsThenPropertiesThenEnvironmentThenFile(@TempDir Path dir) throws IOException {
+    Path file = dir.resolve("agent.properties");
+    Files.write(file, ("polaris.namespace=from-file\npolaris.service=file-service\npolaris.token=file-token\n"
+        + "polaris.instance.version=file-version\n").getBytes(StandardCharsets.UTF_8));
+    AgentConfig config = AgentConfig.load(
+        "polaris.namespace=from-args",
+        props("polaris.namespace", "from-props", "polaris.service", "props-service",
+            "polaris.config.file", file.toString()),
+        env("POLARIS_NAMESPACE", "from-env", "POLARIS_SERVICE", "env-service", "POLARIS_TOKEN", "env-token"));
+    assertEquals("from-args", config.get(AgentConfig.NAMESPACE));
+    assertEquals("props-service", config.get(AgentConfig.SERVICE));
+    assertEquals("env-token", config.get(AgentConfig.TOKEN));
+    assertEquals("file-version", config.get(AgentConfig.INSTANCE_VERSION));
+  }
+
+  @Test
+  void agentArgumentsKeepCommasInsideListValues() {
+    AgentConfig config = AgentConfig.load(
+        "polaris.address=grpc://10.0.0.1:8091,10.0.0.2:8091,polaris.service=echo", props(), env());
+    assertEquals(Arrays.asList("10.0.0.1:8091", "10.0.0.2:8091"), config.get(AgentConfig.ADDRESS));
+    assertEquals("echo", config.get(AgentConfig.SERVICE));
+  }
+
+  @Test
+  void malformedAddressDisconnectsWithOneMessageNamingKeyValueAndForm() {
+    AgentConfig config = AgentConfig.load(null, props("polaris.address", "grpc://no-port"), env());
+    assertTrue(config.disconnected());
+    assertEquals(1, config.errors().size());
+    String error = config.errors().get(0);
+    assertTrue(error.contains("polaris.address"), error);
+    assertTrue(error.contains("grpc://no-port"), error);
+    assertTrue(error.contains("host:port"), error);
+  }
+
+  @Test
+  void invalidValuesFallBackToTheDefault() {
+    AgentConfig config = AgentConfig.load(null,
+        props("polaris.loadbalancer", "fastest", "polaris.grpc.server.shutdown-delay", "-3s",
+            "polaris.agent.enabled", "yes"),
+        env());
+    assertEquals("weighted_random", config.get(AgentConfig.LOAD_BALANCER));
+    assertEquals(4000L, config.get(AgentConfig.SERVER_SHUTDOWN_DELAY));
+    assertTrue(config.get(AgentConfig.ENABLED));
+    assertEquals(3, config.errors().size());
+    assertFalse(config.disconnected());
+    assertTrue(config.errors().get(0).contains("weighted_random, round_robin, ring_hash, maglev")
+        || config.errors().stream().anyMatch(e -> e.contains("one of weighted_random")), config.errors().toString());
+  }
+
+  @Test
+  void durationsTakeUnits() {
+    assertEquals(500L, ValueType.DURATION_MILLIS.parse("500ms"));
+    assertEquals(5000L, ValueType.DURATION_MILLIS.parse("5s"));
+    assertEquals(120000L, ValueType.DURATION_MILLIS.parse("2m"));
+    assertEquals(250L, ValueType.DURATION_MILLIS.parse("250"));
+  }
+
+  @Test
+  void metadataComesFromTheMapKeyAndFromPrefixedEntries() {
+    AgentConfig config = AgentConfig.load("polaris.metadata.env=gray",
+        props("polaris.metadata", "version=v2,env=prod", "polaris.metadata.team", "blue"), env());
+    Map<String, String> metadata = config.entriesUnder(AgentConfig.METADATA);
+    assertEquals("v2", metadata.get("version"));
+    assertEquals("gray", metadata.get("env"));
+    assertEquals("blue", metadata.get("team"));
+  }
+
+  @Test
+  void everyKeyHasAnEnvironmentName() {
+    for (ConfigKey<?> key : AgentConfig.keys()) {
+      assertTrue(key.envName().startsWith("POLARIS_"), key.name());
+      assertFalse(key.description().isEmpty(), key.name());
+    }
+  }
+}

@@ -1,0 +1,82 @@
+package org.polarisagent.plugin.grpc;
+
+import java.lang.reflect.Method;
+import java.util.Arrays;
+import org.polarisagent.bootstrap.ClientHooks;
+import org.polarisagent.bootstrap.ServerHooks;
+import org.polarisagent.core.logging.AgentLog;
+
+/**
+ * Answers the bridge calls of the advice inlined into gRPC: maps channel targets, prepares the Polaris
+ * resolver and balancer for Polaris targets, and hands server builders to the server lifecycle.
+ * Thread-safe.
+ */
+final class GrpcHooksHandler implements ClientHooks.Handler, ServerHooks.Handler {
+
+  private final GrpcIntegrations integrations;
+  private final TargetMapping mapping;
+
+  GrpcHooksHandler(GrpcIntegrations integrations, TargetMapping mapping) {
+    this.integrations = integrations;
+    this.mapping = mapping;
+  }
+
+  @Override
+  public String onTarget(Class<?> grpcType, String target) {
+    String mapped = mapping.map(target);
+    String result = mapped == null ? target : mapped;
+    if (PolarisTarget.isPolaris(result)) {
+      integrations.forType(grpcType).prepareClient();
+      if (mapped != null) {
+        AgentLog.info("channel target " + target + " is mapped to " + mapped);
+      }
+    }
+    return result;
+  }
+
+  @Override
+  public Object redirectAddress(Class<?> grpcType, String factory, Object[] arguments) throws Exception {
+    if (mapping.isEmpty() || !(arguments[0] instanceof String) || !(arguments[1] instanceof Integer)) {
+      return null;
+    }
+    String mapped = mapping.map((String) arguments[0], (Integer) arguments[1]);
+    if (mapped == null) {
+      return null;
+    }
+    String targetFactory = "forAddress".equals(factory) ? "forTarget" : "newChannelBuilder";
+    Object[] targetArguments = new Object[arguments.length - 1];
+    targetArguments[0] = mapped;
+    System.arraycopy(arguments, 2, targetArguments, 1, arguments.length - 2);
+    for (Method method : grpcType.getMethods()) {
+      if (method.getName().equals(targetFactory)
+          && method.getParameterTypes().length == targetArguments.length
+          && method.getParameterTypes()[0] == String.class
+          && matches(method.getParameterTypes(), targetArguments)) {
+        // The target factory is instrumented too: it prepares the Polaris resolver.
+        return method.invoke(null, targetArguments);
+      }
+    }
+    AgentLog.warn("cannot map " + arguments[0] + ":" + arguments[1] + " created by " + grpcType.getName() + "."
+        + factory + Arrays.toString(arguments) + ": no " + targetFactory + " counterpart; the channel is unchanged");
+    return null;
+  }
+
+  private static boolean matches(Class<?>[] parameterTypes, Object[] arguments) {
+    for (int i = 1; i < parameterTypes.length; i++) {
+      if (arguments[i] != null && !parameterTypes[i].isInstance(arguments[i])) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  @Override
+  public void beforeBuild(Object builder) {
+    integrations.forType(builder.getClass()).beforeServerBuild(builder);
+  }
+
+  @Override
+  public Object afterBuild(Object builder, Object server) {
+    return integrations.forType(builder.getClass()).afterServerBuild(builder, server);
+  }
+}

@@ -1,0 +1,17 @@
+package org.polarisagent.plugin.grpc;
+
+/**
+ * What the agent does with one application's gRPC: implemented by the adapter package, one instance per
+ * class loader that holds gRPC. Signatures use {@link Object} because the agent side cannot see {@code io.grpc}.
+ */
+public interface GrpcIntegration {
+
+  /** Makes the Polaris name resolver and load balancer known to this gRPC; idempotent. */
+  void prepareClient();
+
+  /** Before a server builder's outermost {@code build()}. */
+  void beforeServerBuild(Object serverBuilder);
+
+  /** After a server builder's outermost {@code build()}: the server the application should get. */
+  Object afterServerBuild(Object serverBuilder, Object server);
+}

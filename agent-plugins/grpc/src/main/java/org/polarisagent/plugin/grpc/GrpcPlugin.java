@@ -1,0 +1,82 @@
+package org.polarisagent.plugin.grpc;
+
+import static net.bytebuddy.matcher.ElementMatchers.hasSuperType;
+import static net.bytebuddy.matcher.ElementMatchers.isAbstract;
+import static net.bytebuddy.matcher.ElementMatchers.isStatic;
+import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.namedOneOf;
+import static net.bytebuddy.matcher.ElementMatchers.not;
+import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
+import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
+
+import net.bytebuddy.agent.builder.AgentBuilder;
+import net.bytebuddy.asm.Advice;
+import org.polarisagent.bootstrap.ClientHooks;
+import org.polarisagent.bootstrap.ServerHooks;
+import org.polarisagent.core.config.AgentConfig;
+import org.polarisagent.core.logging.AgentLog;
+import org.polarisagent.core.plugin.AgentContext;
+import org.polarisagent.core.plugin.AgentPlugin;
+import org.polarisagent.plugin.grpc.advice.ChannelAddressAdvice;
+import org.polarisagent.plugin.grpc.advice.ChannelTargetAdvice;
+import org.polarisagent.plugin.grpc.advice.ServerBuildAdvice;
+
+/**
+ * The gRPC plugin: hooks every public channel builder factory (in-process excluded) and {@code build()} of
+ * every concrete server builder.
+ */
+public final class GrpcPlugin implements AgentPlugin {
+
+  /** Types whose static factories create network channel builders. In-process builders are left alone. */
+  static final String[] CHANNEL_FACTORIES = {
+    "io.grpc.ManagedChannelBuilder",
+    "io.grpc.Grpc",
+    "io.grpc.netty.NettyChannelBuilder",
+    "io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder",
+    "io.grpc.okhttp.OkHttpChannelBuilder",
+  };
+
+  @Override
+  public String name() {
+    return "grpc";
+  }
+
+  @Override
+  public AgentBuilder extend(AgentBuilder builder, AgentContext context) {
+    AgentConfig config = context.config();
+    TargetMapping mapping;
+    try {
+      mapping = new TargetMapping(config.get(AgentConfig.CLIENT_TARGET_MAPPING),
+          config.get(AgentConfig.NAMESPACE), config.get(AgentConfig.CLIENT_KEEP_AUTHORITY));
+    } catch (IllegalArgumentException invalid) {
+      AgentLog.error("invalid " + AgentConfig.CLIENT_TARGET_MAPPING.name() + ": " + invalid.getMessage()
+          + "; no target is mapped");
+      mapping = new TargetMapping(java.util.Collections.<String, String>emptyMap(), "", false);
+    }
+    GrpcHooksHandler handler = new GrpcHooksHandler(new GrpcIntegrations(context), mapping);
+    ClientHooks.install(handler);
+    ServerHooks.install(handler);
+    // Added while plugins install, so it runs before the SDK closes: registered servers leave Polaris
+    // and drain even if the application exits without shutting them down.
+    context.shutdown().add(ServerDepartures.jvm()::departAll);
+    return builder
+        .type(namedOneOf(CHANNEL_FACTORIES))
+        .transform(
+            (typeBuilder, type, loader, module, domain) ->
+                typeBuilder
+                    .visit(Advice.to(ChannelTargetAdvice.class)
+                        .on(isStatic()
+                            .and(namedOneOf("forTarget", "newChannelBuilder"))
+                            .and(takesArgument(0, String.class))))
+                    .visit(Advice.to(ChannelAddressAdvice.class)
+                        .on(isStatic()
+                            .and(namedOneOf("forAddress", "newChannelBuilderForAddress"))
+                            .and(takesArgument(0, String.class))
+                            .and(takesArgument(1, int.class)))))
+        .type(hasSuperType(named("io.grpc.ServerBuilder")))
+        .transform(
+            (typeBuilder, type, loader, module, domain) ->
+                typeBuilder.visit(Advice.to(ServerBuildAdvice.class)
+                    .on(named("build").and(takesArguments(0)).and(not(isAbstract())))));
+  }
+}

@@ -1,0 +1,61 @@
+package org.polarisagent.plugin.grpc;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Maps the plain targets an application already uses (from {@code polaris.grpc.client.target-mapping}) to
+ * Polaris targets, so that the application needs no change at all. Immutable.
+ */
+final class TargetMapping {
+
+  private final Map<String, String> polarisTargets = new LinkedHashMap<>();
+
+  /**
+   * @param mapping application target to service name or {@code polaris://} target
+   * @param keepAuthority whether a mapped channel keeps the authority of its original target
+   */
+  TargetMapping(Map<String, String> mapping, String defaultNamespace, boolean keepAuthority) {
+    for (Map.Entry<String, String> entry : mapping.entrySet()) {
+      String from = normalize(entry.getKey());
+      String to = entry.getValue();
+      String authority = keepAuthority ? from : null;
+      if (PolarisTarget.isPolaris(to)) {
+        PolarisTarget target = PolarisTarget.parse(to, defaultNamespace);
+        polarisTargets.put(from, PolarisTarget.format(target.service(), target.namespace(),
+            keepAuthority ? from : target.authority()));
+      } else {
+        PolarisTarget.parse(PolarisTarget.SCHEME + "://" + to, defaultNamespace); // validates the name
+        polarisTargets.put(from, PolarisTarget.format(to, defaultNamespace, authority));
+      }
+    }
+  }
+
+  boolean isEmpty() {
+    return polarisTargets.isEmpty();
+  }
+
+  /** The Polaris target for an application target, or null when it is not mapped. */
+  String map(String target) {
+    return polarisTargets.get(normalize(target));
+  }
+
+  /** The Polaris target for a host and port, or null when they are not mapped. */
+  String map(String host, int port) {
+    String hostPort = host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]:" + port : host + ":" + port;
+    return map(hostPort);
+  }
+
+  /** {@code dns:///a:1} and {@code dns://resolver/a:1} match {@code a:1}. */
+  private static String normalize(String target) {
+    String t = target.trim();
+    if (t.regionMatches(true, 0, "dns:", 0, 4)) {
+      t = t.substring(4);
+      if (t.startsWith("//")) {
+        int slash = t.indexOf('/', 2);
+        t = slash < 0 ? "" : t.substring(slash + 1);
+      }
+    }
+    return t;
+  }
+}

@@ -1,0 +1,61 @@
+package org.polarisagent.plugin.grpc.adapter;
+
+import io.grpc.LoadBalancerRegistry;
+import io.grpc.NameResolverRegistry;
+import org.polarisagent.core.plugin.AgentContext;
+import org.polarisagent.plugin.grpc.GrpcIntegration;
+import org.polarisagent.plugin.grpc.adapter.client.ClientSupport;
+import org.polarisagent.plugin.grpc.adapter.client.PolarisLoadBalancerProvider;
+import org.polarisagent.plugin.grpc.adapter.client.PolarisNameResolverProvider;
+import org.polarisagent.plugin.grpc.adapter.server.ProviderSupport;
+
+/**
+ * The agent's gRPC integration for one application class loader: defined in that loader's adapter loader,
+ * so {@code io.grpc} here is the application's gRPC. Thread-safe.
+ */
+public final class PolarisGrpcIntegration implements GrpcIntegration {
+
+  private final AgentContext context;
+  private final Object clientLock = new Object();
+  private volatile boolean clientPrepared;
+  private final Object providerLock = new Object();
+  private volatile ProviderSupport providerSupport;
+
+  public PolarisGrpcIntegration(AgentContext context) {
+    this.context = context;
+  }
+
+  @Override
+  public void prepareClient() {
+    if (clientPrepared) {
+      return;
+    }
+    synchronized (clientLock) {
+      if (!clientPrepared) {
+        ClientSupport client = new ClientSupport(context);
+        LoadBalancerRegistry.getDefaultRegistry().register(new PolarisLoadBalancerProvider(client));
+        NameResolverRegistry.getDefaultRegistry().register(new PolarisNameResolverProvider(client));
+        clientPrepared = true;
+      }
+    }
+  }
+
+  @Override
+  public void beforeServerBuild(Object serverBuilder) {
+    // Registration needs nothing from the builder: the server is observed once built and started.
+  }
+
+  @Override
+  public Object afterServerBuild(Object serverBuilder, Object server) {
+    ProviderSupport provider = providerSupport;
+    if (provider == null) {
+      synchronized (providerLock) {
+        if (providerSupport == null) {
+          providerSupport = new ProviderSupport(context);
+        }
+        provider = providerSupport;
+      }
+    }
+    return provider.observe(serverBuilder, server);
+  }
+}

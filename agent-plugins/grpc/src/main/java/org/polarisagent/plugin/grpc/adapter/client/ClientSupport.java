@@ -1,0 +1,111 @@
+package org.polarisagent.plugin.grpc.adapter.client;
+
+import com.tencent.polaris.api.pojo.ServiceKey;
+import io.grpc.Status;
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import org.polarisagent.core.config.AgentConfig;
+import org.polarisagent.core.logging.AgentLog;
+import org.polarisagent.core.plugin.AgentContext;
+import org.polarisagent.core.sdk.PolarisSdk;
+import org.polarisagent.core.sdk.SdkApis;
+
+/**
+ * What the Polaris resolvers and balancers of one gRPC share: configuration, the SDK's consumer API and one
+ * daemon thread for discovery work. Thread-safe.
+ */
+public final class ClientSupport {
+
+  /** How long a resolver waits for the SDK started in the background before reporting it unavailable. */
+  static final long SDK_WAIT_MILLIS = 10_000;
+
+  private final PolarisSdk sdk;
+  private final String defaultNamespace;
+  private final String loadBalancer;
+  private final String hashHeader;
+  private final ServiceKey callerKey;
+  private final boolean circuitBreakerEnabled;
+  private final Set<Status.Code> failureCodes = EnumSet.noneOf(Status.Code.class);
+  private final ClassLoader agentLoader;
+  private ScheduledExecutorService executor;
+
+  public ClientSupport(AgentContext context) {
+    AgentConfig config = context.config();
+    this.sdk = context.sdk();
+    this.agentLoader = context.agentLoader();
+    this.defaultNamespace = config.get(AgentConfig.NAMESPACE);
+    this.loadBalancer = config.get(AgentConfig.LOAD_BALANCER);
+    this.hashHeader = config.get(AgentConfig.LOAD_BALANCER_HASH_HEADER);
+    // The SDK needs a caller for circuit breaking: the same key in reports and in routing.
+    this.callerKey = new ServiceKey(config.get(AgentConfig.NAMESPACE), config.get(AgentConfig.SERVICE));
+    this.circuitBreakerEnabled = config.get(AgentConfig.CIRCUIT_BREAKER_ENABLED);
+    for (String code : config.get(AgentConfig.CIRCUIT_BREAKER_FAILURE_CODES)) {
+      try {
+        failureCodes.add(Status.Code.valueOf(code.trim().toUpperCase(java.util.Locale.ROOT)));
+      } catch (IllegalArgumentException unknown) {
+        AgentLog.error("unknown gRPC status code '" + code + "' in "
+            + AgentConfig.CIRCUIT_BREAKER_FAILURE_CODES.name() + "; it is ignored");
+      }
+    }
+  }
+
+  String defaultNamespace() {
+    return defaultNamespace;
+  }
+
+  String loadBalancer() {
+    return loadBalancer;
+  }
+
+  String hashHeader() {
+    return hashHeader;
+  }
+
+  /** This application as the caller: its namespace and service (empty when not configured). */
+  ServiceKey callerKey() {
+    return callerKey;
+  }
+
+  boolean circuitBreakerEnabled() {
+    return circuitBreakerEnabled;
+  }
+
+  /** Whether a call that ended with this code counts as a failure for circuit breaking. */
+  boolean isFailure(Status.Code code) {
+    return failureCodes.contains(code);
+  }
+
+  /** The SDK, waiting a bounded time for it to start; null when it is not available. */
+  SdkApis sdk() {
+    return sdk.awaitApis(SDK_WAIT_MILLIS);
+  }
+
+  /** The SDK if it has started, without waiting; else null. */
+  SdkApis sdkIfReady() {
+    return sdk.apisIfReady();
+  }
+
+  /** Why Polaris cannot be used, for error messages. */
+  String unavailableReason() {
+    String reason = sdk.unavailableReason();
+    return reason != null ? reason : "the Polaris SDK has not started within " + SDK_WAIT_MILLIS + " ms";
+  }
+
+  /** One daemon thread for discovery work of every Polaris channel of this gRPC, created on first use. */
+  synchronized ScheduledExecutorService executor() {
+    if (executor == null) {
+      ScheduledThreadPoolExecutor created =
+          new ScheduledThreadPoolExecutor(1, runnable -> {
+            Thread thread = new Thread(runnable, "polaris-agent-discovery");
+            thread.setDaemon(true);
+            thread.setContextClassLoader(agentLoader);
+            return thread;
+          });
+      created.setRemoveOnCancelPolicy(true);
+      executor = created;
+    }
+    return executor;
+  }
+}

@@ -1,0 +1,146 @@
+package org.polarisagent.plugin.grpc.adapter.client;
+
+import com.tencent.polaris.api.plugin.circuitbreaker.ResourceStat;
+import com.tencent.polaris.api.plugin.circuitbreaker.entity.InstanceResource;
+import com.tencent.polaris.api.plugin.circuitbreaker.entity.MethodResource;
+import com.tencent.polaris.api.plugin.circuitbreaker.entity.Resource;
+import com.tencent.polaris.api.pojo.Instance;
+import com.tencent.polaris.api.pojo.RetStatus;
+import com.tencent.polaris.api.pojo.ServiceKey;
+import io.grpc.ClientStreamTracer;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.polarisagent.core.logging.AgentLog;
+import org.polarisagent.core.sdk.SdkApis;
+import org.polarisagent.plugin.grpc.PolarisTarget;
+
+/**
+ * Reports the outcome of every call (failure or success, and latency) and of every failed connection to the
+ * Polaris circuit breaker, per instance and per method, and puts the caller's identity in each call's
+ * headers.
+ *
+ * <p>A report costs the SDK tens of microseconds, so calls only queue their outcome; one daemon thread
+ * hands the queue to the SDK. If the queue is full, outcomes are dropped rather than slowing calls.
+ * Thread-safe.
+ */
+final class OutcomeReporter {
+
+  static final Metadata.Key<String> CALLER_SERVICE =
+      Metadata.Key.of("x-polaris-caller-service", Metadata.ASCII_STRING_MARSHALLER);
+  static final Metadata.Key<String> CALLER_NAMESPACE =
+      Metadata.Key.of("x-polaris-caller-namespace", Metadata.ASCII_STRING_MARSHALLER);
+  /** Reported for failures: the SDK counts -1 as a failure under any rule. */
+  static final int FAILURE_CODE = -1;
+  private static final int QUEUE_CAPACITY = 8192;
+
+  private final ClientSupport client;
+  private final ServiceKey caller;
+  private final BlockingQueue<ResourceStat> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
+  private final boolean enabled;
+  private volatile boolean drainerStarted;
+  private volatile boolean reportFailureLogged;
+
+  OutcomeReporter(ClientSupport client) {
+    this.client = client;
+    this.caller = client.callerKey();
+    this.enabled = client.circuitBreakerEnabled();
+  }
+
+  /** The tracer factory of calls to one instance and method; created once, reused for every such call. */
+  ClientStreamTracer.Factory tracerFactory(PolarisTarget target, Instance instance, String method) {
+    ServiceKey destination = new ServiceKey(target.namespace(), target.service());
+    final InstanceResource instanceResource =
+        instance == null ? null : new InstanceResource(destination, instance.getHost(), instance.getPort(), caller, "grpc");
+    final MethodResource methodResource = new MethodResource(destination, "grpc", method, method, caller);
+    return new ClientStreamTracer.Factory() {
+      @Override
+      public ClientStreamTracer newClientStreamTracer(ClientStreamTracer.StreamInfo info, Metadata headers) {
+        if (!caller.getService().isEmpty()) {
+          headers.discardAll(CALLER_SERVICE);
+          headers.put(CALLER_SERVICE, caller.getService());
+          headers.discardAll(CALLER_NAMESPACE);
+          headers.put(CALLER_NAMESPACE, caller.getNamespace());
+        }
+        return enabled ? new OutcomeTracer(instanceResource, methodResource) : NOOP_TRACER;
+      }
+    };
+  }
+
+  /** Reports a failed connection to an instance as a failed call to it. */
+  void connectionFailed(PolarisTarget target, Instance instance) {
+    if (enabled && target != null && instance != null) {
+      ServiceKey destination = new ServiceKey(target.namespace(), target.service());
+      offer(new InstanceResource(destination, instance.getHost(), instance.getPort(), caller, "grpc"),
+          FAILURE_CODE, 0);
+    }
+  }
+
+  private void offer(Resource resource, int code, long delayMillis) {
+    if (resource == null) {
+      return;
+    }
+    queue.offer(new ResourceStat(resource, code, delayMillis, code == FAILURE_CODE ? RetStatus.RetFail : RetStatus.RetSuccess));
+    if (!drainerStarted) {
+      startDrainer();
+    }
+  }
+
+  private synchronized void startDrainer() {
+    if (drainerStarted) {
+      return;
+    }
+    drainerStarted = true;
+    Thread drainer = new Thread(this::drain, "polaris-agent-outcomes");
+    drainer.setDaemon(true);
+    drainer.setContextClassLoader(OutcomeReporter.class.getClassLoader());
+    drainer.start();
+  }
+
+  private void drain() {
+    while (true) {
+      ResourceStat stat;
+      try {
+        stat = queue.take();
+      } catch (InterruptedException e) {
+        return;
+      }
+      SdkApis sdk = client.sdkIfReady();
+      if (sdk == null) {
+        continue;
+      }
+      try {
+        sdk.circuitBreak().report(stat);
+      } catch (RuntimeException e) {
+        if (!reportFailureLogged) {
+          reportFailureLogged = true;
+          AgentLog.warn("cannot report call outcomes to Polaris (said once): " + e);
+        }
+      }
+    }
+  }
+
+  private static final ClientStreamTracer NOOP_TRACER = new ClientStreamTracer() {};
+
+  /** Times one call and queues how it ended. */
+  private final class OutcomeTracer extends ClientStreamTracer {
+    private final InstanceResource instanceResource;
+    private final MethodResource methodResource;
+    private final long startNanos = System.nanoTime();
+
+    OutcomeTracer(InstanceResource instanceResource, MethodResource methodResource) {
+      this.instanceResource = instanceResource;
+      this.methodResource = methodResource;
+    }
+
+    @Override
+    public void streamClosed(Status status) {
+      int code = client.isFailure(status.getCode()) ? FAILURE_CODE : 0;
+      long delayMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+      offer(instanceResource, code, delayMillis);
+      offer(methodResource, code, delayMillis);
+    }
+  }
+}

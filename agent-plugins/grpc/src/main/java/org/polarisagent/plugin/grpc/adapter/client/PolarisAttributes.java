@@ -1,0 +1,17 @@
+package org.polarisagent.plugin.grpc.adapter.client;
+
+import com.tencent.polaris.api.pojo.Instance;
+import io.grpc.Attributes;
+import org.polarisagent.plugin.grpc.PolarisTarget;
+
+/** Keys of what the Polaris resolver hands the Polaris balancer. */
+final class PolarisAttributes {
+
+  /** The Polaris instance behind an address group. */
+  static final Attributes.Key<Instance> INSTANCE = Attributes.Key.create("polaris.instance");
+
+  /** The target a resolution result belongs to. */
+  static final Attributes.Key<PolarisTarget> TARGET = Attributes.Key.create("polaris.target");
+
+  private PolarisAttributes() {}
+}

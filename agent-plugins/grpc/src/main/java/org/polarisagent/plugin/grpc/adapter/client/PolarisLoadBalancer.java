@@ -1,0 +1,172 @@
+package org.polarisagent.plugin.grpc.adapter.client;
+
+import static io.grpc.ConnectivityState.CONNECTING;
+import static io.grpc.ConnectivityState.IDLE;
+import static io.grpc.ConnectivityState.READY;
+import static io.grpc.ConnectivityState.TRANSIENT_FAILURE;
+
+import com.tencent.polaris.api.pojo.Instance;
+import io.grpc.Attributes;
+import io.grpc.ConnectivityState;
+import io.grpc.ConnectivityStateInfo;
+import io.grpc.EquivalentAddressGroup;
+import io.grpc.LoadBalancer;
+import io.grpc.Status;
+import java.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.polarisagent.plugin.grpc.PolarisTarget;
+
+/**
+ * The balancer of a Polaris channel: one subchannel per instance, connected eagerly and reconnected when
+ * idle; calls go only to READY subchannels, chosen by the configured policy. With no instance, or none
+ * reachable, calls fail fast with UNAVAILABLE saying why. Runs in the channel's synchronization context.
+ */
+final class PolarisLoadBalancer extends LoadBalancer {
+
+  private final Helper helper;
+  private final ClientSupport client;
+  private final OutcomeReporter reporter;
+  private final Map<List<SocketAddress>, Endpoint> endpoints = new LinkedHashMap<>();
+  private PolarisTarget target;
+  private Status lastResolutionError;
+  private ConnectivityState currentState;
+
+  PolarisLoadBalancer(Helper helper, ClientSupport client) {
+    this.helper = helper;
+    this.client = client;
+    this.reporter = new OutcomeReporter(client);
+  }
+
+  @Override
+  public boolean canHandleEmptyAddressListFromNameResolution() {
+    return true;
+  }
+
+  @Override
+  public void handleResolvedAddresses(ResolvedAddresses resolved) {
+    PolarisTarget resolvedTarget = resolved.getAttributes().get(PolarisAttributes.TARGET);
+    if (resolvedTarget != null) {
+      target = resolvedTarget;
+    }
+    lastResolutionError = null;
+    Set<List<SocketAddress>> seen = new HashSet<>();
+    for (EquivalentAddressGroup group : resolved.getAddresses()) {
+      List<SocketAddress> key = group.getAddresses();
+      seen.add(key);
+      Endpoint endpoint = endpoints.get(key);
+      Instance instance = group.getAttributes().get(PolarisAttributes.INSTANCE);
+      if (endpoint == null) {
+        endpoints.put(key, newEndpoint(group, instance));
+      } else {
+        endpoint.instance = instance;
+      }
+    }
+    for (java.util.Iterator<Map.Entry<List<SocketAddress>, Endpoint>> it = endpoints.entrySet().iterator();
+        it.hasNext(); ) {
+      Map.Entry<List<SocketAddress>, Endpoint> entry = it.next();
+      if (!seen.contains(entry.getKey())) {
+        entry.getValue().subchannel.shutdown();
+        it.remove();
+      }
+    }
+    updateBalancingState();
+  }
+
+  private Endpoint newEndpoint(EquivalentAddressGroup group, Instance instance) {
+    Subchannel subchannel =
+        helper.createSubchannel(
+            CreateSubchannelArgs.newBuilder().setAddresses(group).setAttributes(Attributes.EMPTY).build());
+    final Endpoint endpoint = new Endpoint(subchannel, instance);
+    subchannel.start(stateInfo -> onSubchannelState(endpoint, stateInfo));
+    subchannel.requestConnection();
+    return endpoint;
+  }
+
+  private void onSubchannelState(Endpoint endpoint, ConnectivityStateInfo stateInfo) {
+    if (endpoints.get(endpoint.subchannel.getAllAddresses().get(0).getAddresses()) != endpoint) {
+      return; // removed meanwhile
+    }
+    ConnectivityState previous = endpoint.state.getState();
+    endpoint.state = stateInfo;
+    if (stateInfo.getState() == TRANSIENT_FAILURE && previous != TRANSIENT_FAILURE) {
+      reporter.connectionFailed(target, endpoint.instance);
+    }
+    if (stateInfo.getState() == IDLE) {
+      endpoint.subchannel.requestConnection();
+    }
+    updateBalancingState();
+  }
+
+  @Override
+  public void handleNameResolutionError(Status error) {
+    lastResolutionError = error;
+    if (currentState != READY) {
+      publish(TRANSIENT_FAILURE, new PolarisPicker.Failing(error));
+    }
+  }
+
+  @Override
+  public void shutdown() {
+    for (Endpoint endpoint : endpoints.values()) {
+      endpoint.subchannel.shutdown();
+    }
+    endpoints.clear();
+  }
+
+  private void updateBalancingState() {
+    List<Endpoint> ready = new ArrayList<>();
+    boolean connecting = false;
+    Status lastFailure = null;
+    for (Endpoint endpoint : endpoints.values()) {
+      ConnectivityState state = endpoint.state.getState();
+      if (state == READY) {
+        ready.add(endpoint);
+      } else if (state == CONNECTING || state == IDLE) {
+        connecting = true;
+      } else if (state == TRANSIENT_FAILURE) {
+        lastFailure = endpoint.state.getStatus();
+      }
+    }
+    if (!ready.isEmpty()) {
+      publish(READY, new PolarisPicker.Balancing(ready, client, reporter, target));
+    } else if (endpoints.isEmpty()) {
+      Status status = lastResolutionError != null
+          ? lastResolutionError
+          : Status.UNAVAILABLE.withDescription("no instance of " + describe()
+              + " is available: Polaris lists no healthy gRPC instance");
+      publish(TRANSIENT_FAILURE, new PolarisPicker.Failing(status));
+    } else if (connecting) {
+      publish(CONNECTING, PolarisPicker.Buffering.INSTANCE);
+    } else {
+      publish(TRANSIENT_FAILURE, new PolarisPicker.Failing(Status.UNAVAILABLE.withDescription(
+          "no instance of " + describe() + " is reachable: " + endpoints.size()
+              + " instance(s) failed to connect, last: " + lastFailure)));
+    }
+  }
+
+  private void publish(ConnectivityState state, SubchannelPicker picker) {
+    currentState = state;
+    helper.updateBalancingState(state, picker);
+  }
+
+  private String describe() {
+    return target == null ? "the Polaris service" : "service " + target.service() + " in namespace " + target.namespace();
+  }
+
+  /** One instance and its subchannel. Mutated only in the synchronization context. */
+  static final class Endpoint {
+    final Subchannel subchannel;
+    volatile Instance instance;
+    ConnectivityStateInfo state = ConnectivityStateInfo.forNonError(IDLE);
+
+    Endpoint(Subchannel subchannel, Instance instance) {
+      this.subchannel = subchannel;
+      this.instance = instance;
+    }
+  }
+}

@@ -1,0 +1,44 @@
+package org.polarisagent.plugin.grpc.adapter.client;
+
+import io.grpc.LoadBalancer;
+import io.grpc.LoadBalancerProvider;
+import io.grpc.NameResolver;
+import java.util.Map;
+
+/** Provides the {@value #POLICY} load-balancing policy that Polaris resolvers ask for. Thread-safe. */
+public final class PolarisLoadBalancerProvider extends LoadBalancerProvider {
+
+  /** The policy name in the service config of Polaris targets. */
+  public static final String POLICY = "polaris_agent";
+
+  private final ClientSupport client;
+
+  public PolarisLoadBalancerProvider(ClientSupport client) {
+    this.client = client;
+  }
+
+  @Override
+  public boolean isAvailable() {
+    return true;
+  }
+
+  @Override
+  public int getPriority() {
+    return 5;
+  }
+
+  @Override
+  public String getPolicyName() {
+    return POLICY;
+  }
+
+  @Override
+  public LoadBalancer newLoadBalancer(LoadBalancer.Helper helper) {
+    return new PolarisLoadBalancer(helper, client);
+  }
+
+  @Override
+  public NameResolver.ConfigOrError parseLoadBalancingPolicyConfig(Map<String, ?> rawConfig) {
+    return NameResolver.ConfigOrError.fromConfig(POLICY);
+  }
+}

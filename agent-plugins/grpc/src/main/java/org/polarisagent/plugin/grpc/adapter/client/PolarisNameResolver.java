@@ -1,0 +1,196 @@
+package org.polarisagent.plugin.grpc.adapter.client;
+
+import com.tencent.polaris.api.core.ConsumerAPI;
+import com.tencent.polaris.api.pojo.Instance;
+import com.tencent.polaris.api.rpc.GetAllInstancesRequest;
+import com.tencent.polaris.api.rpc.InstancesResponse;
+import com.tencent.polaris.api.rpc.WatchServiceRequest;
+import io.grpc.Attributes;
+import io.grpc.EquivalentAddressGroup;
+import io.grpc.NameResolver;
+import io.grpc.Status;
+import io.grpc.SynchronizationContext;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.polarisagent.core.logging.AgentLog;
+import org.polarisagent.core.sdk.SdkApis;
+import org.polarisagent.plugin.grpc.PolarisTarget;
+
+/**
+ * Resolves a {@code polaris://} target to the healthy, non-isolated gRPC instances of the service, one
+ * address group per instance carrying the instance, and follows changes: the SDK's watch notifies it, and
+ * gRPC's {@link #refresh()} re-reads. Work runs on the shared discovery thread, never on gRPC's.
+ * Thread-safe.
+ */
+final class PolarisNameResolver extends NameResolver {
+
+  /** Re-read of the SDK's cache, in case a change notification was missed. */
+  private static final long REREAD_SECONDS = 5;
+
+  private final PolarisTarget target;
+  private final ClientSupport client;
+  private final SynchronizationContext syncContext;
+  private final NameResolver.ConfigOrError serviceConfig;
+  private final AtomicBoolean pending = new AtomicBoolean();
+  private volatile Listener2 listener;
+  private volatile boolean shutdown;
+  private volatile boolean watching;
+  private volatile List<String> published;
+  private volatile java.util.concurrent.ScheduledFuture<?> reread;
+  private final DiscoveryState state = new DiscoveryState();
+
+  PolarisNameResolver(PolarisTarget target, Args args, ClientSupport client) {
+    this.target = target;
+    this.client = client;
+    this.syncContext = args.getSynchronizationContext();
+    Map<String, ?> config =
+        Collections.singletonMap(
+            "loadBalancingConfig",
+            Collections.singletonList(
+                Collections.singletonMap(PolarisLoadBalancerProvider.POLICY, Collections.emptyMap())));
+    this.serviceConfig = args.getServiceConfigParser().parseServiceConfig(config);
+  }
+
+  @Override
+  public String getServiceAuthority() {
+    return target.authority();
+  }
+
+  @Override
+  public void start(Listener2 listener) {
+    this.listener = listener;
+    resolve();
+    reread =
+        client.executor().scheduleWithFixedDelay(this::resolve, REREAD_SECONDS, REREAD_SECONDS, TimeUnit.SECONDS);
+  }
+
+  @Override
+  public void refresh() {
+    resolve();
+  }
+
+  @Override
+  public void shutdown() {
+    shutdown = true;
+    java.util.concurrent.ScheduledFuture<?> task = reread;
+    if (task != null) {
+      task.cancel(false);
+    }
+  }
+
+  private void resolve() {
+    if (!shutdown && pending.compareAndSet(false, true)) {
+      client.executor().execute(this::resolveNow);
+    }
+  }
+
+  private void resolveNow() {
+    pending.set(false);
+    if (shutdown) {
+      return;
+    }
+    SdkApis sdk = client.sdk();
+    ConsumerAPI consumer = sdk == null ? null : sdk.consumer();
+    if (consumer == null) {
+      publishError("Polaris is unavailable for " + describe() + ": " + client.unavailableReason());
+      return;
+    }
+    List<Instance> instances;
+    try {
+      instances = healthyInstances(consumer);
+    } catch (RuntimeException e) {
+      if (state.failed(e)) {
+        AgentLog.warn("cannot discover " + describe() + " from Polaris: " + e.getMessage()
+            + (published != null ? "; its last known instances keep serving" : ""));
+      }
+      if (published == null) {
+        publishError("cannot discover " + describe() + " from Polaris: " + e.getMessage());
+      }
+      return;
+    }
+    if (state.recovered()) {
+      AgentLog.info("discovery of " + describe() + " from Polaris works again");
+    }
+    watch(consumer);
+    publish(instances);
+  }
+
+  private List<Instance> healthyInstances(ConsumerAPI consumer) {
+    // All instances, unrouted: routing and circuit breaking are per call, in the picker.
+    GetAllInstancesRequest request = new GetAllInstancesRequest();
+    request.setService(target.service());
+    request.setNamespace(target.namespace());
+    InstancesResponse response = consumer.getAllInstances(request);
+    List<Instance> usable = new ArrayList<>();
+    for (Instance instance : response.getInstances()) {
+      if (instance.isHealthy() && !instance.isIsolated() && isGrpc(instance.getProtocol())) {
+        usable.add(instance);
+      }
+    }
+    Collections.sort(usable);
+    return usable;
+  }
+
+  private static boolean isGrpc(String protocol) {
+    return protocol == null || protocol.isEmpty() || "grpc".equalsIgnoreCase(protocol);
+  }
+
+  private void watch(ConsumerAPI consumer) {
+    if (watching) {
+      return;
+    }
+    watching = true;
+    consumer.watchService(
+        WatchServiceRequest.builder()
+            .namespace(target.namespace())
+            .service(target.service())
+            .listeners(Collections.singletonList(event -> resolve()))
+            .build());
+  }
+
+  private void publish(List<Instance> instances) {
+    List<String> identity = new ArrayList<>(instances.size());
+    List<EquivalentAddressGroup> groups = new ArrayList<>(instances.size());
+    for (Instance instance : instances) {
+      identity.add(instance.getId() + '@' + instance.getHost() + ':' + instance.getPort() + '/'
+          + instance.getWeight() + '/' + instance.getRevision());
+      Attributes attributes = Attributes.newBuilder().set(PolarisAttributes.INSTANCE, instance).build();
+      groups.add(new EquivalentAddressGroup(
+          new InetSocketAddress(instance.getHost(), instance.getPort()), attributes));
+    }
+    if (identity.equals(published)) {
+      return;
+    }
+    published = identity;
+    final ResolutionResult result =
+        ResolutionResult.newBuilder()
+            .setAddresses(groups)
+            .setAttributes(Attributes.newBuilder().set(PolarisAttributes.TARGET, target).build())
+            .setServiceConfig(serviceConfig)
+            .build();
+    AgentLog.debug(describe() + " resolved to " + identity.size() + " instance(s)");
+    syncContext.execute(() -> {
+      if (!shutdown) {
+        listener.onResult(result);
+      }
+    });
+  }
+
+  private void publishError(String message) {
+    final Status error = Status.UNAVAILABLE.withDescription(message);
+    syncContext.execute(() -> {
+      if (!shutdown) {
+        listener.onError(error);
+      }
+    });
+  }
+
+  private String describe() {
+    return "service " + target.service() + " in namespace " + target.namespace();
+  }
+}

@@ -1,0 +1,90 @@
+package org.polarisagent.plugin.grpc.adapter.server;
+
+import com.tencent.polaris.api.core.ProviderAPI;
+import com.tencent.polaris.api.rpc.CommonProviderBaseEntity;
+import com.tencent.polaris.api.rpc.InstanceDeregisterRequest;
+import com.tencent.polaris.api.rpc.InstanceRegisterRequest;
+import java.util.LinkedHashMap;
+import org.polarisagent.core.sdk.PolarisSdk;
+import org.polarisagent.core.sdk.SdkApis;
+
+/**
+ * Registers instances through the Polaris SDK's {@link ProviderAPI}, which heartbeats every registered
+ * instance by itself until it is deregistered. Thread-safe.
+ */
+final class PolarisRegistrar implements Registrar {
+
+  static final String PROTOCOL = "grpc";
+
+  private final PolarisSdk sdk;
+  private final ProviderSettings settings;
+  private final ClassLoader agentLoader;
+
+  PolarisRegistrar(PolarisSdk sdk, ProviderSettings settings, ClassLoader agentLoader) {
+    this.sdk = sdk;
+    this.settings = settings;
+    this.agentLoader = agentLoader;
+  }
+
+  @Override
+  public String unavailableReason() {
+    return sdk.unavailableReason();
+  }
+
+  @Override
+  public boolean awaitReady(long timeoutMillis) {
+    return sdk.awaitApis(timeoutMillis) != null;
+  }
+
+  @Override
+  public String register(InstanceSpec instance) {
+    InstanceRegisterRequest request = new InstanceRegisterRequest();
+    identify(request, instance);
+    request.setProtocol(PROTOCOL);
+    if (!settings.version.isEmpty()) {
+      request.setVersion(settings.version);
+    }
+    request.setWeight(settings.weight);
+    request.setTtl(settings.ttlSeconds);
+    request.setMetadata(new LinkedHashMap<>(settings.metadata));
+    if (!settings.region.isEmpty()) {
+      request.setRegion(settings.region);
+    }
+    if (!settings.zone.isEmpty()) {
+      request.setZone(settings.zone);
+    }
+    if (!settings.campus.isEmpty()) {
+      request.setCampus(settings.campus);
+    }
+    return provider().registerInstance(request).getInstanceId();
+  }
+
+  @Override
+  public void deregister(InstanceSpec instance, String instanceId) {
+    InstanceDeregisterRequest request = new InstanceDeregisterRequest();
+    identify(request, instance);
+    if (instanceId != null && !instanceId.isEmpty()) {
+      request.setInstanceID(instanceId);
+    }
+    provider().deRegister(request);
+  }
+
+  private void identify(CommonProviderBaseEntity request, InstanceSpec instance) {
+    request.setNamespace(instance.namespace);
+    request.setService(instance.service);
+    request.setHost(instance.host);
+    request.setPort(instance.port);
+    if (!settings.token.isEmpty()) {
+      request.setToken(settings.token);
+    }
+  }
+
+  private ProviderAPI provider() {
+    SdkApis apis = sdk.apisIfReady();
+    if (apis == null) {
+      String reason = sdk.unavailableReason();
+      throw new IllegalStateException(reason != null ? reason : "the Polaris SDK is not running");
+    }
+    return apis.provider();
+  }
+}

@@ -1,0 +1,68 @@
+package org.polarisagent.plugin.grpc.adapter.server;
+
+import io.grpc.Server;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.polarisagent.core.logging.AgentLog;
+import org.polarisagent.core.plugin.AgentContext;
+import org.polarisagent.plugin.grpc.ServerDepartures;
+
+/**
+ * The provider side for one application's gRPC: attaches a {@link ServerLifecycle} to every network server
+ * the application builds, sharing the settings, the SDK registrar and one background thread among them.
+ * Thread-safe.
+ */
+public final class ProviderSupport {
+
+  /** Builders whose servers never listen on the network. */
+  private static final String IN_PROCESS_BUILDER = "io.grpc.inprocess.InProcessServerBuilder";
+
+  private final ProviderSettings settings;
+  private final InstanceHost hosts;
+  private final Registrar registrar;
+  private final Scheduler scheduler;
+  private final AtomicBoolean unavailableLogged = new AtomicBoolean();
+
+  public ProviderSupport(AgentContext context) {
+    this.settings = ProviderSettings.from(context.config());
+    this.hosts = InstanceHost.of(settings);
+    this.registrar = new PolarisRegistrar(context.sdk(), settings, context.agentLoader());
+    this.scheduler = new DaemonScheduler(context.agentLoader());
+  }
+
+  /** True unless {@code polaris.grpc.server.register} is false. */
+  public boolean registers() {
+    return settings.register;
+  }
+
+  /**
+   * The server the application gets from a builder's {@code build()}: the built server wrapped in a
+   * {@link PolarisServer}, or the built server itself when it is not to be registered or the builder's
+   * {@code build()} is declared to return a type the wrapper is not.
+   */
+  public Object observe(Object builder, Object server) {
+    if (!settings.register || !(server instanceof Server) || server instanceof PolarisServer) {
+      return server;
+    }
+    if (builder.getClass().getName().equals(IN_PROCESS_BUILDER)) {
+      return server;
+    }
+    if (!buildReturns(builder.getClass(), PolarisServer.class)) {
+      AgentLog.warn(builder.getClass().getName() + ".build() returns a specific server type; its servers"
+          + " are not registered in Polaris");
+      return server;
+    }
+    ServerLifecycle lifecycle =
+        new ServerLifecycle(
+            settings, hosts, registrar, scheduler, Clock.SYSTEM, ServerDepartures.jvm(), unavailableLogged);
+    return new PolarisServer((Server) server, lifecycle);
+  }
+
+  /** True if the declared return type of the builder's {@code build()} accepts the given server type. */
+  static boolean buildReturns(Class<?> builderType, Class<?> serverType) {
+    try {
+      return builderType.getMethod("build").getReturnType().isAssignableFrom(serverType);
+    } catch (NoSuchMethodException | RuntimeException e) {
+      return false;
+    }
+  }
+}

@@ -1,0 +1,17 @@
+package org.polarisagent.plugin.grpc.adapter.server;
+
+/** Registers and deregisters instances in Polaris; implementations are thread-safe. */
+interface Registrar {
+
+  /** Why registration can never succeed in this JVM (e.g. an invalid configuration), or null. */
+  String unavailableReason();
+
+  /** Waits at most the given time for the Polaris SDK; true once instances can be registered. */
+  boolean awaitReady(long timeoutMillis);
+
+  /** Registers an instance that heartbeats by itself from now on; returns its instance id. */
+  String register(InstanceSpec instance) throws Exception;
+
+  /** Deregisters an instance and stops its heartbeats. */
+  void deregister(InstanceSpec instance, String instanceId) throws Exception;
+}

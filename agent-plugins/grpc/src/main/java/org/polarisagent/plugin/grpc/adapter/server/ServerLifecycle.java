@@ -1,0 +1,355 @@
+package org.polarisagent.plugin.grpc.adapter.server;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.polarisagent.core.config.AgentConfig;
+import org.polarisagent.core.logging.AgentLog;
+import org.polarisagent.plugin.grpc.ServerDepartures;
+
+/**
+ * The Polaris side of one gRPC server: once the server has started, registers it in the background (after
+ * the warm-up delay), retrying with backoff while Polaris cannot be reached; when the server shuts down or
+ * the JVM exits, deregisters it first and keeps the caller waiting until the drain delay has passed, while
+ * the server still serves.
+ *
+ * <p>The departure happens once: every caller of {@link #awaitDeparture()}, concurrent or later, returns at
+ * the same moment, the drain deadline, or at once if it has passed or the server was never registered.
+ * Nothing here throws into the application. Thread-safe.
+ */
+public final class ServerLifecycle implements ServerDepartures.Departure {
+
+  /** How long one registration attempt waits for the SDK started in the background. */
+  static final long SDK_WAIT_MILLIS = 10_000;
+  static final long FIRST_RETRY_MILLIS = 1_000;
+  static final long MAX_RETRY_MILLIS = 10_000;
+
+  private final ProviderSettings settings;
+  private final InstanceHost hosts;
+  private final Registrar registrar;
+  private final Scheduler scheduler;
+  private final Clock clock;
+  private final ServerDepartures departures;
+  private final AtomicBoolean unavailableLogged;
+
+  /** Held by a registration attempt while it talks to Polaris, and by the departure while it takes over. */
+  private final Object attemptLock = new Object();
+  private final Object lock = new Object();
+  // Guarded by lock.
+  private boolean started;
+  private boolean closed;
+  private String name = "gRPC server";
+  private List<Endpoint> endpoints;
+  private List<String> services;
+  private List<InstanceSpec> instances;
+  private final Map<InstanceSpec, String> registered = new LinkedHashMap<>();
+  private Future<?> scheduled;
+  private int failures;
+  private long startedNanos;
+  private CountDownLatch departure;
+  // Written before the departure latch opens, read after.
+  private volatile boolean drain;
+  private volatile long drainDeadlineNanos;
+
+  ServerLifecycle(
+      ProviderSettings settings,
+      InstanceHost hosts,
+      Registrar registrar,
+      Scheduler scheduler,
+      Clock clock,
+      ServerDepartures departures,
+      AtomicBoolean unavailableLogged) {
+    this.settings = settings;
+    this.hosts = hosts;
+    this.registrar = registrar;
+    this.scheduler = scheduler;
+    this.clock = clock;
+    this.departures = departures;
+    this.unavailableLogged = unavailableLogged;
+  }
+
+  /** A bound listen address of the server; a null address means all interfaces. Immutable. */
+  static final class Endpoint {
+    final InetAddress address;
+    final int port;
+
+    Endpoint(InetAddress address, int port) {
+      this.address = address;
+      this.port = port;
+    }
+  }
+
+  /**
+   * Called once the server's {@code start()} has returned: decides whether and as what it registers, and
+   * if so schedules the registration. Returns at once.
+   *
+   * @param listenSockets the server's bound addresses; anything but an {@link InetSocketAddress} is not a
+   *     network listener (in-process) and is never registered
+   * @param exposedServices full names of the gRPC services the server exposes
+   */
+  public void started(List<? extends SocketAddress> listenSockets, List<String> exposedServices) {
+    List<Endpoint> bound = networkEndpoints(listenSockets);
+    String serverName = bound.isEmpty() ? "gRPC server" : "gRPC server on port " + ports(bound);
+    String skipped = null;
+    List<String> selected = AdvertisedServices.select(settings.service, exposedServices);
+    if (bound.isEmpty()) {
+      skipped = "it has no network listen address";
+    } else if (selected.isEmpty()) {
+      skipped = exposedServices.isEmpty()
+          ? "it lists no service and " + AgentConfig.SERVICE.name() + " is not set"
+          : "it exposes only infrastructure services " + exposedServices;
+    } else if (!settings.ports.isEmpty()) {
+      List<Endpoint> allowed = new ArrayList<>();
+      for (Endpoint endpoint : bound) {
+        if (settings.ports.contains(endpoint.port)) {
+          allowed.add(endpoint);
+        }
+      }
+      if (allowed.isEmpty()) {
+        skipped = "its port is not in " + AgentConfig.SERVER_PORTS.name();
+      }
+      bound = allowed;
+    }
+    if (skipped != null) {
+      AgentLog.info(serverName + " is not registered in Polaris: " + skipped);
+      return;
+    }
+    synchronized (lock) {
+      if (started || closed) {
+        return;
+      }
+      started = true;
+      name = serverName;
+      endpoints = bound;
+      services = selected;
+      startedNanos = clock.nanoTime();
+      scheduled = scheduler.schedule(attemptTask(), settings.warmupMillis);
+    }
+    departures.add(this);
+    AgentLog.debug(serverName + " will register as " + selected
+        + (settings.warmupMillis > 0 ? " after a warm-up of " + settings.warmupMillis + " ms" : ""));
+  }
+
+  private Runnable attemptTask() {
+    return new Runnable() {
+      @Override
+      public void run() {
+        try {
+          attempt();
+        } catch (Throwable t) {
+          AgentLog.warn("registration of a gRPC server failed unexpectedly: " + t);
+        }
+      }
+    };
+  }
+
+  private void attempt() {
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      scheduled = null;
+    }
+    if (unavailable()) {
+      return;
+    }
+    if (!registrar.awaitReady(SDK_WAIT_MILLIS)) {
+      if (!unavailable()) {
+        retryLater(new IllegalStateException("the Polaris SDK has not started yet"));
+      }
+      return;
+    }
+    Throwable failure = null;
+    List<InstanceSpec> done;
+    synchronized (attemptLock) {
+      List<InstanceSpec> todo = new ArrayList<>();
+      synchronized (lock) {
+        if (closed) {
+          return;
+        }
+        if (instances == null) {
+          instances = instancesOf(endpoints, services);
+        }
+        for (InstanceSpec instance : instances) {
+          if (!registered.containsKey(instance)) {
+            todo.add(instance);
+          }
+        }
+      }
+      for (InstanceSpec instance : todo) {
+        try {
+          String id = registrar.register(instance);
+          synchronized (lock) {
+            registered.put(instance, id == null ? "" : id);
+          }
+        } catch (Throwable t) {
+          // Polaris is most likely unreachable: the other instances would fail alike.
+          failure = t;
+          break;
+        }
+      }
+      synchronized (lock) {
+        done = new ArrayList<>(registered.keySet());
+      }
+    }
+    if (failure != null) {
+      retryLater(failure);
+      return;
+    }
+    int failed;
+    long sinceStart;
+    synchronized (lock) {
+      failed = failures;
+      sinceStart = TimeUnit.NANOSECONDS.toMillis(clock.nanoTime() - startedNanos);
+    }
+    AgentLog.info("registered " + name + " in Polaris as " + done + ", " + sinceStart + " ms after start"
+        + (failed > 0 ? " (after " + failed + " failed attempts)" : ""));
+  }
+
+  /** True, after one log line per application, when registration can never succeed. */
+  private boolean unavailable() {
+    String reason = registrar.unavailableReason();
+    if (reason == null) {
+      return false;
+    }
+    if (unavailableLogged.compareAndSet(false, true)) {
+      AgentLog.warn("gRPC servers are not registered in Polaris: " + reason);
+    }
+    return true;
+  }
+
+  private void retryLater(Throwable failure) {
+    boolean first;
+    long delay;
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      failures++;
+      first = failures == 1;
+      delay = retryDelayMillis(failures);
+      scheduled = scheduler.schedule(attemptTask(), delay);
+    }
+    if (first) {
+      AgentLog.warn("cannot register " + name + " in Polaris yet (" + failure + "); it serves anyway and"
+          + " registration is retried in the background");
+    } else {
+      AgentLog.debug("registration of " + name + " failed again, next attempt in " + delay + " ms: " + failure);
+    }
+  }
+
+  /** 1 s, 2 s, 4 s, 8 s, then 10 s between attempts. */
+  static long retryDelayMillis(int failures) {
+    int doublings = Math.min(Math.max(failures - 1, 0), 10);
+    return Math.min(FIRST_RETRY_MILLIS << doublings, MAX_RETRY_MILLIS);
+  }
+
+  @Override
+  public void beginDeparture() {
+    CountDownLatch latch;
+    synchronized (lock) {
+      if (departure != null) {
+        return;
+      }
+      latch = new CountDownLatch(1);
+      departure = latch;
+      closed = true;
+      if (scheduled != null) {
+        scheduled.cancel(false);
+        scheduled = null;
+      }
+    }
+    try {
+      Map<InstanceSpec, String> leaving;
+      // Waits for a registration attempt in flight, so that what it registers is deregistered too.
+      synchronized (attemptLock) {
+        synchronized (lock) {
+          leaving = new LinkedHashMap<>(registered);
+          registered.clear();
+        }
+      }
+      if (leaving.isEmpty()) {
+        return;
+      }
+      for (Map.Entry<InstanceSpec, String> instance : leaving.entrySet()) {
+        try {
+          registrar.deregister(instance.getKey(), instance.getValue());
+        } catch (Throwable t) {
+          AgentLog.warn("cannot deregister " + instance.getKey() + " from Polaris (" + t + "); it expires"
+              + " after 3 missed heartbeats");
+        }
+      }
+      drainDeadlineNanos = clock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.shutdownDelayMillis);
+      drain = true;
+      AgentLog.info("deregistered " + name + " from Polaris; it serves " + settings.shutdownDelayMillis
+          + " ms more before shutting down");
+    } finally {
+      departures.remove(this);
+      latch.countDown();
+    }
+  }
+
+  @Override
+  public void awaitDeparture() {
+    beginDeparture();
+    CountDownLatch latch;
+    synchronized (lock) {
+      latch = departure;
+    }
+    try {
+      latch.await();
+      if (drain) {
+        clock.sleepUntil(drainDeadlineNanos);
+      }
+    } catch (InterruptedException e) {
+      // The caller wants to go on now: keep its interrupt and stop waiting.
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private List<InstanceSpec> instancesOf(List<Endpoint> bound, List<String> serviceNames) {
+    Set<InstanceSpec> result = new LinkedHashSet<>();
+    for (Endpoint endpoint : bound) {
+      String host = hosts.hostFor(endpoint.address);
+      for (String service : serviceNames) {
+        result.add(new InstanceSpec(settings.namespace, service, host, endpoint.port));
+      }
+    }
+    return new ArrayList<>(result);
+  }
+
+  private static List<Endpoint> networkEndpoints(List<? extends SocketAddress> listenSockets) {
+    List<Endpoint> result = new ArrayList<>();
+    for (SocketAddress socket : listenSockets) {
+      if (socket instanceof InetSocketAddress) {
+        InetSocketAddress inet = (InetSocketAddress) socket;
+        if (inet.getPort() > 0) {
+          result.add(new Endpoint(inet.getAddress(), inet.getPort()));
+        }
+      }
+    }
+    return result;
+  }
+
+  private static String ports(List<Endpoint> bound) {
+    Set<Integer> ports = new LinkedHashSet<>();
+    for (Endpoint endpoint : bound) {
+      ports.add(endpoint.port);
+    }
+    StringBuilder text = new StringBuilder();
+    for (Integer port : ports) {
+      text.append(text.length() == 0 ? "" : ",").append(port);
+    }
+    return text.toString();
+  }
+}

@@ -1,0 +1,20 @@
+package org.polarisagent.plugin.grpc.advice;
+
+import net.bytebuddy.asm.Advice;
+import org.polarisagent.bootstrap.ClientHooks;
+
+/**
+ * Inlined into static channel builder factories that take a target string ({@code forTarget},
+ * {@code newChannelBuilder}): lets the agent map the target before the builder sees it.
+ */
+public final class ChannelTargetAdvice {
+
+  private ChannelTargetAdvice() {}
+
+  @Advice.OnMethodEnter(suppress = Throwable.class)
+  static void enter(
+      @Advice.Origin Class<?> grpcType,
+      @Advice.Argument(value = 0, readOnly = false) String target) {
+    target = ClientHooks.onTarget(grpcType, target);
+  }
+}

@@ -1,0 +1,70 @@
+package org.polarisagent.plugin.grpc.adapter.server;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.Server;
+import io.grpc.inprocess.InProcessServerBuilder;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+import org.polarisagent.core.config.AgentConfig;
+import org.polarisagent.core.plugin.AgentContext;
+import org.polarisagent.core.plugin.ShutdownSequence;
+import org.polarisagent.core.sdk.PolarisSdk;
+
+class ProviderSupportTest {
+
+  /** Declares {@code build()} like every gRPC server builder does. */
+  static final class PlainBuilder {
+    public Server build() {
+      return null;
+    }
+  }
+
+  /** Declares a specific server type: the wrapper cannot be returned from it. */
+  static final class SpecificBuilder {
+    public RecordingServer build() {
+      return null;
+    }
+  }
+
+  private static ProviderSupport support(String agentArgs) {
+    AgentConfig config = AgentConfig.load(agentArgs, new Properties(), Collections.<String, String>emptyMap());
+    AgentContext context =
+        new AgentContext(config, PolarisSdk.unavailable("test"), ProviderSupportTest.class.getClassLoader(),
+            new ShutdownSequence());
+    return new ProviderSupport(context);
+  }
+
+  private final RecordingServer server = new RecordingServer(new ArrayList<String>(), 50051, "echo.Echo");
+
+  @Test
+  void networkServersAreWrapped() {
+    Object observed = support("").observe(new PlainBuilder(), server);
+
+    assertTrue(observed instanceof PolarisServer);
+    assertSame(server, ((PolarisServer) observed).delegate());
+  }
+
+  @Test
+  void otherServersAreLeftAlone() {
+    ProviderSupport support = support("");
+    Object wrapped = support.observe(new PlainBuilder(), server);
+
+    assertSame(server, support("polaris.grpc.server.register=false").observe(new PlainBuilder(), server));
+    assertSame(server, support.observe(InProcessServerBuilder.forName("test"), server));
+    assertSame(server, support.observe(new SpecificBuilder(), server));
+    assertSame(wrapped, support.observe(new PlainBuilder(), wrapped), "never wrapped twice");
+  }
+
+  @Test
+  void theDeclaredReturnTypeOfBuildDecides() {
+    assertTrue(ProviderSupport.buildReturns(PlainBuilder.class, PolarisServer.class));
+    assertTrue(ProviderSupport.buildReturns(InProcessServerBuilder.class, PolarisServer.class));
+    assertFalse(ProviderSupport.buildReturns(SpecificBuilder.class, PolarisServer.class));
+    assertFalse(ProviderSupport.buildReturns(Object.class, PolarisServer.class));
+  }
+}

@@ -1,0 +1,360 @@
+package org.polarisagent.plugin.grpc.adapter.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.polarisagent.core.config.AgentConfig;
+import org.polarisagent.plugin.grpc.ServerDepartures;
+
+class ServerLifecycleTest {
+
+  private static final List<String> ECHO_AND_HEALTH = Arrays.asList("echo.Echo", "grpc.health.v1.Health");
+
+  private final List<String> events = new ArrayList<>();
+  private final FakeRegistrar registrar = new FakeRegistrar(events);
+  private final FakeScheduler scheduler = new FakeScheduler();
+  private final FakeClock clock = new FakeClock(events);
+  private final ServerDepartures departures = new ServerDepartures();
+  private final AtomicBoolean unavailableLogged = new AtomicBoolean();
+  private final ByteArrayOutputStream log = new ByteArrayOutputStream();
+  private PrintStream originalErr;
+
+  @BeforeEach
+  void captureLog() {
+    originalErr = System.err;
+    System.setErr(new PrintStream(log, true));
+  }
+
+  @AfterEach
+  void restoreLog() {
+    System.setErr(originalErr);
+  }
+
+  private ServerLifecycle lifecycle(String agentArgs) {
+    ProviderSettings settings =
+        ProviderSettings.from(
+            AgentConfig.load(agentArgs, new Properties(), Collections.<String, String>emptyMap()),
+            Collections.<String, String>emptyMap());
+    InstanceHost hosts =
+        new InstanceHost("", Collections.<String, String>emptyMap(), "127.0.0.1:8091",
+            (host, port) -> java.net.InetAddress.getByName("10.1.2.3"));
+    return new ServerLifecycle(settings, hosts, registrar, scheduler, clock, departures, unavailableLogged);
+  }
+
+  private static List<SocketAddress> loopback(int... ports) {
+    List<SocketAddress> sockets = new ArrayList<>();
+    for (int port : ports) {
+      sockets.add(new InetSocketAddress("127.0.0.1", port));
+    }
+    return sockets;
+  }
+
+  private long logLines(String fragment) {
+    return Arrays.stream(new String(log.toByteArray(), StandardCharsets.UTF_8).split("\n"))
+        .filter(line -> line.contains(fragment))
+        .count();
+  }
+
+  @Test
+  void registersEachBusinessServiceAtTheBoundAddressAfterTheWarmUp() {
+    ServerLifecycle lifecycle = lifecycle("polaris.grpc.server.warmup=3s");
+    lifecycle.started(loopback(50051), Arrays.asList("echo.Echo", "grpc.health.v1.Health", "shop.Cart"));
+
+    assertEquals(Collections.singletonList(3000L), scheduler.delays);
+    assertTrue(registrar.events().isEmpty(), "nothing registers before the warm-up has passed");
+    assertTrue(scheduler.runNext());
+    assertEquals(
+        Arrays.asList(
+            "register default/echo.Echo 127.0.0.1:50051", "register default/shop.Cart 127.0.0.1:50051"),
+        registrar.events());
+    assertEquals(1, logLines("INFO registered gRPC server on port 50051"));
+  }
+
+  @Test
+  void theConfiguredServiceNameReplacesTheGrpcServiceNames() {
+    ServerLifecycle lifecycle = lifecycle("polaris.service=shop,polaris.namespace=prod");
+    lifecycle.started(loopback(7000), Arrays.asList("echo.Echo", "shop.Cart"));
+    scheduler.runNext();
+
+    assertEquals(Collections.singletonList("register prod/shop 127.0.0.1:7000"), registrar.events());
+  }
+
+  @Test
+  void aWildcardBindingRegistersTheDetectedHost() {
+    ServerLifecycle lifecycle = lifecycle("");
+    lifecycle.started(Collections.singletonList(new InetSocketAddress(50051)), ECHO_AND_HEALTH);
+    scheduler.runNext();
+
+    assertEquals(Collections.singletonList("register default/echo.Echo 10.1.2.3:50051"), registrar.events());
+  }
+
+  @Test
+  void serversWithNothingToAdvertiseAreNeverRegistered() {
+    lifecycle("").started(loopback(9090), Collections.singletonList("grpc.health.v1.Health"));
+    lifecycle("polaris.service=shop").started(loopback(9091),
+        Arrays.asList("grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection"));
+    lifecycle("polaris.grpc.server.ports=8080").started(loopback(9092), ECHO_AND_HEALTH);
+    List<SocketAddress> inProcess = Collections.<SocketAddress>singletonList(new SocketAddress() {});
+    lifecycle("").started(inProcess, ECHO_AND_HEALTH);
+
+    assertEquals(0, scheduler.pending());
+    assertEquals(1, logLines("port 9090 is not registered in Polaris: it exposes only infrastructure"));
+    assertEquals(1, logLines("port 9092 is not registered in Polaris: its port is not in polaris.grpc.server.ports"));
+    assertEquals(1, logLines("no network listen address"));
+  }
+
+  @Test
+  void thePortFilterKeepsOnlyListedPorts() {
+    ServerLifecycle lifecycle = lifecycle("polaris.grpc.server.ports=8080");
+    lifecycle.started(loopback(8080), ECHO_AND_HEALTH);
+    scheduler.runNext();
+
+    assertEquals(Collections.singletonList("register default/echo.Echo 127.0.0.1:8080"), registrar.events());
+  }
+
+  @Test
+  void retriesWithBackoffAndWarnsOnce() {
+    registrar.failuresLeft = 6;
+    ServerLifecycle lifecycle = lifecycle("");
+    lifecycle.started(loopback(50051), ECHO_AND_HEALTH);
+    for (int attempt = 0; attempt < 7; attempt++) {
+      assertTrue(scheduler.runNext(), "attempt " + attempt);
+    }
+
+    assertEquals(Arrays.asList(0L, 1000L, 2000L, 4000L, 8000L, 10000L, 10000L), scheduler.delays);
+    assertEquals(1, registrar.registrations);
+    assertEquals(0, scheduler.pending());
+    assertEquals(1, logLines("WARN cannot register gRPC server on port 50051"));
+    assertEquals(1, logLines("(after 6 failed attempts)"));
+  }
+
+  @Test
+  void aSdkThatHasNotStartedYetIsRetried() {
+    registrar.ready = false;
+    ServerLifecycle lifecycle = lifecycle("");
+    lifecycle.started(loopback(50051), ECHO_AND_HEALTH);
+    scheduler.runNext();
+    registrar.ready = true;
+    scheduler.runNext();
+
+    assertEquals(Arrays.asList(0L, 1000L), scheduler.delays);
+    assertEquals(1, registrar.registrations);
+  }
+
+  @Test
+  void aPermanentlyUnavailableSdkIsLoggedOnceAndNotRetried() {
+    registrar.unavailableReason = "the agent configuration is invalid";
+    ServerLifecycle first = lifecycle("");
+    ServerLifecycle second = lifecycle("");
+    first.started(loopback(50051), ECHO_AND_HEALTH);
+    second.started(loopback(50052), ECHO_AND_HEALTH);
+    scheduler.runNext();
+    scheduler.runNext();
+
+    assertEquals(0, scheduler.pending());
+    assertEquals(0, registrar.registrations);
+    assertEquals(1, logLines("WARN gRPC servers are not registered in Polaris: the agent configuration is invalid"));
+  }
+
+  @Test
+  void departingDeregistersOnceAndWaitsTheDelayOnce() {
+    ServerLifecycle lifecycle = lifecycle("polaris.grpc.server.shutdown-delay=4s");
+    lifecycle.started(loopback(50051), ECHO_AND_HEALTH);
+    scheduler.runNext();
+
+    lifecycle.awaitDeparture();
+    lifecycle.awaitDeparture();
+    lifecycle.beginDeparture();
+
+    assertEquals(
+        Arrays.asList(
+            "register default/echo.Echo 127.0.0.1:50051",
+            "deregister default/echo.Echo 127.0.0.1:50051 id-echo.Echo-50051",
+            "sleep until +4000 ms",
+            "sleep until +4000 ms"),
+        registrar.events());
+    assertEquals(4000, clock.sleptMillis(), "the second caller returns at the same deadline");
+  }
+
+  @Test
+  void aServerThatNeverRegisteredLeavesWithoutWaitingAndStopsRetrying() {
+    registrar.failuresLeft = 1;
+    ServerLifecycle lifecycle = lifecycle("");
+    lifecycle.started(loopback(50051), ECHO_AND_HEALTH);
+    scheduler.runNext();
+    assertEquals(1, scheduler.pending(), "a retry is scheduled");
+
+    lifecycle.awaitDeparture();
+
+    assertEquals(0, scheduler.pending(), "the retry is cancelled");
+    assertEquals(0, registrar.deregistrations);
+    assertEquals(0, clock.sleepers());
+  }
+
+  @Test
+  void departingBeforeTheWarmUpEndsRegistersNothing() {
+    ServerLifecycle lifecycle = lifecycle("polaris.grpc.server.warmup=10s");
+    lifecycle.started(loopback(50051), ECHO_AND_HEALTH);
+    lifecycle.awaitDeparture();
+
+    assertEquals(0, scheduler.pending());
+    assertTrue(registrar.events().isEmpty());
+  }
+
+  @Test
+  void theJvmExitStepDepartsEveryStartedServer() {
+    ServerLifecycle first = lifecycle("");
+    ServerLifecycle second = lifecycle("");
+    first.started(loopback(50051), ECHO_AND_HEALTH);
+    second.started(loopback(50052), ECHO_AND_HEALTH);
+    scheduler.runNext();
+    scheduler.runNext();
+
+    departures.departAll();
+
+    assertEquals(
+        Arrays.asList(
+            "register default/echo.Echo 127.0.0.1:50051",
+            "register default/echo.Echo 127.0.0.1:50052",
+            "deregister default/echo.Echo 127.0.0.1:50051 id-echo.Echo-50051",
+            "deregister default/echo.Echo 127.0.0.1:50052 id-echo.Echo-50052",
+            "sleep until +4000 ms",
+            "sleep until +4000 ms"),
+        registrar.events());
+    assertEquals(4000, clock.sleptMillis(), "both servers drain within the same delay");
+    departures.departAll();
+    assertEquals(2, registrar.deregistrations, "departed servers are no longer listed");
+  }
+
+  @Test
+  void aConcurrentSecondCallerWaitsForTheSameDeadline() throws Exception {
+    ServerLifecycle lifecycle = lifecycle("polaris.grpc.server.shutdown-delay=4s");
+    lifecycle.started(loopback(50051), ECHO_AND_HEALTH);
+    scheduler.runNext();
+    clock.closeGate();
+
+    CountDownLatch bothDone = new CountDownLatch(2);
+    Thread first = new Thread(() -> { lifecycle.awaitDeparture(); bothDone.countDown(); });
+    Thread second = new Thread(() -> { lifecycle.awaitDeparture(); bothDone.countDown(); });
+    first.start();
+    second.start();
+    awaitSleepers(2);
+
+    assertEquals(2, bothDone.getCount(), "neither caller proceeds before the delay has passed");
+    openAndJoin(bothDone, first, second);
+    assertEquals(1, registrar.deregistrations);
+    List<Long> deadlines = clock.deadlines();
+    assertEquals(deadlines.get(0), deadlines.get(1), "one deadline for both callers");
+    assertEquals(4000, clock.sleptMillis());
+  }
+
+  @Test
+  void aDepartureDuringARegistrationInFlightDeregistersWhatItRegistered() throws Exception {
+    CountDownLatch registering = new CountDownLatch(1);
+    CountDownLatch proceed = new CountDownLatch(1);
+    Registrar slow =
+        new Registrar() {
+          @Override
+          public String unavailableReason() {
+            return null;
+          }
+
+          @Override
+          public boolean awaitReady(long timeoutMillis) {
+            return true;
+          }
+
+          @Override
+          public String register(InstanceSpec instance) throws Exception {
+            registering.countDown();
+            proceed.await();
+            return registrar.register(instance);
+          }
+
+          @Override
+          public void deregister(InstanceSpec instance, String instanceId) {
+            registrar.deregister(instance, instanceId);
+          }
+        };
+    ProviderSettings settings =
+        ProviderSettings.from(
+            AgentConfig.load("", new Properties(), Collections.<String, String>emptyMap()),
+            Collections.<String, String>emptyMap());
+    InstanceHost hosts = new InstanceHost("", Collections.<String, String>emptyMap(), "", (h, p) -> null);
+    ServerLifecycle lifecycle =
+        new ServerLifecycle(settings, hosts, slow, scheduler, clock, departures, unavailableLogged);
+    lifecycle.started(loopback(50051), ECHO_AND_HEALTH);
+
+    Thread attempt = new Thread(scheduler::runNext);
+    attempt.start();
+    assertTrue(registering.await(10, TimeUnit.SECONDS));
+    Thread departing = new Thread(lifecycle::awaitDeparture);
+    departing.start();
+    awaitState(departing, Thread.State.BLOCKED);
+    proceed.countDown();
+    attempt.join(10_000);
+    departing.join(10_000);
+
+    assertFalse(departing.isAlive());
+    assertEquals(
+        Arrays.asList(
+            "register default/echo.Echo 127.0.0.1:50051",
+            "deregister default/echo.Echo 127.0.0.1:50051 id-echo.Echo-50051",
+            "sleep until +4000 ms"),
+        registrar.events());
+  }
+
+  @Test
+  void retryDelaysGrowToTenSeconds() {
+    assertEquals(1000, ServerLifecycle.retryDelayMillis(1));
+    assertEquals(8000, ServerLifecycle.retryDelayMillis(4));
+    assertEquals(10000, ServerLifecycle.retryDelayMillis(5));
+    assertEquals(10000, ServerLifecycle.retryDelayMillis(1000));
+  }
+
+  private void awaitSleepers(int count) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (clock.sleepers() < count) {
+      if (System.nanoTime() > deadline) {
+        fail("only " + clock.sleepers() + " of " + count + " callers reached the drain wait");
+      }
+      Thread.sleep(1);
+    }
+  }
+
+  private static void awaitState(Thread thread, Thread.State state) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (thread.getState() != state) {
+      if (System.nanoTime() > deadline) {
+        fail(thread + " never reached " + state + ", it is " + thread.getState());
+      }
+      Thread.sleep(1);
+    }
+  }
+
+  private void openAndJoin(CountDownLatch done, Thread... threads) throws InterruptedException {
+    clock.openGate();
+    assertTrue(done.await(10, TimeUnit.SECONDS));
+    for (Thread thread : threads) {
+      thread.join(10_000);
+    }
+  }
+}

@@ -1,0 +1,401 @@
+package org.polarisagent.samples;
+
+import com.google.protobuf.StringValue;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptors;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.MethodDescriptor.MethodType;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.okhttp.OkHttpChannelBuilder;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.StreamObserver;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A plain gRPC-Java client app (no Polaris, no agent code) that calls {@link EchoService} at a steady rate and
+ * reports what it saw on stdout in lines that tests parse. It always exits 0 once it ran (bad flags: exit 2), so
+ * tests judge the output, not the exit code.
+ *
+ * <p>Flags (all optional):
+ * <pre>
+ *   --target=polaris://echo   channel target; the *ForAddress entries need host:port
+ *   --entry=forTarget         how the channel builder is made:
+ *                               forTarget                        ManagedChannelBuilder.forTarget(target)
+ *                               forAddress                       ManagedChannelBuilder.forAddress(host, port)
+ *                               grpcNewChannelBuilder            Grpc.newChannelBuilder(target, insecure)
+ *                               grpcNewChannelBuilderForAddress  Grpc.newChannelBuilderForAddress(host, port, insecure)
+ *                               netty / nettyForAddress          NettyChannelBuilder (grpc-netty-shaded)
+ *                               okhttp / okhttpForAddress        OkHttpChannelBuilder
+ *   --method=Echo             Echo, Other or EchoStream
+ *   --message=hello           request text
+ *   --rate=50                 calls started per second (scheduled, not back to back)
+ *   --calls=N                 stop after N calls; --duration=20s stops after that long; without both: 100 calls
+ *   --max-duration=10m        hard bound on the run, whatever the other flags say
+ *   --deadline=2s             deadline of each call
+ *   --header=k=v              request metadata; repeatable
+ *   --wait-for-ready=false    CallOptions.withWaitForReady()
+ *   --progress=true           print a PROGRESS line every second
+ * </pre>
+ *
+ * <p>Output lines:
+ * <pre>
+ *   STARTED target=polaris://echo entry=forTarget method=Echo authority=echo
+ *   PROGRESS second=1 sent=50 ok=50 failed=0
+ *   RESULT ok=297 failed=3 sent=300 unfinished=0 replies=297   (replies received: 1 per unary call, N per stream)
+ *   INSTANCE name=p1 count=150                                  one per answering instance, by name
+ *   ERROR code=UNAVAILABLE count=3 message=...                  one per distinct error, most frequent first
+ *   LATENCY count=300 p50us=900 p90us=1500 p99us=4000 maxus=9000   completed calls, ok or not
+ *   DONE                                                        the channel is shut down
+ * </pre>
+ * On SIGTERM it stops starting calls, waits up to one deadline for the running ones and prints the summary
+ * (RESULT and what follows) before the JVM exits.
+ */
+public final class EchoConsumer {
+
+    private static final Set<String> FLAGS = Set.of("target", "entry", "method", "message", "rate", "calls",
+            "duration", "max-duration", "deadline", "header", "wait-for-ready", "progress");
+    private static final int MAX_ERROR_LINES = 20;
+    private static final int MAX_MESSAGE_LENGTH = 160;
+    private static final PrintStream OUT = System.out;
+
+    private final Outcomes outcomes = new Outcomes();
+    private final AtomicBoolean stopRequested = new AtomicBoolean();
+    private final AtomicBoolean summaryPrinted = new AtomicBoolean();
+    private final CountDownLatch summaryDone = new CountDownLatch(1);
+
+    private EchoConsumer() {
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        Settings settings;
+        try {
+            settings = new Settings(SampleFlags.parse(args, FLAGS, Set.of("header")));
+        } catch (IllegalArgumentException e) {
+            System.err.println("EchoConsumer: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        new EchoConsumer().run(settings);
+    }
+
+    private void run(Settings settings) throws InterruptedException {
+        ManagedChannel channel;
+        try {
+            channel = channelBuilder(settings.entry, settings.target).build();
+        } catch (IllegalArgumentException e) {
+            System.err.println("EchoConsumer: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        Channel calls = ClientInterceptors.intercept(channel,
+                MetadataUtils.newAttachHeadersInterceptor(settings.headers));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stopRequested.set(true);
+            try {
+                if (!summaryDone.await(settings.deadline.toMillis() + 3000, TimeUnit.MILLISECONDS)) {
+                    printSummary();
+                }
+            } catch (InterruptedException e) {
+                printSummary();
+            }
+        }, "echo-consumer-shutdown"));
+        OUT.println("STARTED target=" + settings.target + " entry=" + settings.entry
+                + " method=" + settings.method.getBareMethodName() + " authority=" + channel.authority());
+
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "echo-consumer-load");
+            thread.setDaemon(true);
+            return thread;
+        });
+        CountDownLatch sendingDone = new CountDownLatch(1);
+        long start = System.nanoTime();
+        long endBy = start + settings.duration.toNanos();
+        long periodNanos = Math.max(1, (long) (1e9 / settings.rate));
+        scheduler.scheduleAtFixedRate(() -> {
+            if (sendingDone.getCount() == 0) {
+                return;
+            }
+            if (stopRequested.get() || outcomes.sent.get() >= settings.calls || System.nanoTime() >= endBy) {
+                sendingDone.countDown();
+                return;
+            }
+            startCall(calls, settings);
+        }, 0, periodNanos, TimeUnit.NANOSECONDS);
+        if (settings.progress) {
+            scheduler.scheduleAtFixedRate(new Runnable() {
+                private int second;
+
+                @Override
+                public void run() {
+                    second++;
+                    OUT.println("PROGRESS second=" + second + " sent=" + outcomes.sent.get()
+                            + " ok=" + outcomes.ok.get() + " failed=" + outcomes.failed.get());
+                }
+            }, 1, 1, TimeUnit.SECONDS);
+        }
+
+        sendingDone.await();
+        long drainBy = System.nanoTime() + settings.deadline.toNanos() + TimeUnit.SECONDS.toNanos(1);
+        while (outcomes.unfinished() > 0 && System.nanoTime() < drainBy) {
+            Thread.sleep(10);
+        }
+        scheduler.shutdownNow();
+        printSummary();
+        channel.shutdownNow();
+        channel.awaitTermination(5, TimeUnit.SECONDS);
+        OUT.println("DONE");
+    }
+
+    private void startCall(Channel channel, Settings settings) {
+        CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(settings.deadline.toNanos(), TimeUnit.NANOSECONDS);
+        if (settings.waitForReady) {
+            options = options.withWaitForReady();
+        }
+        ClientCall<StringValue, StringValue> call = channel.newCall(settings.method, options);
+        StringValue request = StringValue.of(settings.message);
+        outcomes.sent.incrementAndGet();
+        CallObserver observer = new CallObserver(System.nanoTime());
+        try {
+            if (settings.method.getType() == MethodType.SERVER_STREAMING) {
+                ClientCalls.asyncServerStreamingCall(call, request, observer);
+            } else {
+                ClientCalls.asyncUnaryCall(call, request, observer);
+            }
+        } catch (RuntimeException e) {
+            observer.onError(e);
+        }
+    }
+
+    private void printSummary() {
+        if (!summaryPrinted.compareAndSet(false, true)) {
+            return;
+        }
+        StringBuilder text = new StringBuilder();
+        text.append("RESULT ok=").append(outcomes.ok.get())
+                .append(" failed=").append(outcomes.failed.get())
+                .append(" sent=").append(outcomes.sent.get())
+                .append(" unfinished=").append(outcomes.unfinished())
+                .append(" replies=").append(outcomes.replies.get()).append('\n');
+        new TreeMap<>(outcomes.byInstance).forEach((name, count) ->
+                text.append("INSTANCE name=").append(name).append(" count=").append(count.get()).append('\n'));
+        List<Map.Entry<ErrorKey, AtomicLong>> errors = new ArrayList<>(outcomes.byError.entrySet());
+        errors.sort((a, b) -> Long.compare(b.getValue().get(), a.getValue().get()));
+        for (int i = 0; i < errors.size(); i++) {
+            if (i == MAX_ERROR_LINES) {
+                text.append("ERROR more=").append(errors.size() - MAX_ERROR_LINES).append('\n');
+                break;
+            }
+            ErrorKey error = errors.get(i).getKey();
+            text.append("ERROR code=").append(error.code())
+                    .append(" count=").append(errors.get(i).getValue().get())
+                    .append(" message=").append(error.message()).append('\n');
+        }
+        text.append(outcomes.latencyLine());
+        OUT.println(text);
+        OUT.flush();
+        summaryDone.countDown();
+    }
+
+    private static ManagedChannelBuilder<?> channelBuilder(String entry, String target) {
+        switch (entry) {
+            case "forTarget":
+                return ManagedChannelBuilder.forTarget(target).usePlaintext();
+            case "forAddress":
+                return ManagedChannelBuilder.forAddress(host(target), port(target)).usePlaintext();
+            case "grpcNewChannelBuilder":
+                return Grpc.newChannelBuilder(target, InsecureChannelCredentials.create());
+            case "grpcNewChannelBuilderForAddress":
+                return Grpc.newChannelBuilderForAddress(host(target), port(target), InsecureChannelCredentials.create());
+            case "netty":
+                return NettyChannelBuilder.forTarget(target).usePlaintext();
+            case "nettyForAddress":
+                return NettyChannelBuilder.forAddress(host(target), port(target)).usePlaintext();
+            case "okhttp":
+                return OkHttpChannelBuilder.forTarget(target).usePlaintext();
+            case "okhttpForAddress":
+                return OkHttpChannelBuilder.forAddress(host(target), port(target)).usePlaintext();
+            default:
+                throw new IllegalArgumentException("--entry=" + entry + ": expected forTarget, forAddress, "
+                        + "grpcNewChannelBuilder, grpcNewChannelBuilderForAddress, netty, nettyForAddress, okhttp "
+                        + "or okhttpForAddress");
+        }
+    }
+
+    private static String host(String target) {
+        return target.substring(0, portSeparator(target));
+    }
+
+    private static int port(String target) {
+        try {
+            return Integer.parseInt(target.substring(portSeparator(target) + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--target=" + target + ": a *ForAddress entry needs host:port");
+        }
+    }
+
+    private static int portSeparator(String target) {
+        int colon = target.lastIndexOf(':');
+        if (colon <= 0 || target.contains("/")) {
+            throw new IllegalArgumentException("--target=" + target + ": a *ForAddress entry needs host:port");
+        }
+        return colon;
+    }
+
+    /** Counts of what the calls did. Thread-safe. */
+    private static final class Outcomes {
+        final AtomicLong sent = new AtomicLong();
+        final AtomicLong ok = new AtomicLong();
+        final AtomicLong failed = new AtomicLong();
+        final AtomicLong replies = new AtomicLong();
+        final Map<String, AtomicLong> byInstance = new ConcurrentHashMap<>();
+        final Map<ErrorKey, AtomicLong> byError = new ConcurrentHashMap<>();
+        final List<Long> latenciesNanos = Collections.synchronizedList(new ArrayList<>());
+
+        long unfinished() {
+            return sent.get() - ok.get() - failed.get();
+        }
+
+        void succeeded(String instance, long nanos) {
+            latenciesNanos.add(nanos);
+            byInstance.computeIfAbsent(instance, k -> new AtomicLong()).incrementAndGet();
+            ok.incrementAndGet();
+        }
+
+        void failed(Status status, long nanos) {
+            latenciesNanos.add(nanos);
+            String message = String.valueOf(status.getDescription()).replaceAll("\\s+", " ");
+            if (status.getCause() != null && status.getDescription() == null) {
+                message = status.getCause().toString().replaceAll("\\s+", " ");
+            }
+            if (message.length() > MAX_MESSAGE_LENGTH) {
+                message = message.substring(0, MAX_MESSAGE_LENGTH) + "...";
+            }
+            byError.computeIfAbsent(new ErrorKey(status.getCode(), message), k -> new AtomicLong())
+                    .incrementAndGet();
+            failed.incrementAndGet();
+        }
+
+        String latencyLine() {
+            List<Long> sorted;
+            synchronized (latenciesNanos) {
+                sorted = new ArrayList<>(latenciesNanos);
+            }
+            Collections.sort(sorted);
+            if (sorted.isEmpty()) {
+                return "LATENCY count=0";
+            }
+            return "LATENCY count=" + sorted.size()
+                    + " p50us=" + micros(sorted, 0.50) + " p90us=" + micros(sorted, 0.90)
+                    + " p99us=" + micros(sorted, 0.99) + " maxus=" + sorted.get(sorted.size() - 1) / 1000;
+        }
+
+        private static long micros(List<Long> sorted, double quantile) {
+            int index = (int) Math.ceil(quantile * sorted.size()) - 1;
+            return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index))) / 1000;
+        }
+    }
+
+    /** One distinct failure: status code and (shortened) description. */
+    private record ErrorKey(Status.Code code, String message) {
+    }
+
+    /** Records one call's outcome; the first reply names the answering instance. */
+    private final class CallObserver implements StreamObserver<StringValue> {
+        private final long startNanos;
+        private String instance;
+        private boolean finished;
+
+        CallObserver(long startNanos) {
+            this.startNanos = startNanos;
+        }
+
+        @Override
+        public synchronized void onNext(StringValue reply) {
+            if (instance == null) {
+                instance = EchoService.answeringInstance(reply.getValue());
+            }
+            outcomes.replies.incrementAndGet();
+        }
+
+        @Override
+        public synchronized void onError(Throwable error) {
+            if (!finished) {
+                finished = true;
+                outcomes.failed(Status.fromThrowable(error), System.nanoTime() - startNanos);
+            }
+        }
+
+        @Override
+        public synchronized void onCompleted() {
+            if (!finished) {
+                finished = true;
+                outcomes.succeeded(instance == null ? "?" : instance, System.nanoTime() - startNanos);
+            }
+        }
+    }
+
+    /** The parsed command line. Immutable. */
+    private static final class Settings {
+        final String target;
+        final String entry;
+        final MethodDescriptor<StringValue, StringValue> method;
+        final String message;
+        final double rate;
+        final long calls;
+        final Duration duration;
+        final Duration deadline;
+        final Metadata headers = new Metadata();
+        final boolean waitForReady;
+        final boolean progress;
+
+        Settings(SampleFlags flags) {
+            target = flags.string("target", "polaris://echo");
+            entry = flags.string("entry", "forTarget");
+            method = EchoService.methodNamed(flags.string("method", "Echo"));
+            message = flags.string("message", "hello");
+            rate = flags.number("rate", 50);
+            if (rate <= 0) {
+                throw new IllegalArgumentException("--rate must be positive");
+            }
+            Duration maxDuration = flags.duration("max-duration", Duration.ofMinutes(10));
+            Duration wanted = flags.duration("duration", null);
+            boolean bounded = flags.has("calls") || wanted != null;
+            calls = bounded ? flags.integer("calls", Integer.MAX_VALUE) : 100;
+            duration = wanted == null || wanted.compareTo(maxDuration) > 0 ? maxDuration : wanted;
+            deadline = flags.duration("deadline", Duration.ofSeconds(2));
+            for (String header : flags.all("header")) {
+                int equals = header.indexOf('=');
+                if (equals <= 0) {
+                    throw new IllegalArgumentException("--header=" + header + ": expected key=value");
+                }
+                headers.put(Metadata.Key.of(header.substring(0, equals), Metadata.ASCII_STRING_MARSHALLER),
+                        header.substring(equals + 1));
+            }
+            waitForReady = flags.bool("wait-for-ready", false);
+            progress = flags.bool("progress", true);
+        }
+    }
+}

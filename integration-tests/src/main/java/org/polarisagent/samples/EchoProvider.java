@@ -1,0 +1,356 @@
+package org.polarisagent.samples;
+
+import com.google.protobuf.StringValue;
+import io.grpc.Server;
+import io.grpc.ServerBuilder;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.stub.ServerCalls;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+
+/**
+ * A plain gRPC-Java server app (no Polaris, no agent code) serving {@link EchoService}, driven by flags and
+ * reporting on stdout in lines that tests parse.
+ *
+ * <p>Flags (all optional):
+ * <pre>
+ *   --name=p1                 instance name put in every reply; with --servers=N the servers are p1-1 .. p1-N
+ *   --servers=1               business servers started in this JVM
+ *   --port=0                  listen port, or a comma list with one port per server (0 = any free port)
+ *   --bind=127.0.0.1          listen address of the netty builder
+ *   --builder=netty           netty:   NettyServerBuilder.forAddress(bind, port) (loopback by default)
+ *                             forPort: ServerBuilder.forPort(port): listens on ALL interfaces; only for tests
+ *                                      that must cover that entry point
+ *   --health-server-port=N    also start an admin server with only the health service on port N (0 = any)
+ *   --fail-file=PATH          while PATH exists, calls fail with the status code written in it (default
+ *                             UNAVAILABLE); an optional second word limits it to one method, e.g. "INTERNAL Other"
+ *   --delay=0ms               latency added to every call
+ *   --delay-file=PATH         while PATH exists, every call is delayed by the duration written in it (e.g. 500ms)
+ *   --stream-replies=3        replies per EchoStream call
+ *   --shutdown-grace=30s      how long the shutdown hook waits for in-flight calls before shutdownNow()
+ *   --max-lifetime=10m        the app exits by itself (like a SIGTERM) after this long; a safety net
+ * </pre>
+ *
+ * <p>Output lines:
+ * <pre>
+ *   LISTENING name=p1 port=40001            one per business server, after it started
+ *   HEALTH port=40003                       the admin server, if any
+ *   READY port=40001 ports=40001,40002 health-port=40003 pid=123
+ *   STOPPING                                the shutdown hook began (SIGTERM, exit, max lifetime)
+ *   SERVED name=p1 ok=120 failed=3          one per business server, after it terminated
+ *   STOPPED                                 last line
+ * </pre>
+ * On SIGTERM the shutdown hook does what a typical app does: health NOT_SERVING, {@code server.shutdown()},
+ * {@code awaitTermination(grace)}, then {@code shutdownNow()} if calls are still running. Bad flags: a message on
+ * stderr and exit code 2.
+ */
+public final class EchoProvider {
+
+    private static final Set<String> FLAGS = Set.of("name", "servers", "port", "bind", "builder",
+            "health-server-port", "fail-file", "delay", "delay-file", "stream-replies", "shutdown-grace",
+            "max-lifetime");
+
+    private static final PrintStream OUT = System.out;
+
+    private final List<EchoInstance> instances = new ArrayList<>();
+    private final List<Server> servers = new ArrayList<>();
+    private final HealthStatusManager health = new HealthStatusManager();
+    private final AtomicBoolean stopping = new AtomicBoolean();
+    private Server healthServer;
+
+    private EchoProvider() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        SampleFlags flags;
+        try {
+            flags = SampleFlags.parse(args, FLAGS, Set.of());
+        } catch (IllegalArgumentException e) {
+            System.err.println("EchoProvider: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        try {
+            new EchoProvider().run(flags);
+        } catch (IllegalArgumentException e) {
+            System.err.println("EchoProvider: " + e.getMessage());
+            System.exit(2);
+        } catch (IOException e) {
+            OUT.println("FAILED " + e);
+            System.exit(1);
+        }
+    }
+
+    private void run(SampleFlags flags) throws Exception {
+        String name = flags.string("name", "p1");
+        int count = flags.integer("servers", 1);
+        List<Integer> ports = ports(flags.string("port", "0"), count);
+        String bind = flags.string("bind", "127.0.0.1");
+        String builder = flags.string("builder", "netty");
+        if (!builder.equals("netty") && !builder.equals("forPort")) {
+            throw new IllegalArgumentException("--builder=" + builder + ": expected netty or forPort");
+        }
+        Behaviour behaviour = new Behaviour(
+                pathOrNull(flags.string("fail-file", null)),
+                flags.duration("delay", Duration.ZERO),
+                pathOrNull(flags.string("delay-file", null)),
+                flags.integer("stream-replies", 3));
+        Duration grace = flags.duration("shutdown-grace", Duration.ofSeconds(30));
+        Duration maxLifetime = flags.duration("max-lifetime", Duration.ofMinutes(10));
+        Integer healthServerPort = flags.has("health-server-port") ? flags.integer("health-server-port", 0) : null;
+
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(grace), "echo-provider-shutdown"));
+
+        for (int i = 0; i < count; i++) {
+            String instanceName = count == 1 ? name : name + "-" + (i + 1);
+            EchoInstance instance = new EchoInstance(instanceName, behaviour);
+            Server server = serverBuilder(builder, bind, ports.get(i))
+                    .addService(instance.definition())
+                    .addService(health.getHealthService())
+                    .build()
+                    .start();
+            instances.add(instance);
+            servers.add(server);
+            OUT.println("LISTENING name=" + instanceName + " port=" + server.getPort());
+        }
+        health.setStatus("", ServingStatus.SERVING);
+        health.setStatus(EchoService.SERVICE_NAME, ServingStatus.SERVING);
+        String healthPort = "";
+        if (healthServerPort != null) {
+            healthServer = serverBuilder(builder, bind, healthServerPort)
+                    .addService(health.getHealthService())
+                    .build()
+                    .start();
+            OUT.println("HEALTH port=" + healthServer.getPort());
+            healthPort = " health-port=" + healthServer.getPort();
+        }
+        OUT.println("READY port=" + servers.get(0).getPort()
+                + " ports=" + servers.stream().map(s -> String.valueOf(s.getPort())).collect(Collectors.joining(","))
+                + healthPort + " pid=" + ProcessHandle.current().pid());
+
+        long deadline = System.nanoTime() + maxLifetime.toNanos();
+        for (Server server : servers) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0 || !server.awaitTermination(left, TimeUnit.NANOSECONDS)) {
+                OUT.println("MAX_LIFETIME reached after " + maxLifetime.toSeconds() + "s");
+                System.exit(0);
+            }
+        }
+    }
+
+    private static ServerBuilder<?> serverBuilder(String kind, String bind, int port) {
+        if (kind.equals("forPort")) {
+            return ServerBuilder.forPort(port);
+        }
+        return NettyServerBuilder.forAddress(new InetSocketAddress(bind, port));
+    }
+
+    /** The shutdown hook: stop taking calls, let in-flight calls finish within the grace period, report. */
+    private void stop(Duration grace) {
+        if (!stopping.compareAndSet(false, true)) {
+            return;
+        }
+        OUT.println("STOPPING");
+        health.enterTerminalState();
+        List<Server> all = new ArrayList<>(servers);
+        if (healthServer != null) {
+            all.add(healthServer);
+        }
+        for (Server server : all) {
+            server.shutdown();
+        }
+        long deadline = System.nanoTime() + grace.toNanos();
+        for (Server server : all) {
+            try {
+                if (!server.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                    server.shutdownNow();
+                    server.awaitTermination(5, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                server.shutdownNow();
+            }
+        }
+        for (EchoInstance instance : instances) {
+            OUT.println("SERVED name=" + instance.name + " ok=" + instance.ok.get() + " failed=" + instance.failed.get());
+        }
+        OUT.println("STOPPED");
+        OUT.flush();
+    }
+
+    private static List<Integer> ports(String value, int count) {
+        if (count < 1) {
+            throw new IllegalArgumentException("--servers must be at least 1");
+        }
+        List<Integer> ports = new ArrayList<>();
+        for (String part : value.split(",")) {
+            try {
+                ports.add(Integer.parseInt(part.trim()));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--port=" + value + ": expected a port or a comma list of ports");
+            }
+        }
+        if (ports.size() == 1 && ports.get(0) == 0) {
+            while (ports.size() < count) {
+                ports.add(0);
+            }
+        }
+        if (ports.size() != count) {
+            throw new IllegalArgumentException("--port=" + value + ": give one port per server (--servers=" + count + ")");
+        }
+        return ports;
+    }
+
+    private static Path pathOrNull(String value) {
+        return value == null ? null : Paths.get(value);
+    }
+
+    /** How calls are answered: injected failures and delays, and the stream length. Immutable. */
+    private static final class Behaviour {
+        final Path failFile;
+        final Duration delay;
+        final Path delayFile;
+        final int streamReplies;
+
+        Behaviour(Path failFile, Duration delay, Path delayFile, int streamReplies) {
+            this.failFile = failFile;
+            this.delay = delay;
+            this.delayFile = delayFile;
+            this.streamReplies = streamReplies;
+        }
+
+        /** The status this call must fail with now, or {@code null} to answer normally. */
+        Status injectedFailure(String method) {
+            String content = readIfPresent(failFile);
+            if (content == null) {
+                return null;
+            }
+            String[] words = content.trim().split("\\s+");
+            if (words.length > 1 && !words[1].equals(method)) {
+                return null;
+            }
+            Status.Code code = Status.Code.UNAVAILABLE;
+            if (!words[0].isEmpty()) {
+                try {
+                    code = Status.Code.valueOf(words[0].toUpperCase(Locale.ROOT));
+                } catch (IllegalArgumentException e) {
+                    code = Status.Code.UNAVAILABLE;
+                }
+            }
+            return Status.fromCode(code).withDescription("injected failure (" + failFile.getFileName() + ")");
+        }
+
+        void pause() throws InterruptedException {
+            Duration extra = delay;
+            String content = readIfPresent(delayFile);
+            if (content != null && !content.isBlank()) {
+                try {
+                    extra = extra.plus(SampleFlags.parseDuration("delay-file", content));
+                } catch (IllegalArgumentException ignored) {
+                    // An unreadable delay is no delay.
+                }
+            }
+            if (!extra.isZero()) {
+                Thread.sleep(extra.toMillis());
+            }
+        }
+
+        private static String readIfPresent(Path file) {
+            if (file == null) {
+                return null;
+            }
+            try {
+                return new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
+            } catch (NoSuchFileException e) {
+                return null;
+            } catch (IOException e) {
+                return "";
+            }
+        }
+    }
+
+    /** One business server's implementation of the echo service with its call counters. Thread-safe. */
+    private static final class EchoInstance {
+        final String name;
+        final Behaviour behaviour;
+        final AtomicLong ok = new AtomicLong();
+        final AtomicLong failed = new AtomicLong();
+
+        EchoInstance(String name, Behaviour behaviour) {
+            this.name = name;
+            this.behaviour = behaviour;
+        }
+
+        ServerServiceDefinition definition() {
+            return ServerServiceDefinition.builder(EchoService.DESCRIPTOR)
+                    .addMethod(EchoService.ECHO, ServerCalls.asyncUnaryCall(
+                            (request, responses) -> unary("Echo", request, responses)))
+                    .addMethod(EchoService.OTHER, ServerCalls.asyncUnaryCall(
+                            (request, responses) -> unary("Other", request, responses)))
+                    .addMethod(EchoService.ECHO_STREAM, ServerCalls.asyncServerStreamingCall(this::stream))
+                    .build();
+        }
+
+        private void unary(String method, StringValue request, StreamObserver<StringValue> responses) {
+            if (failedOrDelayed(method, responses)) {
+                return;
+            }
+            responses.onNext(reply(request.getValue()));
+            responses.onCompleted();
+            ok.incrementAndGet();
+        }
+
+        private void stream(StringValue request, StreamObserver<StringValue> responses) {
+            if (failedOrDelayed("EchoStream", responses)) {
+                return;
+            }
+            for (int i = 1; i <= behaviour.streamReplies; i++) {
+                responses.onNext(reply(request.getValue() + "#" + i));
+            }
+            responses.onCompleted();
+            ok.incrementAndGet();
+        }
+
+        private boolean failedOrDelayed(String method, StreamObserver<StringValue> responses) {
+            try {
+                behaviour.pause();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failed.incrementAndGet();
+                responses.onError(Status.CANCELLED.withDescription("interrupted").asRuntimeException());
+                return true;
+            }
+            Status failure = behaviour.injectedFailure(method);
+            if (failure == null) {
+                return false;
+            }
+            failed.incrementAndGet();
+            responses.onError(failure.asRuntimeException());
+            return true;
+        }
+
+        private StringValue reply(String text) {
+            return StringValue.of(name + ":" + text);
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package org.polarisagent.it.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.regex.Matcher;
+import org.junit.jupiter.api.Test;
+import org.polarisagent.it.harness.ForkedApp;
+import org.polarisagent.it.harness.FreePorts;
+import org.polarisagent.samples.EchoConsumer;
+import org.polarisagent.samples.EchoProvider;
+
+/**
+ * With no Polaris server reachable, or a malformed {@code polaris.address}, or the agent disabled, an app
+ * with the agent starts, serves and calls plain targets exactly as without it.
+ */
+class AgentWithoutPolarisTest {
+
+  private static final Duration START = Duration.ofSeconds(60);
+
+  @Test
+  void unreachablePolarisChangesNothingForPlainTargets() throws Exception {
+    String unusedPolaris = "127.0.0.1:" + FreePorts.pick();
+    assertPlainTrafficWorks("polaris.address", unusedPolaris);
+  }
+
+  @Test
+  void malformedAddressGivesOneErrorLineAndChangesNothing() throws Exception {
+    String stderr = assertPlainTrafficWorks("polaris.address", "grpc://no-port-here");
+    assertTrue(stderr.contains("[polaris-agent] ERROR invalid value 'grpc://no-port-here' for polaris.address"),
+        stderr);
+  }
+
+  @Test
+  void disabledAgentIsANoOp() throws Exception {
+    String stderr = assertPlainTrafficWorks("polaris.agent.enabled", "false");
+    assertTrue(stderr.contains("disabled by polaris.agent.enabled=false"), stderr);
+    assertFalse(stderr.contains("WARN"), stderr);
+  }
+
+  /** Returns the agent-side stderr of both apps. */
+  private static String assertPlainTrafficWorks(String key, String value) throws Exception {
+    try (ForkedApp provider = ForkedApp.main(EchoProvider.class).name("provider-" + key).withAgent()
+            .property(key, value).args("--name=p1").start()) {
+      Matcher ready = provider.awaitLine("READY port=(\\d+) .*", START);
+      String target = "127.0.0.1:" + ready.group(1);
+      try (ForkedApp consumer = ForkedApp.main(EchoConsumer.class).name("consumer-" + key).withAgent()
+              .property(key, value).args("--target=" + target, "--calls=20", "--rate=40").start()) {
+        Matcher result = consumer.awaitLine("RESULT ok=(\\d+) failed=(\\d+) .*", START);
+        assertEquals("20", result.group(1), consumer.describe());
+        assertEquals("0", result.group(2), consumer.describe());
+        assertTrue(consumer.waitFor(START), consumer.describe());
+        assertEquals(0, consumer.exitCode(), consumer.describe());
+        return provider.stderr() + consumer.stderr();
+      }
+    }
+  }
+}

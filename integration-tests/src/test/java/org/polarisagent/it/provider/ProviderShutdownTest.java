@@ -1,0 +1,107 @@
+package org.polarisagent.it.provider;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.polarisagent.it.harness.ForkedApp;
+import org.polarisagent.it.harness.PolarisOpenApi.Instance;
+import org.polarisagent.it.harness.PolarisServerExtension;
+import org.polarisagent.it.harness.Poll;
+import org.polarisagent.samples.EchoProvider;
+
+/**
+ * How a registered provider leaves: on SIGTERM it is gone from Polaris while it still serves, and only then
+ * stops; killed, it stops heartbeating and the server marks it unhealthy.
+ */
+class ProviderShutdownTest {
+
+    @RegisterExtension
+    static final PolarisServerExtension POLARIS = new PolarisServerExtension();
+
+    private static final Duration START = Duration.ofSeconds(60);
+    private static final Duration VISIBLE = Duration.ofSeconds(30);
+    private static final Pattern LISTENING = Pattern.compile("LISTENING name=\\S+ port=(\\d+)");
+
+    private static ForkedApp.Builder provider(String name, String namespace) {
+        return ForkedApp.main(EchoProvider.class).name(name).withAgent()
+                .property("polaris.address", POLARIS.grpcAddress())
+                .property("polaris.namespace", namespace)
+                .args("--name=p1", "--port=0");
+    }
+
+    private static List<Instance> instances(String namespace) {
+        return POLARIS.openApi().listInstances("echo.Echo", namespace);
+    }
+
+    @Test
+    void onSigtermTheInstanceLeavesPolarisBeforeTheServerStopsServing() {
+        String namespace = "provider-sigterm";
+        try (ForkedApp app = provider("provider-sigterm", namespace)
+                .property("polaris.grpc.server.shutdown-delay", "4s")
+                .start()) {
+            int port = Integer.parseInt(app.awaitLine(LISTENING, START, 0).group(1));
+            Poll.until(VISIBLE, Duration.ofMillis(50), () -> instances(namespace),
+                    list -> list.size() == 1 && list.get(0).healthy(), "a healthy echo.Echo instance");
+
+            long signalled = System.nanoTime();
+            app.sigterm();
+            Poll.until(Duration.ofSeconds(10), Duration.ofMillis(20), () -> instances(namespace), List::isEmpty,
+                    "the instance deregistered after SIGTERM");
+            long goneMillis = millisSince(signalled);
+            boolean aliveWhenGone = app.isAlive();
+            String reply = DirectCall.echo(port, "after-deregistration");
+            long answeredMillis = millisSince(signalled);
+            assertTrue(app.waitFor(Duration.ofSeconds(30)), app.describe());
+            long exitedMillis = millisSince(signalled);
+            System.out.println("[provider] SIGTERM -> gone from Polaris: <= " + goneMillis
+                    + " ms; direct call still answered at " + answeredMillis + " ms; process exited at "
+                    + exitedMillis + " ms");
+
+            assertTrue(aliveWhenGone, "the process still ran when the instance was gone; " + app.describe());
+            assertEquals("p1:after-deregistration", reply);
+            assertTrue(exitedMillis >= 3000, "the server drained for the shutdown delay; exited after "
+                    + exitedMillis + " ms");
+            // The app's own hook (server.shutdown()) and the agent's exit step both ran: one deregistration.
+            assertEquals(1, app.stderrLines().stream()
+                    .filter(line -> line.contains("INFO deregistered gRPC server on port " + port)).count(),
+                    app.stderr());
+            assertTrue(app.lines().contains("STOPPED"), app.describe());
+        }
+    }
+
+    @Test
+    void aKilledProviderIsMarkedUnhealthyAfterThreeMissedHeartbeats() {
+        String namespace = "provider-sigkill";
+        int ttlSeconds = 2;
+        try (ForkedApp app = provider("provider-sigkill", namespace)
+                .property("polaris.instance.ttl", String.valueOf(ttlSeconds))
+                .start()) {
+            app.awaitLine(LISTENING, START, 0);
+            Poll.until(VISIBLE, Duration.ofMillis(50), () -> instances(namespace),
+                    list -> list.size() == 1 && list.get(0).healthy(), "a healthy echo.Echo instance");
+            // Healthy for well over 3 x TTL: only real heartbeats keep it so.
+            Poll.holds(Duration.ofSeconds(4L * ttlSeconds), Duration.ofMillis(500), () -> instances(namespace),
+                    list -> list.size() == 1 && list.get(0).healthy(), "the instance healthy while it runs");
+
+            long killed = System.nanoTime();
+            app.sigkill();
+            Poll.until(Duration.ofSeconds(40), Duration.ofMillis(100), () -> instances(namespace),
+                    list -> list.size() == 1 && !list.get(0).healthy(), "the killed instance unhealthy");
+            long unhealthyMillis = millisSince(killed);
+            System.out.println("[provider] SIGKILL -> unhealthy: " + unhealthyMillis + " ms (TTL " + ttlSeconds
+                    + " s)");
+
+            assertTrue(unhealthyMillis >= (2L * ttlSeconds - 1) * 1000,
+                    "marked unhealthy only after missed heartbeats, not at once: " + unhealthyMillis + " ms");
+        }
+    }
+
+    private static long millisSince(long startNanos) {
+        return Duration.ofNanos(System.nanoTime() - startNanos).toMillis();
+    }
+}
