@@ -31,6 +31,9 @@ public final class AgentInstaller {
   /** Only gRPC's own types are ever transformed; everything else passes untouched. */
   static final String INSTRUMENTED_PREFIX = "io.grpc.";
 
+  /** Netty as shaded into grpc-netty-shaded: never instrumented (gRPC's own shaded classes are). */
+  static final String SHADED_NETTY_PREFIX = "io.grpc.netty.shaded.io.netty.";
+
   private AgentInstaller() {}
 
   public static void install(
@@ -91,7 +94,7 @@ public final class AgentInstaller {
               .with(AgentBuilder.InitializationStrategy.NoOp.INSTANCE)
               .with(AgentBuilder.TypeStrategy.Default.DECORATE)
               .with(new FailureListener())
-              .ignore(not(nameStartsWith(INSTRUMENTED_PREFIX)));
+              .ignore(not(nameStartsWith(INSTRUMENTED_PREFIX)).or(nameStartsWith(SHADED_NETTY_PREFIX)));
       for (AgentPlugin plugin : ServiceLoader.load(AgentPlugin.class, context.agentLoader())) {
         builder = plugin.extend(builder, context);
         AgentLog.debug("plugin " + plugin.name() + " installed");

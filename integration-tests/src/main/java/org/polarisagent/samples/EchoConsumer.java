@@ -71,7 +71,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *   DONE                                                        the channel is shut down
  * </pre>
  * On SIGTERM it stops starting calls, waits up to one deadline for the running ones and prints the summary
- * (RESULT and what follows) before the JVM exits.
+ * (RESULT and what follows) before the JVM exits (then with the JVM's exit code for SIGTERM, 143).
  */
 public final class EchoConsumer {
 
@@ -157,7 +157,9 @@ public final class EchoConsumer {
             }, 1, 1, TimeUnit.SECONDS);
         }
 
-        sendingDone.await();
+        if (!sendingDone.await(settings.duration.toMillis() + 10_000, TimeUnit.MILLISECONDS)) {
+            OUT.println("LOAD stalled: the call scheduler stopped");
+        }
         long drainBy = System.nanoTime() + settings.deadline.toNanos() + TimeUnit.SECONDS.toNanos(1);
         while (outcomes.unfinished() > 0 && System.nanoTime() < drainBy) {
             Thread.sleep(10);
@@ -174,17 +176,18 @@ public final class EchoConsumer {
         if (settings.waitForReady) {
             options = options.withWaitForReady();
         }
-        ClientCall<StringValue, StringValue> call = channel.newCall(settings.method, options);
         StringValue request = StringValue.of(settings.message);
         outcomes.sent.incrementAndGet();
         CallObserver observer = new CallObserver(System.nanoTime());
         try {
+            ClientCall<StringValue, StringValue> call = channel.newCall(settings.method, options);
             if (settings.method.getType() == MethodType.SERVER_STREAMING) {
                 ClientCalls.asyncServerStreamingCall(call, request, observer);
             } else {
                 ClientCalls.asyncUnaryCall(call, request, observer);
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError e) {
+            // Counted like any failed call; the load goes on.
             observer.onError(e);
         }
     }

@@ -55,8 +55,9 @@ public final class AgentConfig {
   // ---- this application as an instance (provider side)
   public static final ConfigKey<String> INSTANCE_HOST =
       key("polaris.instance.host", "", ValueType.STRING,
-          "Host registered for this application's servers. Empty: POD_IP or HOST_IP from the environment if"
-              + " set, else the address of the local interface that reaches the Polaris server; never 0.0.0.0.");
+          "Host registered for this application's servers. Empty: the server's own address if it is bound to"
+              + " a specific one, else POD_IP or HOST_IP from the environment if set, else the address of the local"
+              + " interface that reaches the first Polaris server; never 0.0.0.0.");
   public static final ConfigKey<String> INSTANCE_VERSION =
       key("polaris.instance.version", "", ValueType.STRING, "Version registered with each instance.");
   public static final ConfigKey<Integer> INSTANCE_WEIGHT =
@@ -69,28 +70,35 @@ public final class AgentConfig {
           "Metadata registered with each instance; single entries also as polaris.metadata.<name>=<value>.");
   public static final ConfigKey<String> REGION =
       key("polaris.location.region", "", ValueType.STRING,
-          "Region of this application, registered with its instances and used for nearby routing.");
+          "Region of this application, registered with its instances and used for nearby routing. Empty: the"
+              + " REGION environment variable, as the Polaris SDK reads it.");
   public static final ConfigKey<String> ZONE =
-      key("polaris.location.zone", "", ValueType.STRING, "Zone of this application, as for the region.");
+      key("polaris.location.zone", "", ValueType.STRING,
+          "Zone of this application, as for the region (environment fallback: ZONE).");
   public static final ConfigKey<String> CAMPUS =
-      key("polaris.location.campus", "", ValueType.STRING, "Campus of this application, as for the region.");
+      key("polaris.location.campus", "", ValueType.STRING,
+          "Campus of this application, as for the region (environment fallback: CAMPUS).");
 
   // ---- gRPC servers
   public static final ConfigKey<Boolean> SERVER_REGISTER =
       key("polaris.grpc.server.register", "true", ValueType.BOOLEAN,
-          "Register started gRPC servers in Polaris. In-process servers and servers that expose only"
-              + " infrastructure services (health, reflection, channelz, admin) are never registered.");
+          "Register started gRPC servers in Polaris: as polaris.service if set, else each gRPC service under its"
+              + " full name. In-process servers and servers that expose only infrastructure services (health,"
+              + " reflection, channelz, CSDS, ORCA) are never registered; registration runs in the background and"
+              + " is retried while Polaris is unreachable.");
   public static final ConfigKey<List<String>> SERVER_PORTS =
       key("polaris.grpc.server.ports", "", ValueType.LIST,
           "If set, only servers listening on one of these ports register (for apps with a separate admin or"
-              + " health server that also exposes business services).");
+              + " health server that also exposes business services). Invalid entries are ignored with an ERROR;"
+              + " if none is valid, no server registers.");
   public static final ConfigKey<Long> SERVER_WARMUP =
       key("polaris.grpc.server.warmup", "0", ValueType.DURATION_MILLIS,
           "Delay between a server's start() and its registration.");
   public static final ConfigKey<Long> SERVER_SHUTDOWN_DELAY =
       key("polaris.grpc.server.shutdown-delay", "4s", ValueType.DURATION_MILLIS,
           "On shutdown()/shutdownNow()/JVM exit, time a server keeps serving after deregistering, so that"
-              + " consumers (which refresh every 2 s) stop sending to it first.");
+              + " consumers (which refresh every 2 s) stop sending to it first. Waited once per server, and only"
+              + " if it was registered.");
 
   // ---- gRPC channels
   public static final ConfigKey<Map<String, String>> CLIENT_TARGET_MAPPING =

@@ -25,6 +25,7 @@ public final class AgentLog {
     }
   }
 
+  private static final long START_NANOS = System.nanoTime();
   private static volatile Level threshold = Level.INFO;
 
   private AgentLog() {}
@@ -61,7 +62,9 @@ public final class AgentLog {
     if (!enabled(level)) {
       return;
     }
-    String line = "[polaris-agent] " + level + " " + message;
+    String line = level == Level.DEBUG
+        ? "[polaris-agent] DEBUG +" + (System.nanoTime() - START_NANOS) / 1_000_000 + "ms " + message
+        : "[polaris-agent] " + level + " " + message;
     if (failure != null) {
       line += ": " + failure;
     }

@@ -6,6 +6,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.polarisagent.core.config.AgentConfig;
 import org.polarisagent.core.logging.AgentLog;
+import org.polarisagent.core.logging.ShadedJulLogging;
 
 /**
  * The one Polaris {@link SDKContext} of the JVM.
@@ -69,6 +70,7 @@ public final class PolarisSdk {
     // The SDK's logging bootstrap sets this JVM-wide property; the application must not see it change.
     String logHome = System.getProperty(LOG_HOME_PROPERTY);
     try {
+      ShadedJulLogging.redirect(AgentLog.Level.named(config.get(AgentConfig.SDK_LOG_LEVEL)));
       Configuration configuration = SdkConfiguration.build(config);
       SDKContext context = SDKContext.initContextByConfig(configuration);
       SdkApis created = new SdkApis(context);

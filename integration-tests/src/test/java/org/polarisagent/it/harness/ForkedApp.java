@@ -244,7 +244,7 @@ public final class ForkedApp implements AutoCloseable {
     @Override
     public void close() {
         if (process.isAlive()) {
-            process.destroyForcibly();
+            process.toHandle().destroyForcibly();
         }
         try {
             process.waitFor(10, TimeUnit.SECONDS);
@@ -376,9 +376,14 @@ public final class ForkedApp implements AutoCloseable {
                 environment.keySet().removeIf(key -> key.startsWith("POLARIS_"));
                 environment.putAll(env);
                 Process process = builder.start();
-                ForkedApp app = new ForkedApp(name, process, directory, Collections.unmodifiableList(command));
-                LIVE.add(app);
-                return app;
+                try {
+                    ForkedApp app = new ForkedApp(name, process, directory, Collections.unmodifiableList(command));
+                    LIVE.add(app);
+                    return app;
+                } catch (IOException | RuntimeException e) {
+                    process.destroyForcibly();
+                    throw e;
+                }
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot start " + mainClass, e);
             }

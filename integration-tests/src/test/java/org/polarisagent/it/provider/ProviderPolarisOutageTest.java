@@ -51,6 +51,9 @@ class ProviderPolarisOutageTest {
             long registeredMillis = Duration.ofNanos(System.nanoTime() - polarisUp).toMillis();
             System.out.println("[provider] Polaris up -> provider visible: " + registeredMillis + " ms");
 
+            // The instance can be listed a moment before the agent's log line about it is read.
+            app.awaitStderrLine("\\[polaris-agent\\] INFO registered gRPC server on port " + port + " .*",
+                    Duration.ofSeconds(10));
             List<String> agentLines = app.stderrLines().stream()
                     .filter(line -> line.startsWith("[polaris-agent] WARN") || line.startsWith("[polaris-agent] INFO"))
                     .filter(line -> line.contains("gRPC server on port " + port))

@@ -19,6 +19,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.polarisagent.core.logging.AgentLog;
 import org.polarisagent.plugin.grpc.PolarisTarget;
 
 /**
@@ -35,6 +37,9 @@ final class PolarisLoadBalancer extends LoadBalancer {
   private PolarisTarget target;
   private Status lastResolutionError;
   private ConnectivityState currentState;
+  /** When the first instance became READY while others were still connecting; 0 if not in that phase. */
+  private long firstReadyNanos;
+  static final long FIRST_CONNECTIONS_GRACE_MILLIS = 500;
 
   PolarisLoadBalancer(Helper helper, ClientSupport client) {
     this.helper = helper;
@@ -93,6 +98,9 @@ final class PolarisLoadBalancer extends LoadBalancer {
     }
     ConnectivityState previous = endpoint.state.getState();
     endpoint.state = stateInfo;
+    if (stateInfo.getState() == READY || stateInfo.getState() == TRANSIENT_FAILURE) {
+      endpoint.attempted = true;
+    }
     if (stateInfo.getState() == TRANSIENT_FAILURE && previous != TRANSIENT_FAILURE) {
       reporter.connectionFailed(target, endpoint.instance);
     }
@@ -132,7 +140,11 @@ final class PolarisLoadBalancer extends LoadBalancer {
         lastFailure = endpoint.state.getStatus();
       }
     }
-    if (!ready.isEmpty()) {
+    if (!ready.isEmpty() && awaitingFirstConnections()) {
+      // A new set of instances: hold calls until each made its first attempt, so that they spread evenly
+      // instead of all landing on the instance that connected first.
+      publish(CONNECTING, PolarisPicker.Buffering.INSTANCE);
+    } else if (!ready.isEmpty()) {
       publish(READY, new PolarisPicker.Balancing(ready, client, reporter, target));
     } else if (endpoints.isEmpty()) {
       Status status = lastResolutionError != null
@@ -149,7 +161,32 @@ final class PolarisLoadBalancer extends LoadBalancer {
     }
   }
 
+  /**
+   * True while some instance is still making its first connection attempt and the first READY one became
+   * ready less than {@value #FIRST_CONNECTIONS_GRACE_MILLIS} ms ago (a timer re-evaluates when that ends).
+   */
+  private boolean awaitingFirstConnections() {
+    boolean pending = false;
+    for (Endpoint endpoint : endpoints.values()) {
+      pending |= !endpoint.attempted;
+    }
+    if (!pending) {
+      return false;
+    }
+    long now = System.nanoTime();
+    if (firstReadyNanos == 0) {
+      firstReadyNanos = now;
+      helper.getSynchronizationContext().schedule(
+          this::updateBalancingState, FIRST_CONNECTIONS_GRACE_MILLIS, TimeUnit.MILLISECONDS,
+          helper.getScheduledExecutorService());
+    }
+    return now - firstReadyNanos < TimeUnit.MILLISECONDS.toNanos(FIRST_CONNECTIONS_GRACE_MILLIS);
+  }
+
   private void publish(ConnectivityState state, SubchannelPicker picker) {
+    if (state != currentState) {
+      AgentLog.debug(describe() + ": balancer " + state);
+    }
     currentState = state;
     helper.updateBalancingState(state, picker);
   }
@@ -163,6 +200,8 @@ final class PolarisLoadBalancer extends LoadBalancer {
     final Subchannel subchannel;
     volatile Instance instance;
     ConnectivityStateInfo state = ConnectivityStateInfo.forNonError(IDLE);
+    /** Whether the first connection attempt has ended (READY or failed). */
+    boolean attempted;
 
     Endpoint(Subchannel subchannel, Instance instance) {
       this.subchannel = subchannel;

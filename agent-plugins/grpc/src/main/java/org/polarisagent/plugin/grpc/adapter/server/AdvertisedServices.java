@@ -16,7 +16,7 @@ import java.util.Set;
  * service's full gRPC name (e.g. {@code helloworld.Greeter}). A server that lists no service at all (a
  * server type that does not tell) registers only as a configured {@code polaris.service}. Stateless.
  */
-public final class AdvertisedServices {
+final class AdvertisedServices {
 
   /** Name prefixes of the services gRPC libraries add for operations rather than for callers. */
   private static final String[] INFRASTRUCTURE_PREFIXES = {

@@ -14,7 +14,7 @@ import java.util.Map;
  * to the first Polaris server (found by connecting a UDP socket, which sends nothing); the local host's
  * address; {@code 127.0.0.1}. The detected address is computed once. Thread-safe.
  */
-public final class InstanceHost {
+final class InstanceHost {
 
   /** Environment variables that name the address of this process, as Kubernetes' downward API sets them. */
   static final String[] ADDRESS_ENV = {"POD_IP", "HOST_IP"};

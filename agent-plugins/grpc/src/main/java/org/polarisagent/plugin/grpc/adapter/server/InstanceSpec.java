@@ -1,7 +1,7 @@
 package org.polarisagent.plugin.grpc.adapter.server;
 
 /** One Polaris instance a server registers: a service in a namespace at a host and port. Immutable. */
-public final class InstanceSpec {
+final class InstanceSpec {
 
   final String namespace;
   final String service;

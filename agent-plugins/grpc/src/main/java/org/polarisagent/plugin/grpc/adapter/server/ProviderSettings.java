@@ -11,7 +11,7 @@ import org.polarisagent.core.config.AgentConfig;
 import org.polarisagent.core.logging.AgentLog;
 
 /** The provider-side part of the agent configuration, read once. Immutable. */
-public final class ProviderSettings {
+final class ProviderSettings {
 
   /** Stands for "no port" in {@link #ports} when every configured entry was invalid. */
   static final int NO_PORT = -1;

@@ -54,6 +54,7 @@ public final class ProviderSupport {
     ServerLifecycle lifecycle =
         new ServerLifecycle(
             settings, hosts, registrar, scheduler, Clock.SYSTEM, ServerDepartures.jvm(), unavailableLogged);
+    AgentLog.debug("observing the gRPC server built by " + builder.getClass().getName());
     return new PolarisServer((Server) server, lifecycle);
   }
 

@@ -27,7 +27,7 @@ import org.polarisagent.plugin.grpc.ServerDepartures;
  * the same moment, the drain deadline, or at once if it has passed or the server was never registered.
  * Nothing here throws into the application. Thread-safe.
  */
-public final class ServerLifecycle implements ServerDepartures.Departure {
+final class ServerLifecycle implements ServerDepartures.Departure {
 
   /** How long one registration attempt waits for the SDK started in the background. */
   static final long SDK_WAIT_MILLIS = 10_000;

@@ -1,0 +1,51 @@
+package org.polarisagent.it.consumer;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.polarisagent.it.harness.ForkedApp;
+import org.polarisagent.it.harness.PolarisOpenApi;
+import org.polarisagent.it.harness.PolarisServerExtension;
+import org.polarisagent.it.harness.Poll;
+import org.polarisagent.samples.EchoProvider;
+
+/** Starts sample providers with the agent and waits until Polaris lists them healthy. */
+final class Providers {
+
+  static final Duration START = Duration.ofSeconds(60);
+
+  private Providers() {}
+
+  /** Starts one provider of {@code service} named {@code name}; returns once it listens. */
+  static ForkedApp start(PolarisServerExtension polaris, String service, String name, String... properties) {
+    ForkedApp.Builder builder = ForkedApp.main(EchoProvider.class).name(name).withAgent()
+        .property("polaris.address", polaris.grpcAddress())
+        .property("polaris.service", service)
+        .property("polaris.grpc.server.shutdown-delay", "3s")
+        .args("--name=" + name);
+    for (int i = 0; i + 1 < properties.length; i += 2) {
+      builder.property(properties[i], properties[i + 1]);
+    }
+    ForkedApp provider = builder.start();
+    provider.awaitLine("READY .*", START);
+    return provider;
+  }
+
+  /** Starts {@code count} providers named {@code prefix1..n} and waits until all are healthy in Polaris. */
+  static List<ForkedApp> startAll(PolarisServerExtension polaris, String service, String prefix, int count) {
+    List<ForkedApp> providers = new ArrayList<>();
+    for (int i = 1; i <= count; i++) {
+      providers.add(start(polaris, service, prefix + i));
+    }
+    awaitHealthy(polaris, service, count);
+    return providers;
+  }
+
+  /** Waits until Polaris lists exactly {@code count} healthy instances of the service. */
+  static void awaitHealthy(PolarisServerExtension polaris, String service, int count) {
+    Poll.until(START, Duration.ofMillis(200),
+        () -> polaris.openApi().listInstances(service, "default"),
+        instances -> instances.stream().filter(PolarisOpenApi.Instance::healthy).count() == count,
+        count + " healthy instances of " + service);
+  }
+}
