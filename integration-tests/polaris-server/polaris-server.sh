@@ -24,6 +24,8 @@
 #                          integration-tests/target/polaris-server-run next to
 #                          this folder. `start` deletes the previous store and
 #                          log in it.
+#   POLARIS_KEEP_DATA      true: `start` keeps the store of the previous run
+#                          (a restart after an outage, as a real server would).
 #   POLARIS_HTTP_PORT      HTTP OpenAPI port (default 8090).
 #   POLARIS_GRPC_PORT      gRPC client API port of the SDK (default 8091).
 #   POLARIS_START_TIMEOUT  Seconds `start` waits for the server (default 60).
@@ -179,7 +181,11 @@ cmd_start() {
     bin="$(ensure_binary)"
 
     # Fresh store and log; nothing else in the run directory is touched.
-    rm -rf "$dir/data" "$dir/$NAME.log" "$dir/$NAME.pid" "$dir/$NAME.ports"
+    if [ "${POLARIS_KEEP_DATA:-false}" = true ]; then
+        rm -f "$dir/$NAME.log" "$dir/$NAME.pid" "$dir/$NAME.ports"
+    else
+        rm -rf "$dir/data" "$dir/$NAME.log" "$dir/$NAME.pid" "$dir/$NAME.ports"
+    fi
     mkdir -p "$dir/data"
     logf="$dir/$NAME.log"
     started=$SECONDS

@@ -58,12 +58,14 @@ import java.util.concurrent.atomic.AtomicLong;
  *   --header=k=v              request metadata; repeatable
  *   --wait-for-ready=false    CallOptions.withWaitForReady()
  *   --progress=true           print a PROGRESS line every second
+ *   --start-delay=0s          wait this long after building the channel before the first call
  * </pre>
  *
  * <p>Output lines:
  * <pre>
  *   STARTED target=polaris://echo entry=forTarget method=Echo authority=echo
- *   PROGRESS second=1 sent=50 ok=50 failed=0
+ *   FIRST code=OK instance=p1 latencyus=900                    the first call that completed (or code=X message=...)
+ *   PROGRESS second=1 sent=50 ok=50 failed=0 instances=p1:25,p2:25   cumulative answers per instance
  *   RESULT ok=297 failed=3 sent=300 unfinished=0 replies=297   (replies received: 1 per unary call, N per stream)
  *   INSTANCE name=p1 count=150                                  one per answering instance, by name
  *   ERROR code=UNAVAILABLE count=3 message=...                  one per distinct error, most frequent first
@@ -76,7 +78,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class EchoConsumer {
 
     private static final Set<String> FLAGS = Set.of("target", "entry", "method", "message", "rate", "calls",
-            "duration", "max-duration", "deadline", "header", "wait-for-ready", "progress");
+            "duration", "max-duration", "deadline", "header", "wait-for-ready", "progress", "start-delay");
     private static final int MAX_ERROR_LINES = 20;
     private static final int MAX_MESSAGE_LENGTH = 160;
     private static final PrintStream OUT = System.out;
@@ -131,6 +133,7 @@ public final class EchoConsumer {
             return thread;
         });
         CountDownLatch sendingDone = new CountDownLatch(1);
+        Thread.sleep(settings.startDelay.toMillis());
         long start = System.nanoTime();
         long endBy = start + settings.duration.toNanos();
         long periodNanos = Math.max(1, (long) (1e9 / settings.rate));
@@ -152,7 +155,8 @@ public final class EchoConsumer {
                 public void run() {
                     second++;
                     OUT.println("PROGRESS second=" + second + " sent=" + outcomes.sent.get()
-                            + " ok=" + outcomes.ok.get() + " failed=" + outcomes.failed.get());
+                            + " ok=" + outcomes.ok.get() + " failed=" + outcomes.failed.get()
+                            + " instances=" + outcomes.instanceCounts());
                 }
             }, 1, 1, TimeUnit.SECONDS);
         }
@@ -276,12 +280,29 @@ public final class EchoConsumer {
         final Map<String, AtomicLong> byInstance = new ConcurrentHashMap<>();
         final Map<ErrorKey, AtomicLong> byError = new ConcurrentHashMap<>();
         final List<Long> latenciesNanos = Collections.synchronizedList(new ArrayList<>());
+        final AtomicBoolean firstPrinted = new AtomicBoolean();
 
         long unfinished() {
             return sent.get() - ok.get() - failed.get();
         }
 
+        /** Calls answered so far per instance, e.g. {@code p1:50,p2:48}, sorted by name. */
+        String instanceCounts() {
+            StringBuilder text = new StringBuilder();
+            new TreeMap<>(byInstance).forEach((name, count) ->
+                    text.append(text.length() == 0 ? "" : ",").append(name).append(':').append(count.get()));
+            return text.toString();
+        }
+
+        /** Prints the FIRST line once, for the first call that completes. */
+        void first(String outcome, long nanos) {
+            if (firstPrinted.compareAndSet(false, true)) {
+                OUT.println("FIRST " + outcome + " latencyus=" + nanos / 1000);
+            }
+        }
+
         void succeeded(String instance, long nanos) {
+            first("code=OK instance=" + instance, nanos);
             latenciesNanos.add(nanos);
             byInstance.computeIfAbsent(instance, k -> new AtomicLong()).incrementAndGet();
             ok.incrementAndGet();
@@ -296,6 +317,7 @@ public final class EchoConsumer {
             if (message.length() > MAX_MESSAGE_LENGTH) {
                 message = message.substring(0, MAX_MESSAGE_LENGTH) + "...";
             }
+            first("code=" + status.getCode() + " message=" + message, nanos);
             byError.computeIfAbsent(new ErrorKey(status.getCode(), message), k -> new AtomicLong())
                     .incrementAndGet();
             failed.incrementAndGet();
@@ -373,6 +395,7 @@ public final class EchoConsumer {
         final Metadata headers = new Metadata();
         final boolean waitForReady;
         final boolean progress;
+        final Duration startDelay;
 
         Settings(SampleFlags flags) {
             target = flags.string("target", "polaris://echo");
@@ -389,6 +412,7 @@ public final class EchoConsumer {
             calls = bounded ? flags.integer("calls", Integer.MAX_VALUE) : 100;
             duration = wanted == null || wanted.compareTo(maxDuration) > 0 ? maxDuration : wanted;
             deadline = flags.duration("deadline", Duration.ofSeconds(2));
+            startDelay = flags.duration("start-delay", Duration.ZERO);
             for (String header : flags.all("header")) {
                 int equals = header.indexOf('=');
                 if (equals <= 0) {

@@ -3,6 +3,7 @@ package org.polarisagent.core.sdk;
 import com.tencent.polaris.api.config.Configuration;
 import com.tencent.polaris.client.api.SDKContext;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.polarisagent.core.config.AgentConfig;
 import org.polarisagent.core.logging.AgentLog;
@@ -22,6 +23,7 @@ public final class PolarisSdk {
 
   private final CountDownLatch settled = new CountDownLatch(1);
   private volatile SdkApis apis;
+  private final ScheduledThreadPoolExecutor scheduler = newScheduler();
   private volatile String unavailableReason;
   private volatile boolean closed;
 
@@ -80,6 +82,8 @@ public final class PolarisSdk {
           return;
         }
         apis = created;
+        scheduler.scheduleWithFixedDelay(new StuckTaskWatchdog(context), StuckTaskWatchdog.PERIOD_SECONDS,
+            StuckTaskWatchdog.PERIOD_SECONDS, TimeUnit.SECONDS);
       }
       AgentLog.debug("Polaris SDK started in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)
           + " ms, server " + config.get(AgentConfig.ADDRESS));
@@ -121,9 +125,23 @@ public final class PolarisSdk {
     return unavailableReason;
   }
 
+  private static ScheduledThreadPoolExecutor newScheduler() {
+    ScheduledThreadPoolExecutor scheduler =
+        new ScheduledThreadPoolExecutor(
+            1,
+            runnable -> {
+              Thread thread = new Thread(runnable, "polaris-agent-sdk-maintenance");
+              thread.setDaemon(true);
+              return thread;
+            });
+    scheduler.setRemoveOnCancelPolicy(true);
+    return scheduler;
+  }
+
   /** Destroys the context; called once at JVM exit, after the servers deregistered. */
   public synchronized void close() {
     closed = true;
+    scheduler.shutdownNow();
     SdkApis current = apis;
     apis = null;
     if (current != null) {

@@ -366,7 +366,7 @@ public final class ForkedApp implements AutoCloseable {
                         + COUNTER.incrementAndGet() + "-" + name);
                 Path work = directory.resolve("work");
                 Files.createDirectories(work);
-                List<String> command = command();
+                List<String> command = command(directory);
                 Files.write(directory.resolve("command.txt"), List.of(String.join(" \\\n  ", command)),
                         StandardCharsets.UTF_8);
                 ProcessBuilder builder = new ProcessBuilder(command).directory(work.toFile());
@@ -389,11 +389,15 @@ public final class ForkedApp implements AutoCloseable {
             }
         }
 
-        private List<String> command() throws IOException {
+        private List<String> command(Path directory) throws IOException {
             List<String> command = new ArrayList<>();
             command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
             if (agentJar != null) {
                 command.add("-javaagent:" + agentJar + (agentArguments == null ? "" : "=" + agentArguments));
+                // Each app's SDK log beside its other output, unless the test chose a file.
+                if (!properties.containsKey("polaris.log.sdk.file")) {
+                    command.add("-Dpolaris.log.sdk.file=" + directory.resolve("polaris-sdk.log").toAbsolutePath());
+                }
             }
             command.addAll(jvmArgs);
             properties.forEach((key, value) -> command.add("-D" + key + "=" + value));

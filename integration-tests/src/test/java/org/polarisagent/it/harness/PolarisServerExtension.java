@@ -55,6 +55,7 @@ public final class PolarisServerExtension implements BeforeAllCallback, AfterAll
     private PolarisOpenApi openApi;
     private Duration lastStartDuration = Duration.ZERO;
     private int scriptRuns;
+    private boolean keepDataOnStart;
     private Thread stopAtExit;
 
     @Override
@@ -107,12 +108,25 @@ public final class PolarisServerExtension implements BeforeAllCallback, AfterAll
      * @throws IllegalStateException if it does not start; the message has the script's output and the log's tail
      */
     public synchronized void start() {
+        start(false);
+    }
+
+    /**
+     * Starts the stopped server again with the store it had, as a real server comes back after an outage.
+     * Does nothing if it runs.
+     */
+    public synchronized void resume() {
+        start(true);
+    }
+
+    private void start(boolean keepData) {
         requireConfigured();
         if (running) {
             return;
         }
         keepPreviousLog();
         long begin = System.nanoTime();
+        keepDataOnStart = keepData;
         String output = runScript("start");
         lastStartDuration = Duration.ofNanos(System.nanoTime() - begin);
         running = true;
@@ -230,6 +244,7 @@ public final class PolarisServerExtension implements BeforeAllCallback, AfterAll
             env.put("POLARIS_HTTP_PORT", String.valueOf(httpPort));
             env.put("POLARIS_GRPC_PORT", String.valueOf(grpcPort));
             env.put("POLARIS_WATCH_PID", String.valueOf(ProcessHandle.current().pid()));
+            env.put("POLARIS_KEEP_DATA", String.valueOf(keepDataOnStart));
             Process process = builder.start();
             if (!process.waitFor(SCRIPT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);

@@ -17,12 +17,15 @@ final class DirectCall {
     private DirectCall() {
     }
 
-    /** Calls {@code echo.Echo/Echo} on {@code 127.0.0.1:port}; returns the reply or throws the call's failure. */
+    /**
+     * Calls {@code echo.Echo/Echo} on {@code 127.0.0.1:port}; returns the reply or throws the call's failure. A
+     * closed port fails at once (UNAVAILABLE); the deadline only bounds a slow, cold first call.
+     */
     static String echo(int port, String text) {
         ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
         try {
             return ClientCalls.blockingUnaryCall(channel, EchoService.ECHO,
-                    CallOptions.DEFAULT.withDeadlineAfter(2, TimeUnit.SECONDS), StringValue.of(text)).getValue();
+                    CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), StringValue.of(text)).getValue();
         } finally {
             channel.shutdownNow();
         }

@@ -39,8 +39,8 @@ class ProviderPolarisOutageTest {
             assertEquals("p1:while-polaris-is-down", DirectCall.echo(port, "while-polaris-is-down"));
             // Two retries after the first failure: the agent keeps trying, quietly.
             Poll.until(Duration.ofSeconds(30), Duration.ofMillis(100), () -> app.stderrLines().stream()
-                    .filter(line -> line.contains("DEBUG registration of gRPC server on port " + port
-                            + " failed again")).count(), count -> count >= 2, "two background retries");
+                    .filter(line -> line.startsWith("[polaris-agent] DEBUG") && line.contains(
+                            "registration of gRPC server on port " + port + " failed again")).count(), count -> count >= 2, "two background retries");
 
             POLARIS.start();
             long polarisUp = System.nanoTime();

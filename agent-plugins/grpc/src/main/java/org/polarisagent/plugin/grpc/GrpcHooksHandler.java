@@ -26,7 +26,7 @@ final class GrpcHooksHandler implements ClientHooks.Handler, ServerHooks.Handler
     String mapped = mapping.map(target);
     String result = mapped == null ? target : mapped;
     if (PolarisTarget.isPolaris(result)) {
-      integrations.forType(grpcType).prepareClient();
+      integrations.forType(grpcType).prepareClient(result);
       if (mapped != null) {
         AgentLog.info("channel target " + target + " is mapped to " + mapped);
       }

@@ -6,8 +6,11 @@ package org.polarisagent.plugin.grpc;
  */
 public interface GrpcIntegration {
 
-  /** Makes the Polaris name resolver and load balancer known to this gRPC; idempotent. */
-  void prepareClient();
+  /**
+   * Makes the Polaris name resolver and load balancer known to this gRPC (idempotent) and starts fetching
+   * the target's instances, so that the channel's first call finds them cached.
+   */
+  void prepareClient(String polarisTarget);
 
   /** Before a server builder's outermost {@code build()}. */
   void beforeServerBuild(Object serverBuilder);

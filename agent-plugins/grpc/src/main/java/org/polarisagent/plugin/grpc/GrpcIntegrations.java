@@ -69,7 +69,7 @@ final class GrpcIntegrations {
     INSTANCE;
 
     @Override
-    public void prepareClient() {}
+    public void prepareClient(String polarisTarget) {}
 
     @Override
     public void beforeServerBuild(Object serverBuilder) {}

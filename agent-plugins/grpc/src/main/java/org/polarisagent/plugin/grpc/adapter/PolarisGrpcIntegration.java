@@ -17,7 +17,7 @@ public final class PolarisGrpcIntegration implements GrpcIntegration {
 
   private final AgentContext context;
   private final Object clientLock = new Object();
-  private volatile boolean clientPrepared;
+  private volatile ClientSupport client;
   private final Object providerLock = new Object();
   private volatile ProviderSupport providerSupport;
 
@@ -26,18 +26,20 @@ public final class PolarisGrpcIntegration implements GrpcIntegration {
   }
 
   @Override
-  public void prepareClient() {
-    if (clientPrepared) {
-      return;
-    }
-    synchronized (clientLock) {
-      if (!clientPrepared) {
-        ClientSupport client = new ClientSupport(context);
-        LoadBalancerRegistry.getDefaultRegistry().register(new PolarisLoadBalancerProvider(client));
-        NameResolverRegistry.getDefaultRegistry().register(new PolarisNameResolverProvider(client));
-        clientPrepared = true;
+  public void prepareClient(String polarisTarget) {
+    ClientSupport current = client;
+    if (current == null) {
+      synchronized (clientLock) {
+        current = client;
+        if (current == null) {
+          current = new ClientSupport(context);
+          LoadBalancerRegistry.getDefaultRegistry().register(new PolarisLoadBalancerProvider(current));
+          NameResolverRegistry.getDefaultRegistry().register(new PolarisNameResolverProvider(current));
+          client = current;
+        }
       }
     }
+    current.prefetch(polarisTarget);
   }
 
   @Override

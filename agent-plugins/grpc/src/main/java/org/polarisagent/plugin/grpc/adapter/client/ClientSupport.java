@@ -1,6 +1,7 @@
 package org.polarisagent.plugin.grpc.adapter.client;
 
 import com.tencent.polaris.api.pojo.ServiceKey;
+import com.tencent.polaris.api.rpc.GetAllInstancesRequest;
 import io.grpc.Status;
 import java.util.EnumSet;
 import java.util.Set;
@@ -11,6 +12,7 @@ import org.polarisagent.core.logging.AgentLog;
 import org.polarisagent.core.plugin.AgentContext;
 import org.polarisagent.core.sdk.PolarisSdk;
 import org.polarisagent.core.sdk.SdkApis;
+import org.polarisagent.plugin.grpc.PolarisTarget;
 
 /**
  * What the Polaris resolvers and balancers of one gRPC share: configuration, the SDK's consumer API and one
@@ -91,6 +93,32 @@ public final class ClientSupport {
   String unavailableReason() {
     String reason = sdk.unavailableReason();
     return reason != null ? reason : "the Polaris SDK has not started within " + SDK_WAIT_MILLIS + " ms";
+  }
+
+  /**
+   * Starts loading a target's instances into the SDK's cache in the background; a malformed target is
+   * left to the resolver to report.
+   */
+  public void prefetch(String polarisTarget) {
+    final PolarisTarget target;
+    try {
+      target = PolarisTarget.parse(polarisTarget, defaultNamespace);
+    } catch (IllegalArgumentException invalid) {
+      return;
+    }
+    executor().execute(() -> {
+      SdkApis apis = sdk();
+      if (apis != null) {
+        GetAllInstancesRequest request = new GetAllInstancesRequest();
+        request.setService(target.service());
+        request.setNamespace(target.namespace());
+        try {
+          apis.consumer().getAllInstances(request);
+        } catch (RuntimeException e) {
+          AgentLog.debug("prefetch of " + target + " failed: " + e);
+        }
+      }
+    });
   }
 
   /** One daemon thread for discovery work of every Polaris channel of this gRPC, created on first use. */

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# polaris-agent startup benchmark (see BENCHMARKS.md): the time the agent adds
+# before main, and the time from JVM launch to the first successful RPC with
+# and without the agent, against a real Polaris server on loopback.
+#
+# Usage: ./bench.sh [--startup-runs=15] [--first-call-runs=10] [--warmup=1]
+#
+# Builds first when needed (mvn -B -q -ntp install -DskipTests when the agent
+# jar or the sample class path is missing or the agent sources are newer than
+# the jar; only the integration-tests module when just the benchmark classes
+# are missing or stale). The agent jar and the compiled classes are copied
+# into the output directory before measuring, so that a rebuild during the run
+# cannot change what is measured. Takes about two minutes on 2 cores.
+#
+# Environment:
+#   BENCH_BUILD   auto (default), never (measure what is built), always
+#
+# Output: the tables on stdout and in integration-tests/target/bench/report.md,
+# raw values in raw.txt, every process's output in logs/.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$ROOT"
+
+OUT="$ROOT/integration-tests/target/bench"
+AGENT="dist/target/polaris-agent.jar"
+CP_FILE="integration-tests/target/runtime-classpath.txt"
+CLASSES="integration-tests/target/classes"
+BENCH_SRC="integration-tests/src/main/java/org/polarisagent/bench"
+BUILD="${BENCH_BUILD:-auto}"
+
+fail() {
+    printf 'bench FAILED: %s\n' "$*" >&2
+    exit 1
+}
+
+for tool in java mvn; do
+    command -v "$tool" >/dev/null 2>&1 || fail "'$tool' is not on the PATH"
+done
+
+# Any file below the given folders newer than $1?
+newer_than() {
+    local reference="$1"
+    shift
+    [[ -n "$(find "$@" -type f -newer "$reference" -print -quit 2>/dev/null)" ]]
+}
+
+case "$BUILD" in
+    auto | never | always) ;;
+    *) fail "BENCH_BUILD=$BUILD: expected auto, never or always" ;;
+esac
+full_build=false
+module_build=false
+if [[ "$BUILD" == always || ! -f "$AGENT" || ! -f "$CP_FILE" ]]; then
+    full_build=true
+elif [[ "$BUILD" == auto ]]; then
+    if newer_than "$AGENT" agent-bootstrap/src agent-core/src agent-plugins dist/pom.xml pom.xml; then
+        echo "bench: agent sources are newer than $AGENT"
+        full_build=true
+    elif [[ ! -f "$CLASSES/org/polarisagent/bench/BenchRunner.class" ]] ||
+        newer_than "$CLASSES/org/polarisagent/bench/BenchRunner.class" "$BENCH_SRC"; then
+        module_build=true
+    fi
+fi
+if [[ "$full_build" == true ]]; then
+    echo "bench: building (mvn -B -q -ntp install -DskipTests)"
+    mvn -B -q -ntp install -DskipTests || fail "the Maven build failed"
+elif [[ "$module_build" == true ]]; then
+    echo "bench: compiling the benchmark (mvn -pl integration-tests process-classes)"
+    mvn -B -q -ntp -pl integration-tests process-classes ||
+        mvn -B -q -ntp install -DskipTests || fail "the Maven build failed"
+fi
+[[ -f "$AGENT" && -f "$CP_FILE" && -f "$CLASSES/org/polarisagent/bench/BenchRunner.class" ]] ||
+    fail "the build did not produce $AGENT, $CP_FILE and the benchmark classes"
+
+# A private copy of what is measured.
+rm -rf "$OUT"
+mkdir -p "$OUT/snapshot"
+for attempt in 1 2 3; do
+    before="$(stat -c '%s %Y' "$AGENT")"
+    cp "$AGENT" "$OUT/snapshot/polaris-agent.jar"
+    rm -rf "$OUT/snapshot/classes"
+    cp -r "$CLASSES" "$OUT/snapshot/classes"
+    [[ "$(stat -c '%s %Y' "$AGENT")" == "$before" ]] && break
+    ((attempt < 3)) || fail "$AGENT keeps changing (a build is running?); try again later"
+    sleep 5
+done
+
+"integration-tests/polaris-server/polaris-server.sh" build >/dev/null || fail "cannot build the Polaris server"
+
+note="$(git describe --always --dirty 2>/dev/null || true)"
+exec java -cp "$OUT/snapshot/classes:$(cat "$CP_FILE")" org.polarisagent.bench.BenchRunner \
+    --agent="$OUT/snapshot/polaris-agent.jar" \
+    --server-script="integration-tests/polaris-server/polaris-server.sh" \
+    --out="$OUT" ${note:+--note="commit $note"} "$@"

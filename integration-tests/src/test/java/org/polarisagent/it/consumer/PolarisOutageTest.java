@@ -1,0 +1,48 @@
+package org.polarisagent.it.consumer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.polarisagent.it.harness.ForkedApp;
+import org.polarisagent.it.harness.PolarisServerExtension;
+import org.polarisagent.it.harness.Poll;
+
+/**
+ * The Polaris server going away under steady load changes nothing for calls: the last known instances keep
+ * serving; when it comes back, changes are followed again.
+ */
+class PolarisOutageTest {
+
+  @RegisterExtension
+  static final PolarisServerExtension POLARIS = new PolarisServerExtension();
+
+  private static final Duration OBSERVE = Duration.ofMillis(250);
+
+  @Test
+  void callsKeepFlowingThroughAPolarisOutage() throws Exception {
+    ForkedApp p1 = Providers.start(POLARIS, "echo", "p1");
+    ForkedApp p2 = Providers.start(POLARIS, "echo", "p2");
+    Providers.awaitHealthy(POLARIS, "echo", 2);
+    try (p1; p2; ForkedApp consumer = Consumers.steady(POLARIS, "consumer", "polaris://echo", 50, "150s")) {
+      Poll.until(Duration.ofSeconds(30), OBSERVE, () -> Consumers.progress(consumer),
+          p -> p.answeredBy("p1") > 0 && p.answeredBy("p2") > 0, "traffic on p1 and p2");
+
+      POLARIS.stop();
+      // The outage itself is the point of this test: calls must keep succeeding all through it.
+      Poll.holds(Duration.ofSeconds(20), OBSERVE, () -> Consumers.progress(consumer), p -> p.failed() == 0,
+          "no failed call while Polaris is down");
+      long okDuringOutage = Consumers.progress(consumer).ok();
+      POLARIS.resume();
+
+      try (ForkedApp p3 = Providers.start(POLARIS, "echo", "p3")) {
+        Poll.until(Duration.ofSeconds(30), OBSERVE, () -> Consumers.progress(consumer),
+            p -> p.answeredBy("p3") > 0, "traffic on p3, added after Polaris came back");
+        Consumers.Progress end = Consumers.progress(consumer);
+        assertEquals(0, end.failed(), consumer.describe());
+        System.out.println("calls during the run: " + end.ok() + " (" + okDuringOutage + " by the end of the outage)");
+      }
+    }
+  }
+}
