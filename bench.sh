@@ -10,10 +10,12 @@
 # the jar; only the integration-tests module when just the benchmark classes
 # are missing or stale). The agent jar and the compiled classes are copied
 # into the output directory before measuring, so that a rebuild during the run
-# cannot change what is measured. Takes about two minutes on 2 cores.
+# cannot change what is measured. Takes two to three minutes on 2 cores.
 #
 # Environment:
-#   BENCH_BUILD   auto (default), never (measure what is built), always
+#   BENCH_BUILD   auto (default): as above.
+#                 keep-agent: measure the agent jar as it is, even if its
+#                 sources are newer (still builds what is missing).
 #
 # Output: the tables on stdout and in integration-tests/target/bench/report.md,
 # raw values in raw.txt, every process's output in logs/.
@@ -33,31 +35,50 @@ fail() {
     printf 'bench FAILED: %s\n' "$*" >&2
     exit 1
 }
+# set -e ends the script on any unexpected failure; say where.
+trap 'printf "bench FAILED: unexpected error at line %s: %s\n" "$LINENO" "$BASH_COMMAND" >&2' ERR
 
 for tool in java mvn; do
     command -v "$tool" >/dev/null 2>&1 || fail "'$tool' is not on the PATH"
 done
 
-# Any file below the given folders newer than $1?
+# Any file among the given files and folders newer than $1?
 newer_than() {
     local reference="$1"
     shift
     [[ -n "$(find "$@" -type f -newer "$reference" -print -quit 2>/dev/null)" ]]
 }
 
+agent_sources() {
+    local dir
+    for dir in agent-bootstrap agent-core agent-plugins/* dist; do
+        [[ -e "$dir/src" ]] && printf '%s\n' "$dir/src"
+        [[ -e "$dir/pom.xml" ]] && printf '%s\n' "$dir/pom.xml"
+    done
+    printf '%s\n' agent-plugins/pom.xml pom.xml
+}
+
 case "$BUILD" in
-    auto | never | always) ;;
-    *) fail "BENCH_BUILD=$BUILD: expected auto, never or always" ;;
+    auto | keep-agent) ;;
+    *) fail "BENCH_BUILD=$BUILD: expected auto or keep-agent" ;;
 esac
+note=""
 full_build=false
 module_build=false
-if [[ "$BUILD" == always || ! -f "$AGENT" || ! -f "$CP_FILE" ]]; then
+if [[ ! -f "$AGENT" || ! -f "$CP_FILE" ]]; then
     full_build=true
-elif [[ "$BUILD" == auto ]]; then
-    if newer_than "$AGENT" agent-bootstrap/src agent-core/src agent-plugins dist/pom.xml pom.xml; then
-        echo "bench: agent sources are newer than $AGENT"
-        full_build=true
-    elif [[ ! -f "$CLASSES/org/polarisagent/bench/BenchRunner.class" ]] ||
+else
+    mapfile -t sources < <(agent_sources)
+    if newer_than "$AGENT" "${sources[@]}"; then
+        if [[ "$BUILD" == auto ]]; then
+            echo "bench: agent sources are newer than $AGENT"
+            full_build=true
+        else
+            echo "bench: measuring $AGENT although some agent sources are newer (BENCH_BUILD=keep-agent)"
+            note="; agent jar older than some of its sources"
+        fi
+    fi
+    if [[ ! -f "$CLASSES/org/polarisagent/bench/BenchRunner.class" ]] ||
         newer_than "$CLASSES/org/polarisagent/bench/BenchRunner.class" "$BENCH_SRC"; then
         module_build=true
     fi
@@ -66,9 +87,8 @@ if [[ "$full_build" == true ]]; then
     echo "bench: building (mvn -B -q -ntp install -DskipTests)"
     mvn -B -q -ntp install -DskipTests || fail "the Maven build failed"
 elif [[ "$module_build" == true ]]; then
-    echo "bench: compiling the benchmark (mvn -pl integration-tests process-classes)"
-    mvn -B -q -ntp -pl integration-tests process-classes ||
-        mvn -B -q -ntp install -DskipTests || fail "the Maven build failed"
+    echo "bench: compiling the benchmark (mvn -B -q -ntp -pl integration-tests process-classes)"
+    mvn -B -q -ntp -pl integration-tests process-classes || fail "the Maven build failed"
 fi
 [[ -f "$AGENT" && -f "$CP_FILE" && -f "$CLASSES/org/polarisagent/bench/BenchRunner.class" ]] ||
     fail "the build did not produce $AGENT, $CP_FILE and the benchmark classes"
@@ -88,8 +108,9 @@ done
 
 "integration-tests/polaris-server/polaris-server.sh" build >/dev/null || fail "cannot build the Polaris server"
 
-note="$(git describe --always --dirty 2>/dev/null || true)"
+commit="$(git describe --always --dirty 2>/dev/null || true)"
+[[ -z "$commit" ]] || note="commit $commit$note"
 exec java -cp "$OUT/snapshot/classes:$(cat "$CP_FILE")" org.polarisagent.bench.BenchRunner \
     --agent="$OUT/snapshot/polaris-agent.jar" \
     --server-script="integration-tests/polaris-server/polaris-server.sh" \
-    --out="$OUT" ${note:+--note="commit $note"} "$@"
+    --out="$OUT" ${note:+--note="${note#; }"} "$@"

@@ -40,6 +40,7 @@ RATE=50
 
 PROVIDER_PIDS=()
 CONSUMER_PID=""
+OWNS_RUN_DIR=false
 
 say() { printf '==> %s\n' "$*"; }
 note() { printf '    %s\n' "$*"; }
@@ -81,9 +82,16 @@ terminate() {
 
 cleanup() {
     local rc=$?
-    trap - EXIT INT TERM
+    # Finish the clean-up whatever happens now (a second Ctrl-C, a closed terminal or pipe).
+    trap '' INT TERM HUP PIPE
+    trap - EXIT ERR
     set +e
-    say "Stopping what the demo started"
+    if [[ "$OWNS_RUN_DIR" != true ]]; then
+        exit "$rc"
+    fi
+    if [[ -n "$CONSUMER_PID" || ${#PROVIDER_PIDS[@]} -gt 0 || -f "$RUN_DIR/polaris/polaris-server.pid" ]]; then
+        say "Stopping what the demo started"
+    fi
     if [[ -n "$CONSUMER_PID" ]]; then
         terminate 15 "$CONSUMER_PID"
     fi
@@ -109,8 +117,8 @@ port_in_use() {
     (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
-# Stops a provider a previous demo run left behind (e.g. after kill -9): only a
-# process whose command line names this run directory.
+# Stops a provider or consumer a previous demo run left behind (e.g. after
+# kill -9): only a process whose command line names this run directory.
 stop_leftover() {
     local file="$1" pid args
     [[ -f "$file" ]] || return 0
@@ -160,30 +168,45 @@ trap cleanup EXIT
 trap 'printf "demo FAILED: unexpected error at line %s: %s\n" "$LINENO" "$BASH_COMMAND" >&2' ERR
 trap 'exit 130' INT
 trap 'exit 143' TERM
+trap 'exit 129' HUP
+trap 'exit 141' PIPE
 
-# ---- 1. tools and build
+# ---- 1. tools, and a clean run directory with nothing left from an earlier run
 for tool in java mvn curl ps; do
     command -v "$tool" >/dev/null 2>&1 || fail "'$tool' is not on the PATH"
 done
-if [[ ! -f "$AGENT" || ! -f "$CP_FILE" || ! -f "$CLASSES/org/polarisagent/samples/EchoProvider.class" ]]; then
-    say "Building (mvn -B -q -ntp install -DskipTests; a few minutes the first time)"
-    mvn -B -q -ntp install -DskipTests || fail "the Maven build failed"
-fi
-[[ -f "$AGENT" && -f "$CP_FILE" ]] || fail "the build did not produce $AGENT and $CP_FILE"
-CLASSPATH_ARG="$CLASSES:$(cat "$CP_FILE")"
-say "Agent: $AGENT ($(($(wc -c <"$AGENT") / 1024 / 1024)) MB)"
-server build >/dev/null || fail "cannot build the Polaris server (see above)"
-
-# ---- 2. a clean run directory, nothing left from an earlier run
 mkdir -p "$RUN_DIR"
+if [[ -f "$RUN_DIR/demo.pid" ]]; then
+    other="$(cat "$RUN_DIR/demo.pid")"
+    if [[ "$other" =~ ^[0-9]+$ && "$other" != "$$" ]] && alive "$other" &&
+        [[ "$(ps -ww -o args= -p "$other" 2>/dev/null || true)" == *demo.sh* ]]; then
+        fail "another demo runs (pid $other); wait for it or stop it first"
+    fi
+fi
+printf '%s\n' "$$" >"$RUN_DIR/demo.pid"
+OWNS_RUN_DIR=true
 for file in "$RUN_DIR"/*.pid; do
-    [[ -e "$file" ]] && stop_leftover "$file"
+    [[ -e "$file" && "$file" != "$RUN_DIR/demo.pid" ]] && stop_leftover "$file"
 done
 if server status >/dev/null 2>&1; then
     note "stopping the Polaris server left by a previous run"
     server stop >/dev/null
 fi
 rm -f "$RUN_DIR"/*.log
+
+# ---- 2. build what is missing
+if [[ ! -f "$AGENT" || ! -f "$CP_FILE" || ! -f "$CLASSES/org/polarisagent/samples/EchoProvider.class" ]]; then
+    say "Building (mvn -B -q -ntp install -DskipTests; a few minutes the first time)"
+    note "log: ${RUN_DIR#"$ROOT"/}/build.log"
+    if ! mvn -B -q -ntp install -DskipTests >"$RUN_DIR/build.log" 2>&1; then
+        tail -n 30 "$RUN_DIR/build.log" >&2
+        fail "the Maven build failed (log: $RUN_DIR/build.log)"
+    fi
+fi
+[[ -f "$AGENT" && -f "$CP_FILE" ]] || fail "the build did not produce $AGENT and $CP_FILE"
+CLASSPATH_ARG="$CLASSES:$(cat "$CP_FILE")"
+say "Agent: $AGENT ($(($(wc -c <"$AGENT") / 1024 / 1024)) MB)"
+server build >/dev/null || fail "cannot build the Polaris server (see above)"
 for port in "$HTTP_PORT" "$GRPC_PORT"; do
     [[ "$port" =~ ^[0-9]+$ ]] || fail "invalid port '$port'"
     if port_in_use "$port"; then
@@ -272,7 +295,11 @@ while read -r _ name_field count_field; do
 done < <(grep '^INSTANCE ' "$RUN_DIR/consumer.log")
 grep '^ERROR ' "$RUN_DIR/consumer.log" | sed 's/^/    /' || true
 latency="$(grep -m1 '^LATENCY ' "$RUN_DIR/consumer.log" || true)"
-[[ -z "$latency" ]] || note "${latency#LATENCY }"
+if [[ "$latency" == *p50us=* ]]; then
+    ms() { awk -v us="$(sed -n "s/.* $1=\([0-9]*\).*/\1/p" <<<" $latency")" 'BEGIN { printf "%.1f", us / 1000 }'; }
+    note "latency ms: p50 $(ms p50us), p90 $(ms p90us), p99 $(ms p99us), max $(ms maxus)" \
+        "(includes the first calls, which wait for polaris://echo to resolve)"
+fi
 note "$result"
 
 ((ok == CALLS)) || fail "$((CALLS - ok)) of $CALLS calls did not succeed (log: $RUN_DIR/consumer.log)"

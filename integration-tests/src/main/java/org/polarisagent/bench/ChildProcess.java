@@ -209,11 +209,14 @@ final class ChildProcess implements AutoCloseable {
         return "still running";
     }
 
+    /** The last lines of stderr, for error messages. */
     private String tail() {
-        String err = stderr().lines().skip(Math.max(0, stderr().lines().count() - 15))
-                .collect(Collectors.joining("\n    "));
-        return err.isEmpty() ? "; stderr empty (" + stderrFile + ")"
-                : "; end of " + stderrFile + ":\n    " + err;
+        List<String> err = stderr().lines().collect(Collectors.toList());
+        if (err.isEmpty()) {
+            return "; stderr empty (" + stderrFile + ")";
+        }
+        return "; end of " + stderrFile + ":\n    "
+                + String.join("\n    ", err.subList(Math.max(0, err.size() - 15), err.size()));
     }
 
     /** The first group of {@code pattern} in {@code text}, or {@code null}. */

@@ -36,30 +36,33 @@ public final class FirstCall {
             System.exit(2);
         }
         ManagedChannel channel = ManagedChannelBuilder.forTarget(args[0]).usePlaintext().build();
+        String outcome = null;
         int failures = 0;
         Status last = Status.UNKNOWN;
-        try {
-            while (System.nanoTime() - mainNanos < GIVE_UP_NANOS) {
-                try {
-                    StringValue reply = ClientCalls.blockingUnaryCall(channel, EchoService.ECHO,
-                            CallOptions.DEFAULT.withDeadlineAfter(CALL_DEADLINE_SECONDS, TimeUnit.SECONDS),
-                            StringValue.of("bench"));
-                    long okNanos = System.nanoTime();
-                    System.out.println("FIRST_OK instance=" + EchoService.answeringInstance(reply.getValue())
-                            + " failures=" + failures + " main-nanotime=" + mainNanos + " ok-nanotime=" + okNanos);
-                    return;
-                } catch (RuntimeException e) {
-                    last = Status.fromThrowable(e);
-                    failures++;
-                    Thread.sleep(RETRY_PAUSE_MILLIS);
-                }
+        while (outcome == null && System.nanoTime() - mainNanos < GIVE_UP_NANOS) {
+            try {
+                StringValue reply = ClientCalls.blockingUnaryCall(channel, EchoService.ECHO,
+                        CallOptions.DEFAULT.withDeadlineAfter(CALL_DEADLINE_SECONDS, TimeUnit.SECONDS),
+                        StringValue.of("bench"));
+                long okNanos = System.nanoTime();
+                outcome = "FIRST_OK instance=" + EchoService.answeringInstance(reply.getValue())
+                        + " failures=" + failures + " main-nanotime=" + mainNanos + " ok-nanotime=" + okNanos;
+            } catch (RuntimeException e) {
+                last = Status.fromThrowable(e);
+                failures++;
+                Thread.sleep(RETRY_PAUSE_MILLIS);
             }
+        }
+        if (outcome != null) {
+            System.out.println(outcome);
+        } else {
             System.out.println("FIRST_FAILED code=" + last.getCode() + " failures=" + failures
                     + " message=" + String.valueOf(last.getDescription()).replaceAll("\\s+", " "));
+        }
+        channel.shutdownNow();
+        channel.awaitTermination(5, TimeUnit.SECONDS);
+        if (outcome == null) {
             System.exit(1);
-        } finally {
-            channel.shutdownNow();
-            channel.awaitTermination(5, TimeUnit.SECONDS);
         }
     }
 }

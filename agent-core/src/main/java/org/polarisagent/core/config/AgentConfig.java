@@ -125,6 +125,25 @@ public final class AgentConfig {
       key("polaris.circuitbreaker.failure-codes", "UNAVAILABLE,DEADLINE_EXCEEDED,INTERNAL,UNKNOWN",
           ValueType.LIST,
           "gRPC status codes that count as failures for circuit breaking; other codes count as successes.");
+  public static final ConfigKey<Boolean> RATE_LIMIT_ENABLED =
+      key("polaris.ratelimit.enabled", "true", ValueType.BOOLEAN,
+          "Rate limiting of calls to this application's gRPC servers (unary and streaming) by the Polaris"
+              + " rate-limit rules of the services they register as; a call over quota fails with"
+              + " RESOURCE_EXHAUSTED. Rule methods are gRPC paths such as /echo.Echo/Echo. While Polaris cannot"
+              + " tell, calls pass.");
+
+  public static final ConfigKey<Map<String, String>> ROUTER_METADATA =
+      key("polaris.router.metadata", "", ValueType.MAP,
+          "Metadata routing: calls go only to instances that have all these metadata entries (all"
+              + " instances if none has them); single entries also as polaris.router.metadata.<name>=<value>.");
+  public static final ConfigKey<Boolean> ROUTER_NEARBY =
+      key("polaris.router.nearby.enabled", "false", ValueType.BOOLEAN,
+          "Nearby routing: prefer instances in this application's zone (polaris.location.*), falling back to"
+              + " farther ones when the zone has none.");
+  public static final ConfigKey<Map<String, String>> ROUTER_LABELS =
+      key("polaris.router.labels", "", ValueType.MAP,
+          "Custom labels every call carries for rule routing, besides the method, the request headers and the"
+              + " caller; single entries also as polaris.router.labels.<name>=<value>.");
 
   // ---- logging
   public static final ConfigKey<String> LOG_LEVEL =

@@ -52,10 +52,13 @@ final class SdkConfiguration {
     return configuration;
   }
 
-  /** No listening port, no reports sent home, no file under the working directory. */
+  /**
+   * No listening port, no reports sent home, no file under the working directory. The event reporter stays
+   * on (it only logs, to the SDK log): with it off, the SDK's circuit breaker fails on its way to OPEN and
+   * never schedules the move to HALF_OPEN, so a broken instance would never come back.
+   */
   private static void quiet(ConfigurationImpl configuration) {
     configuration.getGlobal().getStatReporter().setEnable(false);
-    configuration.getGlobal().getEventReporter().setEnable(false);
     configuration.getGlobal().getTraceReporter().setEnable(false);
     configuration.getGlobal().getAPI().setReportEnable(false);
     configuration.getConsumer().getLocalCache().setPersistEnable(false);

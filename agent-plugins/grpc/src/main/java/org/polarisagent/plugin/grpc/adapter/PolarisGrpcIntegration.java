@@ -2,12 +2,15 @@ package org.polarisagent.plugin.grpc.adapter;
 
 import io.grpc.LoadBalancerRegistry;
 import io.grpc.NameResolverRegistry;
+import org.polarisagent.core.config.AgentConfig;
 import org.polarisagent.core.plugin.AgentContext;
 import org.polarisagent.plugin.grpc.GrpcIntegration;
 import org.polarisagent.plugin.grpc.adapter.client.ClientSupport;
 import org.polarisagent.plugin.grpc.adapter.client.PolarisLoadBalancerProvider;
 import org.polarisagent.plugin.grpc.adapter.client.PolarisNameResolverProvider;
+import org.polarisagent.plugin.grpc.adapter.server.ProvidedServices;
 import org.polarisagent.plugin.grpc.adapter.server.ProviderSupport;
+import org.polarisagent.plugin.grpc.adapter.server.ratelimit.ProviderRateLimiting;
 
 /**
  * The agent's gRPC integration for one application class loader: defined in that loader's adapter loader,
@@ -20,6 +23,8 @@ public final class PolarisGrpcIntegration implements GrpcIntegration {
   private volatile ClientSupport client;
   private final Object providerLock = new Object();
   private volatile ProviderSupport providerSupport;
+  private final Object rateLimitLock = new Object();
+  private volatile ProviderRateLimiting rateLimiting;
 
   public PolarisGrpcIntegration(AgentContext context) {
     this.context = context;
@@ -42,13 +47,30 @@ public final class PolarisGrpcIntegration implements GrpcIntegration {
     current.prefetch(polarisTarget);
   }
 
+  /** Adds the rate-limit interceptor to network server builders, unless {@code polaris.ratelimit.enabled} is false. */
   @Override
   public void beforeServerBuild(Object serverBuilder) {
-    // Registration needs nothing from the builder: the server is observed once built and started.
+    if (!context.config().get(AgentConfig.RATE_LIMIT_ENABLED) || !ProvidedServices.networkBuilder(serverBuilder)) {
+      return;
+    }
+    ProviderRateLimiting current = rateLimiting;
+    if (current == null) {
+      synchronized (rateLimitLock) {
+        if (rateLimiting == null) {
+          rateLimiting = new ProviderRateLimiting(context, provider().providedServices());
+        }
+        current = rateLimiting;
+      }
+    }
+    current.attach(serverBuilder);
   }
 
   @Override
   public Object afterServerBuild(Object serverBuilder, Object server) {
+    return provider().observe(serverBuilder, server);
+  }
+
+  private ProviderSupport provider() {
     ProviderSupport provider = providerSupport;
     if (provider == null) {
       synchronized (providerLock) {
@@ -58,6 +80,6 @@ public final class PolarisGrpcIntegration implements GrpcIntegration {
         provider = providerSupport;
       }
     }
-    return provider.observe(serverBuilder, server);
+    return provider;
   }
 }

@@ -31,17 +31,20 @@ public final class ClientSupport {
   private final boolean circuitBreakerEnabled;
   private final Set<Status.Code> failureCodes = EnumSet.noneOf(Status.Code.class);
   private final ClassLoader agentLoader;
+  private final CallRouting routing;
+  private volatile boolean routingFailureLogged;
   private ScheduledExecutorService executor;
 
   public ClientSupport(AgentContext context) {
     AgentConfig config = context.config();
     this.sdk = context.sdk();
     this.agentLoader = context.agentLoader();
+    this.routing = new CallRouting(config);
     this.defaultNamespace = config.get(AgentConfig.NAMESPACE);
     this.loadBalancer = config.get(AgentConfig.LOAD_BALANCER);
     this.hashHeader = config.get(AgentConfig.LOAD_BALANCER_HASH_HEADER);
     // The SDK needs a caller for circuit breaking: the same key in reports and in routing.
-    this.callerKey = new ServiceKey(config.get(AgentConfig.NAMESPACE), config.get(AgentConfig.SERVICE));
+    this.callerKey = routing.callerKey();
     this.circuitBreakerEnabled = config.get(AgentConfig.CIRCUIT_BREAKER_ENABLED);
     for (String code : config.get(AgentConfig.CIRCUIT_BREAKER_FAILURE_CODES)) {
       try {
@@ -63,6 +66,18 @@ public final class ClientSupport {
 
   String hashHeader() {
     return hashHeader;
+  }
+
+  CallRouting routing() {
+    return routing;
+  }
+
+  /** A routing failure lets the call through unrouted; said once, not per call. */
+  void routingFailed(RuntimeException e) {
+    if (!routingFailureLogged) {
+      routingFailureLogged = true;
+      AgentLog.warn("routing through Polaris failed, calls go to any instance (said once): " + e);
+    }
   }
 
   /** This application as the caller: its namespace and service (empty when not configured). */

@@ -40,11 +40,19 @@ final class OutcomeReporter {
   private final ServiceKey caller;
   private final BlockingQueue<ResourceStat> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
   private final boolean enabled;
+  private final Runnable onBreakerChange;
+  /** Instances last seen with an open breaker; used by the drainer thread only. */
+  private final java.util.Set<Resource> openInstances = new java.util.HashSet<>();
   private volatile boolean drainerStarted;
   private volatile boolean reportFailureLogged;
 
-  OutcomeReporter(ClientSupport client) {
+  /**
+   * @param onBreakerChange run (on the reporting thread) when an instance's breaker is found to have opened
+   *     or to let calls through again
+   */
+  OutcomeReporter(ClientSupport client, Runnable onBreakerChange) {
     this.client = client;
+    this.onBreakerChange = onBreakerChange;
     this.caller = client.callerKey();
     this.enabled = client.circuitBreakerEnabled();
   }
@@ -113,12 +121,33 @@ final class OutcomeReporter {
       }
       try {
         sdk.circuitBreak().report(stat);
+        if (stat.getResource() instanceof InstanceResource) {
+          noticeBreakerChange(sdk, stat);
+        }
       } catch (RuntimeException e) {
         if (!reportFailureLogged) {
           reportFailureLogged = true;
           AgentLog.warn("cannot report call outcomes to Polaris (said once): " + e);
         }
       }
+    }
+  }
+
+  /** After a failure, or a success of an instance known broken, checks whether its breaker changed. */
+  private void noticeBreakerChange(SdkApis sdk, ResourceStat stat) {
+    Resource resource = stat.getResource();
+    boolean knownOpen = openInstances.contains(resource);
+    if (stat.getRetCode() != FAILURE_CODE && !knownOpen) {
+      return;
+    }
+    boolean open = !sdk.circuitBreak().check(resource).isPass();
+    if (open != knownOpen) {
+      if (open) {
+        openInstances.add(resource);
+      } else {
+        openInstances.remove(resource);
+      }
+      onBreakerChange.run();
     }
   }
 

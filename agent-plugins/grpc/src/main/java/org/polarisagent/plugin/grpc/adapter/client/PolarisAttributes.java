@@ -13,5 +13,8 @@ final class PolarisAttributes {
   /** The target a resolution result belongs to. */
   static final Attributes.Key<PolarisTarget> TARGET = Attributes.Key.create("polaris.target");
 
+  /** How the balancer must route the instances of a resolution result. */
+  static final Attributes.Key<RoutePlan> ROUTE_PLAN = Attributes.Key.create("polaris.route-plan");
+
   private PolarisAttributes() {}
 }

@@ -35,6 +35,7 @@ final class PolarisLoadBalancer extends LoadBalancer {
   private final OutcomeReporter reporter;
   private final Map<List<SocketAddress>, Endpoint> endpoints = new LinkedHashMap<>();
   private PolarisTarget target;
+  private RoutePlan plan = RoutePlan.ALL;
   private Status lastResolutionError;
   private ConnectivityState currentState;
   /** When the first instance became READY while others were still connecting; 0 if not in that phase. */
@@ -44,7 +45,9 @@ final class PolarisLoadBalancer extends LoadBalancer {
   PolarisLoadBalancer(Helper helper, ClientSupport client) {
     this.helper = helper;
     this.client = client;
-    this.reporter = new OutcomeReporter(client);
+    // An instance whose breaker opens or closes makes the resolver route again at once.
+    this.reporter = new OutcomeReporter(client,
+        () -> helper.getSynchronizationContext().execute(helper::refreshNameResolution));
   }
 
   @Override
@@ -58,6 +61,8 @@ final class PolarisLoadBalancer extends LoadBalancer {
     if (resolvedTarget != null) {
       target = resolvedTarget;
     }
+    RoutePlan resolvedPlan = resolved.getAttributes().get(PolarisAttributes.ROUTE_PLAN);
+    plan = resolvedPlan == null ? RoutePlan.ALL : resolvedPlan;
     lastResolutionError = null;
     Set<List<SocketAddress>> seen = new HashSet<>();
     for (EquivalentAddressGroup group : resolved.getAddresses()) {
@@ -131,6 +136,9 @@ final class PolarisLoadBalancer extends LoadBalancer {
     boolean connecting = false;
     Status lastFailure = null;
     for (Endpoint endpoint : endpoints.values()) {
+      if (!plan.isPerCall() && endpoint.instance != null && !plan.allows(endpoint.instance.getId())) {
+        continue; // routed away (rules, metadata, nearby, circuit breaker)
+      }
       ConnectivityState state = endpoint.state.getState();
       if (state == READY) {
         ready.add(endpoint);
@@ -145,7 +153,7 @@ final class PolarisLoadBalancer extends LoadBalancer {
       // instead of all landing on the instance that connected first.
       publish(CONNECTING, PolarisPicker.Buffering.INSTANCE);
     } else if (!ready.isEmpty()) {
-      publish(READY, new PolarisPicker.Balancing(ready, client, reporter, target));
+      publish(READY, new PolarisPicker.Balancing(ready, client, reporter, target, plan));
     } else if (endpoints.isEmpty()) {
       Status status = lastResolutionError != null
           ? lastResolutionError

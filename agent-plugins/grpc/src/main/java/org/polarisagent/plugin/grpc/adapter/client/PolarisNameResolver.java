@@ -1,7 +1,10 @@
 package org.polarisagent.plugin.grpc.adapter.client;
 
 import com.tencent.polaris.api.core.ConsumerAPI;
+import com.tencent.polaris.api.pojo.DefaultServiceInstances;
 import com.tencent.polaris.api.pojo.Instance;
+import com.tencent.polaris.api.pojo.ServiceInstances;
+import com.tencent.polaris.api.pojo.ServiceKey;
 import com.tencent.polaris.api.rpc.GetAllInstancesRequest;
 import com.tencent.polaris.api.rpc.InstancesResponse;
 import com.tencent.polaris.api.rpc.WatchServiceRequest;
@@ -29,8 +32,11 @@ import org.polarisagent.plugin.grpc.PolarisTarget;
  */
 final class PolarisNameResolver extends NameResolver {
 
-  /** Re-read of the SDK's cache, in case a change notification was missed. */
-  private static final long REREAD_SECONDS = 5;
+  /**
+   * Re-read of the SDK's cache: catches rule changes (which the watch does not report) and instances whose
+   * circuit breaker lets calls through again.
+   */
+  private static final long REREAD_SECONDS = 1;
 
   private final PolarisTarget target;
   private final ClientSupport client;
@@ -43,6 +49,10 @@ final class PolarisNameResolver extends NameResolver {
   private volatile List<String> published;
   private volatile java.util.concurrent.ScheduledFuture<?> reread;
   private final DiscoveryState state = new DiscoveryState();
+  /** How long calls may wait for the server's first answer before failing with UNAVAILABLE. */
+  private static final long FIRST_ANSWER_WAIT_MILLIS = 5_000;
+  /** When the first query was made; confined to the discovery thread. */
+  private long firstQueryNanos;
 
   PolarisNameResolver(PolarisTarget target, Args args, ClientSupport client) {
     this.target = target;
@@ -100,24 +110,62 @@ final class PolarisNameResolver extends NameResolver {
       publishError("Polaris is unavailable for " + describe() + ": " + client.unavailableReason());
       return;
     }
+    if (firstQueryNanos == 0) {
+      firstQueryNanos = System.nanoTime();
+    }
     List<Instance> instances;
+    RoutePlan plan;
     try {
       instances = healthyInstances(consumer);
+      plan = routePlan(sdk, instances);
+    } catch (NotAnswered e) {
+      if (published == null && System.nanoTime() - firstQueryNanos < TimeUnit.MILLISECONDS.toNanos(FIRST_ANSWER_WAIT_MILLIS)) {
+        // Calls wait (bounded) for the first answer rather than fail as if there were no instance.
+        client.executor().schedule(this::resolve, 250, TimeUnit.MILLISECONDS);
+        return;
+      }
+      handleFailure(e);
+      return;
     } catch (RuntimeException e) {
-      if (state.failed(e)) {
-        AgentLog.warn("cannot discover " + describe() + " from Polaris: " + e.getMessage()
-            + (published != null ? "; its last known instances keep serving" : ""));
-      }
-      if (published == null) {
-        publishError("cannot discover " + describe() + " from Polaris: " + e.getMessage());
-      }
+      handleFailure(e);
       return;
     }
     if (state.recovered()) {
       AgentLog.info("discovery of " + describe() + " from Polaris works again");
     }
     watch(consumer);
-    publish(instances);
+    publish(instances, plan);
+  }
+
+  private void handleFailure(RuntimeException e) {
+    if (state.failed(e)) {
+      AgentLog.warn("cannot discover " + describe() + " from Polaris: " + e.getMessage()
+          + (published != null ? "; its last known instances keep serving" : ""));
+    }
+    if (published == null) {
+      publishError("cannot discover " + describe() + " from Polaris: " + e.getMessage());
+    }
+  }
+
+  /** The SDK returned no answer from the server (yet) for the service. */
+  private static final class NotAnswered extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    NotAnswered() {
+      super("the Polaris server has not answered", null, false, false);
+    }
+  }
+
+  private RoutePlan routePlan(SdkApis sdk, List<Instance> instances) {
+    if (instances.isEmpty()) {
+      return RoutePlan.ALL;
+    }
+    ServiceInstances snapshot =
+        new DefaultServiceInstances(new ServiceKey(target.namespace(), target.service()), instances);
+    CallRouting routing = client.routing();
+    return routing.hasRules(sdk, target)
+        ? RoutePlan.perCall(snapshot)
+        : RoutePlan.fixed(routing.route(sdk, snapshot));
   }
 
   private List<Instance> healthyInstances(ConsumerAPI consumer) {
@@ -126,6 +174,11 @@ final class PolarisNameResolver extends NameResolver {
     request.setService(target.service());
     request.setNamespace(target.namespace());
     InstancesResponse response = consumer.getAllInstances(request);
+    ServiceInstances answered = response.getServiceInstances();
+    if (answered == null || !answered.isInitialized()) {
+      // An empty list because the server has not answered yet, not because the service has no instance.
+      throw new NotAnswered();
+    }
     List<Instance> usable = new ArrayList<>();
     for (Instance instance : response.getInstances()) {
       if (instance.isHealthy() && !instance.isIsolated() && isGrpc(instance.getProtocol())) {
@@ -153,8 +206,9 @@ final class PolarisNameResolver extends NameResolver {
             .build());
   }
 
-  private void publish(List<Instance> instances) {
-    List<String> identity = new ArrayList<>(instances.size());
+  private void publish(List<Instance> instances, RoutePlan plan) {
+    List<String> identity = new ArrayList<>(instances.size() + 1);
+    identity.add(plan.identity());
     List<EquivalentAddressGroup> groups = new ArrayList<>(instances.size());
     for (Instance instance : instances) {
       identity.add(instance.getId() + '@' + instance.getHost() + ':' + instance.getPort() + '/'
@@ -170,10 +224,13 @@ final class PolarisNameResolver extends NameResolver {
     final ResolutionResult result =
         ResolutionResult.newBuilder()
             .setAddresses(groups)
-            .setAttributes(Attributes.newBuilder().set(PolarisAttributes.TARGET, target).build())
+            .setAttributes(Attributes.newBuilder()
+                .set(PolarisAttributes.TARGET, target)
+                .set(PolarisAttributes.ROUTE_PLAN, plan)
+                .build())
             .setServiceConfig(serviceConfig)
             .build();
-    AgentLog.debug(describe() + " resolved to " + identity.size() + " instance(s)");
+    AgentLog.debug(describe() + " resolved to " + instances.size() + " instance(s), routing " + plan.identity());
     syncContext.execute(() -> {
       if (!shutdown) {
         listener.onResult(result);

@@ -7,9 +7,14 @@ import io.grpc.LoadBalancer.Subchannel;
 import io.grpc.LoadBalancer.SubchannelPicker;
 import io.grpc.Metadata;
 import io.grpc.Status;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import org.polarisagent.core.sdk.SdkApis;
 import org.polarisagent.plugin.grpc.PolarisTarget;
 import org.polarisagent.plugin.grpc.balance.Selector;
 
@@ -28,11 +33,16 @@ abstract class PolarisPicker extends SubchannelPicker {
     private final Metadata.Key<String> hashHeader;
     private final OutcomeReporter reporter;
     private final PolarisTarget target;
+    private final RoutePlan plan;
+    private final ClientSupport client;
+    private final Map<String, Entry> entriesById = new HashMap<>();
 
     Balancing(List<PolarisLoadBalancer.Endpoint> ready, ClientSupport client, OutcomeReporter reporter,
-        PolarisTarget target) {
+        PolarisTarget target, RoutePlan plan) {
       this.reporter = reporter;
       this.target = target;
+      this.plan = plan;
+      this.client = client;
       entries = new Entry[ready.size()];
       int[] weights = new int[entries.length];
       String[] ids = new String[entries.length];
@@ -40,6 +50,9 @@ abstract class PolarisPicker extends SubchannelPicker {
         PolarisLoadBalancer.Endpoint endpoint = ready.get(i);
         entries[i] = new Entry(endpoint.subchannel, endpoint.instance);
         Instance instance = endpoint.instance;
+        if (instance != null) {
+          entriesById.put(instance.getId(), entries[i]);
+        }
         weights[i] = instance == null ? 100 : instance.getWeight();
         ids[i] = instance == null ? String.valueOf(endpoint.subchannel.getAddresses()) : instance.getHost() + ":"
             + instance.getPort();
@@ -52,8 +65,63 @@ abstract class PolarisPicker extends SubchannelPicker {
     @Override
     public PickResult pickSubchannel(PickSubchannelArgs args) {
       String hashKey = hashHeader == null ? null : args.getHeaders().get(hashHeader);
-      Entry entry = entries[selector.select(hashKey)];
       String method = args.getMethodDescriptor().getFullMethodName();
+      Entry entry;
+      if (plan.isPerCall()) {
+        entry = routedEntry(args, method, hashKey);
+        if (entry == null) {
+          return PickResult.withError(Status.UNAVAILABLE.withDescription("no reachable instance of service "
+              + target.service() + " in namespace " + target.namespace() + " matches the routing rules for "
+              + method));
+        }
+      } else {
+        entry = entries[selector.select(hashKey)];
+      }
+      return pickResult(entry, method);
+    }
+
+    /** Routes one call through the SDK's rules; null if no READY instance is left. */
+    private Entry routedEntry(PickSubchannelArgs args, String method, String hashKey) {
+      SdkApis sdk = client.sdkIfReady();
+      if (sdk == null) {
+        return entries[selector.select(hashKey)];
+      }
+      List<Instance> routed;
+      try {
+        routed = client.routing().route(sdk, plan.instances(), method, args.getHeaders());
+      } catch (RuntimeException e) {
+        client.routingFailed(e);
+        return entries[selector.select(hashKey)];
+      }
+      List<Entry> candidates = new ArrayList<>(routed.size());
+      int totalWeight = 0;
+      for (Instance instance : routed) {
+        Entry candidate = entriesById.get(instance.getId());
+        if (candidate != null) {
+          candidates.add(candidate);
+          totalWeight += Math.max(0, candidate.instance.getWeight());
+        }
+      }
+      if (candidates.isEmpty()) {
+        return null;
+      }
+      if (hashKey != null) {
+        return candidates.get((int) ((hashKey.hashCode() & 0x7fffffffL) % candidates.size()));
+      }
+      if (totalWeight <= 0) {
+        return candidates.get(ThreadLocalRandom.current().nextInt(candidates.size()));
+      }
+      int point = ThreadLocalRandom.current().nextInt(totalWeight);
+      for (Entry candidate : candidates) {
+        point -= Math.max(0, candidate.instance.getWeight());
+        if (point < 0) {
+          return candidate;
+        }
+      }
+      return candidates.get(candidates.size() - 1);
+    }
+
+    private PickResult pickResult(Entry entry, String method) {
       PickResult result = entry.results.get(method);
       if (result == null) {
         result = PickResult.withSubchannel(entry.subchannel, reporter.tracerFactory(target, entry.instance, method));

@@ -14,19 +14,26 @@ import org.polarisagent.plugin.grpc.ServerDepartures;
 public final class ProviderSupport {
 
   /** Builders whose servers never listen on the network. */
-  private static final String IN_PROCESS_BUILDER = "io.grpc.inprocess.InProcessServerBuilder";
+  static final String IN_PROCESS_BUILDER = "io.grpc.inprocess.InProcessServerBuilder";
 
   private final ProviderSettings settings;
   private final InstanceHost hosts;
   private final Registrar registrar;
   private final Scheduler scheduler;
   private final AtomicBoolean unavailableLogged = new AtomicBoolean();
+  private final ProvidedServices providedServices;
 
   public ProviderSupport(AgentContext context) {
     this.settings = ProviderSettings.from(context.config());
     this.hosts = InstanceHost.of(settings);
     this.registrar = new PolarisRegistrar(context.sdk(), settings, context.agentLoader());
     this.scheduler = new DaemonScheduler(context.agentLoader());
+    this.providedServices = new ProvidedServices(settings);
+  }
+
+  /** Which Polaris service each call of this application's servers counts for, as registration decides. */
+  public ProvidedServices providedServices() {
+    return providedServices;
   }
 
   /** True unless {@code polaris.grpc.server.register} is false. */

@@ -1,0 +1,139 @@
+package org.polarisagent.plugin.grpc.adapter.client;
+
+import com.tencent.polaris.api.pojo.Instance;
+import com.tencent.polaris.api.pojo.RouteArgument;
+import com.tencent.polaris.api.pojo.ServiceEventKey;
+import com.tencent.polaris.api.pojo.ServiceInfo;
+import com.tencent.polaris.api.pojo.ServiceInstances;
+import com.tencent.polaris.api.pojo.ServiceKey;
+import com.tencent.polaris.api.pojo.ServiceRule;
+import com.tencent.polaris.api.rpc.GetServiceRuleRequest;
+import com.tencent.polaris.router.api.rpc.ProcessRoutersRequest;
+import io.grpc.Metadata;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.polarisagent.core.config.AgentConfig;
+import org.polarisagent.core.sdk.SdkApis;
+import org.polarisagent.plugin.grpc.PolarisTarget;
+
+/**
+ * Runs the SDK's router chain (isolated, metadata, rule, nearby, then unhealthy and circuit-broken instances
+ * out) for this application as the caller. Without routing rules the result cannot depend on the call, so
+ * it is computed once per change ({@link #route(SdkApis, ServiceInstances)}); with rules, per call, with
+ * the method path, the request headers and the configured labels as arguments. Immutable.
+ */
+final class CallRouting {
+
+  private static final String RULE_ROUTER = "ruleRouter";
+  private static final String METADATA_ROUTER = "metadataRoute";
+  private static final String NEARBY_ROUTER = "nearByRoute";
+
+  private final ServiceInfo caller;
+  private final Map<String, String> metadata;
+  private final boolean nearby;
+  private final Map<String, String> labels;
+
+  CallRouting(AgentConfig config) {
+    caller = new ServiceInfo();
+    caller.setNamespace(config.get(AgentConfig.NAMESPACE));
+    caller.setService(config.get(AgentConfig.SERVICE));
+    metadata = config.entriesUnder(AgentConfig.ROUTER_METADATA);
+    nearby = config.get(AgentConfig.ROUTER_NEARBY);
+    labels = config.entriesUnder(AgentConfig.ROUTER_LABELS);
+  }
+
+  /** Whether the destination has inbound or this caller has outbound routing rules. */
+  boolean hasRules(SdkApis sdk, PolarisTarget target) {
+    if (rulesOf(sdk, target.namespace(), target.service()) > 0) {
+      return true;
+    }
+    return !caller.getService().isEmpty() && rulesOf(sdk, caller.getNamespace(), caller.getService()) > 0;
+  }
+
+  private static int rulesOf(SdkApis sdk, String namespace, String service) {
+    GetServiceRuleRequest request = new GetServiceRuleRequest();
+    request.setNamespace(namespace);
+    request.setService(service);
+    request.setRuleType(ServiceEventKey.EventType.ROUTING);
+    ServiceRule rule = sdk.consumer().getServiceRule(request).getServiceRule();
+    if (rule == null || !(rule.getRule() instanceof com.tencent.polaris.specification.api.v1.traffic.manage.RoutingProto.Routing)) {
+      return 0;
+    }
+    com.tencent.polaris.specification.api.v1.traffic.manage.RoutingProto.Routing routing =
+        (com.tencent.polaris.specification.api.v1.traffic.manage.RoutingProto.Routing) rule.getRule();
+    return routing.getInboundsCount() + routing.getOutboundsCount() + routing.getRulesCount();
+  }
+
+  /** The ids of the instances the chain lets through when no call argument matters. */
+  Set<String> route(SdkApis sdk, ServiceInstances instances) {
+    ProcessRoutersRequest request = newRequest(instances);
+    request.putRouterArgument(RULE_ROUTER, customLabels());
+    return ids(sdk.router().processRouters(request).getServiceInstances());
+  }
+
+  /** The instances one call may go to. */
+  List<Instance> route(SdkApis sdk, ServiceInstances instances, String method, Metadata headers) {
+    ProcessRoutersRequest request = newRequest(instances);
+    request.setMethod(method);
+    Set<RouteArgument> arguments = customLabels();
+    arguments.add(RouteArgument.buildPath(method));
+    arguments.add(RouteArgument.buildMethod(method));
+    for (String key : headers.keys()) {
+      if (!key.endsWith(Metadata.BINARY_HEADER_SUFFIX)) {
+        String value = headers.get(Metadata.Key.of(key, Metadata.ASCII_STRING_MARSHALLER));
+        if (value != null) {
+          arguments.add(RouteArgument.buildHeader(key, value));
+        }
+      }
+    }
+    request.putRouterArgument(RULE_ROUTER, arguments);
+    return sdk.router().processRouters(request).getServiceInstances().getInstances();
+  }
+
+  private ProcessRoutersRequest newRequest(ServiceInstances instances) {
+    ProcessRoutersRequest request = new ProcessRoutersRequest();
+    request.setSourceService(caller);
+    request.setDstInstances(instances);
+    if (!metadata.isEmpty()) {
+      request.putRouterMetadata(METADATA_ROUTER, metadata);
+    }
+    if (nearby) {
+      request.putRouterMetadata(NEARBY_ROUTER, Collections.singletonMap("enabled", "true"));
+    }
+    return request;
+  }
+
+  private Set<RouteArgument> customLabels() {
+    Set<RouteArgument> arguments = new HashSet<>();
+    for (Map.Entry<String, String> label : labels.entrySet()) {
+      arguments.add(RouteArgument.buildCustom(label.getKey(), label.getValue()));
+    }
+    return arguments;
+  }
+
+  private static Set<String> ids(ServiceInstances instances) {
+    Set<String> ids = new HashSet<>();
+    for (Instance instance : instances.getInstances()) {
+      ids.add(instance.getId());
+    }
+    return ids;
+  }
+
+  /** The caller's key, as reported to the circuit breaker: the same in routing and in reports. */
+  ServiceKey callerKey() {
+    return new ServiceKey(caller.getNamespace(), caller.getService());
+  }
+
+  /** Index of instances by id. */
+  static Map<String, Instance> byId(List<Instance> instances) {
+    Map<String, Instance> map = new HashMap<>();
+    for (Instance instance : instances) {
+      map.put(instance.getId(), instance);
+    }
+    return map;
+  }
+}

@@ -1,0 +1,80 @@
+package org.polarisagent.plugin.grpc.adapter.server.ratelimit;
+
+import io.grpc.ServerBuilder;
+import java.util.Map;
+import java.util.Set;
+import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.polarisagent.core.logging.AgentLog;
+import org.polarisagent.core.plugin.AgentContext;
+import org.polarisagent.plugin.grpc.adapter.server.ProvidedServices;
+
+/**
+ * Rate limiting for one application's gRPC servers: adds one {@link RateLimitInterceptor} to each network
+ * server builder, once however often it is built, and re-reads the rules of the watched services every
+ * second on a daemon thread. With {@code polaris.service} set, that service's rules are fetched as soon as
+ * the first server is built. Thread-safe.
+ */
+public final class ProviderRateLimiting {
+
+  static final long REFRESH_MILLIS = 1000;
+
+  private final ClassLoader agentLoader;
+  private final RateLimitInterceptor interceptor;
+  private final Map<Object, Boolean> attached = new WeakHashMap<>();
+  private final Set<String> refusingBuilders = ConcurrentHashMap.newKeySet();
+  private ScheduledThreadPoolExecutor delays;
+
+  public ProviderRateLimiting(AgentContext context, ProvidedServices services) {
+    this.agentLoader = context.agentLoader();
+    RateLimitSdk sdk = new PolarisRateLimitSdk(context.sdk());
+    ScheduledThreadPoolExecutor refresher = daemonExecutor("polaris-agent-ratelimit-rules");
+    RuleCache rules = new RuleCache(sdk, services.namespace(), refresher);
+    refresher.scheduleWithFixedDelay(rules::refreshAll, REFRESH_MILLIS, REFRESH_MILLIS, TimeUnit.MILLISECONDS);
+    this.interceptor = new RateLimitInterceptor(services, rules, sdk, this::delays);
+    if (!services.configuredService().isEmpty()) {
+      rules.watch(services.configuredService());
+    }
+  }
+
+  /** Adds the interceptor to a {@code io.grpc.ServerBuilder}, unless it has it already. */
+  public void attach(Object builder) {
+    synchronized (attached) {
+      if (attached.put(builder, Boolean.TRUE) != null) {
+        return;
+      }
+    }
+    try {
+      ((ServerBuilder<?>) builder).intercept(interceptor);
+    } catch (UnsupportedOperationException e) {
+      if (refusingBuilders.add(builder.getClass().getName())) {
+        AgentLog.warn(builder.getClass().getName() + " takes no interceptor: the servers it builds are not"
+            + " rate-limited by Polaris");
+      }
+    }
+  }
+
+  private synchronized ScheduledExecutorService delays() {
+    if (delays == null) {
+      delays = daemonExecutor("polaris-agent-ratelimit-queue");
+    }
+    return delays;
+  }
+
+  private ScheduledThreadPoolExecutor daemonExecutor(String name) {
+    ScheduledThreadPoolExecutor executor =
+        new ScheduledThreadPoolExecutor(
+            1,
+            runnable -> {
+              Thread thread = new Thread(runnable, name);
+              thread.setDaemon(true);
+              thread.setContextClassLoader(agentLoader);
+              return thread;
+            });
+    executor.setRemoveOnCancelPolicy(true);
+    return executor;
+  }
+}

@@ -1,0 +1,328 @@
+package org.polarisagent.plugin.grpc.adapter.server.ratelimit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.polarisagent.plugin.grpc.adapter.server.ratelimit.TestRules.argument;
+import static org.polarisagent.plugin.grpc.adapter.server.ratelimit.TestRules.exact;
+import static org.polarisagent.plugin.grpc.adapter.server.ratelimit.TestRules.rateLimit;
+import static org.polarisagent.plugin.grpc.adapter.server.ratelimit.TestRules.serviceRule;
+
+import com.tencent.polaris.api.plugin.ratelimiter.QuotaResult;
+import com.tencent.polaris.ratelimit.api.rpc.Argument;
+import com.tencent.polaris.ratelimit.api.rpc.QuotaRequest;
+import com.tencent.polaris.ratelimit.api.rpc.QuotaResponse;
+import com.tencent.polaris.specification.api.v1.traffic.manage.RateLimitProto.MatchArgument;
+import io.grpc.Attributes;
+import io.grpc.Grpc;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.Status;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.polarisagent.plugin.grpc.adapter.server.ProvidedServices;
+import org.polarisagent.plugin.grpc.adapter.server.ratelimit.TestCalls.FakeCall;
+import org.polarisagent.plugin.grpc.adapter.server.ratelimit.TestCalls.RecordingHandler;
+
+class RateLimitInterceptorTest {
+
+  private final FakeRateLimitSdk sdk = new FakeRateLimitSdk();
+  private final List<Runnable> background = new ArrayList<>();
+  private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1);
+
+  @AfterEach
+  void stopTimer() throws InterruptedException {
+    timer.shutdownNow();
+    timer.awaitTermination(5, TimeUnit.SECONDS);
+  }
+
+  private RateLimitInterceptor interceptor(String configuredService, Integer... ports) {
+    ProvidedServices services =
+        ProvidedServices.of(configuredService, "ns", new HashSet<Integer>(Arrays.asList(ports)));
+    return new RateLimitInterceptor(services, new RuleCache(sdk, "ns", background::add), sdk, () -> timer);
+  }
+
+  private void runBackground() {
+    List<Runnable> tasks = new ArrayList<>(background);
+    background.clear();
+    tasks.forEach(Runnable::run);
+  }
+
+  /** Lets the interceptor learn the rules of the call's service, as its first call and the background do. */
+  private ServerCall.Listener<String> learnRules(RateLimitInterceptor interceptor) {
+    ServerCall.Listener<String> first = interceptor.interceptCall(new FakeCall(TestCalls.ECHO), new Metadata(),
+        new RecordingHandler());
+    runBackground();
+    return first;
+  }
+
+  @Test
+  void callsPassUncheckedUntilTheRulesAreKnownThenOverQuotaCallsEndWithResourceExhausted() {
+    sdk.rules.put("ns/svc", serviceRule("r1", rateLimit(exact("echo-5", "/echo.Echo/Echo", 5))));
+    sdk.answer = request -> FakeRateLimitSdk.limited("echo-5");
+    RateLimitInterceptor interceptor = interceptor("svc");
+
+    RecordingHandler first = new RecordingHandler();
+    FakeCall firstCall = new FakeCall(TestCalls.ECHO);
+    interceptor.interceptCall(firstCall, new Metadata(), first);
+    assertEquals(Collections.singletonList("start"), first.events(), "not known yet: the call passes");
+    assertTrue(sdk.requests.isEmpty());
+    assertNull(firstCall.closed);
+
+    runBackground();
+    RecordingHandler second = new RecordingHandler();
+    FakeCall secondCall = new FakeCall(TestCalls.ECHO);
+    interceptor.interceptCall(secondCall, new Metadata(), second).onHalfClose();
+    assertTrue(second.events().isEmpty(), "the application never sees a rejected call");
+    assertEquals(Status.Code.RESOURCE_EXHAUSTED, secondCall.closed.getCode());
+    assertEquals("rate limited by Polaris rule 'echo-5' on /echo.Echo/Echo", secondCall.closed.getDescription());
+  }
+
+  @Test
+  void streamingCallsAreCheckedLikeUnaryOnes() {
+    sdk.rules.put("ns/echo.Echo", serviceRule("r1", rateLimit(exact("stream", "/echo.Echo/EchoStream", 1))));
+    sdk.answer = request -> FakeRateLimitSdk.limited("stream");
+    RateLimitInterceptor interceptor = interceptor("");
+    learnRules(interceptor);
+    FakeCall call = new FakeCall(TestCalls.ECHO_STREAM);
+    interceptor.interceptCall(call, new Metadata(), new RecordingHandler());
+    assertEquals(Status.Code.RESOURCE_EXHAUSTED, call.closed.getCode());
+    assertEquals("/echo.Echo/EchoStream", sdk.requests.get(sdk.requests.size() - 1).getMethod());
+  }
+
+  @Test
+  @SuppressWarnings("deprecation")
+  void theRequestNamesServiceAndMethodPathAndCarriesOnlyTheArgumentsTheRulesMatchOn() {
+    sdk.rules.put("ns/svc", serviceRule("r1", rateLimit(
+        exact("by-caller", "", 5).addArguments(argument(MatchArgument.Type.CALLER_SERVICE, "web-ns", "web")),
+        exact("by-user", "", 5).addArguments(argument(MatchArgument.Type.HEADER, "X-User", "alice")))));
+    RateLimitInterceptor interceptor = interceptor("svc");
+    learnRules(interceptor);
+    Metadata headers = new Metadata();
+    headers.put(RateLimitInterceptor.CALLER_SERVICE, "web");
+    headers.put(RateLimitInterceptor.CALLER_NAMESPACE, "web-ns");
+    headers.put(Metadata.Key.of("x-user", Metadata.ASCII_STRING_MARSHALLER), "alice");
+    headers.put(Metadata.Key.of("x-other", Metadata.ASCII_STRING_MARSHALLER), "ignored");
+    RecordingHandler handler = new RecordingHandler();
+    interceptor.interceptCall(new FakeCall(TestCalls.ECHO), headers, handler);
+
+    assertEquals(Collections.singletonList("start"), handler.events());
+    QuotaRequest request = sdk.requests.get(0);
+    assertEquals("ns", request.getNamespace());
+    assertEquals("svc", request.getService());
+    assertEquals("/echo.Echo/Echo", request.getMethod());
+    Set<Argument> expected = new HashSet<>(Arrays.asList(
+        Argument.buildCallerService("web-ns", "web"), Argument.buildHeader("X-User", "alice")));
+    assertEquals(expected, request.getArguments());
+  }
+
+  @Test
+  @SuppressWarnings("deprecation")
+  void aCallerWithoutNamespaceHeaderIsTakenToBeInThisNamespaceAndTheCallerIpIsPassedWhenRulesAskForIt() {
+    sdk.rules.put("ns/echo.Echo", serviceRule("r1", rateLimit(exact("by-caller", "", 5)
+        .addArguments(argument(MatchArgument.Type.CALLER_SERVICE, "ns", "web"))
+        .addArguments(argument(MatchArgument.Type.CALLER_IP, "", "10.1.2.3")))));
+    RateLimitInterceptor interceptor = interceptor("");
+    learnRules(interceptor);
+    Metadata headers = new Metadata();
+    headers.put(RateLimitInterceptor.CALLER_SERVICE, "web");
+    Attributes attributes = Attributes.newBuilder()
+        .set(Grpc.TRANSPORT_ATTR_REMOTE_ADDR, new InetSocketAddress("10.1.2.3", 40000)).build();
+    interceptor.interceptCall(new FakeCall(TestCalls.ECHO, attributes), headers, new RecordingHandler());
+
+    QuotaRequest request = sdk.requests.get(0);
+    assertEquals("echo.Echo", request.getService());
+    assertEquals(new HashSet<>(Arrays.asList(Argument.buildCallerService("ns", "web"),
+        Argument.buildCallerIP("10.1.2.3"))), request.getArguments());
+  }
+
+  @Test
+  void servicesWithoutEnabledRulesNeverAskTheSdk() {
+    sdk.rules.put("ns/svc", serviceRule("r1", rateLimit()));
+    RateLimitInterceptor interceptor = interceptor("svc");
+    learnRules(interceptor);
+    for (int i = 0; i < 3; i++) {
+      RecordingHandler handler = new RecordingHandler();
+      interceptor.interceptCall(new FakeCall(TestCalls.ECHO), new Metadata(), handler);
+      assertEquals(Collections.singletonList("start"), handler.events());
+    }
+    assertTrue(sdk.requests.isEmpty());
+  }
+
+  @Test
+  void infrastructureCallsAreNeverChecked() {
+    sdk.answer = request -> FakeRateLimitSdk.limited("any");
+    RateLimitInterceptor interceptor = interceptor("svc");
+    RecordingHandler handler = new RecordingHandler();
+    interceptor.interceptCall(new FakeCall(TestCalls.HEALTH), new Metadata(), handler);
+    assertEquals(Collections.singletonList("start"), handler.events());
+    assertTrue(background.isEmpty(), "no service is watched for it");
+  }
+
+  @Test
+  void callsToServersOnPortsThatDoNotRegisterAreNotChecked() {
+    sdk.rules.put("ns/svc", serviceRule("r1", rateLimit(exact("a", "", 5))));
+    sdk.answer = request -> FakeRateLimitSdk.limited("a");
+    RateLimitInterceptor interceptor = interceptor("svc", 50051);
+    learnRules(interceptor);
+    FakeCall admin = new FakeCall(TestCalls.ECHO, Attributes.newBuilder()
+        .set(Grpc.TRANSPORT_ATTR_LOCAL_ADDR, new InetSocketAddress("127.0.0.1", 9090)).build());
+    interceptor.interceptCall(admin, new Metadata(), new RecordingHandler());
+    assertNull(admin.closed);
+    FakeCall registered = new FakeCall(TestCalls.ECHO, Attributes.newBuilder()
+        .set(Grpc.TRANSPORT_ATTR_LOCAL_ADDR, new InetSocketAddress("127.0.0.1", 50051)).build());
+    interceptor.interceptCall(registered, new Metadata(), new RecordingHandler());
+    assertEquals(Status.Code.RESOURCE_EXHAUSTED, registered.closed.getCode());
+  }
+
+  @Test
+  void whenTheSdkFailsCallsPassWithOneWarning() {
+    sdk.rules.put("ns/svc", serviceRule("r1", rateLimit(exact("a", "", 5))));
+    sdk.answer = request -> {
+      throw new IllegalStateException("limiter broken");
+    };
+    RateLimitInterceptor interceptor = interceptor("svc");
+    learnRules(interceptor);
+    String stderr = stderrOf(() -> {
+      for (int i = 0; i < 5; i++) {
+        RecordingHandler handler = new RecordingHandler();
+        interceptor.interceptCall(new FakeCall(TestCalls.ECHO), new Metadata(), handler);
+        assertEquals(Collections.singletonList("start"), handler.events());
+      }
+    });
+    assertEquals(1, occurrences(stderr, "WARN Polaris rate limiting failed"), stderr);
+  }
+
+  @Test
+  void whileTheSdkIsNotRunningCallsPassWithOneWarning() {
+    sdk.ready = false;
+    sdk.unavailableReason = "the Polaris SDK failed to start";
+    RateLimitInterceptor interceptor = interceptor("svc");
+    String stderr = stderrOf(() -> {
+      for (int i = 0; i < 5; i++) {
+        RecordingHandler handler = new RecordingHandler();
+        interceptor.interceptCall(new FakeCall(TestCalls.ECHO), new Metadata(), handler);
+        runBackground();
+        assertEquals(Collections.singletonList("start"), handler.events());
+      }
+    });
+    assertEquals(1, occurrences(stderr, "WARN Polaris rate limiting is off: the Polaris SDK failed to start"),
+        stderr);
+    assertEquals(0, sdk.ruleReads.get());
+  }
+
+  @Test
+  void concurrencyQuotaIsGivenBackOnceWhenTheCallEnds() {
+    sdk.rules.put("ns/svc", serviceRule("r1", rateLimit(exact("a", "", 5))));
+    AtomicInteger released = new AtomicInteger();
+    sdk.answer = request -> FakeRateLimitSdk.okHolding(released::incrementAndGet);
+    RateLimitInterceptor interceptor = interceptor("svc");
+    learnRules(interceptor);
+    RecordingHandler handler = new RecordingHandler();
+    ServerCall.Listener<String> listener = interceptor.interceptCall(new FakeCall(TestCalls.ECHO), new Metadata(),
+        handler);
+    listener.onHalfClose();
+    assertEquals(0, released.get(), "held while the call runs");
+    listener.onComplete();
+    listener.onCancel();
+    assertEquals(1, released.get());
+    assertEquals(Arrays.asList("start", "halfClose", "complete", "cancel"), handler.events());
+
+    sdk.answer = request -> {
+      QuotaResponse limited = FakeRateLimitSdk.limited("a");
+      limited.addRelease(released::incrementAndGet);
+      return limited;
+    };
+    interceptor.interceptCall(new FakeCall(TestCalls.ECHO), new Metadata(), new RecordingHandler());
+    assertEquals(2, released.get(), "a rejected call gives back what earlier windows granted at once");
+  }
+
+  @Test
+  void aQueueingRuleStartsTheCallAfterTheWaitOffTheCallersThreadWithEveryEventInOrder() {
+    sdk.rules.put("ns/svc", serviceRule("r1", rateLimit(exact("queue", "", 5))));
+    sdk.answer = request -> FakeRateLimitSdk.waiting(200);
+    RateLimitInterceptor interceptor = interceptor("svc");
+    learnRules(interceptor);
+    RecordingHandler handler = new RecordingHandler();
+    long begin = System.nanoTime();
+    ServerCall.Listener<String> listener = interceptor.interceptCall(new FakeCall(TestCalls.ECHO), new Metadata(),
+        handler);
+    listener.onReady();
+    listener.onMessage("a");
+    listener.onHalfClose();
+    assertTrue(handler.events().isEmpty(), "not started during the wait");
+    awaitTrue(() -> handler.events().size() == 4, "the delayed start and the kept events");
+    assertTrue(System.nanoTime() - begin >= TimeUnit.MILLISECONDS.toNanos(200), "started before the wait ended");
+    assertNotSame(Thread.currentThread(), handler.startThread);
+    listener.onComplete();
+    assertEquals(Arrays.asList("start", "ready", "message:a", "halfClose", "complete"), handler.events());
+  }
+
+  @Test
+  void aCallCancelledWhileQueuedNeverStartsAndGivesItsQuotaBack() {
+    sdk.rules.put("ns/svc", serviceRule("r1", rateLimit(exact("queue", "", 5))));
+    AtomicInteger released = new AtomicInteger();
+    sdk.answer = request -> new QuotaResponse(
+        new QuotaResult(QuotaResult.Code.QuotaResultOk, 100, "", released::incrementAndGet));
+    RateLimitInterceptor interceptor = interceptor("svc");
+    learnRules(interceptor);
+    RecordingHandler handler = new RecordingHandler();
+    FakeCall call = new FakeCall(TestCalls.ECHO);
+    ServerCall.Listener<String> listener = interceptor.interceptCall(call, new Metadata(), handler);
+    call.cancelled = true;
+    listener.onCancel();
+    awaitTrue(() -> released.get() == 1, "the quota given back");
+    assertTrue(handler.events().isEmpty(), handler.events().toString());
+  }
+
+  private static void awaitTrue(BooleanSupplier condition, String what) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        fail("timed out waiting for " + what);
+      }
+      try {
+        Thread.sleep(5);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        fail("interrupted");
+      }
+    }
+  }
+
+  private static String stderrOf(Runnable action) {
+    PrintStream original = System.err;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(captured, true));
+    try {
+      action.run();
+    } finally {
+      System.setErr(original);
+    }
+    return new String(captured.toByteArray(), StandardCharsets.UTF_8);
+  }
+
+  private static int occurrences(String text, String part) {
+    int count = 0;
+    for (int at = text.indexOf(part); at >= 0; at = text.indexOf(part, at + 1)) {
+      count++;
+    }
+    return count;
+  }
+}

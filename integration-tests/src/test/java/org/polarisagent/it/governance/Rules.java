@@ -1,0 +1,74 @@
+package org.polarisagent.it.governance;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import org.polarisagent.it.harness.PolarisOpenApi;
+
+/** Creates, enables and deletes governance rules through the Polaris OpenAPI, as an operator would. */
+final class Rules {
+
+  private Rules() {}
+
+  /**
+   * A v2 routing rule on {@code service}: calls carrying header {@code header=value} go to instances with
+   * metadata {@code version=taggedVersion}, all other calls to {@code version=otherVersion}. Returns its id.
+   */
+  static String headerRouting(PolarisOpenApi api, String service, String header, String value,
+      String taggedVersion, String otherVersion) {
+    String body = """
+        [{"name": "%1$s-by-header", "namespace": "default", "enable": false, "routing_policy": "RulePolicy",
+          "priority": 0,
+          "routing_config": {"@type": "type.googleapis.com/v1.RuleRoutingConfig", "rules": [
+            {"name": "tagged",
+             "sources": [{"service": "*", "namespace": "*", "arguments": [
+               {"type": "HEADER", "key": "%2$s", "value": {"type": "EXACT", "value": "%3$s", "value_type": "TEXT"}}]}],
+             "destinations": [{"service": "%1$s", "namespace": "default", "name": "tagged", "weight": 100,
+               "labels": {"version": {"type": "EXACT", "value": "%4$s", "value_type": "TEXT"}}}]},
+            {"name": "others",
+             "sources": [{"service": "*", "namespace": "*", "arguments": []}],
+             "destinations": [{"service": "%1$s", "namespace": "default", "name": "others", "weight": 100,
+               "labels": {"version": {"type": "EXACT", "value": "%5$s", "value_type": "TEXT"}}}]}]}}]
+        """.formatted(service, header, value, taggedVersion, otherVersion);
+    String id = firstId(api.post("/naming/v2/routings", body));
+    api.put("/naming/v2/routings/enable", "[{\"id\": \"" + id + "\", \"enable\": true}]");
+    return id;
+  }
+
+  static void deleteRouting(PolarisOpenApi api, String id) {
+    api.post("/naming/v2/routings/delete", "[{\"id\": \"" + id + "\"}]");
+  }
+
+  /**
+   * An instance-level circuit-breaker rule on {@code service}: {@code errors} consecutive failed calls open
+   * an instance's breaker, {@code sleepSeconds} later it lets calls through again and closes after one success.
+   */
+  static String instanceBreaker(PolarisOpenApi api, String service, int errors, int sleepSeconds) {
+    String body = """
+        [{"name": "%1$s-instance-breaker", "namespace": "default", "enable": true, "level": "INSTANCE",
+          "rule_matcher": {"source": {"service": "*", "namespace": "*"},
+                           "destination": {"service": "%1$s", "namespace": "default"}},
+          "error_conditions": [{"input_type": "RET_CODE",
+                                "condition": {"type": "EXACT", "value": "-1", "value_type": "TEXT"}}],
+          "trigger_condition": [{"trigger_type": "CONSECUTIVE_ERROR", "error_count": %2$d}],
+          "recoverCondition": {"sleep_window": %3$d, "consecutiveSuccess": 1},
+          "faultDetectConfig": {"enable": false}}]
+        """.formatted(service, errors, sleepSeconds);
+    return firstId(api.post("/naming/v1/circuitbreaker/rules", body));
+  }
+
+  private static String firstId(JsonObject response) {
+    JsonArray responses = response.getAsJsonArray("responses");
+    JsonObject first = responses.get(0).getAsJsonObject();
+    for (String field : new String[] {"data", "routing", "circuitBreakerRule", "data"}) {
+      if (first.has(field) && first.get(field).isJsonObject() && first.getAsJsonObject(field).has("id")) {
+        return first.getAsJsonObject(field).get("id").getAsString();
+      }
+    }
+    throw new IllegalStateException("no rule id in " + response);
+  }
+
+  static JsonObject parse(String json) {
+    return JsonParser.parseString(json).getAsJsonObject();
+  }
+}
