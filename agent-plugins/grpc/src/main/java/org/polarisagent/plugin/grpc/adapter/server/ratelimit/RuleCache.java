@@ -100,9 +100,9 @@ final class RuleCache {
           AgentLog.warn(problem);
         }
       }
-      if (!read.enforced.equals(known == null ? ServiceRules.NONE.enforced : known.enforced)) {
+      if (!read.descriptions.equals(known == null ? ServiceRules.NONE.descriptions : known.descriptions)) {
         AgentLog.info("rate limiting of calls to " + namespace + "/" + watched.service + ": "
-            + (read.limited() ? "Polaris rules " + read.enforced + " in force" : "no Polaris rule in force"));
+            + (read.limited() ? "Polaris rules " + read.descriptions + " in force" : "no Polaris rule in force"));
       }
       watched.rules = read;
     } catch (Throwable t) {

@@ -1,6 +1,7 @@
 package org.polarisagent.plugin.grpc.adapter.server.ratelimit;
 
 import com.tencent.polaris.specification.api.v1.model.ModelProto.MatchString;
+import com.tencent.polaris.specification.api.v1.traffic.manage.RateLimitProto.Amount;
 import com.tencent.polaris.specification.api.v1.traffic.manage.RateLimitProto.MatchArgument;
 import com.tencent.polaris.specification.api.v1.traffic.manage.RateLimitProto.RateLimit;
 import com.tencent.polaris.specification.api.v1.traffic.manage.RateLimitProto.Rule;
@@ -22,13 +23,15 @@ final class ServiceRules {
 
   /** A service without enabled rules: its calls are not checked. */
   static final ServiceRules NONE =
-      new ServiceRules(null, Collections.<String>emptyList(), false, false, false,
+      new ServiceRules(null, Collections.<String>emptyList(), Collections.<String>emptyList(), false, false, false,
           Collections.<HeaderArgument>emptyList(), Collections.<String>emptyList());
 
   /** The SDK's revision of the rules, null if it gave none. */
   final String revision;
   /** Names of the enabled rules with a quota; empty: calls pass unchecked. */
   final List<String> enforced;
+  /** The same rules with their quotas and methods, for the log. */
+  final List<String> descriptions;
   final boolean method;
   final boolean callerService;
   final boolean callerIp;
@@ -46,10 +49,11 @@ final class ServiceRules {
     }
   }
 
-  private ServiceRules(String revision, List<String> enforced, boolean method, boolean callerService,
-      boolean callerIp, List<HeaderArgument> headers, List<String> problems) {
+  private ServiceRules(String revision, List<String> enforced, List<String> descriptions, boolean method,
+      boolean callerService, boolean callerIp, List<HeaderArgument> headers, List<String> problems) {
     this.revision = revision;
     this.enforced = enforced;
+    this.descriptions = descriptions;
     this.method = method;
     this.callerService = callerService;
     this.callerIp = callerIp;
@@ -67,6 +71,7 @@ final class ServiceRules {
       return revision == null ? NONE : withRevision(revision);
     }
     List<String> enforced = new ArrayList<>();
+    List<String> descriptions = new ArrayList<>();
     boolean method = false;
     boolean callerService = false;
     boolean callerIp = false;
@@ -79,6 +84,7 @@ final class ServiceRules {
       }
       String name = nameOf(rule);
       enforced.add(name);
+      descriptions.add(describe(name, rule));
       checkMethod(rule.getMethod(), name, service, problems);
       for (MatchArgument argument : rule.getArgumentsList()) {
         switch (argument.getType()) {
@@ -109,12 +115,35 @@ final class ServiceRules {
     if (enforced.isEmpty()) {
       return revision == null ? NONE : withRevision(revision);
     }
-    return new ServiceRules(revision, Collections.unmodifiableList(enforced), method, callerService, callerIp,
+    return new ServiceRules(revision, Collections.unmodifiableList(enforced),
+        Collections.unmodifiableList(descriptions), method, callerService, callerIp,
         Collections.unmodifiableList(new ArrayList<>(headers.values())), Collections.unmodifiableList(problems));
   }
 
   private static ServiceRules withRevision(String revision) {
-    return new ServiceRules(revision, NONE.enforced, false, false, false, NONE.headers, NONE.problems);
+    return new ServiceRules(revision, NONE.enforced, NONE.descriptions, false, false, false, NONE.headers,
+        NONE.problems);
+  }
+
+  /** E.g. {@code echo-limit (10/1s on /echo.Echo/Echo)}. */
+  private static String describe(String name, Rule rule) {
+    StringBuilder text = new StringBuilder(name).append(" (");
+    String separator = "";
+    for (Amount amount : rule.getAmountsList()) {
+      long millis = amount.getValidDuration().getSeconds() * 1000 + amount.getValidDuration().getNanos() / 1_000_000;
+      text.append(separator).append(amount.getMaxAmount().getValue()).append('/')
+          .append(millis % 1000 == 0 ? (millis / 1000) + "s" : millis + "ms");
+      separator = ", ";
+    }
+    if (rule.getConcurrencyAmount().getMaxAmount() > 0) {
+      text.append(separator).append(rule.getConcurrencyAmount().getMaxAmount()).append(" concurrent");
+    }
+    String method = rule.getMethod().getValue().getValue();
+    text.append(" on ").append(method.isEmpty() || "*".equals(method) ? "every method" : method);
+    if (rule.getArgumentsCount() > 0) {
+      text.append(" with ").append(rule.getArgumentsCount()).append(" argument condition(s)");
+    }
+    return text.append(')').toString();
   }
 
   static String nameOf(Rule rule) {

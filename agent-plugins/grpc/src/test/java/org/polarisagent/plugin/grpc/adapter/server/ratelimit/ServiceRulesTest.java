@@ -36,6 +36,7 @@ class ServiceRulesTest {
   void enabledRulesAreEnforcedAndOnlyTheArgumentsTheyMatchOnAreCollected() {
     ServiceRules plain = ServiceRules.of("r", rateLimit(exact("a", "/echo.Echo/Echo", 5)), "svc");
     assertEquals(Collections.singletonList("a"), plain.enforced);
+    assertEquals(Collections.singletonList("a (5/1s on /echo.Echo/Echo)"), plain.descriptions);
     assertFalse(plain.method || plain.callerService || plain.callerIp || !plain.headers.isEmpty());
 
     ServiceRules withArguments = ServiceRules.of("r", rateLimit(
