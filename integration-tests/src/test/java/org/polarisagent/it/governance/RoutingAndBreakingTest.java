@@ -88,6 +88,39 @@ class RoutingAndBreakingTest {
     }
   }
 
+  @Test
+  void openMethodBreakerRejectsThatMethodAtOnceAndLeavesOthersAlone(@TempDir Path dir) throws Exception {
+    Path failFile = dir.resolve("fail");
+    Rules.methodBreaker(POLARIS.openApi(), "methods", "echo.Echo/Other", 3, 30);
+    try (ForkedApp a = provider("methods", "a", "v1", "--fail-file=" + failFile);
+        ForkedApp b = provider("methods", "b", "v1", "--fail-file=" + failFile)) {
+      awaitHealthy("methods", 2);
+      try (ForkedApp other = consumer("polaris://methods", "--method=Other");
+          ForkedApp echo = consumer("polaris://methods", "--method=Echo")) {
+        Poll.until(Duration.ofSeconds(30), OBSERVE, () -> Progress.of(echo), p -> p.ok() >= 40, "Echo calls");
+        Poll.until(Duration.ofSeconds(30), OBSERVE, () -> Progress.of(other), p -> p.ok() >= 80, "Other calls");
+        Files.writeString(failFile, "INTERNAL Other");
+        Poll.until(Duration.ofSeconds(30), OBSERVE, () -> Progress.of(other), p -> p.failed() >= 40,
+            "Other calls failing");
+        long echoFailed = Progress.of(echo).failed();
+        Progress.awaitWindow(other, Duration.ofSeconds(10), w -> w.failed() >= 40, "Other still failing");
+        Progress.awaitWindow(echo, Duration.ofSeconds(10), w -> w.ok() >= 40 && w.failed() == 0,
+            "Echo unaffected");
+        assertEquals(echoFailed, Progress.of(echo).failed(), echo.describe());
+        other.sigterm();
+        assertTrue(other.waitFor(Duration.ofSeconds(30)), other.describe());
+        String summary = String.join("\n", other.lines());
+        assertTrue(summary.contains("circuit breaker open for method echo.Echo/Other"), summary);
+        long reachedProviders = other.lines().stream()
+            .filter(line -> line.startsWith("ERROR code=INTERNAL "))
+            .mapToLong(line -> Long.parseLong(line.replaceAll(".* count=(\\d+) .*", "$1")))
+            .sum();
+        System.out.println("Other calls that reached a provider before its breaker opened: " + reachedProviders);
+        assertTrue(reachedProviders <= 10, "the open breaker still let calls through: " + reachedProviders);
+      }
+    }
+  }
+
   private static ForkedApp provider(String service, String name, String version, String... args) {
     String[] all = new String[args.length + 1];
     all[0] = "--name=" + name;

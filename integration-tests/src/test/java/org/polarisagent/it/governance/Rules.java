@@ -57,6 +57,25 @@ final class Rules {
     return firstId(api.post("/naming/v1/circuitbreaker/rules", body));
   }
 
+  /**
+   * A method-level circuit-breaker rule on {@code method} of {@code service}: {@code errors} consecutive
+   * failed calls of that method open its breaker for {@code sleepSeconds}.
+   */
+  static String methodBreaker(PolarisOpenApi api, String service, String method, int errors, int sleepSeconds) {
+    String body = """
+        [{"name": "%1$s-method-breaker", "namespace": "default", "enable": true, "level": "METHOD",
+          "rule_matcher": {"source": {"service": "*", "namespace": "*"},
+                           "destination": {"service": "%1$s", "namespace": "default",
+                                           "method": {"type": "EXACT", "value": "%2$s", "value_type": "TEXT"}}},
+          "error_conditions": [{"input_type": "RET_CODE",
+                                "condition": {"type": "EXACT", "value": "-1", "value_type": "TEXT"}}],
+          "trigger_condition": [{"trigger_type": "CONSECUTIVE_ERROR", "error_count": %3$d}],
+          "recoverCondition": {"sleep_window": %4$d, "consecutiveSuccess": 1},
+          "faultDetectConfig": {"enable": false}}]
+        """.formatted(service, method, errors, sleepSeconds);
+    return firstId(api.post("/naming/v1/circuitbreaker/rules", body));
+  }
+
   private static String firstId(JsonObject response) {
     JsonArray responses = response.getAsJsonArray("responses");
     JsonObject first = responses.get(0).getAsJsonObject();

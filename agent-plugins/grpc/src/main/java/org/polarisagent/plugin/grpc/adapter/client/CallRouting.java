@@ -9,6 +9,7 @@ import com.tencent.polaris.api.pojo.ServiceKey;
 import com.tencent.polaris.api.pojo.ServiceRule;
 import com.tencent.polaris.api.rpc.GetServiceRuleRequest;
 import com.tencent.polaris.router.api.rpc.ProcessRoutersRequest;
+import com.tencent.polaris.specification.api.v1.fault.tolerance.CircuitBreakerProto;
 import io.grpc.Metadata;
 import java.util.Collections;
 import java.util.HashMap;
@@ -52,6 +53,24 @@ final class CallRouting {
       return true;
     }
     return !caller.getService().isEmpty() && rulesOf(sdk, caller.getNamespace(), caller.getService()) > 0;
+  }
+
+  /** Whether the destination has an enabled method-level circuit-breaker rule. */
+  boolean hasMethodBreakers(SdkApis sdk, PolarisTarget target) {
+    GetServiceRuleRequest request = new GetServiceRuleRequest();
+    request.setNamespace(target.namespace());
+    request.setService(target.service());
+    request.setRuleType(ServiceEventKey.EventType.CIRCUIT_BREAKING);
+    ServiceRule rule = sdk.consumer().getServiceRule(request).getServiceRule();
+    if (rule == null || !(rule.getRule() instanceof CircuitBreakerProto.CircuitBreaker)) {
+      return false;
+    }
+    for (CircuitBreakerProto.CircuitBreakerRule breaker : ((CircuitBreakerProto.CircuitBreaker) rule.getRule()).getRulesList()) {
+      if (breaker.getEnable() && breaker.getLevel() == CircuitBreakerProto.Level.METHOD) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static int rulesOf(SdkApis sdk, String namespace, String service) {

@@ -41,6 +41,8 @@ final class OutcomeReporter {
   private final BlockingQueue<ResourceStat> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
   private final boolean enabled;
   private final Runnable onBreakerChange;
+  private final java.util.concurrent.ConcurrentMap<String, MethodResource> methodResources =
+      new java.util.concurrent.ConcurrentHashMap<>();
   /** Instances last seen with an open breaker; used by the drainer thread only. */
   private final java.util.Set<Resource> openInstances = new java.util.HashSet<>();
   private volatile boolean drainerStarted;
@@ -62,7 +64,7 @@ final class OutcomeReporter {
     ServiceKey destination = new ServiceKey(target.namespace(), target.service());
     final InstanceResource instanceResource =
         instance == null ? null : new InstanceResource(destination, instance.getHost(), instance.getPort(), caller, "grpc");
-    final MethodResource methodResource = new MethodResource(destination, "grpc", method, method, caller);
+    final MethodResource methodResource = methodResource(target, method);
     return new ClientStreamTracer.Factory() {
       @Override
       public ClientStreamTracer newClientStreamTracer(ClientStreamTracer.StreamInfo info, Metadata headers) {
@@ -75,6 +77,20 @@ final class OutcomeReporter {
         return enabled ? new OutcomeTracer(instanceResource, methodResource) : NOOP_TRACER;
       }
     };
+  }
+
+  /** The circuit-breaker resource of one method, the same object for reports and checks. */
+  MethodResource methodResource(PolarisTarget target, String method) {
+    MethodResource resource = methodResources.get(method);
+    if (resource == null) {
+      ServiceKey destination = new ServiceKey(target.namespace(), target.service());
+      MethodResource created = new MethodResource(destination, "grpc", method, method, caller);
+      resource = methodResources.putIfAbsent(method, created);
+      if (resource == null) {
+        resource = created;
+      }
+    }
+    return resource;
   }
 
   /** Reports a failed connection to an instance as a failed call to it. */

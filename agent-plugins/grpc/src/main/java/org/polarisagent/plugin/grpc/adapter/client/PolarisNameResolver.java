@@ -163,9 +163,10 @@ final class PolarisNameResolver extends NameResolver {
     ServiceInstances snapshot =
         new DefaultServiceInstances(new ServiceKey(target.namespace(), target.service()), instances);
     CallRouting routing = client.routing();
-    return routing.hasRules(sdk, target)
+    RoutePlan plan = routing.hasRules(sdk, target)
         ? RoutePlan.perCall(snapshot)
         : RoutePlan.fixed(routing.route(sdk, snapshot));
+    return plan.withMethodBreakers(client.circuitBreakerEnabled() && routing.hasMethodBreakers(sdk, target));
   }
 
   private List<Instance> healthyInstances(ConsumerAPI consumer) {

@@ -1,6 +1,7 @@
 package org.polarisagent.plugin.grpc.adapter.client;
 
 import com.tencent.polaris.api.pojo.Instance;
+import com.tencent.polaris.circuitbreak.api.pojo.CheckResult;
 import io.grpc.LoadBalancer.PickResult;
 import io.grpc.LoadBalancer.PickSubchannelArgs;
 import io.grpc.LoadBalancer.Subchannel;
@@ -66,6 +67,12 @@ abstract class PolarisPicker extends SubchannelPicker {
     public PickResult pickSubchannel(PickSubchannelArgs args) {
       String hashKey = hashHeader == null ? null : args.getHeaders().get(hashHeader);
       String method = args.getMethodDescriptor().getFullMethodName();
+      if (plan.checksMethodBreakers()) {
+        PickResult rejected = methodBreakerRejection(method);
+        if (rejected != null) {
+          return rejected;
+        }
+      }
       Entry entry;
       if (plan.isPerCall()) {
         entry = routedEntry(args, method, hashKey);
@@ -78,6 +85,26 @@ abstract class PolarisPicker extends SubchannelPicker {
         entry = entries[selector.select(hashKey)];
       }
       return pickResult(entry, method);
+    }
+
+    /** A method-level circuit breaker that is open rejects the call at once, without trying an instance. */
+    private PickResult methodBreakerRejection(String method) {
+      SdkApis sdk = client.sdkIfReady();
+      if (sdk == null) {
+        return null;
+      }
+      CheckResult check;
+      try {
+        check = sdk.circuitBreak().check(reporter.methodResource(target, method));
+      } catch (RuntimeException e) {
+        return null; // fail open
+      }
+      if (check.isPass()) {
+        return null;
+      }
+      return PickResult.withDrop(Status.UNAVAILABLE.withDescription("circuit breaker open for method " + method
+          + " of service " + target.service() + " in namespace " + target.namespace()
+          + " (rule " + check.getRuleName() + ")"));
     }
 
     /** Routes one call through the SDK's rules; null if no READY instance is left. */
