@@ -48,6 +48,10 @@ class AgentIsolationTest {
       assertTrue(out.stream().anyMatch(l -> l.startsWith("CLASS name=net.bytebuddy.ByteBuddy visible=true")
           && l.contains("byte-buddy-1.14")), "the app must see its own Byte Buddy: " + out);
       assertTrue(out.contains("CALL ok reply=plain:hello"), out.toString());
+      try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.list(agent.workingDirectory())) {
+        assertEquals(List.of(), files.collect(Collectors.toList()),
+            "the agent must not write into the application's working directory");
+      }
     }
   }
 

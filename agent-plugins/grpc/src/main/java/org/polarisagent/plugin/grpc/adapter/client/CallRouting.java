@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.polarisagent.core.config.AgentConfig;
+import org.polarisagent.core.sdk.LocalAddress;
 import org.polarisagent.core.sdk.SdkApis;
 import org.polarisagent.plugin.grpc.PolarisTarget;
 
@@ -25,7 +26,8 @@ import org.polarisagent.plugin.grpc.PolarisTarget;
  * Runs the SDK's router chain (isolated, metadata, rule, nearby, then unhealthy and circuit-broken instances
  * out) for this application as the caller. Without routing rules the result cannot depend on the call, so
  * it is computed once per change ({@link #route(SdkApis, ServiceInstances)}); with rules, per call, with
- * the method path, the request headers and the configured labels as arguments. Immutable.
+ * the method path, the request headers, this application's IP and the configured labels as arguments.
+ * Immutable.
  */
 final class CallRouting {
 
@@ -37,6 +39,7 @@ final class CallRouting {
   private final Map<String, String> metadata;
   private final boolean nearby;
   private final Map<String, String> labels;
+  private final String callerIp;
 
   CallRouting(AgentConfig config) {
     caller = new ServiceInfo();
@@ -45,6 +48,8 @@ final class CallRouting {
     metadata = config.entriesUnder(AgentConfig.ROUTER_METADATA);
     nearby = config.get(AgentConfig.ROUTER_NEARBY);
     labels = config.entriesUnder(AgentConfig.ROUTER_LABELS);
+    String host = config.get(AgentConfig.INSTANCE_HOST);
+    callerIp = host.isEmpty() ? LocalAddress.towards(config.get(AgentConfig.ADDRESS).get(0)) : host;
   }
 
   /** Whether the destination has inbound or this caller has outbound routing rules. */
@@ -101,6 +106,7 @@ final class CallRouting {
     Set<RouteArgument> arguments = customLabels();
     arguments.add(RouteArgument.buildPath(method));
     arguments.add(RouteArgument.buildMethod(method));
+    arguments.add(RouteArgument.buildCallerIP(callerIp));
     for (String key : headers.keys()) {
       if (!key.endsWith(Metadata.BINARY_HEADER_SUFFIX)) {
         String value = headers.get(Metadata.Key.of(key, Metadata.ASCII_STRING_MARSHALLER));

@@ -1,10 +1,9 @@
 package org.polarisagent.plugin.grpc.adapter.server;
 
 import java.io.IOException;
-import java.net.DatagramSocket;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.util.Map;
+import org.polarisagent.core.sdk.LocalAddress;
 
 /**
  * Chooses the host a server is registered with; never a wildcard address.
@@ -30,10 +29,7 @@ final class InstanceHost {
       new RouteProbe() {
         @Override
         public InetAddress localAddressTowards(String host, int port) throws IOException {
-          try (DatagramSocket socket = new DatagramSocket()) {
-            socket.connect(new InetSocketAddress(InetAddress.getByName(host), port));
-            return socket.getLocalAddress();
-          }
+          return LocalAddress.routeTo(host, port);
         }
       };
 
