@@ -49,6 +49,7 @@ import java.util.stream.Collectors;
  *   --stream-replies=3        replies per EchoStream call
  *   --shutdown-grace=30s      how long the shutdown hook waits for in-flight calls before shutdownNow()
  *   --max-lifetime=10m        the app exits by itself (like a SIGTERM) after this long; a safety net
+ *   --shutdown-hook=true      false: the app never shuts its servers down; the JVM just exits on SIGTERM
  * </pre>
  *
  * <p>Output lines:
@@ -68,7 +69,7 @@ public final class EchoProvider {
 
     private static final Set<String> FLAGS = Set.of("name", "servers", "port", "bind", "builder",
             "health-server-port", "fail-file", "delay", "delay-file", "stream-replies", "shutdown-grace",
-            "max-lifetime");
+            "max-lifetime", "shutdown-hook");
 
     private static final PrintStream OUT = System.out;
 
@@ -119,7 +120,9 @@ public final class EchoProvider {
         Duration maxLifetime = flags.duration("max-lifetime", Duration.ofMinutes(10));
         Integer healthServerPort = flags.has("health-server-port") ? flags.integer("health-server-port", 0) : null;
 
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(grace), "echo-provider-shutdown"));
+        if (flags.bool("shutdown-hook", true)) {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(grace), "echo-provider-shutdown"));
+        }
 
         for (int i = 0; i < count; i++) {
             String instanceName = count == 1 ? name : name + "-" + (i + 1);

@@ -67,6 +67,7 @@ public final class PlainApp {
         reportLibrary("byte-buddy", ByteBuddy.class);
         reportLibrary("logback", LoggerContext.class);
         reportLibrary("guava", Joiner.class);
+        reportLibrary("netty", io.netty.util.Version.class);
         reportLibrary("protobuf", StringValue.class);
         reportLibrary("grpc", Server.class);
         reportLibrary("grpc-netty-shaded", NettyServerBuilder.class);

@@ -47,7 +47,12 @@ class RateLimitTest {
     String service = "rl-unary";
     try (ForkedApp provider = provider(service)) {
       String rule = createRule(service, "echo-limit", "/echo.Echo/Echo", N, null);
+      // Without the leading slash, a method value is no gRPC path: the rule matches nothing, with a WARN.
+      createRule(service, "other-no-slash", "echo.Echo/Other", N, null);
       awaitInForce(provider, service, "echo-limit \\(" + N + "/1s on /echo\\.Echo/Echo\\)");
+      provider.awaitStderrLine(".*WARN Polaris rate-limit rule 'other-no-slash' of service " + service
+          + " names method 'echo.Echo/Other', which is not a gRPC method path .* write '/echo.Echo/Other'.*",
+          RULE_TAKES_EFFECT);
       try (ForkedApp echo = consumer(service, "Echo", "caller-a");
           ForkedApp other = consumer(service, "Other", "caller-a")) {
         Window limited = Window.measure(echo, WINDOW_SECONDS);
@@ -149,10 +154,15 @@ class RateLimitTest {
         .property("polaris.grpc.server.shutdown-delay", "0s")
         .args("--name=p-" + service)
         .start();
-    provider.awaitLine("READY .*", START);
-    Poll.until(START, Duration.ofMillis(200), () -> POLARIS.openApi().listInstances(service, "default"),
-        list -> list.stream().anyMatch(PolarisOpenApi.Instance::healthy), "a healthy instance of " + service);
-    return provider;
+    try {
+      provider.awaitLine("READY .*", START);
+      Poll.until(START, Duration.ofMillis(200), () -> POLARIS.openApi().listInstances(service, "default"),
+          list -> list.stream().anyMatch(PolarisOpenApi.Instance::healthy), "a healthy instance of " + service);
+      return provider;
+    } catch (RuntimeException | AssertionError e) {
+      provider.close();
+      throw e;
+    }
   }
 
   private static ForkedApp consumer(String service, String method, String caller) {
@@ -163,8 +173,14 @@ class RateLimitTest {
         .args("--target=polaris://" + service, "--method=" + method, "--rate=" + RATE, "--duration=120s",
             "--deadline=3s")
         .start();
-    consumer.awaitLine("FIRST code=OK .*", START);
-    return consumer;
+    try {
+      // Its first calls may be over quota already: it runs once some call succeeded.
+      consumer.awaitLine("PROGRESS second=\\d+ sent=\\d+ ok=[1-9]\\d* .*", START);
+      return consumer;
+    } catch (RuntimeException | AssertionError e) {
+      consumer.close();
+      throw e;
+    }
   }
 
   /** Waits until the provider's agent reports the rule (with its current quota) in force for the service. */

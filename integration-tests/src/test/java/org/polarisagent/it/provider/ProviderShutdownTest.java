@@ -75,6 +75,30 @@ class ProviderShutdownTest {
     }
 
     @Test
+    void anAppThatNeverShutsItsServerDownStillLeavesPolarisFirstOnSigterm() {
+        String namespace = "provider-no-hook";
+        try (ForkedApp app = provider("provider-no-hook", namespace)
+                .property("polaris.grpc.server.shutdown-delay", "3s")
+                .args("--shutdown-hook=false")
+                .start()) {
+            int port = Integer.parseInt(app.awaitLine(LISTENING, START, 0).group(1));
+            Poll.until(VISIBLE, Duration.ofMillis(50), () -> instances(namespace),
+                    list -> list.size() == 1 && list.get(0).healthy(), "a healthy echo.Echo instance");
+
+            long signalled = System.nanoTime();
+            app.sigterm();
+            Poll.until(Duration.ofSeconds(10), Duration.ofMillis(20), () -> instances(namespace), List::isEmpty,
+                    "the instance deregistered by the agent at JVM exit");
+            boolean aliveWhenGone = app.isAlive();
+            String reply = DirectCall.echo(port, "while-draining");
+            assertTrue(app.waitFor(Duration.ofSeconds(30)), app.describe());
+            System.out.println("[provider] no app hook: SIGTERM -> process exited at " + millisSince(signalled) + " ms");
+            assertTrue(aliveWhenGone, "the process still ran when the instance was gone; " + app.describe());
+            assertEquals("p1:while-draining", reply);
+        }
+    }
+
+    @Test
     void aKilledProviderIsMarkedUnhealthyAfterThreeMissedHeartbeats() {
         String namespace = "provider-sigkill";
         int ttlSeconds = 2;

@@ -47,7 +47,7 @@ public final class PolarisGrpcIntegration implements GrpcIntegration {
     current.prefetch(polarisTarget);
   }
 
-  /** Adds the rate-limit interceptor to network server builders, unless {@code polaris.ratelimit.enabled} is false. */
+  /** Adds the rate-limit interceptor to network server builders unless {@code polaris.ratelimit.enabled=false}. */
   @Override
   public void beforeServerBuild(Object serverBuilder) {
     if (!context.config().get(AgentConfig.RATE_LIMIT_ENABLED) || !ProvidedServices.networkBuilder(serverBuilder)) {
