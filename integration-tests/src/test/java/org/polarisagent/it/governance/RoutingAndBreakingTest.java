@@ -91,7 +91,7 @@ class RoutingAndBreakingTest {
   @Test
   void openMethodBreakerRejectsThatMethodAtOnceAndLeavesOthersAlone(@TempDir Path dir) throws Exception {
     Path failFile = dir.resolve("fail");
-    Rules.methodBreaker(POLARIS.openApi(), "methods", "echo.Echo/Other", 3, 30);
+    Rules.methodBreaker(POLARIS.openApi(), "methods", "/echo.Echo/Other", 3, 30);
     try (ForkedApp a = provider("methods", "a", "v1", "--fail-file=" + failFile);
         ForkedApp b = provider("methods", "b", "v1", "--fail-file=" + failFile)) {
       awaitHealthy("methods", 2);
@@ -110,7 +110,7 @@ class RoutingAndBreakingTest {
         other.sigterm();
         assertTrue(other.waitFor(Duration.ofSeconds(30)), other.describe());
         String summary = String.join("\n", other.lines());
-        assertTrue(summary.contains("circuit breaker open for method echo.Echo/Other"), summary);
+        assertTrue(summary.contains("circuit breaker open for method /echo.Echo/Other"), summary);
         long reachedProviders = other.lines().stream()
             .filter(line -> line.startsWith("ERROR code=INTERNAL "))
             .mapToLong(line -> Long.parseLong(line.replaceAll(".* count=(\\d+) .*", "$1")))

@@ -104,7 +104,7 @@ final class CallRouting {
     ProcessRoutersRequest request = newRequest(instances);
     request.setMethod(method);
     Set<RouteArgument> arguments = customLabels();
-    arguments.add(RouteArgument.buildPath(method));
+    arguments.add(RouteArgument.buildPath("/" + method));
     arguments.add(RouteArgument.buildMethod(method));
     arguments.add(RouteArgument.buildCallerIP(callerIp));
     for (String key : headers.keys()) {

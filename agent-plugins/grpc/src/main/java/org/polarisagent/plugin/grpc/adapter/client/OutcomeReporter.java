@@ -79,12 +79,16 @@ final class OutcomeReporter {
     };
   }
 
-  /** The circuit-breaker resource of one method, the same object for reports and checks. */
+  /**
+   * The circuit-breaker resource of one method, the same object for reports and checks. Rules name the
+   * method by its gRPC path, {@code /package.Service/Method}, as rate-limit rules do.
+   */
   MethodResource methodResource(PolarisTarget target, String method) {
     MethodResource resource = methodResources.get(method);
     if (resource == null) {
       ServiceKey destination = new ServiceKey(target.namespace(), target.service());
-      MethodResource created = new MethodResource(destination, "grpc", method, method, caller);
+      String path = "/" + method;
+      MethodResource created = new MethodResource(destination, "grpc", path, path, caller);
       resource = methodResources.putIfAbsent(method, created);
       if (resource == null) {
         resource = created;

@@ -102,7 +102,7 @@ abstract class PolarisPicker extends SubchannelPicker {
       if (check.isPass()) {
         return null;
       }
-      return PickResult.withDrop(Status.UNAVAILABLE.withDescription("circuit breaker open for method " + method
+      return PickResult.withDrop(Status.UNAVAILABLE.withDescription("circuit breaker open for method /" + method
           + " of service " + target.service() + " in namespace " + target.namespace()
           + " (rule " + check.getRuleName() + ")"));
     }
