@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.regex.Matcher;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.polarisagent.it.harness.ConsumerProgress;
 import org.polarisagent.it.harness.ForkedApp;
 import org.polarisagent.it.harness.PolarisServerExtension;
 import org.polarisagent.it.harness.Poll;
@@ -33,8 +34,8 @@ class NoInstanceTest {
       assertTrue(latencyMicros < 1_000_000, "the first call took " + latencyMicros + " us");
 
       try (ForkedApp provider = Providers.start(POLARIS, "ghost", "g1")) {
-        Poll.until(Duration.ofSeconds(30), Duration.ofMillis(250), () -> Consumers.progress(consumer),
-            progress -> progress.answeredBy("g1") > 0, "calls answered by the new provider");
+        Poll.until(Duration.ofSeconds(30), Duration.ofMillis(250), () -> ConsumerProgress.of(consumer),
+            progress -> progress.count("g1") > 0, "calls answered by the new provider");
       }
     }
   }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.polarisagent.it.harness.ConsumerProgress;
 import org.polarisagent.it.harness.ForkedApp;
 import org.polarisagent.it.harness.PolarisServerExtension;
 import org.polarisagent.it.harness.Poll;
@@ -26,20 +27,20 @@ class PolarisOutageTest {
     ForkedApp p2 = Providers.start(POLARIS, "echo", "p2");
     Providers.awaitHealthy(POLARIS, "echo", 2);
     try (p1; p2; ForkedApp consumer = Consumers.steady(POLARIS, "consumer", "polaris://echo", 50, "150s")) {
-      Poll.until(Duration.ofSeconds(30), OBSERVE, () -> Consumers.progress(consumer),
-          p -> p.answeredBy("p1") > 0 && p.answeredBy("p2") > 0, "traffic on p1 and p2");
+      Poll.until(Duration.ofSeconds(30), OBSERVE, () -> ConsumerProgress.of(consumer),
+          p -> p.count("p1") > 0 && p.count("p2") > 0, "traffic on p1 and p2");
 
       POLARIS.stop();
       // The outage itself is the point of this test: calls must keep succeeding all through it.
-      Poll.holds(Duration.ofSeconds(20), OBSERVE, () -> Consumers.progress(consumer), p -> p.failed() == 0,
+      Poll.holds(Duration.ofSeconds(20), OBSERVE, () -> ConsumerProgress.of(consumer), p -> p.failed() == 0,
           "no failed call while Polaris is down");
-      long okDuringOutage = Consumers.progress(consumer).ok();
+      long okDuringOutage = ConsumerProgress.of(consumer).ok();
       POLARIS.resume();
 
       try (ForkedApp p3 = Providers.start(POLARIS, "echo", "p3")) {
-        Poll.until(Duration.ofSeconds(30), OBSERVE, () -> Consumers.progress(consumer),
-            p -> p.answeredBy("p3") > 0, "traffic on p3, added after Polaris came back");
-        Consumers.Progress end = Consumers.progress(consumer);
+        Poll.until(Duration.ofSeconds(30), OBSERVE, () -> ConsumerProgress.of(consumer),
+            p -> p.count("p3") > 0, "traffic on p3, added after Polaris came back");
+        ConsumerProgress end = ConsumerProgress.of(consumer);
         assertEquals(0, end.failed(), consumer.describe());
         System.out.println("calls during the run: " + end.ok() + " (" + okDuringOutage + " by the end of the outage)");
       }

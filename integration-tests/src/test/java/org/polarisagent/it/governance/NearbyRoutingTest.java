@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.polarisagent.it.governance.RoutingAndBreakingTest.Progress;
+import org.polarisagent.it.harness.ConsumerProgress;
 import org.polarisagent.it.harness.ForkedApp;
 import org.polarisagent.it.harness.PolarisServerExtension;
 import org.polarisagent.it.harness.Poll;
@@ -34,14 +34,14 @@ class NearbyRoutingTest {
           .property("polaris.router.nearby.enabled", "true")
           .args("--target=polaris://nearby", "--rate=40", "--duration=120s", "--deadline=5s")
           .start()) {
-        Poll.until(Duration.ofSeconds(30), Duration.ofMillis(250), () -> Progress.of(consumer),
+        Poll.until(Duration.ofSeconds(30), Duration.ofMillis(250), () -> ConsumerProgress.of(consumer),
             p -> p.ok() >= 40, "calls flowing");
-        Progress.awaitWindow(consumer, Duration.ofSeconds(15), w -> w.total() >= 40 && w.onlyOn("a1"),
+        ConsumerProgress.awaitWindow(consumer, Duration.ofSeconds(15), w -> w.total() >= 40 && w.onlyOn("a1"),
             "calls only in zone A");
 
         a1.sigterm();
         assertTrue(a1.waitFor(Duration.ofSeconds(30)), a1.describe());
-        Progress.awaitWindow(consumer, Duration.ofSeconds(20),
+        ConsumerProgress.awaitWindow(consumer, Duration.ofSeconds(20),
             w -> w.count("b1") > 0 && w.count("b2") > 0 && w.onlyOn("b1", "b2") && w.failed() == 0,
             "calls falling back to zone B without failures");
       }

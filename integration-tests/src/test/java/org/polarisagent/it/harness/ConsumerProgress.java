@@ -1,0 +1,84 @@
+package org.polarisagent.it.harness;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Cumulative counts of an {@code EchoConsumer} from its last {@code PROGRESS} line (one a second), or the
+ * difference between two of them (a window).
+ */
+public record ConsumerProgress(long ok, long failed, Map<String, Long> perInstance) {
+
+  private static final Pattern PROGRESS =
+      Pattern.compile("PROGRESS second=\\d+ sent=\\d+ ok=(\\d+) failed=(\\d+) instances=(\\S*)");
+
+  /** The consumer's counts as of its last PROGRESS line; zero before the first. */
+  public static ConsumerProgress of(ForkedApp consumer) {
+    ConsumerProgress last = new ConsumerProgress(0, 0, Map.of());
+    for (String line : consumer.lines()) {
+      Matcher m = PROGRESS.matcher(line);
+      if (m.matches()) {
+        Map<String, Long> counts = new HashMap<>();
+        for (String pair : m.group(3).split(",")) {
+          int colon = pair.lastIndexOf(':');
+          if (colon > 0) {
+            counts.put(pair.substring(0, colon), Long.parseLong(pair.substring(colon + 1)));
+          }
+        }
+        last = new ConsumerProgress(Long.parseLong(m.group(1)), Long.parseLong(m.group(2)), counts);
+      }
+    }
+    return last;
+  }
+
+  /** Calls answered by one instance. */
+  public long count(String instance) {
+    return perInstance.getOrDefault(instance, 0L);
+  }
+
+  public long total() {
+    return ok + failed;
+  }
+
+  /** Whether no instance but these answered. */
+  public boolean onlyOn(String... instances) {
+    Set<String> allowed = Set.of(instances);
+    return perInstance.entrySet().stream().allMatch(e -> e.getValue() == 0 || allowed.contains(e.getKey()));
+  }
+
+  /** What happened between an earlier progress and this one. */
+  public ConsumerProgress minus(ConsumerProgress earlier) {
+    Map<String, Long> counts = new HashMap<>();
+    perInstance.forEach((k, v) -> counts.put(k, v - earlier.count(k)));
+    return new ConsumerProgress(ok - earlier.ok, failed - earlier.failed, counts);
+  }
+
+  /**
+   * Waits until the calls of some window of two PROGRESS lines satisfy {@code condition}; each window
+   * starts where the previous one ended.
+   */
+  public static void awaitWindow(ForkedApp consumer, Duration timeout, Predicate<ConsumerProgress> condition,
+      String what) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    ConsumerProgress window = null;
+    while (System.nanoTime() < deadline) {
+      ConsumerProgress start = of(consumer);
+      int from = consumer.lineCount();
+      for (int i = 0; i < 2; i++) {
+        consumer.awaitLine(PROGRESS, Duration.ofSeconds(10), from);
+        from = consumer.lineCount();
+      }
+      window = of(consumer).minus(start);
+      if (condition.test(window)) {
+        return;
+      }
+    }
+    throw new AssertionError("timed out after " + timeout + " waiting for " + what + "; last window " + window
+        + "; " + consumer.describe());
+  }
+}
