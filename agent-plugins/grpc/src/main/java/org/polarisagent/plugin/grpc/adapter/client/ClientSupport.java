@@ -32,6 +32,7 @@ public final class ClientSupport {
   private final Set<Status.Code> failureCodes = EnumSet.noneOf(Status.Code.class);
   private final ClassLoader agentLoader;
   private final CallRouting routing;
+  private final OutcomeQueue outcomes;
   private volatile boolean routingFailureLogged;
   private ScheduledExecutorService executor;
 
@@ -40,6 +41,7 @@ public final class ClientSupport {
     this.sdk = context.sdk();
     this.agentLoader = context.agentLoader();
     this.routing = new CallRouting(config);
+    this.outcomes = new OutcomeQueue(this, agentLoader);
     this.defaultNamespace = config.get(AgentConfig.NAMESPACE);
     this.loadBalancer = config.get(AgentConfig.LOAD_BALANCER);
     this.hashHeader = config.get(AgentConfig.LOAD_BALANCER_HASH_HEADER);
@@ -66,6 +68,10 @@ public final class ClientSupport {
 
   String hashHeader() {
     return hashHeader;
+  }
+
+  OutcomeQueue outcomes() {
+    return outcomes;
   }
 
   CallRouting routing() {

@@ -10,10 +10,7 @@ import com.tencent.polaris.api.pojo.ServiceKey;
 import io.grpc.ClientStreamTracer;
 import io.grpc.Metadata;
 import io.grpc.Status;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.polarisagent.core.logging.AgentLog;
 import org.polarisagent.core.sdk.SdkApis;
 import org.polarisagent.plugin.grpc.PolarisTarget;
 
@@ -22,9 +19,8 @@ import org.polarisagent.plugin.grpc.PolarisTarget;
  * Polaris circuit breaker, per instance and per method, and puts the caller's identity in each call's
  * headers.
  *
- * <p>A report costs the SDK tens of microseconds, so calls only queue their outcome; one daemon thread
- * hands the queue to the SDK. If the queue is full, outcomes are dropped rather than slowing calls.
- * Thread-safe.
+ * <p>Calls only queue their outcome ({@link OutcomeQueue}); what follows a report (noticing that an
+ * instance's breaker opened or closed) runs on the queue's thread. Thread-safe.
  */
 final class OutcomeReporter {
 
@@ -34,19 +30,15 @@ final class OutcomeReporter {
       Metadata.Key.of("x-polaris-caller-namespace", Metadata.ASCII_STRING_MARSHALLER);
   /** Reported for failures: the SDK counts -1 as a failure under any rule. */
   static final int FAILURE_CODE = -1;
-  private static final int QUEUE_CAPACITY = 8192;
 
   private final ClientSupport client;
   private final ServiceKey caller;
-  private final BlockingQueue<ResourceStat> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
   private final boolean enabled;
   private final Runnable onBreakerChange;
   private final java.util.concurrent.ConcurrentMap<String, MethodResource> methodResources =
       new java.util.concurrent.ConcurrentHashMap<>();
-  /** Instances last seen with an open breaker; used by the drainer thread only. */
+  /** Instances last seen with an open breaker; used by the queue's thread only. */
   private final java.util.Set<Resource> openInstances = new java.util.HashSet<>();
-  private volatile boolean drainerStarted;
-  private volatile boolean reportFailureLogged;
 
   /**
    * @param onBreakerChange run (on the reporting thread) when an instance's breaker is found to have opened
@@ -107,49 +99,16 @@ final class OutcomeReporter {
   }
 
   private void offer(Resource resource, int code, long delayMillis) {
-    if (resource == null) {
-      return;
-    }
-    queue.offer(new ResourceStat(resource, code, delayMillis, code == FAILURE_CODE ? RetStatus.RetFail : RetStatus.RetSuccess));
-    if (!drainerStarted) {
-      startDrainer();
+    if (resource != null) {
+      client.outcomes().offer(new ResourceStat(resource, code, delayMillis,
+          code == FAILURE_CODE ? RetStatus.RetFail : RetStatus.RetSuccess), this);
     }
   }
 
-  private synchronized void startDrainer() {
-    if (drainerStarted) {
-      return;
-    }
-    drainerStarted = true;
-    Thread drainer = new Thread(this::drain, "polaris-agent-outcomes");
-    drainer.setDaemon(true);
-    drainer.setContextClassLoader(OutcomeReporter.class.getClassLoader());
-    drainer.start();
-  }
-
-  private void drain() {
-    while (true) {
-      ResourceStat stat;
-      try {
-        stat = queue.take();
-      } catch (InterruptedException e) {
-        return;
-      }
-      SdkApis sdk = client.sdkIfReady();
-      if (sdk == null) {
-        continue;
-      }
-      try {
-        sdk.circuitBreak().report(stat);
-        if (stat.getResource() instanceof InstanceResource) {
-          noticeBreakerChange(sdk, stat);
-        }
-      } catch (RuntimeException e) {
-        if (!reportFailureLogged) {
-          reportFailureLogged = true;
-          AgentLog.warn("cannot report call outcomes to Polaris (said once): " + e);
-        }
-      }
+  /** Called on the queue's thread once the SDK has an outcome. */
+  void reported(SdkApis sdk, ResourceStat stat) {
+    if (stat.getResource() instanceof InstanceResource) {
+      noticeBreakerChange(sdk, stat);
     }
   }
 

@@ -1,0 +1,81 @@
+package org.polarisagent.plugin.grpc.adapter.client;
+
+import com.tencent.polaris.api.plugin.circuitbreaker.ResourceStat;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import org.polarisagent.core.logging.AgentLog;
+import org.polarisagent.core.sdk.SdkApis;
+
+/**
+ * Hands call outcomes to the SDK's circuit breaker off the calls' threads: a report costs the SDK tens of
+ * microseconds, so calls only queue theirs. One daemon thread per gRPC, started on the first outcome, serves
+ * every Polaris channel. When the queue is full, outcomes are dropped rather than slowing calls. Thread-safe.
+ */
+final class OutcomeQueue {
+
+  private static final int CAPACITY = 8192;
+
+  private final ClientSupport client;
+  private final ClassLoader agentLoader;
+  private final BlockingQueue<Outcome> queue = new ArrayBlockingQueue<>(CAPACITY);
+  private volatile boolean started;
+  private volatile boolean failureLogged;
+
+  OutcomeQueue(ClientSupport client, ClassLoader agentLoader) {
+    this.client = client;
+    this.agentLoader = agentLoader;
+  }
+
+  /** Queues one outcome; {@code reporter} is told once the SDK has it. */
+  void offer(ResourceStat stat, OutcomeReporter reporter) {
+    queue.offer(new Outcome(stat, reporter));
+    if (!started) {
+      start();
+    }
+  }
+
+  private synchronized void start() {
+    if (started) {
+      return;
+    }
+    started = true;
+    Thread drainer = new Thread(this::drain, "polaris-agent-outcomes");
+    drainer.setDaemon(true);
+    drainer.setContextClassLoader(agentLoader);
+    drainer.start();
+  }
+
+  private void drain() {
+    while (true) {
+      Outcome outcome;
+      try {
+        outcome = queue.take();
+      } catch (InterruptedException e) {
+        return;
+      }
+      SdkApis sdk = client.sdkIfReady();
+      if (sdk == null) {
+        continue;
+      }
+      try {
+        sdk.circuitBreak().report(outcome.stat);
+        outcome.reporter.reported(sdk, outcome.stat);
+      } catch (RuntimeException e) {
+        if (!failureLogged) {
+          failureLogged = true;
+          AgentLog.warn("cannot report call outcomes to Polaris (said once): " + e);
+        }
+      }
+    }
+  }
+
+  private static final class Outcome {
+    final ResourceStat stat;
+    final OutcomeReporter reporter;
+
+    Outcome(ResourceStat stat, OutcomeReporter reporter) {
+      this.stat = stat;
+      this.reporter = reporter;
+    }
+  }
+}
