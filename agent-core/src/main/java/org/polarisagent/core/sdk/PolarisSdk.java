@@ -5,6 +5,7 @@ import com.tencent.polaris.client.api.SDKContext;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import org.polarisagent.core.concurrent.DaemonScheduler;
 import org.polarisagent.core.config.AgentConfig;
 import org.polarisagent.core.logging.AgentLog;
 import org.polarisagent.core.logging.ShadedJulLogging;
@@ -23,7 +24,8 @@ public final class PolarisSdk {
 
   private final CountDownLatch settled = new CountDownLatch(1);
   private volatile SdkApis apis;
-  private final ScheduledThreadPoolExecutor scheduler = newScheduler();
+  private final ScheduledThreadPoolExecutor scheduler =
+      DaemonScheduler.create("polaris-agent-sdk-maintenance", PolarisSdk.class.getClassLoader());
   private volatile String unavailableReason;
   private volatile boolean closed;
 
@@ -123,19 +125,6 @@ public final class PolarisSdk {
   /** Why the SDK is not available, or null while it is starting or once it runs. */
   public String unavailableReason() {
     return unavailableReason;
-  }
-
-  private static ScheduledThreadPoolExecutor newScheduler() {
-    ScheduledThreadPoolExecutor scheduler =
-        new ScheduledThreadPoolExecutor(
-            1,
-            runnable -> {
-              Thread thread = new Thread(runnable, "polaris-agent-sdk-maintenance");
-              thread.setDaemon(true);
-              return thread;
-            });
-    scheduler.setRemoveOnCancelPolicy(true);
-    return scheduler;
   }
 
   /** Destroys the context; called once at JVM exit, after the servers deregistered. */

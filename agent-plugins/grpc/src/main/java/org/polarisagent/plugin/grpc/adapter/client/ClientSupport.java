@@ -6,7 +6,7 @@ import io.grpc.Status;
 import java.util.EnumSet;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
+import org.polarisagent.core.concurrent.DaemonScheduler;
 import org.polarisagent.core.config.AgentConfig;
 import org.polarisagent.core.logging.AgentLog;
 import org.polarisagent.core.plugin.AgentContext;
@@ -145,16 +145,9 @@ public final class ClientSupport {
   /** One daemon thread for discovery work of every Polaris channel of this gRPC, created on first use. */
   synchronized ScheduledExecutorService executor() {
     if (executor == null) {
-      ScheduledThreadPoolExecutor created =
-          new ScheduledThreadPoolExecutor(1, runnable -> {
-            Thread thread = new Thread(runnable, "polaris-agent-discovery");
-            thread.setDaemon(true);
-            thread.setContextClassLoader(agentLoader);
-            return thread;
-          });
-      created.setRemoveOnCancelPolicy(true);
-      executor = created;
+      executor = DaemonScheduler.create("polaris-agent-discovery", agentLoader);
     }
     return executor;
   }
+
 }

@@ -27,7 +27,7 @@ public final class ProviderSupport {
     this.settings = ProviderSettings.from(context.config());
     this.hosts = InstanceHost.of(settings);
     this.registrar = new PolarisRegistrar(context.sdk(), settings, context.agentLoader());
-    this.scheduler = new DaemonScheduler(context.agentLoader());
+    this.scheduler = new RegistrationScheduler(context.agentLoader());
     this.providedServices = new ProvidedServices(settings);
   }
 

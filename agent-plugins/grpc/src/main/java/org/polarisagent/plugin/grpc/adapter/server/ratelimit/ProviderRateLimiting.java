@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import org.polarisagent.core.concurrent.DaemonScheduler;
 import org.polarisagent.core.logging.AgentLog;
 import org.polarisagent.core.plugin.AgentContext;
 import org.polarisagent.plugin.grpc.adapter.server.ProvidedServices;
@@ -65,16 +66,7 @@ public final class ProviderRateLimiting {
   }
 
   private ScheduledThreadPoolExecutor daemonExecutor(String name) {
-    ScheduledThreadPoolExecutor executor =
-        new ScheduledThreadPoolExecutor(
-            1,
-            runnable -> {
-              Thread thread = new Thread(runnable, name);
-              thread.setDaemon(true);
-              thread.setContextClassLoader(agentLoader);
-              return thread;
-            });
-    executor.setRemoveOnCancelPolicy(true);
-    return executor;
+    return DaemonScheduler.create(name, agentLoader);
   }
+
 }
