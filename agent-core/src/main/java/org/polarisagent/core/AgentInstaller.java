@@ -1,15 +1,19 @@
 package org.polarisagent.core;
 
-import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
+import static net.bytebuddy.matcher.ElementMatchers.namedOneOf;
 import static net.bytebuddy.matcher.ElementMatchers.not;
 
 import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.Instrumentation;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.ServiceLoader;
 import java.util.concurrent.TimeUnit;
+import net.bytebuddy.ByteBuddy;
 import net.bytebuddy.agent.builder.AgentBuilder;
+import net.bytebuddy.dynamic.scaffold.TypeValidation;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.dynamic.DynamicType;
 import net.bytebuddy.utility.JavaModule;
@@ -27,12 +31,6 @@ import org.polarisagent.core.sdk.PolarisSdk;
  * {@code AgentStarter}.
  */
 public final class AgentInstaller {
-
-  /** Only gRPC's own types are ever transformed; everything else passes untouched. */
-  static final String INSTRUMENTED_PREFIX = "io.grpc.";
-
-  /** Netty as shaded into grpc-netty-shaded: never instrumented (gRPC's own shaded classes are). */
-  static final String SHADED_NETTY_PREFIX = "io.grpc.netty.shaded.io.netty.";
 
   private AgentInstaller() {}
 
@@ -54,7 +52,13 @@ public final class AgentInstaller {
         config.get(AgentConfig.SDK_LOG_FILE),
         AgentLog.Level.named(config.get(AgentConfig.SDK_LOG_LEVEL)));
 
-    final GatedTransformer gate = new GatedTransformer(INSTRUMENTED_PREFIX.replace('.', '/'));
+    final List<AgentPlugin> plugins = new ArrayList<>();
+    Set<String> typeNames = new HashSet<>();
+    for (AgentPlugin plugin : ServiceLoader.load(AgentPlugin.class, agentLoader)) {
+      plugins.add(plugin);
+      typeNames.addAll(plugin.typeNames());
+    }
+    final GatedTransformer gate = new GatedTransformer(typeNames);
     instrumentation.addTransformer(gate, true);
     ShutdownSequence shutdown = new ShutdownSequence();
     final PolarisSdk sdk = PolarisSdk.start(config, agentLoader);
@@ -64,7 +68,7 @@ public final class AgentInstaller {
             new Runnable() {
               @Override
               public void run() {
-                buildInstrumentation(context, instrumentation, gate, premainStartNanos);
+                buildInstrumentation(context, plugins, typeNames, instrumentation, gate, premainStartNanos);
               }
             },
             "polaris-agent-init");
@@ -85,17 +89,22 @@ public final class AgentInstaller {
 
   /** Builds the Byte Buddy transformer in the background and opens the gate to it. */
   private static void buildInstrumentation(
-      AgentContext context, Instrumentation instrumentation, GatedTransformer gate, long premainStartNanos) {
+      AgentContext context,
+      List<AgentPlugin> plugins,
+      Set<String> typeNames,
+      Instrumentation instrumentation,
+      GatedTransformer gate,
+      long premainStartNanos) {
     ClassFileTransformer transformer = null;
     try {
       AgentBuilder builder =
-          new AgentBuilder.Default()
+          new AgentBuilder.Default(new ByteBuddy().with(TypeValidation.DISABLED))
               .disableClassFormatChanges()
               .with(AgentBuilder.InitializationStrategy.NoOp.INSTANCE)
               .with(AgentBuilder.TypeStrategy.Default.DECORATE)
               .with(new FailureListener())
-              .ignore(not(nameStartsWith(INSTRUMENTED_PREFIX)).or(nameStartsWith(SHADED_NETTY_PREFIX)));
-      for (AgentPlugin plugin : ServiceLoader.load(AgentPlugin.class, context.agentLoader())) {
+              .ignore(not(namedOneOf(typeNames.toArray(new String[0]))));
+      for (AgentPlugin plugin : plugins) {
         builder = plugin.extend(builder, context);
         AgentLog.debug("plugin " + plugin.name() + " installed");
       }
@@ -107,15 +116,15 @@ public final class AgentInstaller {
     }
     AgentLog.debug("instrumentation ready " + millisSince(premainStartNanos) + " ms after premain");
     if (transformer != null) {
-      retransformLoadedClasses(instrumentation);
+      retransformLoadedClasses(instrumentation, typeNames);
     }
   }
 
   /** Classes loaded before the transformer was ready (agent attached late, or a timed-out gate). */
-  private static void retransformLoadedClasses(Instrumentation instrumentation) {
+  private static void retransformLoadedClasses(Instrumentation instrumentation, Set<String> typeNames) {
     List<Class<?>> loaded = new ArrayList<>();
     for (Class<?> type : instrumentation.getAllLoadedClasses()) {
-      if (type.getName().startsWith(INSTRUMENTED_PREFIX) && instrumentation.isModifiableClass(type)) {
+      if (typeNames.contains(type.getName()) && instrumentation.isModifiableClass(type)) {
         loaded.add(type);
       }
     }

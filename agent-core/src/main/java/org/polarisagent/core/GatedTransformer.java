@@ -3,6 +3,8 @@ package org.polarisagent.core;
 import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.IllegalClassFormatException;
 import java.security.ProtectionDomain;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.polarisagent.core.logging.AgentLog;
@@ -10,23 +12,27 @@ import org.polarisagent.core.logging.AgentLog;
 /**
  * The only transformer the agent registers, installed in premain before anything heavy is loaded.
  *
- * <p>Classes outside the instrumented packages pass at the cost of one string comparison. The first class of
- * an instrumented package waits (a bounded time) until the real transformer, built in the background, is
- * ready, and is then handed to it; so premain returns at once and the application pays for Byte Buddy only
- * if it reaches gRPC before the background work is done. Thread-safe.
+ * <p>Classes other than the few the plugins name pass at the cost of one hash lookup. A named class that
+ * loads before the real transformer, built in the background, is ready waits for it (a bounded time) and is
+ * then handed to it; so premain returns at once and the application pays for Byte Buddy only if it reaches
+ * one of those classes before the background work is done. Thread-safe.
  */
 final class GatedTransformer implements ClassFileTransformer {
 
   static final long MAX_WAIT_MILLIS = 10_000;
 
-  private final String internalPrefix;
+  private final Set<String> internalNames;
   private final CountDownLatch ready = new CountDownLatch(1);
   private volatile ClassFileTransformer delegate;
   private volatile boolean timedOut;
 
-  /** @param packagePrefix internal name prefix of the instrumented classes, e.g. {@code io/grpc/} */
-  GatedTransformer(String packagePrefix) {
-    this.internalPrefix = packagePrefix;
+  /** @param typeNames binary names of the classes to instrument */
+  GatedTransformer(Set<String> typeNames) {
+    Set<String> names = new HashSet<>();
+    for (String name : typeNames) {
+      names.add(name.replace('.', '/'));
+    }
+    this.internalNames = names;
   }
 
   /** Hands classes to the real transformer from now on; a null transformer leaves every class unchanged. */
@@ -48,7 +54,7 @@ final class GatedTransformer implements ClassFileTransformer {
       ProtectionDomain protectionDomain,
       byte[] classfileBuffer)
       throws IllegalClassFormatException {
-    if (className == null || !className.startsWith(internalPrefix)) {
+    if (className == null || !internalNames.contains(className)) {
       return null;
     }
     ClassFileTransformer current = delegate;

@@ -13,6 +13,12 @@ public interface AgentPlugin {
   /** A short name for log lines. */
   String name();
 
+  /**
+   * The binary names of every type this plugin transforms, known before Byte Buddy is loaded: only these
+   * classes wait for the instrumentation when they load before it is ready, and only they are matched.
+   */
+  java.util.Set<String> typeNames();
+
   /** Adds this plugin's type transformations to the builder and returns it. */
   AgentBuilder extend(AgentBuilder builder, AgentContext context);
 }

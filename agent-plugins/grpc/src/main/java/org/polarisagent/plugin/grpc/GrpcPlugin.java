@@ -1,6 +1,5 @@
 package org.polarisagent.plugin.grpc;
 
-import static net.bytebuddy.matcher.ElementMatchers.hasSuperType;
 import static net.bytebuddy.matcher.ElementMatchers.isAbstract;
 import static net.bytebuddy.matcher.ElementMatchers.isStatic;
 import static net.bytebuddy.matcher.ElementMatchers.named;
@@ -9,6 +8,9 @@ import static net.bytebuddy.matcher.ElementMatchers.not;
 import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
 import org.polarisagent.bootstrap.ClientHooks;
@@ -36,9 +38,30 @@ public final class GrpcPlugin implements AgentPlugin {
     "io.grpc.okhttp.OkHttpChannelBuilder",
   };
 
+  /**
+   * Every concrete or forwarding server builder of gRPC-Java (1.30 to the latest); builders that forward to
+   * one of these (the application's own, xDS) are covered through it.
+   */
+  static final String[] SERVER_BUILDERS = {
+    "io.grpc.internal.AbstractServerImplBuilder",
+    "io.grpc.internal.ServerImplBuilder",
+    "io.grpc.ForwardingServerBuilder",
+    "io.grpc.netty.NettyServerBuilder",
+    "io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder",
+    "io.grpc.okhttp.OkHttpServerBuilder",
+    "io.grpc.inprocess.InProcessServerBuilder",
+  };
+
   @Override
   public String name() {
     return "grpc";
+  }
+
+  @Override
+  public Set<String> typeNames() {
+    Set<String> names = new HashSet<>(Arrays.asList(CHANNEL_FACTORIES));
+    names.addAll(Arrays.asList(SERVER_BUILDERS));
+    return names;
   }
 
   @Override
@@ -73,7 +96,7 @@ public final class GrpcPlugin implements AgentPlugin {
                             .and(namedOneOf("forAddress", "newChannelBuilderForAddress"))
                             .and(takesArgument(0, String.class))
                             .and(takesArgument(1, int.class)))))
-        .type(hasSuperType(named("io.grpc.ServerBuilder")))
+        .type(namedOneOf(SERVER_BUILDERS))
         .transform(
             (typeBuilder, type, loader, module, domain) ->
                 typeBuilder.visit(Advice.to(ServerBuildAdvice.class)
