@@ -83,19 +83,25 @@ else
         module_build=true
     fi
 fi
+rm -rf "$OUT"
+mkdir -p "$OUT/snapshot"
+# Runs Maven with its output in $OUT/build.log, shown only if it fails.
+maven() {
+    echo "bench: mvn $* (log: ${OUT#"$ROOT"/}/build.log)"
+    if ! mvn "$@" >>"$OUT/build.log" 2>&1; then
+        tail -n 30 "$OUT/build.log" >&2
+        fail "the Maven build failed (log: $OUT/build.log)"
+    fi
+}
 if [[ "$full_build" == true ]]; then
-    echo "bench: building (mvn -B -q -ntp install -DskipTests)"
-    mvn -B -q -ntp install -DskipTests || fail "the Maven build failed"
+    maven -B -q -ntp install -DskipTests
 elif [[ "$module_build" == true ]]; then
-    echo "bench: compiling the benchmark (mvn -B -q -ntp -pl integration-tests process-classes)"
-    mvn -B -q -ntp -pl integration-tests process-classes || fail "the Maven build failed"
+    maven -B -q -ntp -pl integration-tests process-classes
 fi
 [[ -f "$AGENT" && -f "$CP_FILE" && -f "$CLASSES/org/polarisagent/bench/BenchRunner.class" ]] ||
     fail "the build did not produce $AGENT, $CP_FILE and the benchmark classes"
 
 # A private copy of what is measured.
-rm -rf "$OUT"
-mkdir -p "$OUT/snapshot"
 for attempt in 1 2 3; do
     before="$(stat -c '%s %Y' "$AGENT")"
     cp "$AGENT" "$OUT/snapshot/polaris-agent.jar"
