@@ -220,6 +220,15 @@ public final class AgentConfig {
     if (configFile != null && !configFile.isEmpty()) {
       sources.add(readFile(configFile, errors));
     }
+    for (int i = 0; i < sources.size(); i++) {
+      if (i != 2) { // environment variables are read by exact name only
+        for (String name : sources.get(i).keySet()) {
+          if (!isKnown(name)) {
+            errors.add(unknownMessage(name));
+          }
+        }
+      }
+    }
     Map<ConfigKey<?>, Object> values = new IdentityHashMap<>();
     boolean disconnected = false;
     for (ConfigKey<?> key : KEYS) {
@@ -257,6 +266,32 @@ public final class AgentConfig {
       }
     }
     return Collections.unmodifiableMap(result);
+  }
+
+  /** Properties of the Polaris SDK itself, which the agent leaves to it. */
+  private static final List<String> SDK_PROPERTIES = java.util.Arrays.asList("polaris.log.home", "polaris.logging.config");
+
+  private static boolean isKnown(String name) {
+    if (SDK_PROPERTIES.contains(name)) {
+      return true;
+    }
+    for (ConfigKey<?> key : KEYS) {
+      if (key.name().equals(name)
+          || (key.type() == ValueType.MAP && name.startsWith(key.name() + ".") && name.length() > key.name().length() + 1)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  static String unknownMessage(String name) {
+    String lastPart = name.substring(name.lastIndexOf('.') + 1);
+    for (ConfigKey<?> key : KEYS) {
+      if (key.name().endsWith("." + lastPart)) {
+        return "unknown key " + name + " is ignored; did you mean " + key.name() + "?";
+      }
+    }
+    return "unknown key " + name + " is ignored (all keys: docs/configuration.md)";
   }
 
   static String invalidMessage(ConfigKey<?> key, String text) {

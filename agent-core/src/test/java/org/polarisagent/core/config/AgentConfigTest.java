@@ -96,6 +96,17 @@ class AgentConfigTest {
   }
 
   @Test
+  void unknownKeysAreReportedWithASuggestion() {
+    AgentConfig config = AgentConfig.load("polaris.enabled=false",
+        props("polaris.metadata.team", "blue", "polaris.log.home", "/x", "polaris.servce", "echo"), env());
+    assertEquals(2, config.errors().size(), config.errors().toString());
+    assertTrue(config.errors().get(0).contains("polaris.enabled") && config.errors().get(0).contains("polaris.agent.enabled"),
+        config.errors().get(0));
+    assertTrue(config.errors().get(1).contains("polaris.servce"), config.errors().get(1));
+    assertTrue(config.get(AgentConfig.ENABLED));
+  }
+
+  @Test
   void durationsTakeUnits() {
     assertEquals(500L, ValueType.DURATION_MILLIS.parse("500ms"));
     assertEquals(5000L, ValueType.DURATION_MILLIS.parse("5s"));

@@ -40,7 +40,7 @@ final class PolarisLoadBalancer extends LoadBalancer {
   private ConnectivityState currentState;
   /** When the first instance became READY while others were still connecting; 0 if not in that phase. */
   private long firstReadyNanos;
-  static final long FIRST_CONNECTIONS_GRACE_MILLIS = 500;
+  static final long FIRST_CONNECTIONS_GRACE_MILLIS = 1000;
 
   PolarisLoadBalancer(Helper helper, ClientSupport client) {
     this.helper = helper;
