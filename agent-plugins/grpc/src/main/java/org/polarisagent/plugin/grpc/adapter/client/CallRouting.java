@@ -12,7 +12,6 @@ import com.tencent.polaris.router.api.rpc.ProcessRoutersRequest;
 import com.tencent.polaris.specification.api.v1.fault.tolerance.CircuitBreakerProto;
 import io.grpc.Metadata;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -151,14 +150,5 @@ final class CallRouting {
   /** The caller's key, as reported to the circuit breaker: the same in routing and in reports. */
   ServiceKey callerKey() {
     return new ServiceKey(caller.getNamespace(), caller.getService());
-  }
-
-  /** Index of instances by id. */
-  static Map<String, Instance> byId(List<Instance> instances) {
-    Map<String, Instance> map = new HashMap<>();
-    for (Instance instance : instances) {
-      map.put(instance.getId(), instance);
-    }
-    return map;
   }
 }
