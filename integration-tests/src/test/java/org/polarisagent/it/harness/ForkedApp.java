@@ -32,7 +32,8 @@ import java.util.regex.Pattern;
  * way a user runs an app. Its class path is the runtime class path of the integration-tests module (no test
  * libraries: no JUnit, no polaris-all), read from the file named by system property {@code sample.classpath.file}
  * plus the classes folder named by {@code sample.classes.dir} (both set by surefire); PlainApp's own logging and
- * Byte Buddy only with {@link Builder#withAppLibraries()}.
+ * Byte Buddy only with {@link Builder#withAppLibraries()}; {@link Builder#classpathOnly(String)} replaces all of
+ * it (e.g. another gRPC version).
  *
  * <p>Each app gets a fresh working directory and its output is kept in memory and in files, under
  * {@code target/forked-apps/<time>-<n>-<name>/}: {@code work/} (working directory), {@code stdout.log},
@@ -197,6 +198,18 @@ public final class ForkedApp implements AutoCloseable {
         process.toHandle().destroy();
     }
 
+    /**
+     * Closes the app's stdin: an app that reads it sees its end (a stop signal that needs no signal handling).
+     * Does not wait.
+     */
+    public void closeStdin() {
+        try {
+            process.getOutputStream().close();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot close the stdin of " + name, e);
+        }
+    }
+
     /** Kills the app (SIGKILL): no shutdown hook runs. Does not wait. */
     public void sigkill() {
         process.toHandle().destroyForcibly();
@@ -276,6 +289,7 @@ public final class ForkedApp implements AutoCloseable {
         private final Map<String, String> env = new LinkedHashMap<>();
         private final List<String> args = new ArrayList<>();
         private final List<Path> extraClasspath = new ArrayList<>();
+        private String ownClasspath;
         private boolean appLibraries;
 
         private Builder(String mainClass) {
@@ -359,6 +373,16 @@ public final class ForkedApp implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Replaces the whole default class path (module classes, runtime class path, app libraries) with
+         * {@code classpath}, a list in the platform's {@code -cp} syntax, e.g. to run a sample on another gRPC
+         * version; entries given with {@link #classpath(Path...)} are still appended.
+         */
+        public Builder classpathOnly(String classpath) {
+            this.ownClasspath = classpath;
+            return this;
+        }
+
         /** Launches the JVM; returns at once (await its output with {@link ForkedApp#awaitLine}). */
         public ForkedApp start() {
             try {
@@ -409,6 +433,12 @@ public final class ForkedApp implements AutoCloseable {
         }
 
         private String sampleClasspath() throws IOException {
+            if (ownClasspath != null) {
+                List<String> entries = new ArrayList<>();
+                entries.add(ownClasspath);
+                extraClasspath.forEach(extra -> entries.add(extra.toAbsolutePath().toString()));
+                return String.join(java.io.File.pathSeparator, entries);
+            }
             Path file = Paths.get(System.getProperty("sample.classpath.file", "target/runtime-classpath.txt"));
             Path classes = Paths.get(System.getProperty("sample.classes.dir", "target/classes"));
             if (!Files.isRegularFile(file) || !Files.isDirectory(classes)) {

@@ -16,4 +16,13 @@ class GrpcVersionTest {
     assertFalse(GrpcVersion.supported("1.29.0"));
     assertFalse(GrpcVersion.supported("unknown"));
   }
+
+  @Test
+  void readsTheVersionOfTheOldestSupportedGrpc() {
+    // The test class path has the oldest supported gRPC (1.30.2), whose GrpcUtil.IMPLEMENTATION_VERSION field
+    // is private: the version must come from GrpcUtil.getGrpcBuildVersion().
+    String version = GrpcVersion.of(GrpcVersionTest.class.getClassLoader());
+    assertTrue(version.matches("1\\.\\d+\\.\\d+"), version);
+    assertTrue(GrpcVersion.supported(version), version);
+  }
 }
