@@ -95,10 +95,10 @@ public final class AgentConfig {
       key("polaris.grpc.server.warmup", "0", ValueType.DURATION_MILLIS,
           "Delay between a server's start() and its registration.");
   public static final ConfigKey<Long> SERVER_SHUTDOWN_DELAY =
-      key("polaris.grpc.server.shutdown-delay", "4s", ValueType.DURATION_MILLIS,
+      key("polaris.grpc.server.shutdown-delay", "6s", ValueType.DURATION_MILLIS,
           "On shutdown()/shutdownNow()/JVM exit, time a server keeps serving after deregistering, so that"
-              + " consumers (which refresh every 2 s) stop sending to it first. Waited once per server, and only"
-              + " if it was registered.");
+              + " consumers stop sending to it first (they notice within about 4 s: server cache 1 s, SDK"
+              + " refresh 2 s plus jitter). Waited once per server, and only if it was registered.");
 
   // ---- gRPC channels
   public static final ConfigKey<Map<String, String>> CLIENT_TARGET_MAPPING =

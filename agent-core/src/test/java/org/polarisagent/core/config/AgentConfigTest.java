@@ -40,7 +40,7 @@ class AgentConfigTest {
     assertEquals(Collections.singletonList("127.0.0.1:8091"), config.get(AgentConfig.ADDRESS));
     assertEquals("default", config.get(AgentConfig.NAMESPACE));
     assertTrue(config.get(AgentConfig.ENABLED));
-    assertEquals(4000L, config.get(AgentConfig.SERVER_SHUTDOWN_DELAY));
+    assertEquals(6000L, config.get(AgentConfig.SERVER_SHUTDOWN_DELAY));
     assertTrue(config.errors().isEmpty());
     assertFalse(config.disconnected());
   }
@@ -87,7 +87,7 @@ class AgentConfigTest {
             "polaris.agent.enabled", "yes"),
         env());
     assertEquals("weighted_random", config.get(AgentConfig.LOAD_BALANCER));
-    assertEquals(4000L, config.get(AgentConfig.SERVER_SHUTDOWN_DELAY));
+    assertEquals(6000L, config.get(AgentConfig.SERVER_SHUTDOWN_DELAY));
     assertTrue(config.get(AgentConfig.ENABLED));
     assertEquals(3, config.errors().size());
     assertFalse(config.disconnected());
