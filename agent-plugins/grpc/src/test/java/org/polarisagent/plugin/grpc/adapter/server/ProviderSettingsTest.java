@@ -22,13 +22,13 @@ class ProviderSettingsTest {
   }
 
   @Test
-  void defaultsRegisterEveryPortAndDrainFourSeconds() {
+  void defaultsRegisterEveryPortAndDrainSixSeconds() {
     ProviderSettings settings = settings("", new Properties(), Collections.<String, String>emptyMap());
 
     assertTrue(settings.register);
     assertTrue(settings.ports.isEmpty());
     assertEquals(0, settings.warmupMillis);
-    assertEquals(4000, settings.shutdownDelayMillis);
+    assertEquals(6000, settings.shutdownDelayMillis);
     assertEquals("default", settings.namespace);
     assertEquals(5, settings.ttlSeconds);
     assertEquals(100, settings.weight);
