@@ -236,10 +236,10 @@ class ServerLifecycleTest {
             "register default/echo.Echo 127.0.0.1:50052",
             "deregister default/echo.Echo 127.0.0.1:50051 id-echo.Echo-50051",
             "deregister default/echo.Echo 127.0.0.1:50052 id-echo.Echo-50052",
-            "sleep until +4000 ms",
-            "sleep until +4000 ms"),
+            "sleep until +6000 ms",
+            "sleep until +6000 ms"),
         registrar.events());
-    assertEquals(4000, clock.sleptMillis(), "both servers drain within the same delay");
+    assertEquals(6000, clock.sleptMillis(), "both servers drain within the same delay");
     departures.departAll();
     assertEquals(2, registrar.deregistrations, "departed servers are no longer listed");
   }
@@ -318,7 +318,7 @@ class ServerLifecycleTest {
         Arrays.asList(
             "register default/echo.Echo 127.0.0.1:50051",
             "deregister default/echo.Echo 127.0.0.1:50051 id-echo.Echo-50051",
-            "sleep until +4000 ms"),
+            "sleep until +6000 ms"),
         registrar.events());
   }
 
