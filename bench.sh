@@ -5,6 +5,9 @@
 #
 # Usage: ./bench.sh [--startup-runs=15] [--first-call-runs=10] [--warmup=1]
 #
+# Then runs ./bench-system.sh (figures 2 to 6 of BENCHMARKS.md, about 8 minutes) unless BENCH_SYSTEM=0:
+# the whole suite takes about 10 minutes on 2 cores.
+#
 # Builds first when needed (mvn -B -q -ntp install -DskipTests when the agent
 # jar or the sample class path is missing or the agent sources are newer than
 # the jar; only the integration-tests module when just the benchmark classes
@@ -116,7 +119,12 @@ done
 
 commit="$(git describe --always --dirty 2>/dev/null || true)"
 [[ -z "$commit" ]] || note="commit $commit$note"
-exec java -cp "$OUT/snapshot/classes:$(cat "$CP_FILE")" org.polarisagent.bench.BenchRunner \
+java -cp "$OUT/snapshot/classes:$(cat "$CP_FILE")" org.polarisagent.bench.BenchRunner \
     --agent="$OUT/snapshot/polaris-agent.jar" \
     --server-script="integration-tests/polaris-server/polaris-server.sh" \
     --out="$OUT" ${note:+--note="${note#; }"} "$@"
+
+# Then the system figures (per-call cost, convergence, restarts, crash, footprint): the one command runs all.
+if [[ "${BENCH_SYSTEM:-1}" != 0 ]]; then
+    BENCH_BUILD=keep-agent "$ROOT/bench-system.sh"
+fi

@@ -51,12 +51,17 @@ final class OutcomeReporter {
     this.enabled = client.circuitBreakerEnabled();
   }
 
-  /** The tracer factory of calls to one instance and method; created once, reused for every such call. */
-  ClientStreamTracer.Factory tracerFactory(PolarisTarget target, Instance instance, String method) {
+  /**
+   * The tracer factory of calls to one instance and method; created once, reused for every such call.
+   *
+   * @param reportMethod whether the method's outcome matters: only when the service has method-level rules
+   */
+  ClientStreamTracer.Factory tracerFactory(
+      PolarisTarget target, Instance instance, String method, boolean reportMethod) {
     ServiceKey destination = new ServiceKey(target.namespace(), target.service());
     final InstanceResource instanceResource =
         instance == null ? null : new InstanceResource(destination, instance.getHost(), instance.getPort(), caller, "grpc");
-    final MethodResource methodResource = methodResource(target, method);
+    final MethodResource methodResource = reportMethod ? methodResource(target, method) : null;
     return new ClientStreamTracer.Factory() {
       @Override
       public ClientStreamTracer newClientStreamTracer(ClientStreamTracer.StreamInfo info, Metadata headers) {

@@ -151,7 +151,7 @@ abstract class PolarisPicker extends SubchannelPicker {
     private PickResult pickResult(Entry entry, String method) {
       PickResult result = entry.results.get(method);
       if (result == null) {
-        result = PickResult.withSubchannel(entry.subchannel, reporter.tracerFactory(target, entry.instance, method));
+        result = PickResult.withSubchannel(entry.subchannel, reporter.tracerFactory(target, entry.instance, method, plan.checksMethodBreakers()));
         PickResult raced = entry.results.putIfAbsent(method, result);
         if (raced != null) {
           result = raced;

@@ -1,0 +1,295 @@
+package org.polarisagent.plugin.grpc.adapter.client;
+
+import com.google.protobuf.StringValue;
+import com.tencent.polaris.api.pojo.DefaultInstance;
+import io.grpc.Attributes;
+import io.grpc.CallOptions;
+import io.grpc.ChannelLogger;
+import io.grpc.ConnectivityState;
+import io.grpc.ConnectivityStateInfo;
+import io.grpc.EquivalentAddressGroup;
+import io.grpc.LoadBalancer;
+import io.grpc.LoadBalancer.PickResult;
+import io.grpc.LoadBalancer.PickSubchannelArgs;
+import io.grpc.LoadBalancer.Subchannel;
+import io.grpc.LoadBalancer.SubchannelPicker;
+import io.grpc.LoadBalancer.SubchannelStateListener;
+import io.grpc.LoadBalancerRegistry;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.SynchronizationContext;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.polarisagent.core.config.AgentConfig;
+import org.polarisagent.core.plugin.AgentContext;
+import org.polarisagent.core.plugin.ShutdownSequence;
+import org.polarisagent.core.sdk.PolarisSdk;
+import org.polarisagent.plugin.grpc.PolarisTarget;
+import org.polarisagent.samples.EchoService;
+
+/**
+ * The cost of one pick of the Polaris balancer's picker ({@link PolarisPicker.Balancing}) over three READY
+ * instances when no routing rule applies ({@link RoutePlan#ALL}), next to gRPC's own {@code round_robin} picker
+ * over three READY subchannels, built through the public {@link LoadBalancerRegistry}. Run with {@code -prof gc}
+ * to see the bytes allocated per pick. Lives in the picker's package (split across jars on the class path) because
+ * the picker is package-private. A benchmark, not a test: it asserts nothing.
+ *
+ * <p>{@code java -cp target/test-classes:$(cat target/bench-classpath.txt) org.openjdk.jmh.Main PickerBenchmark
+ * -prof gc}
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+public class PickerBenchmark {
+
+  /** One pick of the agent's picker: Polaris balancer, no rule, circuit breaking on (the defaults). */
+  @Benchmark
+  public PickResult polarisPicker(PolarisState state) {
+    return state.picker.pickSubchannel(state.args);
+  }
+
+  /** One pick of plain gRPC's {@code round_robin} picker: the baseline. */
+  @Benchmark
+  public PickResult grpcRoundRobinPicker(GrpcState state) {
+    return state.picker.pickSubchannel(state.args);
+  }
+
+  /** The agent's picker over three READY instances, as its balancer builds it when no rule applies. */
+  @State(Scope.Benchmark)
+  public static class PolarisState {
+    /** The agent's selection policy ({@code polaris.loadbalancer}). */
+    @Param({"weighted_random", "round_robin"})
+    public String policy;
+
+    SubchannelPicker picker;
+    final PickSubchannelArgs args = new FixedArgs(EchoService.ECHO);
+
+    @Setup(Level.Trial)
+    public void setUp() {
+      Properties properties = new Properties();
+      properties.setProperty(AgentConfig.LOAD_BALANCER.name(), policy);
+      properties.setProperty(AgentConfig.ADDRESS.name(), "127.0.0.1:1");
+      AgentContext context = new AgentContext(AgentConfig.load("", properties, Map.of()),
+          PolarisSdk.unavailable("benchmark"), PickerBenchmark.class.getClassLoader(), new ShutdownSequence());
+      ClientSupport client = new ClientSupport(context);
+      OutcomeReporter reporter = new OutcomeReporter(client, () -> { });
+      List<PolarisLoadBalancer.Endpoint> ready = new ArrayList<>();
+      for (int i = 1; i <= 3; i++) {
+        DefaultInstance instance = new DefaultInstance();
+        instance.setId("instance-" + i);
+        instance.setNamespace("default");
+        instance.setService("echo");
+        instance.setHost("127.0.0.1");
+        instance.setPort(50000 + i);
+        instance.setWeight(100);
+        instance.setHealthy(true);
+        instance.setProtocol("grpc");
+        ready.add(new PolarisLoadBalancer.Endpoint(new FakeSubchannel(address(i)), instance));
+      }
+      picker = new PolarisPicker.Balancing(ready, client, reporter,
+          PolarisTarget.parse("polaris://echo", "default"), RoutePlan.ALL);
+    }
+  }
+
+  /** gRPC's {@code round_robin} picker over three READY subchannels. */
+  @State(Scope.Benchmark)
+  public static class GrpcState {
+    SubchannelPicker picker;
+    final PickSubchannelArgs args = new FixedArgs(EchoService.ECHO);
+    private ScheduledExecutorService timers;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+      timers = Executors.newSingleThreadScheduledExecutor();
+      picker = grpcRoundRobinPicker(timers);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+      timers.shutdownNow();
+    }
+  }
+
+  private static EquivalentAddressGroup address(int i) {
+    return new EquivalentAddressGroup(new InetSocketAddress("127.0.0.1", 50000 + i));
+  }
+
+  /** Drives gRPC's registered {@code round_robin} balancer until it publishes a READY picker over three subchannels. */
+  private static SubchannelPicker grpcRoundRobinPicker(ScheduledExecutorService timers) {
+    SynchronizationContext sync = new SynchronizationContext((thread, error) -> {
+      throw new IllegalStateException(error);
+    });
+    RecordingHelper helper = new RecordingHelper(sync, timers);
+    LoadBalancer balancer = LoadBalancerRegistry.getDefaultRegistry().getProvider("round_robin").newLoadBalancer(helper);
+    List<EquivalentAddressGroup> addresses = List.of(address(1), address(2), address(3));
+    sync.execute(() -> balancer.acceptResolvedAddresses(
+        LoadBalancer.ResolvedAddresses.newBuilder().setAddresses(addresses).build()));
+    for (FakeSubchannel subchannel : new ArrayList<>(helper.subchannels)) {
+      sync.execute(() -> subchannel.setState(ConnectivityState.READY));
+    }
+    if (helper.state != ConnectivityState.READY || helper.subchannels.size() != 3) {
+      throw new IllegalStateException("round_robin did not become READY over 3 subchannels: " + helper.state
+          + ", " + helper.subchannels.size() + " subchannels");
+    }
+    return helper.picker;
+  }
+
+  /** A subchannel that never connects; its state is set by the benchmark. */
+  private static final class FakeSubchannel extends Subchannel {
+    private final List<EquivalentAddressGroup> addresses;
+    private final Attributes attributes;
+    private SubchannelStateListener listener;
+
+    FakeSubchannel(EquivalentAddressGroup address) {
+      this(List.of(address), Attributes.EMPTY);
+    }
+
+    FakeSubchannel(List<EquivalentAddressGroup> addresses, Attributes attributes) {
+      this.addresses = addresses;
+      this.attributes = attributes;
+    }
+
+    @Override
+    public void start(SubchannelStateListener listener) {
+      this.listener = listener;
+    }
+
+    void setState(ConnectivityState state) {
+      listener.onSubchannelState(ConnectivityStateInfo.forNonError(state));
+    }
+
+    @Override
+    public void shutdown() {
+    }
+
+    @Override
+    public void requestConnection() {
+    }
+
+    @Override
+    public List<EquivalentAddressGroup> getAllAddresses() {
+      return addresses;
+    }
+
+    @Override
+    public Attributes getAttributes() {
+      return attributes;
+    }
+
+    @Override
+    public ChannelLogger getChannelLogger() {
+      return QuietLogger.INSTANCE;
+    }
+  }
+
+  /** What a channel gives a balancer, reduced to recording subchannels and the published picker. */
+  private static final class RecordingHelper extends LoadBalancer.Helper {
+    final List<FakeSubchannel> subchannels = new ArrayList<>();
+    final SynchronizationContext sync;
+    final ScheduledExecutorService timers;
+    ConnectivityState state;
+    SubchannelPicker picker;
+
+    RecordingHelper(SynchronizationContext sync, ScheduledExecutorService timers) {
+      this.sync = sync;
+      this.timers = timers;
+    }
+
+    @Override
+    public Subchannel createSubchannel(LoadBalancer.CreateSubchannelArgs args) {
+      FakeSubchannel subchannel = new FakeSubchannel(args.getAddresses(), args.getAttributes());
+      subchannels.add(subchannel);
+      return subchannel;
+    }
+
+    @Override
+    public void updateBalancingState(ConnectivityState newState, SubchannelPicker newPicker) {
+      state = newState;
+      picker = newPicker;
+    }
+
+    @Override
+    public SynchronizationContext getSynchronizationContext() {
+      return sync;
+    }
+
+    @Override
+    public ScheduledExecutorService getScheduledExecutorService() {
+      return timers;
+    }
+
+    @Override
+    public ChannelLogger getChannelLogger() {
+      return QuietLogger.INSTANCE;
+    }
+
+    @Override
+    public ManagedChannel createOobChannel(EquivalentAddressGroup eag, String authority) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public String getAuthority() {
+      return "echo";
+    }
+  }
+
+  private static final class QuietLogger extends ChannelLogger {
+    static final QuietLogger INSTANCE = new QuietLogger();
+
+    @Override
+    public void log(ChannelLogLevel level, String message) {
+    }
+
+    @Override
+    public void log(ChannelLogLevel level, String messageFormat, Object... args) {
+    }
+  }
+
+  /** The arguments of one unary call without headers, as gRPC passes them to a picker. */
+  private static final class FixedArgs extends PickSubchannelArgs {
+    private final MethodDescriptor<StringValue, StringValue> method;
+    private final Metadata headers = new Metadata();
+
+    FixedArgs(MethodDescriptor<StringValue, StringValue> method) {
+      this.method = method;
+    }
+
+    @Override
+    public CallOptions getCallOptions() {
+      return CallOptions.DEFAULT;
+    }
+
+    @Override
+    public Metadata getHeaders() {
+      return headers;
+    }
+
+    @Override
+    public MethodDescriptor<?, ?> getMethodDescriptor() {
+      return method;
+    }
+  }
+}
