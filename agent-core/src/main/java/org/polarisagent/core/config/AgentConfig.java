@@ -34,13 +34,13 @@ public final class AgentConfig {
           "Polaris server gRPC addresses. If invalid, the agent stays away from Polaris (no registration,"
               + " Polaris channels fail fast) and the application runs on.");
   public static final ConfigKey<String> NAMESPACE =
-      key("polaris.namespace", "default", ValueType.STRING,
+      key("polaris.namespace", "default", ValueType.polarisName(false),
           "Namespace of registered services and the default namespace of polaris:// targets.");
   public static final ConfigKey<String> TOKEN =
       key("polaris.token", "", ValueType.STRING,
           "Token sent to the Polaris server when it requires authentication.");
   public static final ConfigKey<String> SERVICE =
-      key("polaris.service", "", ValueType.STRING,
+      key("polaris.service", "", ValueType.polarisName(true),
           "This application's service name: the Polaris service its gRPC servers register as, and the caller"
               + " service its calls carry. Empty: each gRPC service a server exposes registers under its own"
               + " full name.");
@@ -114,7 +114,7 @@ public final class AgentConfig {
           ValueType.oneOf("weighted_random", "round_robin", "ring_hash", "maglev"),
           "Load-balancing policy of Polaris channels.");
   public static final ConfigKey<String> LOAD_BALANCER_HASH_HEADER =
-      key("polaris.loadbalancer.hash-header", "", ValueType.STRING,
+      key("polaris.loadbalancer.hash-header", "", ValueType.HEADER_NAME,
           "Request header whose value is the hash key of ring_hash and maglev; calls without it pick at random.");
 
   // ---- governance
@@ -123,7 +123,7 @@ public final class AgentConfig {
           "Circuit breaking of Polaris channels: call outcomes are reported and broken instances get no calls.");
   public static final ConfigKey<List<String>> CIRCUIT_BREAKER_FAILURE_CODES =
       key("polaris.circuitbreaker.failure-codes", "UNAVAILABLE,DEADLINE_EXCEEDED,INTERNAL,UNKNOWN",
-          ValueType.LIST,
+          ValueType.STATUS_CODES,
           "gRPC status codes that count as failures for circuit breaking; other codes count as successes.");
   public static final ConfigKey<Boolean> RATE_LIMIT_ENABLED =
       key("polaris.ratelimit.enabled", "true", ValueType.BOOLEAN,

@@ -103,6 +103,64 @@ public abstract class ValueType<T> {
         }
       };
 
+  private static final Pattern HEADER = Pattern.compile("[0-9a-z_.-]+");
+
+  /**
+   * A gRPC ASCII request header name: lower-case letters, digits, {@code -}, {@code _} and {@code .}, not
+   * ending in {@code -bin} (binary headers) and not a pseudo-header; empty means none. Parsed lower-case,
+   * as gRPC compares header names.
+   */
+  public static final ValueType<String> HEADER_NAME =
+      new ValueType<String>("empty, or a header name of lower-case letters, digits, '-', '_' and '.' that does"
+          + " not end in -bin") {
+        @Override
+        public String parse(String text) {
+          String name = text.toLowerCase(Locale.ROOT);
+          if (!name.isEmpty() && (!HEADER.matcher(name).matches() || name.endsWith("-bin"))) {
+            throw new IllegalArgumentException();
+          }
+          return name;
+        }
+      };
+
+  private static final List<String> STATUS_CODE_NAMES = java.util.Arrays.asList(
+      "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS",
+      "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
+      "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED");
+
+  /** Comma-separated gRPC status code names, case-insensitive; parsed to their upper-case names. */
+  public static final ValueType<List<String>> STATUS_CODES =
+      new ValueType<List<String>>("comma-separated gRPC status code names such as UNAVAILABLE, DEADLINE_EXCEEDED") {
+        @Override
+        public List<String> parse(String text) {
+          List<String> codes = new ArrayList<>();
+          for (String item : splitList(text)) {
+            String code = item.toUpperCase(Locale.ROOT);
+            if (!STATUS_CODE_NAMES.contains(code)) {
+              throw new IllegalArgumentException();
+            }
+            codes.add(code);
+          }
+          return Collections.unmodifiableList(codes);
+        }
+      };
+
+  private static final Pattern POLARIS_NAME = Pattern.compile("[A-Za-z0-9_.:/-]{1,128}");
+
+  /** A Polaris namespace or service name: letters, digits, {@code _ . : / -}; empty if {@code optional}. */
+  public static ValueType<String> polarisName(final boolean optional) {
+    return new ValueType<String>((optional ? "empty, or a" : "a") + " name of letters, digits, '_', '.', ':', '/'"
+        + " and '-' (at most 128)") {
+      @Override
+      public String parse(String text) {
+        if ((text.isEmpty() && !optional) || (!text.isEmpty() && !POLARIS_NAME.matcher(text).matches())) {
+          throw new IllegalArgumentException();
+        }
+        return text;
+      }
+    };
+  }
+
   /** Integers in {@code [min, max]}. */
   public static ValueType<Integer> intRange(final int min, final int max) {
     return new ValueType<Integer>("an integer from " + min + " to " + max) {

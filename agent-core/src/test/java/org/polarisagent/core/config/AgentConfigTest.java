@@ -131,4 +131,78 @@ class AgentConfigTest {
       assertFalse(key.description().isEmpty(), key.name());
     }
   }
+
+  /**
+   * A value that cannot work for each key, or null where every text is accepted. Every key must be listed:
+   * a new key makes this test fail until someone decides what a bad value of it is.
+   */
+  private static final Map<String, String> BAD_VALUES = badValues();
+
+  private static Map<String, String> badValues() {
+    Map<String, String> bad = new HashMap<>();
+    bad.put("polaris.agent.enabled", "maybe");
+    bad.put("polaris.address", "no-port");
+    bad.put("polaris.namespace", "bad namespace!");
+    bad.put("polaris.token", null);
+    bad.put("polaris.service", "bad service!");
+    bad.put("polaris.config.file", null);
+    bad.put("polaris.sdk.config.file", null);
+    bad.put("polaris.instance.host", null);
+    bad.put("polaris.instance.version", null);
+    bad.put("polaris.instance.weight", "-1");
+    bad.put("polaris.instance.ttl", "0");
+    bad.put("polaris.metadata", "no-equals");
+    bad.put("polaris.location.region", null);
+    bad.put("polaris.location.zone", null);
+    bad.put("polaris.location.campus", null);
+    bad.put("polaris.grpc.server.register", "yes");
+    bad.put("polaris.grpc.server.ports", null); // each entry is checked where it is used
+    bad.put("polaris.grpc.server.warmup", "soon");
+    bad.put("polaris.grpc.server.shutdown-delay", "-5s");
+    bad.put("polaris.grpc.client.target-mapping", "no-equals");
+    bad.put("polaris.grpc.client.keep-authority", "perhaps");
+    bad.put("polaris.loadbalancer", "fastest");
+    bad.put("polaris.loadbalancer.hash-header", "x-user-bin");
+    bad.put("polaris.circuitbreaker.enabled", "on");
+    bad.put("polaris.circuitbreaker.failure-codes", "UNAVAILABLE,BROKEN");
+    bad.put("polaris.ratelimit.enabled", "1");
+    bad.put("polaris.router.metadata", "no-equals");
+    bad.put("polaris.router.nearby.enabled", "near");
+    bad.put("polaris.router.labels", "no-equals");
+    bad.put("polaris.log.level", "verbose");
+    bad.put("polaris.log.sdk.file", null);
+    bad.put("polaris.log.sdk.level", "verbose");
+    return bad;
+  }
+
+  @Test
+  void everyKeyGivesOneErrorNamingKeyValueAndAcceptedFormsThenItsDefault() {
+    AgentConfig defaults = AgentConfig.load(null, props(), env());
+    for (ConfigKey<?> key : AgentConfig.keys()) {
+      assertTrue(BAD_VALUES.containsKey(key.name()), "no bad value decided for " + key.name());
+      String bad = BAD_VALUES.get(key.name());
+      if (bad == null) {
+        continue;
+      }
+      AgentConfig config = AgentConfig.load(null, props(key.name(), bad), env());
+      assertEquals(1, config.errors().size(), key.name() + ": " + config.errors());
+      String error = config.errors().get(0);
+      assertTrue(error.contains(key.name()) && error.contains("'" + bad + "'")
+          && error.contains(key.type().accepted()), error);
+      assertEquals(defaults.get(key), config.get(key), key.name());
+      assertEquals(key == AgentConfig.ADDRESS, config.disconnected(), key.name());
+    }
+  }
+
+  @Test
+  void hashHeaderMustBeAnAsciiHeaderGrpcAccepts() {
+    for (String bad : new String[] {"x-user-bin", "x user", ":path", "x-é"}) {
+      AgentConfig config = AgentConfig.load(null, props("polaris.loadbalancer.hash-header", bad), env());
+      assertEquals("", config.get(AgentConfig.LOAD_BALANCER_HASH_HEADER), bad);
+      assertEquals(1, config.errors().size(), bad);
+    }
+    AgentConfig config = AgentConfig.load(null, props("polaris.loadbalancer.hash-header", "X-User_Id.v2"), env());
+    assertEquals("x-user_id.v2", config.get(AgentConfig.LOAD_BALANCER_HASH_HEADER));
+    assertTrue(config.errors().isEmpty(), config.errors().toString());
+  }
 }
