@@ -1,9 +1,12 @@
 package org.polarisagent.bootstrap;
 
+import java.util.Map;
+
 /**
  * Bridge called by advice inlined into gRPC channel builder factories.
  *
- * <p>Defined by the bootstrap loader so that every application class can see it; JDK types only. Until the
+ * <p>Defined by the system class loader (the agent jar's root, where {@code -javaagent} puts it) so that
+ * application classes can see it; JDK types only. Until the
  * agent installs a {@link Handler}, every method leaves the application's values untouched. Thread-safe.
  */
 public final class ClientHooks {
@@ -26,6 +29,18 @@ public final class ClientHooks {
      * @param arguments the factory's arguments, host and port first
      */
     Object redirectAddress(Class<?> grpcType, String factory, Object[] arguments) throws Exception;
+
+    /** Called with the builder a target factory returned, and the target it was given (after mapping). */
+    void onBuilder(String target, Object builder) throws Exception;
+
+    /**
+     * Called when the application sets a channel builder's default service config; returns the config to
+     * use instead (a Polaris channel keeps the application's config with the Polaris balancer), or the same.
+     */
+    Map<String, ?> onServiceConfig(Object builder, Map<String, ?> config) throws Exception;
+
+    /** Called when the application sets a channel builder's default policy; returns the policy to use. */
+    String onLoadBalancingPolicy(Object builder, String policy) throws Exception;
   }
 
   private static volatile Handler handler;
@@ -61,6 +76,44 @@ public final class ClientHooks {
     } catch (Throwable t) {
       AgentFailures.report("channel factory " + factory, t);
       return null;
+    }
+  }
+
+  public static void onBuilder(String target, Object builder) {
+    Handler current = handler;
+    if (current == null || target == null || builder == null) {
+      return;
+    }
+    try {
+      current.onBuilder(target, builder);
+    } catch (Throwable t) {
+      AgentFailures.report("channel builder for " + target, t);
+    }
+  }
+
+  public static Map<String, ?> onServiceConfig(Object builder, Map<String, ?> config) {
+    Handler current = handler;
+    if (current == null || builder == null) {
+      return config;
+    }
+    try {
+      return current.onServiceConfig(builder, config);
+    } catch (Throwable t) {
+      AgentFailures.report("default service config", t);
+      return config;
+    }
+  }
+
+  public static String onLoadBalancingPolicy(Object builder, String policy) {
+    Handler current = handler;
+    if (current == null || builder == null) {
+      return policy;
+    }
+    try {
+      return current.onLoadBalancingPolicy(builder, policy);
+    } catch (Throwable t) {
+      AgentFailures.report("default load-balancing policy", t);
+      return policy;
     }
   }
 }

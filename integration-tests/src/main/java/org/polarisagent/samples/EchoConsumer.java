@@ -13,12 +13,17 @@ import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.MethodDescriptor.MethodType;
 import io.grpc.Status;
+import io.grpc.internal.JsonParser;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.okhttp.OkHttpChannelBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -59,6 +64,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *   --wait-for-ready=false    CallOptions.withWaitForReady()
  *   --progress=true           print a PROGRESS line every second
  *   --start-delay=0s          wait this long after building the channel before the first call
+ *   --service-config=PATH     a JSON service config file set as the channel's defaultServiceConfig
  * </pre>
  *
  * <p>Output lines:
@@ -78,7 +84,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class EchoConsumer {
 
     private static final Set<String> FLAGS = Set.of("target", "entry", "method", "message", "rate", "calls",
-            "duration", "max-duration", "deadline", "header", "wait-for-ready", "progress", "start-delay");
+            "duration", "max-duration", "deadline", "header", "wait-for-ready", "progress", "start-delay", "service-config");
     private static final int MAX_ERROR_LINES = 20;
     private static final int MAX_MESSAGE_LENGTH = 160;
     private static final PrintStream OUT = System.out;
@@ -106,7 +112,11 @@ public final class EchoConsumer {
     private void run(Settings settings) throws InterruptedException {
         ManagedChannel channel;
         try {
-            channel = channelBuilder(settings.entry, settings.target).build();
+            ManagedChannelBuilder<?> builder = channelBuilder(settings.entry, settings.target);
+            if (settings.serviceConfig != null) {
+                builder.defaultServiceConfig(settings.serviceConfig);
+            }
+            channel = builder.build();
         } catch (IllegalArgumentException e) {
             System.err.println("EchoConsumer: " + e.getMessage());
             System.exit(2);
@@ -383,6 +393,20 @@ public final class EchoConsumer {
     }
 
     /** The parsed command line. Immutable. */
+    /** Reads a JSON service config file, as an app that keeps its service config in a file would. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, ?> serviceConfig(String path) {
+        if (path == null) {
+            return null;
+        }
+        try {
+            String json = new String(Files.readAllBytes(Paths.get(path)), StandardCharsets.UTF_8);
+            return (Map<String, ?>) JsonParser.parse(json);
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException("--service-config=" + path + ": " + e.getMessage(), e);
+        }
+    }
+
     private static final class Settings {
         final String target;
         final String entry;
@@ -392,6 +416,7 @@ public final class EchoConsumer {
         final long calls;
         final Duration duration;
         final Duration deadline;
+        final Map<String, ?> serviceConfig;
         final Metadata headers = new Metadata();
         final boolean waitForReady;
         final boolean progress;
@@ -413,6 +438,7 @@ public final class EchoConsumer {
             duration = wanted == null || wanted.compareTo(maxDuration) > 0 ? maxDuration : wanted;
             deadline = flags.duration("deadline", Duration.ofSeconds(2));
             startDelay = flags.duration("start-delay", Duration.ZERO);
+            serviceConfig = serviceConfig(flags.string("service-config", null));
             for (String header : flags.all("header")) {
                 int equals = header.indexOf('=');
                 if (equals <= 0) {

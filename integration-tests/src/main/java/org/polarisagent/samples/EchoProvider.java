@@ -1,8 +1,13 @@
 package org.polarisagent.samples;
 
 import com.google.protobuf.StringValue;
+import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -44,6 +49,8 @@ import java.util.stream.Collectors;
  *   --health-server-port=N    also start an admin server with only the health service on port N (0 = any)
  *   --fail-file=PATH          while PATH exists, calls fail with the status code written in it (default
  *                             UNAVAILABLE); an optional second word limits it to one method, e.g. "INTERNAL Other"
+ *   --fail-first-attempt=M    calls of method M (e.g. Echo) fail with UNAVAILABLE unless they are retries
+ *                             (carry grpc-previous-rpc-attempts): a backend that a retry policy gets past
  *   --delay=0ms               latency added to every call
  *   --delay-file=PATH         while PATH exists, every call is delayed by the duration written in it (e.g. 500ms)
  *   --stream-replies=3        replies per EchoStream call
@@ -68,7 +75,7 @@ import java.util.stream.Collectors;
 public final class EchoProvider {
 
     private static final Set<String> FLAGS = Set.of("name", "servers", "port", "bind", "builder",
-            "health-server-port", "fail-file", "delay", "delay-file", "stream-replies", "shutdown-grace",
+            "health-server-port", "fail-file", "fail-first-attempt", "delay", "delay-file", "stream-replies", "shutdown-grace",
             "max-lifetime", "shutdown-hook");
 
     private static final PrintStream OUT = System.out;
@@ -116,6 +123,7 @@ public final class EchoProvider {
                 flags.duration("delay", Duration.ZERO),
                 pathOrNull(flags.string("delay-file", null)),
                 flags.integer("stream-replies", 3));
+        String failFirstAttempt = flags.string("fail-first-attempt", null);
         Duration grace = flags.duration("shutdown-grace", Duration.ofSeconds(30));
         Duration maxLifetime = flags.duration("max-lifetime", Duration.ofMinutes(10));
         Integer healthServerPort = flags.has("health-server-port") ? flags.integer("health-server-port", 0) : null;
@@ -127,8 +135,11 @@ public final class EchoProvider {
         for (int i = 0; i < count; i++) {
             String instanceName = count == 1 ? name : name + "-" + (i + 1);
             EchoInstance instance = new EchoInstance(instanceName, behaviour);
+            ServerServiceDefinition echo = failFirstAttempt == null
+                    ? instance.definition()
+                    : failingFirstAttempts(instance.definition(), failFirstAttempt);
             Server server = serverBuilder(builder, bind, ports.get(i))
-                    .addService(instance.definition())
+                    .addService(echo)
                     .addService(health.getHealthService())
                     .build()
                     .start();
@@ -159,6 +170,24 @@ public final class EchoProvider {
                 System.exit(0);
             }
         }
+    }
+
+    /** Fails the first attempt of every call of {@code method}; retries pass. */
+    private static ServerServiceDefinition failingFirstAttempts(ServerServiceDefinition service, String method) {
+        Metadata.Key<String> previousAttempts =
+                Metadata.Key.of("grpc-previous-rpc-attempts", Metadata.ASCII_STRING_MARSHALLER);
+        return ServerInterceptors.intercept(service, new ServerInterceptor() {
+            @Override
+            public <Q, R> ServerCall.Listener<Q> interceptCall(
+                    ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+                if (method.equals(call.getMethodDescriptor().getBareMethodName())
+                        && headers.get(previousAttempts) == null) {
+                    call.close(Status.UNAVAILABLE.withDescription("injected failure (first attempt)"), new Metadata());
+                    return new ServerCall.Listener<Q>() {};
+                }
+                return next.startCall(call, headers);
+            }
+        });
     }
 
     private static ServerBuilder<?> serverBuilder(String kind, String bind, int port) {

@@ -1,12 +1,15 @@
 package org.polarisagent.core.concurrent;
 
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Makes the agent's background schedulers: one daemon thread each, named {@code polaris-agent-*}, whose
- * context class loader is the agent's (the Polaris SDK finds its plugins through it), ending after a minute
- * without work so that an idle agent keeps few threads. Stateless.
+ * Makes the agent's background schedulers and pools: daemon threads named {@code polaris-agent-*}, whose
+ * context class loader is the agent's (the Polaris SDK finds its plugins through it), ending when idle so
+ * that an idle agent keeps few threads. Stateless.
  */
 public final class DaemonScheduler {
 
@@ -32,5 +35,25 @@ public final class DaemonScheduler {
     scheduler.allowCoreThreadTimeOut(true);
     scheduler.setRemoveOnCancelPolicy(true);
     return scheduler;
+  }
+
+  /**
+   * A pool of at most {@code maxThreads} daemon threads for blocking work, created on demand and ending
+   * after 30 s idle; it rejects work when every thread is busy (pair it with {@link SerialExecutor}).
+   *
+   * @param name the threads' name prefix
+   * @param contextLoader the threads' context class loader
+   */
+  public static ThreadPoolExecutor pool(
+      final String name, final ClassLoader contextLoader, int maxThreads) {
+    final AtomicInteger count = new AtomicInteger();
+    return new ThreadPoolExecutor(
+        0, maxThreads, 30, TimeUnit.SECONDS, new SynchronousQueue<Runnable>(),
+        runnable -> {
+          Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
+          thread.setDaemon(true);
+          thread.setContextClassLoader(contextLoader);
+          return thread;
+        });
   }
 }

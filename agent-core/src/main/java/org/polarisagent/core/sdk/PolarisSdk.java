@@ -23,6 +23,8 @@ public final class PolarisSdk {
   private static final String LOG_HOME_PROPERTY = "polaris.log.home";
 
   private final CountDownLatch settled = new CountDownLatch(1);
+  /** Tasks to run once the SDK has started or failed; null once it has. Guarded by {@code this}. */
+  private java.util.List<Runnable> onSettled = new java.util.ArrayList<>();
   private volatile SdkApis apis;
   private final ScheduledThreadPoolExecutor scheduler =
       DaemonScheduler.create("polaris-agent-sdk-maintenance", PolarisSdk.class.getClassLoader());
@@ -65,7 +67,7 @@ public final class PolarisSdk {
   public static PolarisSdk of(SDKContext context) {
     PolarisSdk sdk = new PolarisSdk();
     sdk.apis = new SdkApis(context);
-    sdk.settled.countDown();
+    sdk.settle();
     return sdk;
   }
 
@@ -98,13 +100,45 @@ public final class PolarisSdk {
       } else {
         System.setProperty(LOG_HOME_PROPERTY, logHome);
       }
-      settled.countDown();
+      settle();
     }
   }
 
   private void fail(String reason) {
     unavailableReason = reason;
-    settled.countDown();
+    settle();
+  }
+
+  private void settle() {
+    java.util.List<Runnable> tasks;
+    synchronized (this) {
+      settled.countDown();
+      tasks = onSettled;
+      onSettled = null;
+    }
+    if (tasks != null) {
+      for (Runnable task : tasks) {
+        try {
+          task.run();
+        } catch (Throwable t) {
+          AgentLog.error("a task waiting for the Polaris SDK failed", t);
+        }
+      }
+    }
+  }
+
+  /**
+   * Runs {@code task} once the SDK has started or failed to: at once on this thread if it already has, else
+   * on the thread that settles it (so the task must only hand work off, never block).
+   */
+  public void whenSettled(Runnable task) {
+    synchronized (this) {
+      if (onSettled != null) {
+        onSettled.add(task);
+        return;
+      }
+    }
+    task.run();
   }
 
   /** The APIs if the SDK has started, else null. */

@@ -72,6 +72,24 @@ class LoadBalancingTest {
     assertEquals(3, counts.size(), entry + ": " + counts);
   }
 
+  @Test
+  void hashHeaderGrpcRejectsGivesOneErrorLineAndCallsStillWork() {
+    ForkedApp.Builder builder = ForkedApp.main(EchoConsumer.class).name("consumer-bad-hash-header").withAgent()
+        .property("polaris.address", POLARIS.grpcAddress())
+        .property("polaris.loadbalancer", "ring_hash")
+        .property("polaris.loadbalancer.hash-header", "x-user-bin")
+        .args("--target=polaris://echo", "--calls=30", "--rate=100", "--deadline=10s", "--header=x-user=alice");
+    try (ForkedApp consumer = builder.start()) {
+      Matcher result = consumer.awaitLine("RESULT ok=(\\d+) failed=(\\d+) .*", RUN);
+      assertEquals("30", result.group(1), consumer.describe());
+      assertTrue(consumer.waitFor(RUN), consumer.describe());
+      List<String> errors = consumer.stderrLines().stream().filter(line -> line.startsWith("[polaris-agent] ERROR")).toList();
+      assertEquals(1, errors.size(), consumer.stderr());
+      assertTrue(errors.get(0).contains("polaris.loadbalancer.hash-header") && errors.get(0).contains("x-user-bin"),
+          errors.get(0));
+    }
+  }
+
   /** Runs a consumer to the end; asserts that no call failed and returns the calls per provider. */
   private static Map<String, Integer> run(String policy, String entry, String target, int calls, String... properties) {
     ForkedApp.Builder builder = ForkedApp.main(EchoConsumer.class).name("consumer-" + entry).withAgent()

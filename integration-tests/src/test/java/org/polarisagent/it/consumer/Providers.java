@@ -18,11 +18,19 @@ final class Providers {
 
   /** Starts one provider of {@code service} named {@code name}; returns once it listens. */
   static ForkedApp start(PolarisServerExtension polaris, String service, String name, String... properties) {
+    return start(polaris, service, name, List.of(), properties);
+  }
+
+  /** Like {@link #start(PolarisServerExtension, String, String, String...)} with more provider flags. */
+  static ForkedApp start(PolarisServerExtension polaris, String service, String name, List<String> flags,
+      String... properties) {
+    List<String> args = new ArrayList<>(flags);
+    args.add(0, "--name=" + name);
     ForkedApp.Builder builder = ForkedApp.main(EchoProvider.class).name(name).withAgent()
         .property("polaris.address", polaris.grpcAddress())
         .property("polaris.service", service)
         .property("polaris.grpc.server.shutdown-delay", "3s")
-        .args("--name=" + name);
+        .args(args.toArray(new String[0]));
     for (int i = 0; i + 1 < properties.length; i += 2) {
       builder.property(properties[i], properties[i + 1]);
     }

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -61,6 +63,39 @@ class RoutingAndBreakingTest {
   }
 
   @Test
+  void ringHashKeepsAKeyOnItsInstanceWhenARoutingRuleLeavesThatInstanceIn() throws Exception {
+    try (ForkedApp v1a = provider("hashed", "v1a", "v1");
+        ForkedApp v1b = provider("hashed", "v1b", "v1");
+        ForkedApp v2 = provider("hashed", "v2", "v2")) {
+      awaitHealthy("hashed", 3);
+      ForkedApp consumer = ForkedApp.main(EchoConsumer.class).name("consumer-ring-hash").withAgent()
+          .property("polaris.address", POLARIS.grpcAddress())
+          .property("polaris.service", "governed-consumer")
+          .property("polaris.loadbalancer", "ring_hash")
+          .property("polaris.loadbalancer.hash-header", "x-user")
+          .args("--target=polaris://hashed", "--rate=40", "--duration=150s", "--deadline=3s", "--header=x-user=alice")
+          .start();
+      try (consumer) {
+        ConsumerProgress first = ConsumerProgress.awaitWindow(consumer, Duration.ofSeconds(30),
+            w -> w.total() >= 40 && w.answering() == 1, "alice's calls on one instance");
+        String home = Collections.max(first.perInstance().entrySet(), Map.Entry.comparingByValue()).getKey();
+
+        // Calls without env=gray may go to v1 instances only.
+        Rules.headerRouting(POLARIS.openApi(), "hashed", "env", "gray", "v2", "v1");
+        ConsumerProgress.awaitWindow(consumer, RULE_TAKES_EFFECT, w -> w.total() >= 40 && w.onlyOn("v1a", "v1b"),
+            "alice's calls only on v1 instances");
+        ConsumerProgress underRule =
+            ConsumerProgress.awaitWindow(consumer, Duration.ofSeconds(10), w -> w.total() >= 40, "calls under the rule");
+        System.out.println("ring hash: alice on " + home + " before the rule, " + underRule.perInstance() + " under it");
+        assertEquals(1, underRule.answering(), "alice's key spread: " + underRule);
+        if (!home.equals("v2")) {
+          assertTrue(underRule.onlyOn(home), "alice moved from " + home + " although the rule keeps it: " + underRule);
+        }
+      }
+    }
+  }
+
+  @Test
   void brokenInstanceIsCutOffAndComesBackAfterTheSleepWindow(@TempDir Path dir) throws Exception {
     Path failFile = dir.resolve("fail");
     Rules.instanceBreaker(POLARIS.openApi(), "breaker", 3, 5);
@@ -99,6 +134,10 @@ class RoutingAndBreakingTest {
           ForkedApp echo = consumer("polaris://methods", "--method=Echo")) {
         Poll.until(Duration.ofSeconds(30), OBSERVE, () -> ConsumerProgress.of(echo), p -> p.ok() >= 40, "Echo calls");
         Poll.until(Duration.ofSeconds(30), OBSERVE, () -> ConsumerProgress.of(other), p -> p.ok() >= 80, "Other calls");
+        // A window longer than the 3 s deadline without a failure: no call from the consumer's start (which
+        // may time out while the first resolution runs on a busy machine) can still fail after it.
+        ConsumerProgress.awaitWindow(echo, Duration.ofSeconds(30), 4, w -> w.ok() >= 120 && w.failed() == 0,
+            "Echo steady before the fault");
         Files.writeString(failFile, "INTERNAL Other");
         Poll.until(Duration.ofSeconds(30), OBSERVE, () -> ConsumerProgress.of(other), p -> p.failed() >= 40,
             "Other calls failing");

@@ -45,6 +45,11 @@ public record ConsumerProgress(long ok, long failed, Map<String, Long> perInstan
     return ok + failed;
   }
 
+  /** How many instances answered at least one call. */
+  public long answering() {
+    return perInstance.values().stream().filter(count -> count > 0).count();
+  }
+
   /** Whether no instance but these answered. */
   public boolean onlyOn(String... instances) {
     Set<String> allowed = Set.of(instances);
@@ -62,20 +67,29 @@ public record ConsumerProgress(long ok, long failed, Map<String, Long> perInstan
    * Waits until the calls of some window of two PROGRESS lines satisfy {@code condition}; each window
    * starts where the previous one ended.
    */
-  public static void awaitWindow(ForkedApp consumer, Duration timeout, Predicate<ConsumerProgress> condition,
-      String what) {
+  public static ConsumerProgress awaitWindow(ForkedApp consumer, Duration timeout,
+      Predicate<ConsumerProgress> condition, String what) {
+    return awaitWindow(consumer, timeout, 2, condition, what);
+  }
+
+  /**
+   * Like {@link #awaitWindow(ForkedApp, Duration, Predicate, String)} with windows of {@code lines} lines;
+   * returns the window that satisfied the condition.
+   */
+  public static ConsumerProgress awaitWindow(ForkedApp consumer, Duration timeout, int lines,
+      Predicate<ConsumerProgress> condition, String what) {
     long deadline = System.nanoTime() + timeout.toNanos();
     ConsumerProgress window = null;
     while (System.nanoTime() < deadline) {
       ConsumerProgress start = of(consumer);
       int from = consumer.lineCount();
-      for (int i = 0; i < 2; i++) {
+      for (int i = 0; i < lines; i++) {
         consumer.awaitLine(PROGRESS, Duration.ofSeconds(10), from);
         from = consumer.lineCount();
       }
       window = of(consumer).minus(start);
       if (condition.test(window)) {
-        return;
+        return window;
       }
     }
     throw new AssertionError("timed out after " + timeout + " waiting for " + what + "; last window " + window

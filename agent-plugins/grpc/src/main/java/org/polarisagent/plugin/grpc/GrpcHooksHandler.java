@@ -2,6 +2,10 @@ package org.polarisagent.plugin.grpc;
 
 import java.lang.reflect.Method;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.polarisagent.bootstrap.ClientHooks;
 import org.polarisagent.bootstrap.ServerHooks;
 import org.polarisagent.core.logging.AgentLog;
@@ -13,8 +17,12 @@ import org.polarisagent.core.logging.AgentLog;
  */
 final class GrpcHooksHandler implements ClientHooks.Handler, ServerHooks.Handler {
 
+  private static final int MAX_LOGGED_MAPPINGS = 1000;
+
   private final GrpcIntegrations integrations;
   private final TargetMapping mapping;
+  private final PolarisChannelBuilders builders = new PolarisChannelBuilders();
+  private final Set<String> loggedMappings = Collections.newSetFromMap(new ConcurrentHashMap<String, Boolean>());
 
   GrpcHooksHandler(GrpcIntegrations integrations, TargetMapping mapping) {
     this.integrations = integrations;
@@ -27,11 +35,28 @@ final class GrpcHooksHandler implements ClientHooks.Handler, ServerHooks.Handler
     String result = mapped == null ? target : mapped;
     if (PolarisTarget.isPolaris(result)) {
       integrations.forType(grpcType).prepareClient(result);
-      if (mapped != null) {
-        AgentLog.info("channel target " + target + " is mapped to " + mapped);
+      if (mapped != null && loggedMappings.size() < MAX_LOGGED_MAPPINGS && loggedMappings.add(target)) {
+        AgentLog.info("channel target " + target + " is mapped to " + mapped + " (said once per target)");
       }
     }
     return result;
+  }
+
+  @Override
+  public void onBuilder(String target, Object builder) throws ReflectiveOperationException {
+    if (PolarisTarget.isPolaris(target)) {
+      builders.prepare(builder);
+    }
+  }
+
+  @Override
+  public Map<String, ?> onServiceConfig(Object builder, Map<String, ?> config) throws IllegalAccessException {
+    return builders.serviceConfig(builder, config);
+  }
+
+  @Override
+  public String onLoadBalancingPolicy(Object builder, String policy) throws IllegalAccessException {
+    return builders.policy(builder, policy);
   }
 
   @Override

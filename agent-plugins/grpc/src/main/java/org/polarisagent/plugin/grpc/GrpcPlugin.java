@@ -1,6 +1,7 @@
 package org.polarisagent.plugin.grpc;
 
 import static net.bytebuddy.matcher.ElementMatchers.isAbstract;
+import static net.bytebuddy.matcher.ElementMatchers.isBridge;
 import static net.bytebuddy.matcher.ElementMatchers.isStatic;
 import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.namedOneOf;
@@ -10,6 +11,7 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
@@ -20,6 +22,7 @@ import org.polarisagent.core.logging.AgentLog;
 import org.polarisagent.core.plugin.AgentContext;
 import org.polarisagent.core.plugin.AgentPlugin;
 import org.polarisagent.plugin.grpc.advice.ChannelAddressAdvice;
+import org.polarisagent.plugin.grpc.advice.ChannelConfigAdvice;
 import org.polarisagent.plugin.grpc.advice.ChannelTargetAdvice;
 import org.polarisagent.plugin.grpc.advice.ServerBuildAdvice;
 
@@ -36,6 +39,15 @@ public final class GrpcPlugin implements AgentPlugin {
     "io.grpc.netty.NettyChannelBuilder",
     "io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder",
     "io.grpc.okhttp.OkHttpChannelBuilder",
+  };
+
+  /**
+   * The channel builder implementations every network channel builder ends in (1.30 to 1.33.0, and after):
+   * where the application's default service config and policy are set.
+   */
+  static final String[] CHANNEL_BUILDER_IMPLEMENTATIONS = {
+    "io.grpc.internal.AbstractManagedChannelImplBuilder",
+    "io.grpc.internal.ManagedChannelImplBuilder",
   };
 
   /**
@@ -60,6 +72,7 @@ public final class GrpcPlugin implements AgentPlugin {
   @Override
   public Set<String> typeNames() {
     Set<String> names = new HashSet<>(Arrays.asList(CHANNEL_FACTORIES));
+    names.addAll(Arrays.asList(CHANNEL_BUILDER_IMPLEMENTATIONS));
     names.addAll(Arrays.asList(SERVER_BUILDERS));
     return names;
   }
@@ -96,6 +109,16 @@ public final class GrpcPlugin implements AgentPlugin {
                             .and(namedOneOf("forAddress", "newChannelBuilderForAddress"))
                             .and(takesArgument(0, String.class))
                             .and(takesArgument(1, int.class)))))
+        .type(namedOneOf(CHANNEL_BUILDER_IMPLEMENTATIONS))
+        .transform(
+            (typeBuilder, type, loader, module, domain) ->
+                typeBuilder
+                    .visit(Advice.to(ChannelConfigAdvice.ServiceConfig.class)
+                        .on(named("defaultServiceConfig").and(takesArguments(1)).and(takesArgument(0, Map.class))
+                            .and(not(isBridge())).and(not(isAbstract()))))
+                    .visit(Advice.to(ChannelConfigAdvice.LoadBalancingPolicy.class)
+                        .on(named("defaultLoadBalancingPolicy").and(takesArguments(1))
+                            .and(takesArgument(0, String.class)).and(not(isBridge())).and(not(isAbstract())))))
         .type(namedOneOf(SERVER_BUILDERS))
         .transform(
             (typeBuilder, type, loader, module, domain) ->

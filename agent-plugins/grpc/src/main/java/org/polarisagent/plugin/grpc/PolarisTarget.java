@@ -15,6 +15,8 @@ import java.util.regex.Pattern;
 public final class PolarisTarget {
 
   public static final String SCHEME = "polaris";
+  /** The load-balancing policy of every Polaris channel: the agent's balancer. */
+  public static final String LOAD_BALANCING_POLICY = "polaris_agent";
   private static final String PREFIX = SCHEME + "://";
   private static final Pattern SERVICE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._\\-]*");
 

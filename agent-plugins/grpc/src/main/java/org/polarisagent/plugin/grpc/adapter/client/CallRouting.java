@@ -38,7 +38,10 @@ final class CallRouting {
   private final Map<String, String> metadata;
   private final boolean nearby;
   private final Map<String, String> labels;
-  private final String callerIp;
+  private final String configuredHost;
+  private final String firstServer;
+  /** This application's IP as rule routing sees it; found on first need, off the application's threads. */
+  private volatile String callerIp;
 
   CallRouting(AgentConfig config) {
     caller = new ServiceInfo();
@@ -47,8 +50,21 @@ final class CallRouting {
     metadata = config.entriesUnder(AgentConfig.ROUTER_METADATA);
     nearby = config.get(AgentConfig.ROUTER_NEARBY);
     labels = config.entriesUnder(AgentConfig.ROUTER_LABELS);
-    String host = config.get(AgentConfig.INSTANCE_HOST);
-    callerIp = host.isEmpty() ? LocalAddress.towards(config.get(AgentConfig.ADDRESS).get(0)) : host;
+    configuredHost = config.get(AgentConfig.INSTANCE_HOST);
+    firstServer = config.get(AgentConfig.ADDRESS).get(0);
+  }
+
+  /**
+   * This application's IP: {@code polaris.instance.host}, else the local address that routes to Polaris
+   * (a DNS lookup and a socket call the first time: call it first from a background thread).
+   */
+  String callerIp() {
+    String ip = callerIp;
+    if (ip == null) {
+      ip = configuredHost.isEmpty() ? LocalAddress.towards(firstServer) : configuredHost;
+      callerIp = ip;
+    }
+    return ip;
   }
 
   /** Whether the destination has inbound or this caller has outbound routing rules. */
@@ -105,7 +121,7 @@ final class CallRouting {
     Set<RouteArgument> arguments = customLabels();
     arguments.add(RouteArgument.buildPath("/" + method));
     arguments.add(RouteArgument.buildMethod(method));
-    arguments.add(RouteArgument.buildCallerIP(callerIp));
+    arguments.add(RouteArgument.buildCallerIP(callerIp()));
     for (String key : headers.keys()) {
       if (!key.endsWith(Metadata.BINARY_HEADER_SUFFIX)) {
         String value = headers.get(Metadata.Key.of(key, Metadata.ASCII_STRING_MARSHALLER));

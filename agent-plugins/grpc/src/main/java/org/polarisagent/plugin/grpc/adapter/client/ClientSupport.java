@@ -2,11 +2,15 @@ package org.polarisagent.plugin.grpc.adapter.client;
 
 import com.tencent.polaris.api.pojo.ServiceKey;
 import com.tencent.polaris.api.rpc.GetAllInstancesRequest;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import java.util.EnumSet;
 import java.util.Set;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
 import org.polarisagent.core.concurrent.DaemonScheduler;
+import org.polarisagent.core.concurrent.SerialExecutor;
 import org.polarisagent.core.config.AgentConfig;
 import org.polarisagent.core.logging.AgentLog;
 import org.polarisagent.core.plugin.AgentContext;
@@ -15,18 +19,22 @@ import org.polarisagent.core.sdk.SdkApis;
 import org.polarisagent.plugin.grpc.PolarisTarget;
 
 /**
- * What the Polaris resolvers and balancers of one gRPC share: configuration, the SDK's consumer API and one
- * daemon thread for discovery work. Thread-safe.
+ * What the Polaris resolvers and balancers of one gRPC share: configuration, the SDK, a small pool of
+ * threads for blocking discovery work (each resolver runs its work serially on it, so that one slow service
+ * never delays another) and one timer thread that only hands work to that pool. Nothing here blocks the
+ * thread that creates it. Thread-safe.
  */
 public final class ClientSupport {
 
-  /** How long a resolver waits for the SDK started in the background before reporting it unavailable. */
+  /** How long a resolver waits for the SDK started in the background before failing calls. */
   static final long SDK_WAIT_MILLIS = 10_000;
+  /** Most threads doing discovery work at once; more services wait their turn. */
+  private static final int DISCOVERY_THREADS = 8;
 
   private final PolarisSdk sdk;
   private final String defaultNamespace;
   private final String loadBalancer;
-  private final String hashHeader;
+  private final Metadata.Key<String> hashHeader;
   private final ServiceKey callerKey;
   private final boolean circuitBreakerEnabled;
   private final Set<Status.Code> failureCodes = EnumSet.noneOf(Status.Code.class);
@@ -34,7 +42,8 @@ public final class ClientSupport {
   private final CallRouting routing;
   private final OutcomeQueue outcomes;
   private volatile boolean routingFailureLogged;
-  private ScheduledExecutorService executor;
+  private ScheduledExecutorService timer;
+  private ThreadPoolExecutor pool;
 
   public ClientSupport(AgentContext context) {
     AgentConfig config = context.config();
@@ -44,17 +53,26 @@ public final class ClientSupport {
     this.outcomes = new OutcomeQueue(this, agentLoader);
     this.defaultNamespace = config.get(AgentConfig.NAMESPACE);
     this.loadBalancer = config.get(AgentConfig.LOAD_BALANCER);
-    this.hashHeader = config.get(AgentConfig.LOAD_BALANCER_HASH_HEADER);
+    this.hashHeader = headerKey(config.get(AgentConfig.LOAD_BALANCER_HASH_HEADER));
     // The SDK needs a caller for circuit breaking: the same key in reports and in routing.
     this.callerKey = routing.callerKey();
     this.circuitBreakerEnabled = config.get(AgentConfig.CIRCUIT_BREAKER_ENABLED);
     for (String code : config.get(AgentConfig.CIRCUIT_BREAKER_FAILURE_CODES)) {
-      try {
-        failureCodes.add(Status.Code.valueOf(code.trim().toUpperCase(java.util.Locale.ROOT)));
-      } catch (IllegalArgumentException unknown) {
-        AgentLog.error("unknown gRPC status code '" + code + "' in "
-            + AgentConfig.CIRCUIT_BREAKER_FAILURE_CODES.name() + "; it is ignored");
-      }
+      failureCodes.add(Status.Code.valueOf(code));
+    }
+  }
+
+  /** The configuration validated the name; a gRPC that still refuses it gets no hash header, said once. */
+  private static Metadata.Key<String> headerKey(String name) {
+    if (name.isEmpty()) {
+      return null;
+    }
+    try {
+      return Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER);
+    } catch (RuntimeException invalid) {
+      AgentLog.error("invalid " + AgentConfig.LOAD_BALANCER_HASH_HEADER.name() + " '" + name + "': " + invalid.getMessage()
+          + "; calls are balanced without a hash key");
+      return null;
     }
   }
 
@@ -66,7 +84,8 @@ public final class ClientSupport {
     return loadBalancer;
   }
 
-  String hashHeader() {
+  /** The request header whose value is the hash key, or null. */
+  Metadata.Key<String> hashHeader() {
     return hashHeader;
   }
 
@@ -100,14 +119,19 @@ public final class ClientSupport {
     return failureCodes.contains(code);
   }
 
-  /** The SDK, waiting a bounded time for it to start; null when it is not available. */
-  SdkApis sdk() {
-    return sdk.awaitApis(SDK_WAIT_MILLIS);
-  }
-
   /** The SDK if it has started, without waiting; else null. */
   SdkApis sdkIfReady() {
     return sdk.apisIfReady();
+  }
+
+  /** Whether the SDK is still starting: neither running nor failed. */
+  boolean sdkStarting() {
+    return sdk.apisIfReady() == null && sdk.unavailableReason() == null;
+  }
+
+  /** Runs {@code task} (which must not block) once the SDK has started or failed to. */
+  void whenSdkSettled(Runnable task) {
+    sdk.whenSettled(task);
   }
 
   /** Why Polaris cannot be used, for error messages. */
@@ -117,8 +141,8 @@ public final class ClientSupport {
   }
 
   /**
-   * Starts loading a target's instances into the SDK's cache in the background; a malformed target is
-   * left to the resolver to report.
+   * Starts loading a target's instances into the SDK's cache in the background, and what routing needs to
+   * know about this application; a malformed target is left to the resolver to report.
    */
   public void prefetch(String polarisTarget) {
     final PolarisTarget target;
@@ -127,8 +151,10 @@ public final class ClientSupport {
     } catch (IllegalArgumentException invalid) {
       return;
     }
-    executor().execute(() -> {
-      SdkApis apis = sdk();
+    final Executor serial = newSerialExecutor();
+    sdk.whenSettled(() -> serial.execute(() -> {
+      routing.callerIp();
+      SdkApis apis = sdk.apisIfReady();
       if (apis != null) {
         GetAllInstancesRequest request = new GetAllInstancesRequest();
         request.setService(target.service());
@@ -139,15 +165,22 @@ public final class ClientSupport {
           AgentLog.debug("prefetch of " + target + " failed: " + e);
         }
       }
-    });
+    }));
   }
 
-  /** One daemon thread for discovery work of every Polaris channel of this gRPC, created on first use. */
-  synchronized ScheduledExecutorService executor() {
-    if (executor == null) {
-      executor = DaemonScheduler.create("polaris-agent-discovery", agentLoader);
+  /** An executor that runs its tasks one at a time on the discovery pool; one per resolver. */
+  synchronized Executor newSerialExecutor() {
+    if (pool == null) {
+      pool = DaemonScheduler.pool("polaris-agent-discovery", agentLoader, DISCOVERY_THREADS);
     }
-    return executor;
+    return new SerialExecutor(pool, timer());
   }
 
+  /** One timer thread for every Polaris channel of this gRPC: it only hands work to serial executors. */
+  synchronized ScheduledExecutorService timer() {
+    if (timer == null) {
+      timer = DaemonScheduler.create("polaris-agent-discovery-timer", agentLoader);
+    }
+    return timer;
+  }
 }

@@ -9,7 +9,7 @@ final class DiscoveryState {
   private boolean failing;
 
   /** Records a failure; true if it is the first of an outage. */
-  synchronized boolean failed(Exception failure) {
+  synchronized boolean failed() {
     boolean first = !failing;
     failing = true;
     return first;

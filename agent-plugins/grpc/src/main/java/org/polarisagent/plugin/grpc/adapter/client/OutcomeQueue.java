@@ -3,13 +3,15 @@ package org.polarisagent.plugin.grpc.adapter.client;
 import com.tencent.polaris.api.plugin.circuitbreaker.ResourceStat;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
 import org.polarisagent.core.logging.AgentLog;
 import org.polarisagent.core.sdk.SdkApis;
 
 /**
  * Hands call outcomes to the SDK's circuit breaker off the calls' threads: a report costs the SDK tens of
  * microseconds, so calls only queue theirs. One daemon thread per gRPC, started on the first outcome, serves
- * every Polaris channel. When the queue is full, outcomes are dropped rather than slowing calls. Thread-safe.
+ * every Polaris channel. When the queue is full, outcomes are dropped rather than slowing calls: counted, and
+ * said once (WARN). Whatever the SDK throws, the thread goes on. Thread-safe.
  */
 final class OutcomeQueue {
 
@@ -19,6 +21,7 @@ final class OutcomeQueue {
   private final ClassLoader agentLoader;
   private final BlockingQueue<Outcome> queue = new ArrayBlockingQueue<>(CAPACITY);
   private volatile boolean started;
+  private final AtomicLong dropped = new AtomicLong();
   private volatile boolean failureLogged;
 
   OutcomeQueue(ClientSupport client, ClassLoader agentLoader) {
@@ -28,7 +31,10 @@ final class OutcomeQueue {
 
   /** Queues one outcome; {@code reporter} is told once the SDK has it. */
   void offer(ResourceStat stat, OutcomeReporter reporter) {
-    queue.offer(new Outcome(stat, reporter));
+    if (!queue.offer(new Outcome(stat, reporter)) && dropped.getAndIncrement() == 0) {
+      AgentLog.warn("call outcomes arrive faster than the Polaris SDK takes them; the excess is dropped, so"
+          + " circuit breaking sees fewer calls (said once; dropped so far is counted)");
+    }
     if (!started) {
       start();
     }
@@ -60,13 +66,18 @@ final class OutcomeQueue {
       try {
         sdk.circuitBreak().report(outcome.stat);
         outcome.reporter.reported(sdk, outcome.stat);
-      } catch (RuntimeException e) {
+      } catch (Throwable t) {
         if (!failureLogged) {
           failureLogged = true;
-          AgentLog.warn("cannot report call outcomes to Polaris (said once): " + e);
+          AgentLog.warn("cannot report call outcomes to Polaris (said once): " + t);
         }
       }
     }
+  }
+
+  /** How many outcomes were dropped because the queue was full. */
+  long dropped() {
+    return dropped.get();
   }
 
   private static final class Outcome {

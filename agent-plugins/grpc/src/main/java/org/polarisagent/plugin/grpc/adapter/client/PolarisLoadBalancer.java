@@ -102,6 +102,14 @@ final class PolarisLoadBalancer extends LoadBalancer {
       return; // removed meanwhile
     }
     ConnectivityState previous = endpoint.state.getState();
+    if (previous == TRANSIENT_FAILURE && (stateInfo.getState() == CONNECTING || stateInfo.getState() == IDLE)) {
+      // A failed instance stays failed until it is READY again, as in gRPC's round_robin: otherwise each
+      // reconnect attempt would make calls wait instead of failing fast while every instance is down.
+      if (stateInfo.getState() == IDLE) {
+        endpoint.subchannel.requestConnection();
+      }
+      return;
+    }
     endpoint.state = stateInfo;
     if (stateInfo.getState() == READY || stateInfo.getState() == TRANSIENT_FAILURE) {
       endpoint.attempted = true;

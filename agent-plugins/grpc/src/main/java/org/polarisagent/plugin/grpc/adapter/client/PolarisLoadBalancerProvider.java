@@ -4,12 +4,13 @@ import io.grpc.LoadBalancer;
 import io.grpc.LoadBalancerProvider;
 import io.grpc.NameResolver;
 import java.util.Map;
+import org.polarisagent.plugin.grpc.PolarisTarget;
 
-/** Provides the {@value #POLICY} load-balancing policy that Polaris resolvers ask for. Thread-safe. */
+/** Provides the {@value #POLICY} load-balancing policy, the policy of every Polaris channel. Thread-safe. */
 public final class PolarisLoadBalancerProvider extends LoadBalancerProvider {
 
   /** The policy name in the service config of Polaris targets. */
-  public static final String POLICY = "polaris_agent";
+  public static final String POLICY = PolarisTarget.LOAD_BALANCING_POLICY;
 
   private final ClientSupport client;
 

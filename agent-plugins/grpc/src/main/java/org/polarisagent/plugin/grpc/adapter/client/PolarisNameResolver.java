@@ -17,7 +17,8 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.polarisagent.core.logging.AgentLog;
@@ -27,8 +28,12 @@ import org.polarisagent.plugin.grpc.PolarisTarget;
 /**
  * Resolves a {@code polaris://} target to the healthy, non-isolated gRPC instances of the service, one
  * address group per instance carrying the instance, and follows changes: the SDK's watch notifies it, and
- * gRPC's {@link #refresh()} re-reads. Work runs on the shared discovery thread, never on gRPC's.
- * Thread-safe.
+ * gRPC's {@link #refresh()} re-reads. Its work runs serially on the shared discovery pool, never on gRPC's
+ * threads, and never waits for another service's work.
+ *
+ * <p>The result carries no service config: the application's own default service config (method configs,
+ * retries, timeouts, health checks) stays in force, and the channel builder hooks make the Polaris balancer
+ * the channel's policy. Thread-safe.
  */
 final class PolarisNameResolver extends NameResolver {
 
@@ -37,33 +42,32 @@ final class PolarisNameResolver extends NameResolver {
    * circuit breaker lets calls through again.
    */
   private static final long REREAD_SECONDS = 1;
+  /** How long calls may wait for the server's first answer before failing with UNAVAILABLE. */
+  private static final long FIRST_ANSWER_WAIT_MILLIS = 5_000;
 
   private final PolarisTarget target;
   private final ClientSupport client;
   private final SynchronizationContext syncContext;
-  private final NameResolver.ConfigOrError serviceConfig;
+  private final Executor serial;
   private final AtomicBoolean pending = new AtomicBoolean();
+  private final DiscoveryState state = new DiscoveryState();
   private volatile Listener2 listener;
   private volatile boolean shutdown;
   private volatile boolean watching;
   private volatile List<String> published;
-  private volatile java.util.concurrent.ScheduledFuture<?> reread;
-  private final DiscoveryState state = new DiscoveryState();
-  /** How long calls may wait for the server's first answer before failing with UNAVAILABLE. */
-  private static final long FIRST_ANSWER_WAIT_MILLIS = 5_000;
-  /** When the first query was made; confined to the discovery thread. */
+  private volatile ScheduledFuture<?> reread;
+  /** When start() was called; confined to the serial executor after that. */
+  private long startNanos;
+  /** When the first query was made; confined to the serial executor. */
   private long firstQueryNanos;
+  /** Whether a resolution is asked for once the SDK has started; confined to the serial executor. */
+  private boolean waitingForSdk;
 
   PolarisNameResolver(PolarisTarget target, Args args, ClientSupport client) {
     this.target = target;
     this.client = client;
     this.syncContext = args.getSynchronizationContext();
-    Map<String, ?> config =
-        Collections.singletonMap(
-            "loadBalancingConfig",
-            Collections.singletonList(
-                Collections.singletonMap(PolarisLoadBalancerProvider.POLICY, Collections.emptyMap())));
-    this.serviceConfig = args.getServiceConfigParser().parseServiceConfig(config);
+    this.serial = client.newSerialExecutor();
   }
 
   @Override
@@ -74,9 +78,9 @@ final class PolarisNameResolver extends NameResolver {
   @Override
   public void start(Listener2 listener) {
     this.listener = listener;
+    startNanos = System.nanoTime();
     resolve();
-    reread =
-        client.executor().scheduleWithFixedDelay(this::resolve, REREAD_SECONDS, REREAD_SECONDS, TimeUnit.SECONDS);
+    reread = client.timer().scheduleWithFixedDelay(this::resolve, REREAD_SECONDS, REREAD_SECONDS, TimeUnit.SECONDS);
   }
 
   @Override
@@ -87,7 +91,7 @@ final class PolarisNameResolver extends NameResolver {
   @Override
   public void shutdown() {
     shutdown = true;
-    java.util.concurrent.ScheduledFuture<?> task = reread;
+    ScheduledFuture<?> task = reread;
     if (task != null) {
       task.cancel(false);
     }
@@ -95,7 +99,13 @@ final class PolarisNameResolver extends NameResolver {
 
   private void resolve() {
     if (!shutdown && pending.compareAndSet(false, true)) {
-      client.executor().execute(this::resolveNow);
+      serial.execute(this::resolveNow);
+    }
+  }
+
+  private void resolveLater(long delayMillis) {
+    if (!shutdown) {
+      client.timer().schedule(this::resolve, delayMillis, TimeUnit.MILLISECONDS);
     }
   }
 
@@ -104,10 +114,10 @@ final class PolarisNameResolver extends NameResolver {
     if (shutdown) {
       return;
     }
-    SdkApis sdk = client.sdk();
+    SdkApis sdk = client.sdkIfReady();
     ConsumerAPI consumer = sdk == null ? null : sdk.consumer();
     if (consumer == null) {
-      publishError("Polaris is unavailable for " + describe() + ": " + client.unavailableReason());
+      awaitSdk();
       return;
     }
     if (firstQueryNanos == 0) {
@@ -117,11 +127,12 @@ final class PolarisNameResolver extends NameResolver {
     RoutePlan plan;
     try {
       instances = healthyInstances(consumer);
+      client.routing().callerIp();
       plan = routePlan(sdk, instances);
     } catch (NotAnswered e) {
       if (published == null && System.nanoTime() - firstQueryNanos < TimeUnit.MILLISECONDS.toNanos(FIRST_ANSWER_WAIT_MILLIS)) {
         // Calls wait (bounded) for the first answer rather than fail as if there were no instance.
-        client.executor().schedule(this::resolve, 250, TimeUnit.MILLISECONDS);
+        resolveLater(250);
         return;
       }
       handleFailure(e);
@@ -137,8 +148,25 @@ final class PolarisNameResolver extends NameResolver {
     publish(instances, plan);
   }
 
+  /**
+   * The SDK is not there: while it starts, resolve again once it has (calls wait, bounded by
+   * {@value ClientSupport#SDK_WAIT_MILLIS} ms); once it failed, or took too long, calls fail with the reason.
+   */
+  private void awaitSdk() {
+    if (client.sdkStarting()
+        && System.nanoTime() - startNanos < TimeUnit.MILLISECONDS.toNanos(ClientSupport.SDK_WAIT_MILLIS)) {
+      if (!waitingForSdk) {
+        waitingForSdk = true;
+        client.whenSdkSettled(this::resolve);
+        resolveLater(ClientSupport.SDK_WAIT_MILLIS);
+      }
+      return;
+    }
+    publishError("Polaris is unavailable for " + describe() + ": " + client.unavailableReason());
+  }
+
   private void handleFailure(RuntimeException e) {
-    if (state.failed(e)) {
+    if (state.failed()) {
       AgentLog.warn("cannot discover " + describe() + " from Polaris: " + e.getMessage()
           + (published != null ? "; its last known instances keep serving" : ""));
     }
@@ -164,7 +192,7 @@ final class PolarisNameResolver extends NameResolver {
         new DefaultServiceInstances(new ServiceKey(target.namespace(), target.service()), instances);
     CallRouting routing = client.routing();
     RoutePlan plan = routing.hasRules(sdk, target)
-        ? RoutePlan.perCall(snapshot)
+        ? RoutePlan.perCall(snapshot, (all, method, headers) -> routing.route(sdk, all, method, headers))
         : RoutePlan.fixed(routing.route(sdk, snapshot));
     return plan.withMethodBreakers(client.circuitBreakerEnabled() && routing.hasMethodBreakers(sdk, target));
   }
@@ -229,7 +257,6 @@ final class PolarisNameResolver extends NameResolver {
                 .set(PolarisAttributes.TARGET, target)
                 .set(PolarisAttributes.ROUTE_PLAN, plan)
                 .build())
-            .setServiceConfig(serviceConfig)
             .build();
     AgentLog.debug(describe() + " resolved to " + instances.size() + " instance(s), routing " + plan.identity());
     syncContext.execute(() -> {

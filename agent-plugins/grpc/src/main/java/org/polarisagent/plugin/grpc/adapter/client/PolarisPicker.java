@@ -8,11 +8,10 @@ import io.grpc.LoadBalancer.Subchannel;
 import io.grpc.LoadBalancer.SubchannelPicker;
 import io.grpc.Metadata;
 import io.grpc.Status;
-import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import org.polarisagent.core.sdk.SdkApis;
@@ -26,9 +25,15 @@ abstract class PolarisPicker extends SubchannelPicker {
 
   /**
    * Chooses among READY instances with the configured policy. Everything that does not depend on the call
-   * is prepared when the picker is built; a pick allocates nothing once each method has been seen.
+   * is prepared when the picker is built; a pick allocates nothing once each method has been seen. With
+   * routing rules, each distinct set of instances the rules allow gets its own selector of the same policy,
+   * built once per picker, so round robin stays round robin and hash policies keep a key on its instance
+   * while that instance stays in the set.
    */
   static final class Balancing extends PolarisPicker {
+    /** Most routed sets whose selector is kept per picker; beyond, selectors are built per call. */
+    static final int MAX_ROUTED_SETS = 256;
+
     private final Entry[] entries;
     private final Selector selector;
     private final Metadata.Key<String> hashHeader;
@@ -36,7 +41,8 @@ abstract class PolarisPicker extends SubchannelPicker {
     private final PolarisTarget target;
     private final RoutePlan plan;
     private final ClientSupport client;
-    private final Map<String, Entry> entriesById = new HashMap<>();
+    private final Map<String, Integer> indexById = new HashMap<>();
+    private final ConcurrentMap<BitSet, Candidates> routedSets = new ConcurrentHashMap<>();
 
     Balancing(List<PolarisLoadBalancer.Endpoint> ready, ClientSupport client, OutcomeReporter reporter,
         PolarisTarget target, RoutePlan plan) {
@@ -45,22 +51,28 @@ abstract class PolarisPicker extends SubchannelPicker {
       this.plan = plan;
       this.client = client;
       entries = new Entry[ready.size()];
-      int[] weights = new int[entries.length];
-      String[] ids = new String[entries.length];
       for (int i = 0; i < entries.length; i++) {
         PolarisLoadBalancer.Endpoint endpoint = ready.get(i);
         entries[i] = new Entry(endpoint.subchannel, endpoint.instance);
-        Instance instance = endpoint.instance;
-        if (instance != null) {
-          entriesById.put(instance.getId(), entries[i]);
+        if (endpoint.instance != null) {
+          indexById.put(endpoint.instance.getId(), i);
         }
-        weights[i] = instance == null ? 100 : instance.getWeight();
-        ids[i] = instance == null ? String.valueOf(endpoint.subchannel.getAddresses()) : instance.getHost() + ":"
-            + instance.getPort();
       }
-      selector = Selector.of(client.loadBalancer(), weights, ids);
-      String header = client.hashHeader();
-      hashHeader = header.isEmpty() ? null : Metadata.Key.of(header, Metadata.ASCII_STRING_MARSHALLER);
+      selector = selector(client.loadBalancer(), entries);
+      hashHeader = client.hashHeader();
+    }
+
+    private static Selector selector(String policy, Entry[] entries) {
+      int[] weights = new int[entries.length];
+      String[] ids = new String[entries.length];
+      for (int i = 0; i < entries.length; i++) {
+        Instance instance = entries[i].instance;
+        weights[i] = instance == null ? 100 : instance.getWeight();
+        ids[i] = instance == null
+            ? String.valueOf(entries[i].subchannel.getAddresses())
+            : instance.getHost() + ":" + instance.getPort();
+      }
+      return Selector.of(policy, weights, ids);
     }
 
     @Override
@@ -109,43 +121,51 @@ abstract class PolarisPicker extends SubchannelPicker {
 
     /** Routes one call through the SDK's rules; null if no READY instance is left. */
     private Entry routedEntry(PickSubchannelArgs args, String method, String hashKey) {
-      SdkApis sdk = client.sdkIfReady();
-      if (sdk == null) {
-        return entries[selector.select(hashKey)];
-      }
       List<Instance> routed;
       try {
-        routed = client.routing().route(sdk, plan.instances(), method, args.getHeaders());
+        routed = plan.route(method, args.getHeaders());
       } catch (RuntimeException e) {
         client.routingFailed(e);
         return entries[selector.select(hashKey)];
       }
-      List<Entry> candidates = new ArrayList<>(routed.size());
-      int totalWeight = 0;
+      BitSet members = new BitSet(entries.length);
       for (Instance instance : routed) {
-        Entry candidate = entriesById.get(instance.getId());
-        if (candidate != null) {
-          candidates.add(candidate);
-          totalWeight += Math.max(0, candidate.instance.getWeight());
+        Integer index = indexById.get(instance.getId());
+        if (index != null) {
+          members.set(index);
         }
       }
-      if (candidates.isEmpty()) {
+      int size = members.cardinality();
+      if (size == 0) {
         return null;
       }
-      if (hashKey != null) {
-        return candidates.get((int) ((hashKey.hashCode() & 0x7fffffffL) % candidates.size()));
+      if (size == entries.length) {
+        return entries[selector.select(hashKey)];
       }
-      if (totalWeight <= 0) {
-        return candidates.get(ThreadLocalRandom.current().nextInt(candidates.size()));
-      }
-      int point = ThreadLocalRandom.current().nextInt(totalWeight);
-      for (Entry candidate : candidates) {
-        point -= Math.max(0, candidate.instance.getWeight());
-        if (point < 0) {
-          return candidate;
+      Candidates candidates = routedSets.get(members);
+      if (candidates == null) {
+        candidates = new Candidates(members, entries, client.loadBalancer());
+        if (routedSets.size() < MAX_ROUTED_SETS) {
+          Candidates raced = routedSets.putIfAbsent(members, candidates);
+          candidates = raced == null ? candidates : raced;
         }
       }
-      return candidates.get(candidates.size() - 1);
+      return candidates.entries[candidates.selector.select(hashKey)];
+    }
+
+    /** The READY instances one routing result allows, and a selector of the policy over them. */
+    private static final class Candidates {
+      final Entry[] entries;
+      final Selector selector;
+
+      Candidates(BitSet members, Entry[] all, String policy) {
+        entries = new Entry[members.cardinality()];
+        int k = 0;
+        for (int i = members.nextSetBit(0); i >= 0; i = members.nextSetBit(i + 1)) {
+          entries[k++] = all[i];
+        }
+        selector = selector(policy, entries);
+      }
     }
 
     private PickResult pickResult(Entry entry, String method) {

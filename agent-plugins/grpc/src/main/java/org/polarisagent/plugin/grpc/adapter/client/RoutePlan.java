@@ -1,6 +1,9 @@
 package org.polarisagent.plugin.grpc.adapter.client;
 
+import com.tencent.polaris.api.pojo.Instance;
 import com.tencent.polaris.api.pojo.ServiceInstances;
+import io.grpc.Metadata;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -11,23 +14,29 @@ import java.util.Set;
 final class RoutePlan {
 
   /** Every instance may be used; nothing to route. */
-  static final RoutePlan ALL = new RoutePlan(null, false, null, false);
+  static final RoutePlan ALL = new RoutePlan(null, null, null, false);
+
+  /** Routes one call over a service's instances. */
+  interface CallRouter {
+    /** The instances the call may go to. */
+    List<Instance> route(ServiceInstances instances, String method, Metadata headers);
+  }
 
   private final Set<String> allowedIds;
-  private final boolean perCall;
+  private final CallRouter router;
   private final ServiceInstances instances;
   private final boolean methodBreakers;
 
-  private RoutePlan(Set<String> allowedIds, boolean perCall, ServiceInstances instances, boolean methodBreakers) {
+  private RoutePlan(Set<String> allowedIds, CallRouter router, ServiceInstances instances, boolean methodBreakers) {
     this.allowedIds = allowedIds;
-    this.perCall = perCall;
+    this.router = router;
     this.instances = instances;
     this.methodBreakers = methodBreakers;
   }
 
   /** The same plan, checking method-level circuit breakers before each call or not. */
   RoutePlan withMethodBreakers(boolean check) {
-    return check == methodBreakers ? this : new RoutePlan(allowedIds, perCall, instances, check);
+    return check == methodBreakers ? this : new RoutePlan(allowedIds, router, instances, check);
   }
 
   boolean checksMethodBreakers() {
@@ -36,12 +45,12 @@ final class RoutePlan {
 
   /** Routing done once: only these instances are used. */
   static RoutePlan fixed(Set<String> allowedIds) {
-    return new RoutePlan(allowedIds, false, null, false);
+    return new RoutePlan(allowedIds, null, null, false);
   }
 
-  /** Routing rules apply: each call is routed over {@code instances}. */
-  static RoutePlan perCall(ServiceInstances instances) {
-    return new RoutePlan(null, true, instances, false);
+  /** Routing rules apply: each call is routed over {@code instances} by {@code router}. */
+  static RoutePlan perCall(ServiceInstances instances, CallRouter router) {
+    return new RoutePlan(null, router, instances, false);
   }
 
   boolean allows(String instanceId) {
@@ -49,16 +58,17 @@ final class RoutePlan {
   }
 
   boolean isPerCall() {
-    return perCall;
+    return router != null;
   }
 
-  ServiceInstances instances() {
-    return instances;
+  /** The instances one call may go to; only for per-call plans. */
+  List<Instance> route(String method, Metadata headers) {
+    return router.route(instances, method, headers);
   }
 
   /** What identifies the plan, to publish a resolution only when something changed. */
   String identity() {
-    String routing = perCall ? "per-call" : allowedIds == null ? "all" : new java.util.TreeSet<>(allowedIds).toString();
+    String routing = router != null ? "per-call" : allowedIds == null ? "all" : new java.util.TreeSet<>(allowedIds).toString();
     return methodBreakers ? routing + "+method-breakers" : routing;
   }
 }

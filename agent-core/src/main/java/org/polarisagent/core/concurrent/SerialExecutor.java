@@ -1,0 +1,69 @@
+package org.polarisagent.core.concurrent;
+
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.polarisagent.core.logging.AgentLog;
+
+/**
+ * Runs its tasks one at a time, in order, on threads of a shared pool: work of one owner (one service's
+ * resolver, say) never overlaps, and a task that blocks holds up only its own owner. When the pool has no
+ * free thread the tasks are retried shortly after on {@code timer}. A task that throws is logged and the
+ * next one runs. Thread-safe.
+ */
+public final class SerialExecutor implements Executor {
+
+  private static final long RETRY_MILLIS = 50;
+
+  private final Executor pool;
+  private final ScheduledExecutorService timer;
+  private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean draining = new AtomicBoolean();
+
+  public SerialExecutor(Executor pool, ScheduledExecutorService timer) {
+    this.pool = pool;
+    this.timer = timer;
+  }
+
+  @Override
+  public void execute(Runnable task) {
+    tasks.add(task);
+    drainSoon();
+  }
+
+  private void drainSoon() {
+    if (tasks.isEmpty() || !draining.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      pool.execute(this::drain);
+    } catch (RejectedExecutionException busy) {
+      draining.set(false);
+      try {
+        timer.schedule(this::drainSoon, RETRY_MILLIS, TimeUnit.MILLISECONDS);
+      } catch (RejectedExecutionException stopped) {
+        // the agent is shutting down: nothing more runs
+      }
+    }
+  }
+
+  private void drain() {
+    try {
+      Runnable task;
+      while ((task = tasks.poll()) != null) {
+        try {
+          task.run();
+        } catch (Throwable t) {
+          AgentLog.error("an agent background task failed", t);
+        }
+      }
+    } finally {
+      draining.set(false);
+      drainSoon();
+    }
+  }
+}

@@ -1,0 +1,445 @@
+package org.polarisagent.plugin.grpc.adapter.client;
+
+import static io.grpc.ConnectivityState.CONNECTING;
+import static io.grpc.ConnectivityState.IDLE;
+import static io.grpc.ConnectivityState.READY;
+import static io.grpc.ConnectivityState.TRANSIENT_FAILURE;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.tencent.polaris.api.pojo.DefaultInstance;
+import com.tencent.polaris.api.pojo.DefaultServiceInstances;
+import com.tencent.polaris.api.pojo.Instance;
+import com.tencent.polaris.api.pojo.ServiceInstances;
+import com.tencent.polaris.api.pojo.ServiceKey;
+import io.grpc.Attributes;
+import io.grpc.CallOptions;
+import io.grpc.ChannelLogger;
+import io.grpc.ConnectivityState;
+import io.grpc.ConnectivityStateInfo;
+import io.grpc.EquivalentAddressGroup;
+import io.grpc.LoadBalancer;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.NameResolver;
+import io.grpc.Status;
+import io.grpc.SynchronizationContext;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.polarisagent.core.config.AgentConfig;
+import org.polarisagent.core.plugin.AgentContext;
+import org.polarisagent.core.plugin.ShutdownSequence;
+import org.polarisagent.core.sdk.PolarisSdk;
+import org.polarisagent.plugin.grpc.PolarisTarget;
+
+/**
+ * The Polaris balancer against a fake {@link LoadBalancer.Helper}: which state and picker it publishes as
+ * instances come, connect, fail and go, in the style of gRPC's own balancer tests.
+ */
+class PolarisLoadBalancerTest {
+
+  private static final PolarisTarget TARGET = PolarisTarget.parse("polaris://echo", "default");
+
+  private final List<Throwable> uncaught = new ArrayList<>();
+  private final SynchronizationContext syncContext =
+      new SynchronizationContext((thread, error) -> uncaught.add(error));
+  private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1);
+  private final FakeHelper helper = new FakeHelper();
+  private PolarisLoadBalancer balancer = newBalancer("round_robin");
+
+  @AfterEach
+  void noUncaughtErrors() {
+    timer.shutdownNow();
+    assertTrue(uncaught.isEmpty(), uncaught.toString());
+  }
+
+  private PolarisLoadBalancer newBalancer(String policy, String... propertyPairs) {
+    Properties properties = new Properties();
+    properties.setProperty("polaris.loadbalancer", policy);
+    for (int i = 0; i + 1 < propertyPairs.length; i += 2) {
+      properties.setProperty(propertyPairs[i], propertyPairs[i + 1]);
+    }
+    AgentConfig config = AgentConfig.load(null, properties, new HashMap<>());
+    AgentContext context = new AgentContext(config, PolarisSdk.unavailable("test"),
+        PolarisLoadBalancerTest.class.getClassLoader(), new ShutdownSequence());
+    return new PolarisLoadBalancer(helper, new ClientSupport(context));
+  }
+
+  @Test
+  void noInstanceFailsCallsAtOnceNamingTheService() {
+    resolve();
+    assertEquals(TRANSIENT_FAILURE, helper.state);
+    Status status = pick().getStatus();
+    assertEquals(Status.Code.UNAVAILABLE, status.getCode());
+    assertTrue(status.getDescription().contains("no instance of service echo in namespace default"),
+        status.toString());
+  }
+
+  @Test
+  void connectsEveryInstanceAndBalancesOverTheReadyOnes() {
+    resolve(instance("a", 1001), instance("b", 1002));
+    assertEquals(2, helper.subchannels.size());
+    for (FakeSubchannel subchannel : helper.subchannels) {
+      assertTrue(subchannel.connectionRequested, "eager connection");
+    }
+    assertEquals(CONNECTING, helper.state, "nothing READY yet: calls wait");
+    assertNull(pick().getSubchannel());
+
+    helper.subchannels.get(0).set(READY);
+    helper.subchannels.get(1).set(READY);
+    assertEquals(READY, helper.state);
+    Map<LoadBalancer.Subchannel, Integer> picks = new HashMap<>();
+    for (int i = 0; i < 10; i++) {
+      picks.merge(pick().getSubchannel(), 1, Integer::sum);
+    }
+    assertEquals(2, picks.size(), picks.toString());
+    picks.values().forEach(count -> assertEquals(5, count, "round robin: " + picks));
+  }
+
+  @Test
+  void allInstancesFailingFailsCallsFastUntilOneIsReadyAgain() {
+    resolve(instance("a", 1001), instance("b", 1002));
+    FakeSubchannel a = helper.subchannels.get(0);
+    FakeSubchannel b = helper.subchannels.get(1);
+    a.fail();
+    b.fail();
+    assertEquals(TRANSIENT_FAILURE, helper.state);
+    assertEquals(Status.Code.UNAVAILABLE, pick().getStatus().getCode());
+    int published = helper.updates;
+
+    // gRPC retries the connections: CONNECTING again must not make calls wait.
+    a.set(CONNECTING);
+    b.set(IDLE);
+    assertTrue(b.connectionRequested);
+    assertEquals(published, helper.updates, "no new picker while still failing");
+    assertEquals(TRANSIENT_FAILURE, helper.state);
+    assertFalse(pick().getStatus().isOk(), "calls still fail fast");
+
+    b.set(READY);
+    assertEquals(READY, helper.state);
+    assertSame(b, pick().getSubchannel());
+  }
+
+  @Test
+  void readyInstanceKeepsServingWhileAnotherFails() {
+    resolve(instance("a", 1001), instance("b", 1002));
+    FakeSubchannel a = helper.subchannels.get(0);
+    FakeSubchannel b = helper.subchannels.get(1);
+    a.set(READY);
+    b.fail();
+    assertEquals(READY, helper.state);
+    for (int i = 0; i < 5; i++) {
+      assertSame(a, pick().getSubchannel());
+    }
+  }
+
+  @Test
+  void removedInstanceIsShutDownAndUnchangedOnesKeepTheirSubchannel() {
+    resolve(instance("a", 1001), instance("b", 1002));
+    FakeSubchannel a = helper.subchannels.get(0);
+    FakeSubchannel b = helper.subchannels.get(1);
+    a.set(READY);
+    b.set(READY);
+    resolve(instance("a", 1001));
+    assertTrue(b.shutdown);
+    assertFalse(a.shutdown);
+    assertEquals(2, helper.subchannels.size(), "no new subchannel for an unchanged instance");
+    assertSame(a, pick().getSubchannel());
+  }
+
+  @Test
+  void duplicateAddressesGetOneSubchannel() {
+    resolve(instance("a", 1001), instance("a2", 1001));
+    assertEquals(1, helper.subchannels.size());
+  }
+
+  @Test
+  void instanceOfWeightZeroGetsNoCallsFromWeightedPolicies() {
+    balancer = newBalancer("weighted_random");
+    resolve(instance("a", 1001, 100), instance("b", 1002, 0));
+    FakeSubchannel a = helper.subchannels.get(0);
+    helper.subchannels.get(0).set(READY);
+    helper.subchannels.get(1).set(READY);
+    for (int i = 0; i < 50; i++) {
+      assertSame(a, pick().getSubchannel());
+    }
+  }
+
+  @Test
+  void resolutionErrorKeepsAReadyChannelServing() {
+    resolve(instance("a", 1001));
+    helper.subchannels.get(0).set(READY);
+    syncContext.execute(() -> balancer.handleNameResolutionError(Status.UNAVAILABLE.withDescription("outage")));
+    assertEquals(READY, helper.state);
+    assertNotNull(pick().getSubchannel());
+  }
+
+  @Test
+  void resolutionErrorBeforeAnyInstanceFailsCallsWithIt() {
+    syncContext.execute(() -> balancer.handleNameResolutionError(Status.UNAVAILABLE.withDescription("outage")));
+    assertEquals(TRANSIENT_FAILURE, helper.state);
+    assertEquals("outage", pick().getStatus().getDescription());
+  }
+
+  @Test
+  void roundRobinHoldsOverTheInstancesTheRulesAllow() {
+    Instance a = instance("a", 1001);
+    Instance b = instance("b", 1002);
+    Instance c = instance("c", 1003);
+    resolve(perCall(a, b, c), a, b, c);
+    helper.subchannels.forEach(subchannel -> subchannel.set(READY));
+    Map<LoadBalancer.Subchannel, Integer> picks = new HashMap<>();
+    for (int i = 0; i < 10; i++) {
+      picks.merge(pick("x-exclude", "c").getSubchannel(), 1, Integer::sum);
+    }
+    assertEquals(Arrays.asList(5, 5), new ArrayList<>(picks.values()), picks.toString());
+    assertFalse(picks.containsKey(helper.subchannels.get(2)), "c is routed away");
+  }
+
+  @Test
+  void ringHashKeepsAKeyOnItsInstanceWhateverTheRulesLeaveAroundIt() {
+    balancer = newBalancer("ring_hash", "polaris.loadbalancer.hash-header", "x-user");
+    Instance a = instance("a", 1001);
+    Instance b = instance("b", 1002);
+    Instance c = instance("c", 1003);
+    resolve(perCall(a, b, c), a, b, c);
+    helper.subchannels.forEach(subchannel -> subchannel.set(READY));
+    FakeSubchannel excluded = helper.subchannels.get(2);
+    int moved = 0;
+    int kept = 0;
+    for (int user = 0; user < 200; user++) {
+      LoadBalancer.Subchannel everywhere = pick("x-user", "u" + user).getSubchannel();
+      LoadBalancer.Subchannel routed = pick("x-user", "u" + user, "x-exclude", "c").getSubchannel();
+      assertSame(everywhere, pick("x-user", "u" + user).getSubchannel(), "a key is stable");
+      if (everywhere != excluded) {
+        assertSame(everywhere, routed, "user u" + user + " moved although its instance is still allowed");
+        kept++;
+      } else {
+        moved++;
+      }
+    }
+    assertTrue(kept > 100 && moved > 20, "keys spread over the ring: kept " + kept + ", moved " + moved);
+  }
+
+  /** A plan that routes each call to every instance but those named by its x-exclude header. */
+  private static RoutePlan perCall(Instance... instances) {
+    ServiceInstances all = new DefaultServiceInstances(new ServiceKey("default", "echo"), Arrays.asList(instances));
+    return RoutePlan.perCall(all, (candidates, method, headers) -> {
+      String excluded = headers.get(Metadata.Key.of("x-exclude", Metadata.ASCII_STRING_MARSHALLER));
+      List<Instance> allowed = new ArrayList<>();
+      for (Instance instance : candidates.getInstances()) {
+        if (!instance.getId().equals(excluded)) {
+          allowed.add(instance);
+        }
+      }
+      return allowed;
+    });
+  }
+
+  private void resolve(Instance... instances) {
+    resolve(RoutePlan.ALL, instances);
+  }
+
+  private void resolve(RoutePlan plan, Instance... instances) {
+    List<EquivalentAddressGroup> groups = new ArrayList<>();
+    for (Instance instance : instances) {
+      groups.add(new EquivalentAddressGroup(new InetSocketAddress("127.0.0.1", instance.getPort()),
+          Attributes.newBuilder().set(PolarisAttributes.INSTANCE, instance).build()));
+    }
+    LoadBalancer.ResolvedAddresses resolved = LoadBalancer.ResolvedAddresses.newBuilder()
+        .setAddresses(groups)
+        .setAttributes(Attributes.newBuilder()
+            .set(PolarisAttributes.TARGET, TARGET)
+            .set(PolarisAttributes.ROUTE_PLAN, plan)
+            .build())
+        .build();
+    syncContext.execute(() -> balancer.handleResolvedAddresses(resolved));
+  }
+
+  private static Instance instance(String id, int port) {
+    return instance(id, port, 100);
+  }
+
+  private static Instance instance(String id, int port, int weight) {
+    DefaultInstance instance = new DefaultInstance();
+    instance.setId(id);
+    instance.setHost("127.0.0.1");
+    instance.setPort(port);
+    instance.setWeight(weight);
+    instance.setHealthy(true);
+    return instance;
+  }
+
+  private LoadBalancer.PickResult pick(String... headerPairs) {
+    Metadata headers = new Metadata();
+    for (int i = 0; i + 1 < headerPairs.length; i += 2) {
+      headers.put(Metadata.Key.of(headerPairs[i], Metadata.ASCII_STRING_MARSHALLER), headerPairs[i + 1]);
+    }
+    return helper.picker.pickSubchannel(new PickArgs(headers));
+  }
+
+  private final class FakeHelper extends LoadBalancer.Helper {
+    final List<FakeSubchannel> subchannels = new ArrayList<>();
+    ConnectivityState state;
+    LoadBalancer.SubchannelPicker picker;
+    int updates;
+
+    @Override
+    public LoadBalancer.Subchannel createSubchannel(LoadBalancer.CreateSubchannelArgs args) {
+      FakeSubchannel subchannel = new FakeSubchannel(args.getAddresses(), syncContext);
+      subchannels.add(subchannel);
+      return subchannel;
+    }
+
+    @Override
+    public void updateBalancingState(ConnectivityState newState, LoadBalancer.SubchannelPicker newPicker) {
+      state = newState;
+      picker = newPicker;
+      updates++;
+    }
+
+    @Override
+    public SynchronizationContext getSynchronizationContext() {
+      return syncContext;
+    }
+
+    @Override
+    public ScheduledExecutorService getScheduledExecutorService() {
+      return timer;
+    }
+
+    @Override
+    public ManagedChannel createOobChannel(EquivalentAddressGroup eag, String authority) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public NameResolver.Factory getNameResolverFactory() {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public String getAuthority() {
+      return "echo";
+    }
+
+    @Override
+    public ChannelLogger getChannelLogger() {
+      return new ChannelLogger() {
+        @Override
+        public void log(ChannelLogLevel level, String message) {}
+
+        @Override
+        public void log(ChannelLogLevel level, String messageFormat, Object... args) {}
+      };
+    }
+
+    @Override
+    public void refreshNameResolution() {}
+  }
+
+  private static final class FakeSubchannel extends LoadBalancer.Subchannel {
+    private final List<EquivalentAddressGroup> addresses;
+    private final SynchronizationContext syncContext;
+    private LoadBalancer.SubchannelStateListener listener;
+    boolean connectionRequested;
+    boolean shutdown;
+
+    FakeSubchannel(List<EquivalentAddressGroup> addresses, SynchronizationContext syncContext) {
+      this.addresses = addresses;
+      this.syncContext = syncContext;
+    }
+
+    void set(ConnectivityState state) {
+      connectionRequested = false;
+      syncContext.execute(() -> listener.onSubchannelState(ConnectivityStateInfo.forNonError(state)));
+    }
+
+    void fail() {
+      syncContext.execute(() -> listener.onSubchannelState(
+          ConnectivityStateInfo.forTransientFailure(Status.UNAVAILABLE.withDescription("connection refused"))));
+    }
+
+    @Override
+    public void start(LoadBalancer.SubchannelStateListener listener) {
+      this.listener = listener;
+    }
+
+    @Override
+    public void shutdown() {
+      shutdown = true;
+    }
+
+    @Override
+    public void requestConnection() {
+      connectionRequested = true;
+    }
+
+    @Override
+    public List<EquivalentAddressGroup> getAllAddresses() {
+      return addresses;
+    }
+
+    @Override
+    public Attributes getAttributes() {
+      return Attributes.EMPTY;
+    }
+  }
+
+  private static final class PickArgs extends LoadBalancer.PickSubchannelArgs {
+    private final Metadata headers;
+
+    PickArgs(Metadata headers) {
+      this.headers = headers;
+    }
+
+    private static final MethodDescriptor<String, String> METHOD = MethodDescriptor.<String, String>newBuilder()
+        .setType(MethodDescriptor.MethodType.UNARY)
+        .setFullMethodName("echo.Echo/Echo")
+        .setRequestMarshaller(new StringMarshaller())
+        .setResponseMarshaller(new StringMarshaller())
+        .build();
+
+    @Override
+    public CallOptions getCallOptions() {
+      return CallOptions.DEFAULT;
+    }
+
+    @Override
+    public Metadata getHeaders() {
+      return headers;
+    }
+
+    @Override
+    public MethodDescriptor<?, ?> getMethodDescriptor() {
+      return METHOD;
+    }
+  }
+
+  private static final class StringMarshaller implements MethodDescriptor.Marshaller<String> {
+    @Override
+    public InputStream stream(String value) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public String parse(InputStream stream) {
+      throw new UnsupportedOperationException();
+    }
+  }
+}
