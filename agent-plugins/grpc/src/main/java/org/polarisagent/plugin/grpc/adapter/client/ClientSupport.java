@@ -41,11 +41,19 @@ public final class ClientSupport {
   private final ClassLoader agentLoader;
   private final CallRouting routing;
   private final OutcomeQueue outcomes;
+  private final ServiceDirectory directoryOverride;
+  private volatile ServiceDirectory directory;
   private volatile boolean routingFailureLogged;
   private ScheduledExecutorService timer;
   private ThreadPoolExecutor pool;
 
   public ClientSupport(AgentContext context) {
+    this(context, null);
+  }
+
+  /** With a directory that replaces the SDK's, whatever the SDK's state; for tests. */
+  ClientSupport(AgentContext context, ServiceDirectory directoryOverride) {
+    this.directoryOverride = directoryOverride;
     AgentConfig config = context.config();
     this.sdk = context.sdk();
     this.agentLoader = context.agentLoader();
@@ -122,6 +130,22 @@ public final class ClientSupport {
   /** The SDK if it has started, without waiting; else null. */
   SdkApis sdkIfReady() {
     return sdk.apisIfReady();
+  }
+
+  /** What resolvers learn services from: the SDK's directory once it runs, else null. */
+  ServiceDirectory directory() {
+    if (directoryOverride != null) {
+      return directoryOverride;
+    }
+    ServiceDirectory current = directory;
+    if (current == null) {
+      SdkApis apis = sdk.apisIfReady();
+      if (apis != null) {
+        current = new SdkServiceDirectory(apis, routing, circuitBreakerEnabled);
+        directory = current;
+      }
+    }
+    return current;
   }
 
   /** Whether the SDK is still starting: neither running nor failed. */

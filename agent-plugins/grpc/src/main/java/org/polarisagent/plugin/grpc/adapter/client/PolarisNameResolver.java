@@ -1,13 +1,6 @@
 package org.polarisagent.plugin.grpc.adapter.client;
 
-import com.tencent.polaris.api.core.ConsumerAPI;
-import com.tencent.polaris.api.pojo.DefaultServiceInstances;
 import com.tencent.polaris.api.pojo.Instance;
-import com.tencent.polaris.api.pojo.ServiceInstances;
-import com.tencent.polaris.api.pojo.ServiceKey;
-import com.tencent.polaris.api.rpc.GetAllInstancesRequest;
-import com.tencent.polaris.api.rpc.InstancesResponse;
-import com.tencent.polaris.api.rpc.WatchServiceRequest;
 import io.grpc.Attributes;
 import io.grpc.EquivalentAddressGroup;
 import io.grpc.NameResolver;
@@ -15,14 +8,12 @@ import io.grpc.Status;
 import io.grpc.SynchronizationContext;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.polarisagent.core.logging.AgentLog;
-import org.polarisagent.core.sdk.SdkApis;
 import org.polarisagent.plugin.grpc.PolarisTarget;
 
 /**
@@ -114,9 +105,8 @@ final class PolarisNameResolver extends NameResolver {
     if (shutdown) {
       return;
     }
-    SdkApis sdk = client.sdkIfReady();
-    ConsumerAPI consumer = sdk == null ? null : sdk.consumer();
-    if (consumer == null) {
+    ServiceDirectory directory = client.directory();
+    if (directory == null) {
       awaitSdk();
       return;
     }
@@ -126,25 +116,29 @@ final class PolarisNameResolver extends NameResolver {
     List<Instance> instances;
     RoutePlan plan;
     try {
-      instances = healthyInstances(consumer);
-      client.routing().callerIp();
-      plan = routePlan(sdk, instances);
-    } catch (NotAnswered e) {
-      if (published == null && System.nanoTime() - firstQueryNanos < TimeUnit.MILLISECONDS.toNanos(FIRST_ANSWER_WAIT_MILLIS)) {
-        // Calls wait (bounded) for the first answer rather than fail as if there were no instance.
-        resolveLater(250);
+      instances = directory.instances(target);
+      if (instances == null) {
+        if (published == null
+            && System.nanoTime() - firstQueryNanos < TimeUnit.MILLISECONDS.toNanos(FIRST_ANSWER_WAIT_MILLIS)) {
+          // Calls wait (bounded) for the first answer rather than fail as if there were no instance.
+          resolveLater(250);
+          return;
+        }
+        handleFailure("the Polaris server has not answered");
         return;
       }
-      handleFailure(e);
-      return;
+      plan = directory.routePlan(target, instances);
     } catch (RuntimeException e) {
-      handleFailure(e);
+      handleFailure(String.valueOf(e.getMessage()));
       return;
     }
     if (state.recovered()) {
       AgentLog.info("discovery of " + describe() + " from Polaris works again");
     }
-    watch(consumer);
+    if (!watching) {
+      watching = true;
+      directory.watch(target, this::resolve);
+    }
     publish(instances, plan);
   }
 
@@ -165,74 +159,14 @@ final class PolarisNameResolver extends NameResolver {
     publishError("Polaris is unavailable for " + describe() + ": " + client.unavailableReason());
   }
 
-  private void handleFailure(RuntimeException e) {
+  private void handleFailure(String reason) {
     if (state.failed()) {
-      AgentLog.warn("cannot discover " + describe() + " from Polaris: " + e.getMessage()
+      AgentLog.warn("cannot discover " + describe() + " from Polaris: " + reason
           + (published != null ? "; its last known instances keep serving" : ""));
     }
     if (published == null) {
-      publishError("cannot discover " + describe() + " from Polaris: " + e.getMessage());
+      publishError("cannot discover " + describe() + " from Polaris: " + reason);
     }
-  }
-
-  /** The SDK returned no answer from the server (yet) for the service. */
-  private static final class NotAnswered extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    NotAnswered() {
-      super("the Polaris server has not answered", null, false, false);
-    }
-  }
-
-  private RoutePlan routePlan(SdkApis sdk, List<Instance> instances) {
-    if (instances.isEmpty()) {
-      return RoutePlan.ALL;
-    }
-    ServiceInstances snapshot =
-        new DefaultServiceInstances(new ServiceKey(target.namespace(), target.service()), instances);
-    CallRouting routing = client.routing();
-    RoutePlan plan = routing.hasRules(sdk, target)
-        ? RoutePlan.perCall(snapshot, (all, method, headers) -> routing.route(sdk, all, method, headers))
-        : RoutePlan.fixed(routing.route(sdk, snapshot));
-    return plan.withMethodBreakers(client.circuitBreakerEnabled() && routing.hasMethodBreakers(sdk, target));
-  }
-
-  private List<Instance> healthyInstances(ConsumerAPI consumer) {
-    // All instances, unrouted: routing and circuit breaking are per call, in the picker.
-    GetAllInstancesRequest request = new GetAllInstancesRequest();
-    request.setService(target.service());
-    request.setNamespace(target.namespace());
-    InstancesResponse response = consumer.getAllInstances(request);
-    ServiceInstances answered = response.getServiceInstances();
-    if (answered == null || !answered.isInitialized()) {
-      // An empty list because the server has not answered yet, not because the service has no instance.
-      throw new NotAnswered();
-    }
-    List<Instance> usable = new ArrayList<>();
-    for (Instance instance : response.getInstances()) {
-      if (instance.isHealthy() && !instance.isIsolated() && isGrpc(instance.getProtocol())) {
-        usable.add(instance);
-      }
-    }
-    Collections.sort(usable);
-    return usable;
-  }
-
-  private static boolean isGrpc(String protocol) {
-    return protocol == null || protocol.isEmpty() || "grpc".equalsIgnoreCase(protocol);
-  }
-
-  private void watch(ConsumerAPI consumer) {
-    if (watching) {
-      return;
-    }
-    watching = true;
-    consumer.watchService(
-        WatchServiceRequest.builder()
-            .namespace(target.namespace())
-            .service(target.service())
-            .listeners(Collections.singletonList(event -> resolve()))
-            .build());
   }
 
   private void publish(List<Instance> instances, RoutePlan plan) {

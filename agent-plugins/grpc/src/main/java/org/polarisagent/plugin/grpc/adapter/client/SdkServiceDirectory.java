@@ -1,0 +1,80 @@
+package org.polarisagent.plugin.grpc.adapter.client;
+
+import com.tencent.polaris.api.pojo.DefaultServiceInstances;
+import com.tencent.polaris.api.pojo.Instance;
+import com.tencent.polaris.api.pojo.ServiceInstances;
+import com.tencent.polaris.api.pojo.ServiceKey;
+import com.tencent.polaris.api.rpc.GetAllInstancesRequest;
+import com.tencent.polaris.api.rpc.InstancesResponse;
+import com.tencent.polaris.api.rpc.WatchServiceRequest;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.polarisagent.core.sdk.SdkApis;
+import org.polarisagent.plugin.grpc.PolarisTarget;
+
+/**
+ * The {@link ServiceDirectory} of the Polaris SDK: its cache of instances (all of them, unrouted: routing
+ * and circuit breaking happen in the balancer), its rules and its watch. Thread-safe.
+ */
+final class SdkServiceDirectory implements ServiceDirectory {
+
+  private final SdkApis sdk;
+  private final CallRouting routing;
+  private final boolean methodBreakers;
+
+  SdkServiceDirectory(SdkApis sdk, CallRouting routing, boolean circuitBreakerEnabled) {
+    this.sdk = sdk;
+    this.routing = routing;
+    this.methodBreakers = circuitBreakerEnabled;
+  }
+
+  @Override
+  public List<Instance> instances(PolarisTarget target) {
+    GetAllInstancesRequest request = new GetAllInstancesRequest();
+    request.setService(target.service());
+    request.setNamespace(target.namespace());
+    InstancesResponse response = sdk.consumer().getAllInstances(request);
+    ServiceInstances answered = response.getServiceInstances();
+    if (answered == null || !answered.isInitialized()) {
+      // An empty list because the server has not answered yet, not because the service has no instance.
+      return null;
+    }
+    List<Instance> usable = new ArrayList<>();
+    for (Instance instance : response.getInstances()) {
+      if (instance.isHealthy() && !instance.isIsolated() && isGrpc(instance.getProtocol())) {
+        usable.add(instance);
+      }
+    }
+    Collections.sort(usable);
+    return usable;
+  }
+
+  private static boolean isGrpc(String protocol) {
+    return protocol == null || protocol.isEmpty() || "grpc".equalsIgnoreCase(protocol);
+  }
+
+  @Override
+  public RoutePlan routePlan(PolarisTarget target, List<Instance> instances) {
+    if (instances.isEmpty()) {
+      return RoutePlan.ALL;
+    }
+    routing.callerIp(); // found here, off the application's threads, before any call is routed
+    ServiceInstances snapshot =
+        new DefaultServiceInstances(new ServiceKey(target.namespace(), target.service()), instances);
+    RoutePlan plan = routing.hasRules(sdk, target)
+        ? RoutePlan.perCall(snapshot, (all, method, headers) -> routing.route(sdk, all, method, headers))
+        : RoutePlan.fixed(routing.route(sdk, snapshot));
+    return plan.withMethodBreakers(methodBreakers && routing.hasMethodBreakers(sdk, target));
+  }
+
+  @Override
+  public void watch(PolarisTarget target, Runnable onChange) {
+    sdk.consumer().watchService(
+        WatchServiceRequest.builder()
+            .namespace(target.namespace())
+            .service(target.service())
+            .listeners(Collections.singletonList(event -> onChange.run()))
+            .build());
+  }
+}

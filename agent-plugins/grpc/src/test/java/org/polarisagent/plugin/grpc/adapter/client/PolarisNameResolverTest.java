@@ -1,0 +1,257 @@
+package org.polarisagent.plugin.grpc.adapter.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.tencent.polaris.api.pojo.DefaultInstance;
+import com.tencent.polaris.api.pojo.Instance;
+import io.grpc.EquivalentAddressGroup;
+import io.grpc.NameResolver;
+import io.grpc.ProxyDetector;
+import io.grpc.Status;
+import io.grpc.SynchronizationContext;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.polarisagent.core.config.AgentConfig;
+import org.polarisagent.core.plugin.AgentContext;
+import org.polarisagent.core.plugin.ShutdownSequence;
+import org.polarisagent.core.sdk.PolarisSdk;
+import org.polarisagent.plugin.grpc.PolarisTarget;
+
+/** The Polaris resolver over a fake directory: what it publishes, when, and on which threads. */
+class PolarisNameResolverTest {
+
+  private final List<Throwable> uncaught = new CopyOnWriteArrayList<>();
+  private final SynchronizationContext syncContext =
+      new SynchronizationContext((thread, error) -> uncaught.add(error));
+  private final FakeDirectory directory = new FakeDirectory();
+  private final List<NameResolver> resolvers = new ArrayList<>();
+
+  @AfterEach
+  void shutDown() {
+    resolvers.forEach(NameResolver::shutdown);
+    assertTrue(uncaught.isEmpty(), uncaught.toString());
+  }
+
+  @Test
+  void publishesTheInstancesWithoutAServiceConfig() {
+    directory.instances.put("echo", Arrays.asList(instance("a", 1001), instance("b", 1002)));
+    Recorder recorder = start("polaris://echo", client(directory));
+    awaitTrue(() -> recorder.results.size() == 1, "a result");
+    NameResolver.ResolutionResult result = recorder.results.get(0);
+    assertEquals(2, result.getAddresses().size());
+    EquivalentAddressGroup first = result.getAddresses().get(0);
+    assertEquals("a", first.getAttributes().get(PolarisAttributes.INSTANCE).getId());
+    assertNull(result.getServiceConfig(), "the app's own service config must stay in force");
+    assertEquals("echo", result.getAttributes().get(PolarisAttributes.TARGET).service());
+  }
+
+  @Test
+  void publishesAgainOnlyWhenSomethingChanged() {
+    directory.instances.put("echo", Collections.singletonList(instance("a", 1001)));
+    PolarisNameResolver resolver = new PolarisNameResolver(
+        PolarisTarget.parse("polaris://echo", "default"), args(), client(directory));
+    resolvers.add(resolver);
+    Recorder recorder = new Recorder();
+    resolver.start(recorder);
+    awaitTrue(() -> recorder.results.size() == 1, "a result");
+    resolver.refresh();
+    awaitTrue(() -> directory.queries.get() >= 2, "a second query");
+    directory.instances.put("echo", Arrays.asList(instance("a", 1001), instance("b", 1002)));
+    directory.changed("echo");
+    awaitTrue(() -> recorder.results.size() == 2, "a second result after the change");
+    assertEquals(2, recorder.results.get(1).getAddresses().size());
+  }
+
+  @Test
+  void serviceWithoutInstancesIsAnEmptyResultNotAnError() {
+    directory.instances.put("echo", Collections.<Instance>emptyList());
+    Recorder recorder = start("polaris://echo", client(directory));
+    awaitTrue(() -> recorder.results.size() == 1, "a result");
+    assertTrue(recorder.results.get(0).getAddresses().isEmpty());
+    assertTrue(recorder.errors.isEmpty(), recorder.errors.toString());
+  }
+
+  @Test
+  void failureBeforeAnyResultFailsCallsWithTheReason() {
+    directory.failure = new IllegalStateException("server said no");
+    Recorder recorder = start("polaris://echo", client(directory));
+    awaitTrue(() -> !recorder.errors.isEmpty(), "an error");
+    Status error = recorder.errors.get(0);
+    assertEquals(Status.Code.UNAVAILABLE, error.getCode());
+    assertTrue(error.getDescription().contains("service echo in namespace default")
+        && error.getDescription().contains("server said no"), error.toString());
+  }
+
+  @Test
+  void failureAfterAResultKeepsTheLastInstances() {
+    directory.instances.put("echo", Collections.singletonList(instance("a", 1001)));
+    Recorder recorder = start("polaris://echo", client(directory));
+    awaitTrue(() -> recorder.results.size() == 1, "a result");
+    directory.failure = new IllegalStateException("outage");
+    int before = directory.queries.get();
+    awaitTrue(() -> directory.queries.get() > before, "a re-read during the outage");
+    assertTrue(recorder.errors.isEmpty(), "no error while last instances serve: " + recorder.errors);
+  }
+
+  @Test
+  void aServiceThatBlocksDelaysNoOtherService() {
+    directory.instances.put("fast", Collections.singletonList(instance("f", 1001)));
+    directory.blocked.add("slow");
+    ClientSupport client = client(directory);
+    Recorder slow = start("polaris://slow", client);
+    Recorder fast = start("polaris://fast", client);
+    awaitTrue(() -> fast.results.size() == 1, "the other service resolved while one is stuck");
+    assertTrue(slow.results.isEmpty());
+    directory.release.countDown();
+  }
+
+  @Test
+  void startReturnsAtOnceAndNothingRunsOnTheCallersThread() {
+    directory.blocked.add("echo");
+    long start = System.nanoTime();
+    start("polaris://echo", client(directory));
+    assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 1000, "start() blocked");
+    directory.release.countDown();
+    awaitTrue(() -> directory.queryThreads.size() == 1, "one query");
+    assertTrue(directory.queryThreads.get(0).startsWith("polaris-agent-discovery"), directory.queryThreads.toString());
+  }
+
+  @Test
+  void withoutPolarisCallsFailWithTheReason() {
+    Recorder recorder = start("polaris://echo", client(null));
+    awaitTrue(() -> !recorder.errors.isEmpty(), "an error");
+    assertTrue(recorder.errors.get(0).getDescription().contains("Polaris is unavailable"), recorder.errors.toString());
+  }
+
+  private Recorder start(String target, ClientSupport client) {
+    PolarisNameResolver resolver = new PolarisNameResolver(PolarisTarget.parse(target, "default"), args(), client);
+    resolvers.add(resolver);
+    Recorder recorder = new Recorder();
+    resolver.start(recorder);
+    return recorder;
+  }
+
+  private static ClientSupport client(ServiceDirectory directory) {
+    AgentConfig config = AgentConfig.load(null, new Properties(), Collections.<String, String>emptyMap());
+    AgentContext context = new AgentContext(config, PolarisSdk.unavailable("test without a server"),
+        PolarisNameResolverTest.class.getClassLoader(), new ShutdownSequence());
+    return new ClientSupport(context, directory);
+  }
+
+  private NameResolver.Args args() {
+    return NameResolver.Args.newBuilder()
+        .setDefaultPort(443)
+        .setProxyDetector(new ProxyDetector() {
+          @Override
+          public io.grpc.ProxiedSocketAddress proxyFor(java.net.SocketAddress target) {
+            return null;
+          }
+        })
+        .setSynchronizationContext(syncContext)
+        .setServiceConfigParser(new NameResolver.ServiceConfigParser() {
+          @Override
+          public NameResolver.ConfigOrError parseServiceConfig(Map<String, ?> rawServiceConfig) {
+            throw new AssertionError("the resolver must not parse a service config");
+          }
+        })
+        .build();
+  }
+
+  /** Polls every 5 ms, for at most 10 s. */
+  private static void awaitTrue(BooleanSupplier condition, String what) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out waiting for " + what);
+      }
+      try {
+        Thread.sleep(5);
+      } catch (InterruptedException e) {
+        throw new AssertionError(e);
+      }
+    }
+  }
+
+  private static Instance instance(String id, int port) {
+    DefaultInstance instance = new DefaultInstance();
+    instance.setId(id);
+    instance.setHost("127.0.0.1");
+    instance.setPort(port);
+    instance.setWeight(100);
+    instance.setHealthy(true);
+    return instance;
+  }
+
+  /** Records what the resolver tells gRPC. */
+  private static final class Recorder extends NameResolver.Listener2 {
+    final List<NameResolver.ResolutionResult> results = new CopyOnWriteArrayList<>();
+    final List<Status> errors = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void onResult(NameResolver.ResolutionResult result) {
+      results.add(result);
+    }
+
+    @Override
+    public void onError(Status error) {
+      errors.add(error);
+    }
+  }
+
+  /** Instances per service name; services can be made to fail or to block until released. */
+  private static final class FakeDirectory implements ServiceDirectory {
+    final Map<String, List<Instance>> instances = new ConcurrentHashMap<>();
+    final List<String> blocked = new CopyOnWriteArrayList<>();
+    final CountDownLatch release = new CountDownLatch(1);
+    final AtomicInteger queries = new AtomicInteger();
+    final List<String> queryThreads = new CopyOnWriteArrayList<>();
+    final Map<String, Runnable> watchers = new ConcurrentHashMap<>();
+    volatile RuntimeException failure;
+
+    @Override
+    public List<Instance> instances(PolarisTarget target) {
+      queries.incrementAndGet();
+      queryThreads.add(Thread.currentThread().getName());
+      if (blocked.contains(target.service())) {
+        try {
+          release.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      RuntimeException current = failure;
+      if (current != null) {
+        throw current;
+      }
+      return instances.getOrDefault(target.service(), Collections.<Instance>emptyList());
+    }
+
+    @Override
+    public RoutePlan routePlan(PolarisTarget target, List<Instance> list) {
+      return RoutePlan.ALL;
+    }
+
+    @Override
+    public void watch(PolarisTarget target, Runnable onChange) {
+      watchers.put(target.service(), onChange);
+    }
+
+    void changed(String service) {
+      watchers.get(service).run();
+    }
+  }
+}
