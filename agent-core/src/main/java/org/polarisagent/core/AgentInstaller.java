@@ -26,9 +26,9 @@ import org.polarisagent.core.plugin.ShutdownSequence;
 import org.polarisagent.core.sdk.PolarisSdk;
 
 /**
- * Starts the agent inside the agent class loader: reads the configuration, starts the Polaris SDK in the
- * background and installs the plugins' instrumentation. Called once, by reflection, from the bootstrap
- * {@code AgentStarter}.
+ * Starts the agent inside the agent class loader: reads the configuration, prepares the Polaris SDK (started
+ * on first need) and installs the plugins' instrumentation. Called once, by reflection, from
+ * {@code PolarisAgent} in the bootstrap module.
  */
 public final class AgentInstaller {
 
@@ -61,7 +61,10 @@ public final class AgentInstaller {
     final GatedTransformer gate = new GatedTransformer(typeNames);
     instrumentation.addTransformer(gate, true);
     ShutdownSequence shutdown = new ShutdownSequence();
-    final PolarisSdk sdk = PolarisSdk.start(config, agentLoader);
+    final PolarisSdk sdk = PolarisSdk.create(config, agentLoader);
+    if (startsSdkAtOnce(config)) {
+      sdk.startInBackground();
+    }
     final AgentContext context = new AgentContext(config, sdk, agentLoader, shutdown);
     Thread init =
         new Thread(
@@ -85,6 +88,15 @@ public final class AgentInstaller {
         });
     shutdown.installHook();
     AgentLog.debug("premain done in " + millisSince(premainStartNanos) + " ms");
+  }
+
+  /** Whether {@code polaris.sdk.start} asks for the SDK at JVM start rather than on first need. */
+  static boolean startsSdkAtOnce(AgentConfig config) {
+    String start = config.get(AgentConfig.SDK_START);
+    if ("auto".equals(start)) {
+      return !config.get(AgentConfig.SERVICE).isEmpty() || !config.get(AgentConfig.CLIENT_TARGET_MAPPING).isEmpty();
+    }
+    return "eager".equals(start);
   }
 
   /** Builds the Byte Buddy transformer in the background and opens the gate to it. */

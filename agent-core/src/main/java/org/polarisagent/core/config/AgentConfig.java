@@ -52,6 +52,14 @@ public final class AgentConfig {
           "Advanced: a Polaris SDK yaml used as the base SDK configuration instead of the agent's built-in"
               + " one; address and token from the agent's keys still apply.");
 
+  public static final ConfigKey<String> SDK_START =
+      key("polaris.sdk.start", "auto", ValueType.oneOf("auto", "eager", "lazy"),
+          "When the Polaris SDK starts (it loads about 4,600 classes and some 15 threads, and takes about a"
+              + " second on 2 cores): lazy on the first Polaris channel or the first server to register, so an"
+              + " app that never uses Polaris never pays for it; eager in the background at JVM start, so the"
+              + " first Polaris call does not wait for it; auto is eager when polaris.service or"
+              + " polaris.grpc.client.target-mapping is set (the app is meant to use Polaris), else lazy.");
+
   // ---- this application as an instance (provider side)
   public static final ConfigKey<String> INSTANCE_HOST =
       key("polaris.instance.host", "", ValueType.STRING,

@@ -5,6 +5,7 @@ import com.tencent.polaris.client.api.SDKContext;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.polarisagent.core.concurrent.DaemonScheduler;
 import org.polarisagent.core.config.AgentConfig;
 import org.polarisagent.core.logging.AgentLog;
@@ -13,10 +14,12 @@ import org.polarisagent.core.logging.ShadedJulLogging;
 /**
  * The one Polaris {@link SDKContext} of the JVM.
  *
- * <p>It is built from code in a background thread started by premain, so the application's startup never
- * waits for it; callers either take it if it is ready ({@link #apisIfReady()}) or wait a bounded time
- * ({@link #awaitApis(long)}). When the configuration forbids contacting Polaris, or the SDK fails to
- * start, {@link #unavailableReason()} says why. Thread-safe.
+ * <p>Nothing of the SDK is loaded or started until something first needs it (the first Polaris channel, the
+ * first server to register): then it is built from code in a background thread, so no application thread
+ * waits for it; callers either take it if it is ready ({@link #apisIfReady()}), wait a bounded time
+ * ({@link #awaitApis(long)}) or ask to be called back ({@link #whenSettled(Runnable)}). When the
+ * configuration forbids contacting Polaris, or the SDK fails to start, {@link #unavailableReason()} says
+ * why. Thread-safe.
  */
 public final class PolarisSdk {
 
@@ -30,45 +33,60 @@ public final class PolarisSdk {
       DaemonScheduler.create("polaris-agent-sdk-maintenance", PolarisSdk.class.getClassLoader());
   private volatile String unavailableReason;
   private volatile boolean closed;
+  private final AgentConfig config;
+  private final ClassLoader agentLoader;
+  private final AtomicBoolean started = new AtomicBoolean();
 
-  private PolarisSdk() {}
+  private PolarisSdk(AgentConfig config, ClassLoader agentLoader) {
+    this.config = config;
+    this.agentLoader = agentLoader;
+  }
 
-  /** Starts the SDK in the background, unless the configuration says not to contact Polaris. */
-  public static PolarisSdk start(final AgentConfig config, final ClassLoader agentLoader) {
-    final PolarisSdk sdk = new PolarisSdk();
+  /**
+   * The SDK of this configuration, started on first need; unavailable at once when the configuration says
+   * not to contact Polaris.
+   */
+  public static PolarisSdk create(AgentConfig config, ClassLoader agentLoader) {
+    PolarisSdk sdk = new PolarisSdk(config, agentLoader);
     if (config.disconnected()) {
       sdk.fail("the agent configuration is invalid (see the ERROR above)");
-      return sdk;
     }
-    Thread init =
-        new Thread(
-            new Runnable() {
-              @Override
-              public void run() {
-                sdk.init(config);
-              }
-            },
-            "polaris-agent-sdk-init");
-    init.setDaemon(true);
-    // Threads the SDK creates inherit this loader, so its service lookups find the agent's plugins.
-    init.setContextClassLoader(agentLoader);
-    init.start();
     return sdk;
   }
 
-  /** An SDK that never connects; for configurations that forbid contacting Polaris and for tests. */
+  /** An SDK that never connects; for tests. */
   public static PolarisSdk unavailable(String reason) {
-    PolarisSdk sdk = new PolarisSdk();
+    PolarisSdk sdk = new PolarisSdk(null, null);
     sdk.fail(reason);
     return sdk;
   }
 
   /** Wraps an already built context; for tests. */
   public static PolarisSdk of(SDKContext context) {
-    PolarisSdk sdk = new PolarisSdk();
+    PolarisSdk sdk = new PolarisSdk(null, null);
     sdk.apis = new SdkApis(context);
     sdk.settle();
     return sdk;
+  }
+
+
+  /**
+   * Starts the SDK in a background thread now, unless it started already; done at JVM start when
+   * {@code polaris.sdk.start} says so, else the first time anything asks for the SDK.
+   */
+  public void startInBackground() {
+    startOnce();
+  }
+
+  private void startOnce() {
+    if (config == null || settled.getCount() == 0 || !started.compareAndSet(false, true)) {
+      return;
+    }
+    Thread init = new Thread(() -> init(config), "polaris-agent-sdk-init");
+    init.setDaemon(true);
+    // Threads the SDK creates inherit this loader, so its service lookups find the agent's plugins.
+    init.setContextClassLoader(agentLoader);
+    init.start();
   }
 
   private void init(AgentConfig config) {
@@ -132,6 +150,7 @@ public final class PolarisSdk {
    * on the thread that settles it (so the task must only hand work off, never block).
    */
   public void whenSettled(Runnable task) {
+    startOnce();
     synchronized (this) {
       if (onSettled != null) {
         onSettled.add(task);
@@ -143,11 +162,16 @@ public final class PolarisSdk {
 
   /** The APIs if the SDK has started, else null. */
   public SdkApis apisIfReady() {
-    return apis;
+    SdkApis current = apis;
+    if (current == null && !started.get()) {
+      startOnce();
+    }
+    return current;
   }
 
   /** Waits at most the given time for the SDK to start; returns its APIs, or null if not (yet) there. */
   public SdkApis awaitApis(long timeoutMillis) {
+    startOnce();
     try {
       settled.await(timeoutMillis, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
@@ -158,6 +182,7 @@ public final class PolarisSdk {
 
   /** Why the SDK is not available, or null while it is starting or once it runs. */
   public String unavailableReason() {
+    startOnce();
     return unavailableReason;
   }
 

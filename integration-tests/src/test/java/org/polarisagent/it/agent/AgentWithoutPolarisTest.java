@@ -2,11 +2,19 @@ package org.polarisagent.it.agent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.SocketTimeoutException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.regex.Matcher;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.polarisagent.it.harness.ForkedApp;
 import org.polarisagent.it.harness.FreePorts;
 import org.polarisagent.samples.EchoConsumer;
@@ -38,6 +46,31 @@ class AgentWithoutPolarisTest {
     String stderr = assertPlainTrafficWorks("polaris.agent.enabled", "false");
     assertTrue(stderr.contains("disabled by polaris.agent.enabled=false"), stderr);
     assertFalse(stderr.contains("WARN"), stderr);
+  }
+
+  @Test
+  void appThatNeverUsesPolarisNeverLoadsTheSdkNorConnectsToPolaris(@TempDir Path dir) throws Exception {
+    try (ServerSocket polaris = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        ForkedApp provider = ForkedApp.main(EchoProvider.class).name("provider-without-agent")
+            .args("--name=p1").start()) {
+      polaris.setSoTimeout(200);
+      String target = "127.0.0.1:" + provider.awaitLine("READY port=(\\d+) .*", START).group(1);
+      Path classLog = dir.resolve("classes.log");
+      try (ForkedApp consumer = ForkedApp.main(EchoConsumer.class).name("plain-consumer").withAgent()
+          .property("polaris.address", "127.0.0.1:" + polaris.getLocalPort())
+          .jvmArgs("-Xlog:class+load=info:file=" + classLog)
+          .args("--target=" + target, "--calls=20", "--rate=40").start()) {
+        Matcher result = consumer.awaitLine("RESULT ok=(\\d+) failed=(\\d+) .*", START);
+        assertEquals("20", result.group(1), consumer.describe());
+        assertTrue(consumer.waitFor(START), consumer.describe());
+        List<String> sdkClasses = Files.readAllLines(classLog).stream()
+            .filter(line -> line.contains(" com.tencent.polaris.")).limit(5).toList();
+        assertEquals(List.of(), sdkClasses, "SDK classes loaded by an app that never used Polaris");
+        assertTrue(Files.readAllLines(classLog).stream().anyMatch(line -> line.contains(" org.polarisagent.")),
+            "the agent ran (its classes were loaded)");
+      }
+      assertThrows(SocketTimeoutException.class, polaris::accept, "the agent connected to Polaris");
+    }
   }
 
   /** Returns the agent-side stderr of both apps. */

@@ -64,6 +64,17 @@ public record ConsumerProgress(long ok, long failed, Map<String, Long> perInstan
   }
 
   /**
+   * Waits until the consumer is past its start: a window of four PROGRESS lines (longer than the 3 s call
+   * deadline the tests use) with answered calls and no failure, so that no call from the start-up (which
+   * may time out while the first resolution runs on a busy machine) can still fail after it. Returns the
+   * counts at that point, for tests that then assert that no further call fails.
+   */
+  public static ConsumerProgress awaitSteady(ForkedApp consumer, Duration timeout) {
+    awaitWindow(consumer, timeout, 4, w -> w.ok() > 0 && w.failed() == 0, "a steady consumer");
+    return of(consumer);
+  }
+
+  /**
    * Waits until the calls of some window of two PROGRESS lines satisfy {@code condition}; each window
    * starts where the previous one ended.
    */

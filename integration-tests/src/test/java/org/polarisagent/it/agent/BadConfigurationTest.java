@@ -1,0 +1,94 @@
+package org.polarisagent.it.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.polarisagent.it.harness.ForkedApp;
+import org.polarisagent.it.harness.PolarisServerExtension;
+import org.polarisagent.it.harness.Poll;
+import org.polarisagent.samples.EchoConsumer;
+import org.polarisagent.samples.EchoProvider;
+
+/**
+ * A provider and a consumer started with a bad value for every key that can have one (but the address,
+ * whose bad value keeps the agent away from Polaris by design): each bad value gives one ERROR line naming
+ * it, and both apps still register, discover and call through Polaris on the defaults.
+ */
+class BadConfigurationTest {
+
+  @RegisterExtension
+  static final PolarisServerExtension POLARIS = new PolarisServerExtension();
+
+  private static final Duration RUN = Duration.ofSeconds(90);
+
+  /** A bad value of every key that can have one, the address excepted (see AgentConfigTest for each key). */
+  private static final Map<String, String> BAD = badValues();
+
+  private static Map<String, String> badValues() {
+    Map<String, String> bad = new LinkedHashMap<>();
+    bad.put("polaris.agent.enabled", "maybe");
+    bad.put("polaris.namespace", "bad namespace!");
+    bad.put("polaris.service", "bad service!");
+    bad.put("polaris.sdk.start", "later");
+    bad.put("polaris.instance.weight", "-1");
+    bad.put("polaris.instance.ttl", "0");
+    bad.put("polaris.metadata", "no-equals");
+    bad.put("polaris.grpc.server.register", "yes");
+    bad.put("polaris.grpc.server.warmup", "soon");
+    bad.put("polaris.grpc.server.shutdown-delay", "-5s");
+    bad.put("polaris.grpc.client.target-mapping", "no-equals");
+    bad.put("polaris.grpc.client.keep-authority", "perhaps");
+    bad.put("polaris.loadbalancer", "fastest");
+    bad.put("polaris.loadbalancer.hash-header", "x-user-bin");
+    bad.put("polaris.circuitbreaker.enabled", "on");
+    bad.put("polaris.circuitbreaker.failure-codes", "UNAVAILABLE,BROKEN");
+    bad.put("polaris.ratelimit.enabled", "1");
+    bad.put("polaris.router.metadata", "no-equals");
+    bad.put("polaris.router.nearby.enabled", "near");
+    bad.put("polaris.router.labels", "no-equals");
+    bad.put("polaris.log.level", "verbose");
+    bad.put("polaris.log.sdk.level", "verbose");
+    return bad;
+  }
+
+  @Test
+  void everyBadValueIsOneErrorAndTheAppsStillServeAndCallThroughPolaris() {
+    try (ForkedApp provider = withBadValues(ForkedApp.main(EchoProvider.class).name("provider-bad-config"))
+        .args("--name=p1").start()) {
+      provider.awaitLine("READY .*", RUN);
+      // polaris.service falls back to empty: the server registers under its gRPC service's own name.
+      Poll.until(RUN, Duration.ofMillis(200), () -> POLARIS.openApi().listInstances("echo.Echo", "default"),
+          list -> list.stream().anyMatch(i -> i.healthy()), "the provider registered as echo.Echo");
+      try (ForkedApp consumer = withBadValues(ForkedApp.main(EchoConsumer.class).name("consumer-bad-config"))
+          .args("--target=polaris://echo.Echo", "--calls=20", "--rate=40", "--deadline=10s").start()) {
+        Matcher result = consumer.awaitLine("RESULT ok=(\\d+) failed=(\\d+) .*", RUN);
+        assertEquals("20", result.group(1), consumer.describe());
+        assertTrue(consumer.waitFor(RUN), consumer.describe());
+        assertOneErrorPerBadValue(consumer);
+      }
+      assertOneErrorPerBadValue(provider);
+    }
+  }
+
+  private static ForkedApp.Builder withBadValues(ForkedApp.Builder builder) {
+    builder.withAgent().property("polaris.address", POLARIS.grpcAddress());
+    BAD.forEach(builder::property);
+    return builder;
+  }
+
+  private static void assertOneErrorPerBadValue(ForkedApp app) {
+    List<String> errors = app.stderrLines().stream()
+        .filter(line -> line.startsWith("[polaris-agent] ERROR")).toList();
+    assertEquals(BAD.size(), errors.size(), app.stderr());
+    BAD.forEach((key, value) -> assertTrue(
+        errors.stream().anyMatch(line -> line.contains(key + " ") && line.contains("'" + value + "'")),
+        "no ERROR line for " + key + "=" + value + " in\n" + String.join("\n", errors)));
+  }
+}
