@@ -198,7 +198,7 @@ public final class BenchRunner {
             List<FirstCallCase> cases = List.of(
                     new FirstCallCase("no agent, static 127.0.0.1:port", false, staticTarget),
                     new FirstCallCase("with agent, polaris://echo", true, "polaris://echo"),
-                    new FirstCallCase("with agent, static 127.0.0.1:port (no discovery)", true, staticTarget));
+                    new FirstCallCase("with agent, static 127.0.0.1:port (app never uses Polaris)", true, staticTarget));
             progress("B: FirstCall, " + warmup + " warm-up + " + firstCallRuns + " runs per case, in turns");
             for (int i = 0; i < warmup + firstCallRuns; i++) {
                 for (int k = 0; k < cases.size(); k++) {
@@ -256,7 +256,11 @@ public final class BenchRunner {
             List<String> command = new ArrayList<>(List.of(java));
             if (withAgent) {
                 command.addAll(List.of("-javaagent:" + agent, "-Dpolaris.address=" + server.grpcAddress(),
-                        "-Dpolaris.service=echo-consumer", "-Dpolaris.log.level=debug", sdkLog("first-call")));
+                        "-Dpolaris.log.level=debug", sdkLog("first-call")));
+                if (target.startsWith("polaris:")) {
+                    // A Polaris app names itself; the static case is an app that never uses Polaris.
+                    command.add("-Dpolaris.service=echo-consumer");
+                }
             }
             command.addAll(List.of("-cp", classPath, FirstCall.class.getName(), target));
             String name = "first-call-" + (withAgent ? "agent" : "plain")
