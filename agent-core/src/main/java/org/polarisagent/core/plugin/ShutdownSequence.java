@@ -46,6 +46,7 @@ public final class ShutdownSequence {
       snapshot = new ArrayList<>(steps);
       snapshot.addAll(finalSteps);
     }
+    long start = System.nanoTime();
     for (Runnable step : snapshot) {
       try {
         step.run();
@@ -53,5 +54,6 @@ public final class ShutdownSequence {
         AgentLog.warn("shutdown step failed: " + t);
       }
     }
+    AgentLog.debug("exit steps done in " + (System.nanoTime() - start) / 1_000_000 + " ms");
   }
 }

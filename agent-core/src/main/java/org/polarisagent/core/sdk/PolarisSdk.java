@@ -186,14 +186,33 @@ public final class PolarisSdk {
     return unavailableReason;
   }
 
-  /** Destroys the context; called once at JVM exit, after the servers deregistered. */
-  public synchronized void close() {
-    closed = true;
-    scheduler.shutdownNow();
-    SdkApis current = apis;
-    apis = null;
-    if (current != null) {
-      current.context().close();
+  /** How long the JVM exit waits for the SDK to close: its own close waits up to 1 s per open stream. */
+  static final long CLOSE_WAIT_MILLIS = 100;
+
+  /**
+   * Destroys the context; called once at JVM exit, after the servers deregistered. The SDK's close waits
+   * for its own gRPC streams to end (a second each): it runs on a daemon thread, and the exit waits for it
+   * at most {@value #CLOSE_WAIT_MILLIS} ms. Nothing is lost by not waiting longer: registrations are gone
+   * by then, and the process is ending.
+   */
+  public void close() {
+    final SdkApis current;
+    synchronized (this) {
+      closed = true;
+      scheduler.shutdownNow();
+      current = apis;
+      apis = null;
+    }
+    if (current == null) {
+      return;
+    }
+    Thread closing = new Thread(() -> current.context().close(), "polaris-agent-sdk-close");
+    closing.setDaemon(true);
+    closing.start();
+    try {
+      closing.join(CLOSE_WAIT_MILLIS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 }
