@@ -31,9 +31,14 @@ final class OutcomeQueue {
 
   /** Queues one outcome; {@code reporter} is told once the SDK has it. */
   void offer(ResourceStat stat, OutcomeReporter reporter) {
-    if (!queue.offer(new Outcome(stat, reporter)) && dropped.getAndIncrement() == 0) {
-      AgentLog.warn("call outcomes arrive faster than the Polaris SDK takes them; the excess is dropped, so"
-          + " circuit breaking sees fewer calls (said once; dropped so far is counted)");
+    if (!queue.offer(new Outcome(stat, reporter))) {
+      long count = dropped.incrementAndGet();
+      if (count == 1) {
+        AgentLog.warn("call outcomes arrive faster than the Polaris SDK takes them; the excess is dropped, so"
+            + " circuit breaking sees fewer calls (said once; the count follows at debug level)");
+      } else if (count % 10_000 == 0) {
+        AgentLog.debug(count + " call outcomes dropped so far");
+      }
     }
     if (!started) {
       start();
@@ -73,11 +78,6 @@ final class OutcomeQueue {
         }
       }
     }
-  }
-
-  /** How many outcomes were dropped because the queue was full. */
-  long dropped() {
-    return dropped.get();
   }
 
   private static final class Outcome {
