@@ -255,6 +255,34 @@ class RateLimitInterceptorTest {
   }
 
   @Test
+  @SuppressWarnings("deprecation")
+  void onlyABoundedNumberOfDistinctCallerServicesReachTheSdk() {
+    sdk.rules.put("ns/svc", serviceRule("r1", rateLimit(
+        exact("by-caller", "", 5).addArguments(argument(MatchArgument.Type.CALLER_SERVICE, "ns", "web")))));
+    RateLimitInterceptor interceptor = interceptor("svc");
+    learnRules(interceptor);
+    String log = stderrOf(() -> {
+      for (int i = 0; i <= RateLimitInterceptor.MAX_CALLERS + 5; i++) {
+        Metadata headers = new Metadata();
+        headers.put(RateLimitInterceptor.CALLER_SERVICE, "made-up-" + i);
+        interceptor.interceptCall(new FakeCall(TestCalls.ECHO), headers, new RecordingHandler());
+      }
+      Metadata known = new Metadata();
+      known.put(RateLimitInterceptor.CALLER_SERVICE, "made-up-0");
+      interceptor.interceptCall(new FakeCall(TestCalls.ECHO), known, new RecordingHandler());
+    });
+
+    int last = sdk.requests.size() - 1;
+    assertEquals(Collections.singleton(Argument.buildCallerService("ns", "made-up-999")),
+        sdk.requests.get(RateLimitInterceptor.MAX_CALLERS - 1).getArguments());
+    assertTrue(sdk.requests.get(RateLimitInterceptor.MAX_CALLERS).getArguments().isEmpty(),
+        "a caller beyond the cap counts as no caller");
+    assertEquals(Collections.singleton(Argument.buildCallerService("ns", "made-up-0")),
+        sdk.requests.get(last).getArguments(), "callers seen before the cap still count as themselves");
+    assertEquals(1, occurrences(log, "WARN calls named more than 1000 distinct caller services"), log);
+  }
+
+  @Test
   void aQueueingRuleStartsTheCallOnTheThreadOfItsFirstEventAfterTheWaitWithEveryEventInOrder() {
     sdk.rules.put("ns/svc", serviceRule("r1", rateLimit(exact("queue", "", 5))));
     sdk.answer = request -> FakeRateLimitSdk.waiting(200);
