@@ -61,6 +61,7 @@ final class ServerLifecycle implements ServerDepartures.Departure {
   private final Map<InstanceSpec, String> registered = new LinkedHashMap<>();
   private Future<?> scheduled;
   private int failures;
+  private boolean refusalLogged;
   private long startedNanos;
   /** Opens once the departure has deregistered what there was. */
   private final CountDownLatch deregistered = new CountDownLatch(1);
@@ -238,7 +239,9 @@ final class ServerLifecycle implements ServerDepartures.Departure {
   }
 
   private void retryLater(Throwable failure) {
+    String refused = registrar.refusal(failure);
     boolean first;
+    boolean firstRefusal = false;
     long delay;
     synchronized (lock) {
       if (departing) {
@@ -246,10 +249,18 @@ final class ServerLifecycle implements ServerDepartures.Departure {
       }
       failures++;
       first = failures == 1;
+      if (refused != null && !refusalLogged) {
+        refusalLogged = true;
+        firstRefusal = true;
+      }
       delay = retryDelayMillis(failures);
       scheduled = scheduler.schedule(attemptTask(), delay);
     }
-    if (first) {
+    if (firstRefusal) {
+      AgentLog.error("Polaris refused to register " + name + ": " + refused + "; check "
+          + AgentConfig.TOKEN.name() + ". It serves anyway, unregistered; registration is retried in the"
+          + " background");
+    } else if (first) {
       AgentLog.warn("cannot register " + name + " in Polaris yet (" + failure + "); it serves anyway and"
           + " registration is retried in the background");
     } else {

@@ -247,6 +247,11 @@ class PolarisServerTest {
           }
 
           @Override
+          public String refusal(Throwable failure) {
+            return null;
+          }
+
+          @Override
           public void deregister(InstanceSpec instance, String instanceId) {
             throw new IllegalStateException("Polaris is gone");
           }

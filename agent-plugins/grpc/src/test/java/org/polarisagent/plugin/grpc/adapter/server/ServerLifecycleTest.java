@@ -156,6 +156,22 @@ class ServerLifecycleTest {
   }
 
   @Test
+  void aRefusedTokenIsOneErrorLineAndRegistrationIsRetried() {
+    registrar.failuresLeft = 3;
+    registrar.refusal = "access is not approved: invalid token";
+    ServerLifecycle lifecycle = lifecycle("");
+    lifecycle.started(loopback(50051), ECHO_AND_HEALTH);
+    for (int attempt = 0; attempt < 4; attempt++) {
+      assertTrue(scheduler.runNext(), "attempt " + attempt);
+    }
+
+    assertEquals(1, logLines("ERROR Polaris refused to register gRPC server on port 50051: access is not"
+        + " approved: invalid token; check polaris.token"));
+    assertEquals(0, logLines("WARN"));
+    assertEquals(1, registrar.registrations, "registered once the server accepts it");
+  }
+
+  @Test
   void aSdkThatHasNotStartedYetIsRetried() {
     registrar.ready = false;
     ServerLifecycle lifecycle = lifecycle("");
@@ -372,6 +388,11 @@ class ServerLifecycleTest {
             registering.countDown();
             proceed.await();
             return registrar.register(instance);
+          }
+
+          @Override
+          public String refusal(Throwable failure) {
+            return null;
           }
 
           @Override
