@@ -1,5 +1,10 @@
 package org.polarisagent.core.concurrent;
 
+import java.lang.ref.WeakReference;
+import java.security.AccessController;
+import java.security.PrivilegedAction;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
@@ -35,15 +40,62 @@ public final class DaemonScheduler {
     ScheduledThreadPoolExecutor scheduler =
         new ScheduledThreadPoolExecutor(
             threads,
-            runnable -> {
-              Thread thread = new Thread(runnable, name);
-              thread.setDaemon(true);
-              thread.setContextClassLoader(contextLoader);
-              return thread;
-            });
+            runnable -> newThread(runnable, name, contextLoader));
     scheduler.setKeepAliveTime(1, TimeUnit.MINUTES);
     scheduler.allowCoreThreadTimeOut(true);
     scheduler.setRemoveOnCancelPolicy(true);
     return scheduler;
+  }
+
+  /**
+   * Runs a task every period for as long as something else holds it: the scheduler holds it only weakly,
+   * and stops once it is gone. For tasks of an application's adapters, which the agent's threads must not
+   * keep alive (that would keep the application's class loader).
+   *
+   * @return the schedule, which also cancels it
+   */
+  public static Future<?> scheduleWhileHeld(ScheduledExecutorService scheduler, Runnable task, long periodMillis) {
+    WeakTask weak = new WeakTask(task);
+    weak.scheduled = scheduler.scheduleWithFixedDelay(weak, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
+    return weak.scheduled;
+  }
+
+  /** Runs the task it holds weakly; cancels its own schedule once the task is gone. */
+  private static final class WeakTask implements Runnable {
+    private final WeakReference<Runnable> task;
+    volatile Future<?> scheduled;
+
+    WeakTask(Runnable task) {
+      this.task = new WeakReference<>(task);
+    }
+
+    @Override
+    public void run() {
+      Runnable current = task.get();
+      if (current != null) {
+        current.run();
+      } else if (scheduled != null) {
+        scheduled.cancel(false);
+      }
+    }
+  }
+
+  /**
+   * A thread that keeps nothing of the thread that happens to start it: threads start lazily, often on an
+   * application thread, and would otherwise inherit its access control context (the protection domains, so
+   * the class loaders, of the application code on its stack) and pin them as long as they run.
+   */
+  @SuppressWarnings("removal") // AccessController: still what a thread inherits its context from.
+  private static Thread newThread(final Runnable runnable, final String name, final ClassLoader contextLoader) {
+    return AccessController.doPrivileged(
+        new PrivilegedAction<Thread>() {
+          @Override
+          public Thread run() {
+            Thread thread = new Thread(runnable, name);
+            thread.setDaemon(true);
+            thread.setContextClassLoader(contextLoader);
+            return thread;
+          }
+        });
   }
 }
