@@ -166,8 +166,14 @@ public final class SdkLogFile {
     }
   }
 
-  /** The user this JVM runs as: the owner of a file it creates. */
+  /** The user this JVM runs as: by its name, or else as the owner of a file it creates. */
   private static UserPrincipal currentUser() throws IOException {
+    try {
+      return FileSystems.getDefault().getUserPrincipalLookupService()
+          .lookupPrincipalByName(System.getProperty("user.name"));
+    } catch (IOException | RuntimeException unknownName) {
+      // A user without a name on this host (e.g. a bare uid in a container): ask the file system.
+    }
     Path probe = Files.createTempFile("polaris-agent-owner", ".tmp");
     try {
       return Files.getOwner(probe);
