@@ -30,6 +30,9 @@
 #   POLARIS_GRPC_PORT      gRPC client API port of the SDK (default 8091).
 #   POLARIS_START_TIMEOUT  Seconds `start` waits for the server (default 60).
 #   POLARIS_STOP_TIMEOUT   Seconds `stop` waits before SIGKILL (default 15).
+#   POLARIS_CLIENT_AUTH    true: the client APIs (register, heartbeat, discover)
+#                          check the token too (clientOpen, clientStrict);
+#                          the admin token (see `token`) passes.
 #   POLARIS_WATCH_PID      If set, the server stops itself once this process
 #                          is gone (pass the test JVM's pid).
 #   POLARIS_SERVER_BIN     Use this binary instead of building one.
@@ -190,7 +193,15 @@ cmd_start() {
     logf="$dir/$NAME.log"
     started=$SECONDS
 
-    local args=(-config "$HERE/$NAME.yaml" -dir "$dir")
+    local config="$HERE/$NAME.yaml"
+    if [ "${POLARIS_CLIENT_AUTH:-false}" = true ]; then
+        # The same configuration with the auth checks of the client APIs on.
+        config="$dir/$NAME-client-auth.yaml"
+        sed -e 's/^\( *clientOpen:\) false$/\1 true/' -e 's/^\( *clientStrict:\) false$/\1 true/' \
+            "$HERE/$NAME.yaml" >"$config"
+        grep -q '^ *clientStrict: true$' "$config" || die "cannot turn client auth on in $config"
+    fi
+    local args=(-config "$config" -dir "$dir")
     [[ -z "${POLARIS_WATCH_PID:-}" ]] || args+=(-watch-pid "$POLARIS_WATCH_PID")
     # Detached from our stdio so that callers reading our output are not held
     # until the server exits.

@@ -20,6 +20,7 @@ import net.bytebuddy.utility.JavaModule;
 import org.polarisagent.core.config.AgentConfig;
 import org.polarisagent.core.logging.AgentLog;
 import org.polarisagent.core.logging.SdkLogFile;
+import org.polarisagent.core.logging.Secrets;
 import org.polarisagent.core.plugin.AgentContext;
 import org.polarisagent.core.plugin.AgentPlugin;
 import org.polarisagent.core.plugin.ShutdownSequence;
@@ -40,6 +41,7 @@ public final class AgentInstaller {
       final ClassLoader agentLoader,
       final long premainStartNanos) {
     AgentConfig config = AgentConfig.load(agentArgs);
+    Secrets.add(config.get(AgentConfig.TOKEN));
     AgentLog.setLevel(AgentLog.Level.named(config.get(AgentConfig.LOG_LEVEL)));
     for (String error : config.errors()) {
       AgentLog.error(error);

@@ -57,6 +57,8 @@ import java.util.stream.Collectors;
  *   --shutdown-grace=30s      how long the shutdown hook waits for in-flight calls before shutdownNow()
  *   --max-lifetime=10m        the app exits by itself (like a SIGTERM) after this long; a safety net
  *   --shutdown-hook=true      false: the app never shuts its servers down; the JVM just exits on SIGTERM
+ *   --shutdown-word=WORD      an Echo call whose text is WORD calls shutdown() on every server from inside the
+ *                             handler, as an admin RPC would, then answers; the app exits once they terminated
  * </pre>
  *
  * <p>Output lines:
@@ -65,6 +67,7 @@ import java.util.stream.Collectors;
  *   HEALTH port=40003                       the admin server, if any
  *   READY port=40001 ports=40001,40002 health-port=40003 pid=123
  *   STOPPING                                the shutdown hook began (SIGTERM, exit, max lifetime)
+ *   SHUTDOWN_RETURNED servers=2 ms=0        the shutdown() calls of the hook, or of the shutdown word, returned
  *   SERVED name=p1 ok=120 failed=3          one per business server, after it terminated
  *   STOPPED                                 last line
  * </pre>
@@ -75,8 +78,8 @@ import java.util.stream.Collectors;
 public final class EchoProvider {
 
     private static final Set<String> FLAGS = Set.of("name", "servers", "port", "bind", "builder",
-            "health-server-port", "fail-file", "fail-first-attempt", "delay", "delay-file", "stream-replies", "shutdown-grace",
-            "max-lifetime", "shutdown-hook");
+            "health-server-port", "fail-file", "fail-first-attempt", "delay", "delay-file", "stream-replies",
+            "shutdown-grace", "max-lifetime", "shutdown-hook", "shutdown-word");
 
     private static final PrintStream OUT = System.out;
 
@@ -84,6 +87,7 @@ public final class EchoProvider {
     private final List<Server> servers = new ArrayList<>();
     private final HealthStatusManager health = new HealthStatusManager();
     private final AtomicBoolean stopping = new AtomicBoolean();
+    private final AtomicBoolean shutdownWordSeen = new AtomicBoolean();
     private Server healthServer;
 
     private EchoProvider() {
@@ -122,7 +126,9 @@ public final class EchoProvider {
                 pathOrNull(flags.string("fail-file", null)),
                 flags.duration("delay", Duration.ZERO),
                 pathOrNull(flags.string("delay-file", null)),
-                flags.integer("stream-replies", 3));
+                flags.integer("stream-replies", 3),
+                flags.string("shutdown-word", null),
+                this::shutdownFromHandler);
         String failFirstAttempt = flags.string("fail-first-attempt", null);
         Duration grace = flags.duration("shutdown-grace", Duration.ofSeconds(30));
         Duration maxLifetime = flags.duration("max-lifetime", Duration.ofMinutes(10));
@@ -208,9 +214,7 @@ public final class EchoProvider {
         if (healthServer != null) {
             all.add(healthServer);
         }
-        for (Server server : all) {
-            server.shutdown();
-        }
+        shutdownInARow(all);
         long deadline = System.nanoTime() + grace.toNanos();
         for (Server server : all) {
             try {
@@ -228,6 +232,26 @@ public final class EchoProvider {
         }
         OUT.println("STOPPED");
         OUT.flush();
+    }
+
+    /** The shutdown word arrived: shut every server down from the handler's thread, once. */
+    private void shutdownFromHandler() {
+        if (shutdownWordSeen.compareAndSet(false, true)) {
+            List<Server> all = new ArrayList<>(servers);
+            if (healthServer != null) {
+                all.add(healthServer);
+            }
+            shutdownInARow(all);
+        }
+    }
+
+    private static void shutdownInARow(List<Server> all) {
+        long started = System.nanoTime();
+        for (Server server : all) {
+            server.shutdown();
+        }
+        OUT.println("SHUTDOWN_RETURNED servers=" + all.size() + " ms="
+                + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
     }
 
     private static List<Integer> ports(String value, int count) {
@@ -263,12 +287,17 @@ public final class EchoProvider {
         final Duration delay;
         final Path delayFile;
         final int streamReplies;
+        final String shutdownWord;
+        final Runnable shutdown;
 
-        Behaviour(Path failFile, Duration delay, Path delayFile, int streamReplies) {
+        Behaviour(Path failFile, Duration delay, Path delayFile, int streamReplies, String shutdownWord,
+                Runnable shutdown) {
             this.failFile = failFile;
             this.delay = delay;
             this.delayFile = delayFile;
             this.streamReplies = streamReplies;
+            this.shutdownWord = shutdownWord;
+            this.shutdown = shutdown;
         }
 
         /** The status this call must fail with now, or {@code null} to answer normally. */
@@ -346,6 +375,9 @@ public final class EchoProvider {
         private void unary(String method, StringValue request, StreamObserver<StringValue> responses) {
             if (failedOrDelayed(method, responses)) {
                 return;
+            }
+            if (method.equals("Echo") && request.getValue().equals(behaviour.shutdownWord)) {
+                behaviour.shutdown.run();
             }
             responses.onNext(reply(request.getValue()));
             responses.onCompleted();

@@ -1,5 +1,10 @@
 package org.polarisagent.core.concurrent;
 
+import java.lang.ref.WeakReference;
+import java.security.AccessController;
+import java.security.PrivilegedAction;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -21,16 +26,24 @@ public final class DaemonScheduler {
    * @param name the thread's name
    * @param contextLoader the thread's context class loader
    */
-  public static ScheduledThreadPoolExecutor create(final String name, final ClassLoader contextLoader) {
+  public static ScheduledThreadPoolExecutor create(String name, ClassLoader contextLoader) {
+    return create(name, contextLoader, 1);
+  }
+
+  /**
+   * A scheduler with up to the given number of threads, for work that may block and must not wait for
+   * other such work.
+   *
+   * @param name the threads' name
+   * @param contextLoader the threads' context class loader
+   * @param threads the most threads it runs at once
+   */
+  public static ScheduledThreadPoolExecutor create(
+      final String name, final ClassLoader contextLoader, int threads) {
     ScheduledThreadPoolExecutor scheduler =
         new ScheduledThreadPoolExecutor(
-            1,
-            runnable -> {
-              Thread thread = new Thread(runnable, name);
-              thread.setDaemon(true);
-              thread.setContextClassLoader(contextLoader);
-              return thread;
-            });
+            threads,
+            runnable -> newThread(runnable, name, contextLoader));
     scheduler.setKeepAliveTime(1, TimeUnit.MINUTES);
     scheduler.allowCoreThreadTimeOut(true);
     scheduler.setRemoveOnCancelPolicy(true);
@@ -49,11 +62,58 @@ public final class DaemonScheduler {
     final AtomicInteger count = new AtomicInteger();
     return new ThreadPoolExecutor(
         0, maxThreads, 30, TimeUnit.SECONDS, new SynchronousQueue<Runnable>(),
-        runnable -> {
-          Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
-          thread.setDaemon(true);
-          thread.setContextClassLoader(contextLoader);
-          return thread;
+        runnable -> newThread(runnable, name + "-" + count.incrementAndGet(), contextLoader));
+  }
+
+  /**
+   * Runs a task every period for as long as something else holds it: the scheduler holds it only weakly,
+   * and stops once it is gone. For tasks of an application's adapters, which the agent's threads must not
+   * keep alive (that would keep the application's class loader).
+   *
+   * @return the schedule, which also cancels it
+   */
+  public static Future<?> scheduleWhileHeld(ScheduledExecutorService scheduler, Runnable task, long periodMillis) {
+    WeakTask weak = new WeakTask(task);
+    weak.scheduled = scheduler.scheduleWithFixedDelay(weak, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
+    return weak.scheduled;
+  }
+
+  /** Runs the task it holds weakly; cancels its own schedule once the task is gone. */
+  private static final class WeakTask implements Runnable {
+    private final WeakReference<Runnable> task;
+    volatile Future<?> scheduled;
+
+    WeakTask(Runnable task) {
+      this.task = new WeakReference<>(task);
+    }
+
+    @Override
+    public void run() {
+      Runnable current = task.get();
+      if (current != null) {
+        current.run();
+      } else if (scheduled != null) {
+        scheduled.cancel(false);
+      }
+    }
+  }
+
+  /**
+   * A thread that keeps nothing of the thread that happens to start it: threads start lazily, often on an
+   * application thread, and would otherwise inherit its access control context (the protection domains, so
+   * the class loaders, of the application code on its stack) and pin them as long as they run.
+   */
+  @SuppressWarnings("removal") // AccessController: still what a thread inherits its context from.
+  private static Thread newThread(final Runnable runnable, final String name, final ClassLoader contextLoader) {
+    return AccessController.doPrivileged(
+        new PrivilegedAction<Thread>() {
+          @Override
+          public Thread run() {
+            Thread thread = new Thread(runnable, name);
+            thread.setDaemon(true);
+            thread.setContextClassLoader(contextLoader);
+            return thread;
+          }
         });
   }
 }

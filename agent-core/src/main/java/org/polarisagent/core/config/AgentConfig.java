@@ -38,7 +38,7 @@ public final class AgentConfig {
           "Namespace of registered services and the default namespace of polaris:// targets.");
   public static final ConfigKey<String> TOKEN =
       key("polaris.token", "", ValueType.STRING,
-          "Token sent to the Polaris server when it requires authentication.");
+          "Token sent to the Polaris server when it requires authentication. Masked (***) in every log line.");
   public static final ConfigKey<String> SERVICE =
       key("polaris.service", "", ValueType.polarisName(true),
           "This application's service name: the Polaris service its gRPC servers register as, and the caller"
@@ -158,8 +158,11 @@ public final class AgentConfig {
       key("polaris.log.level", "info", ValueType.oneOf("error", "warn", "info", "debug"),
           "Level of the agent's own log lines, written to stderr with the prefix [polaris-agent].");
   public static final ConfigKey<String> SDK_LOG_FILE =
-      key("polaris.log.sdk.file", "${java.io.tmpdir}/polaris-agent/polaris-sdk.log", ValueType.STRING,
-          "File the Polaris SDK logs to (appended, rotated at 10 MB). Never the application's logging.");
+      key("polaris.log.sdk.file", "${java.io.tmpdir}/polaris-agent-${user.name}/polaris-sdk.log",
+          ValueType.STRING,
+          "File the Polaris SDK logs to (appended, rotated at 10 MB), with polaris.token masked. Never the"
+              + " application's logging. Its directory is made readable by the current user only; one that"
+              + " is a symbolic link or belongs to another user is refused.");
   public static final ConfigKey<String> SDK_LOG_LEVEL =
       key("polaris.log.sdk.level", "info", ValueType.oneOf("error", "warn", "info", "debug"),
           "Level of the Polaris SDK's log lines in polaris.log.sdk.file.");

@@ -1,10 +1,13 @@
 package org.polarisagent.core.logging;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.util.Locale;
 
 /**
  * The agent's own log: one line per event on stderr, prefixed {@code [polaris-agent] LEVEL}, filtered by
- * {@code polaris.log.level}. It never touches the application's logging. Thread-safe.
+ * {@code polaris.log.level}, with {@link Secrets} masked. It never touches the application's logging.
+ * Thread-safe.
  */
 public final class AgentLog {
 
@@ -68,9 +71,11 @@ public final class AgentLog {
     if (failure != null) {
       line += ": " + failure;
     }
-    System.err.println(line);
+    System.err.println(Secrets.mask(line));
     if (failure != null && enabled(Level.DEBUG)) {
-      failure.printStackTrace();
+      StringWriter trace = new StringWriter();
+      failure.printStackTrace(new PrintWriter(trace));
+      System.err.print(Secrets.mask(trace.toString()));
     }
   }
 }

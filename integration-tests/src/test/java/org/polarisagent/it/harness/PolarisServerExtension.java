@@ -46,6 +46,7 @@ public final class PolarisServerExtension implements BeforeAllCallback, AfterAll
     private static final DateTimeFormatter DIR_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS");
     private static final int START_ATTEMPTS = 3;
 
+    private final boolean clientAuth;
     private String owner;
     private Path runDir;
     private int httpPort;
@@ -57,6 +58,20 @@ public final class PolarisServerExtension implements BeforeAllCallback, AfterAll
     private int scriptRuns;
     private boolean keepDataOnStart;
     private Thread stopAtExit;
+
+    /** A server as the default configuration has it: only the console APIs check the token. */
+    public PolarisServerExtension() {
+        this(false);
+    }
+
+    private PolarisServerExtension(boolean clientAuth) {
+        this.clientAuth = clientAuth;
+    }
+
+    /** A server whose client APIs (register, heartbeat, discover) check the token too; {@link #adminToken()} passes. */
+    public static PolarisServerExtension withClientAuth() {
+        return new PolarisServerExtension(true);
+    }
 
     @Override
     public synchronized void beforeAll(ExtensionContext context) {
@@ -170,6 +185,12 @@ public final class PolarisServerExtension implements BeforeAllCallback, AfterAll
     }
 
     /** The OpenAPI client, authenticated as admin. */
+    /** The token of the server's admin user (the store's seed): valid on every API. */
+    public synchronized String adminToken() {
+        requireConfigured();
+        return token;
+    }
+
     public synchronized PolarisOpenApi openApi() {
         requireConfigured();
         if (openApi == null) {
@@ -245,6 +266,7 @@ public final class PolarisServerExtension implements BeforeAllCallback, AfterAll
             env.put("POLARIS_GRPC_PORT", String.valueOf(grpcPort));
             env.put("POLARIS_WATCH_PID", String.valueOf(ProcessHandle.current().pid()));
             env.put("POLARIS_KEEP_DATA", String.valueOf(keepDataOnStart));
+            env.put("POLARIS_CLIENT_AUTH", String.valueOf(clientAuth));
             Process process = builder.start();
             if (!process.waitFor(SCRIPT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);

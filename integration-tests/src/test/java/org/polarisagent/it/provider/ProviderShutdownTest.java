@@ -99,6 +99,101 @@ class ProviderShutdownTest {
     }
 
     @Test
+    void aShutdownCalledFromAnRpcHandlerAnswersAtOnceAndTheServerStillDrains() {
+        String namespace = "provider-admin-rpc";
+        try (ForkedApp app = provider("provider-admin-rpc", namespace)
+                .property("polaris.grpc.server.shutdown-delay", "4s")
+                .args("--shutdown-word=stop")
+                .start()) {
+            int port = Integer.parseInt(app.awaitLine(LISTENING, START, 0).group(1));
+            Poll.until(VISIBLE, Duration.ofMillis(50), () -> instances(namespace),
+                    list -> list.size() == 1 && list.get(0).healthy(), "a healthy echo.Echo instance");
+
+            long called = System.nanoTime();
+            String answer = DirectCall.echo(port, "stop");
+            long answeredMillis = millisSince(called);
+            Poll.until(Duration.ofSeconds(10), Duration.ofMillis(20), () -> instances(namespace), List::isEmpty,
+                    "the instance deregistered after shutdown()");
+            String reply = DirectCall.echo(port, "while-draining");
+            assertTrue(app.waitFor(Duration.ofSeconds(30)), app.describe());
+            long exitedMillis = millisSince(called);
+            long shutdownMillis = shutdownReturnedMillis(app, 1);
+            System.out.println("[provider] shutdown() from an RPC handler returned in " + shutdownMillis
+                    + " ms; the RPC answered in " + answeredMillis + " ms; process exited at " + exitedMillis + " ms");
+
+            assertEquals("p1:stop", answer);
+            assertTrue(answeredMillis < 1000, "the RPC that called shutdown() answered after " + answeredMillis
+                    + " ms");
+            assertTrue(shutdownMillis < 100, "shutdown() returned after " + shutdownMillis + " ms");
+            assertEquals("p1:while-draining", reply);
+            assertTrue(exitedMillis >= 3000, "the server drained for the shutdown delay; exited after "
+                    + exitedMillis + " ms");
+        }
+    }
+
+    @Test
+    void threeServersStoppedInARowTakeOneDrain() {
+        String namespace = "provider-three";
+        try (ForkedApp app = provider("provider-three", namespace)
+                .property("polaris.grpc.server.shutdown-delay", "3s")
+                .args("--servers=3")
+                .start()) {
+            app.awaitLine("READY .*", START);
+            Poll.until(VISIBLE, Duration.ofMillis(50), () -> instances(namespace),
+                    list -> list.size() == 3 && list.stream().allMatch(Instance::healthy),
+                    "three healthy echo.Echo instances");
+
+            long signalled = System.nanoTime();
+            app.sigterm();
+            assertTrue(app.waitFor(Duration.ofSeconds(30)), app.describe());
+            long exitedMillis = millisSince(signalled);
+            long shutdownMillis = shutdownReturnedMillis(app, 3);
+            System.out.println("[provider] three servers: their shutdown() calls returned in " + shutdownMillis
+                    + " ms; SIGTERM -> process exited at " + exitedMillis + " ms (drain 3000 ms)");
+
+            assertTrue(shutdownMillis < 100, "three shutdown() calls took " + shutdownMillis + " ms");
+            assertTrue(exitedMillis >= 3000 && exitedMillis < 6000,
+                    "one drain for three servers: exited after " + exitedMillis + " ms");
+            assertEquals(3, app.stderrLines().stream()
+                    .filter(line -> line.contains("INFO deregistered gRPC server on port")).count(), app.stderr());
+            assertTrue(instances(namespace).isEmpty());
+        }
+    }
+
+    @Test
+    void aHookThatCallsShutdownNowStillServesDuringTheDrain() {
+        String namespace = "provider-shutdown-now";
+        try (ForkedApp app = provider("provider-shutdown-now", namespace)
+                .property("polaris.grpc.server.shutdown-delay", "4s")
+                .args("--shutdown-grace=0s")
+                .start()) {
+            int port = Integer.parseInt(app.awaitLine(LISTENING, START, 0).group(1));
+            Poll.until(VISIBLE, Duration.ofMillis(50), () -> instances(namespace),
+                    list -> list.size() == 1 && list.get(0).healthy(), "a healthy echo.Echo instance");
+
+            long signalled = System.nanoTime();
+            app.sigterm();
+            Poll.until(Duration.ofSeconds(10), Duration.ofMillis(20), () -> instances(namespace), List::isEmpty,
+                    "the instance deregistered after SIGTERM");
+            String reply = DirectCall.echo(port, "after-shutdown-now");
+            assertTrue(app.waitFor(Duration.ofSeconds(30)), app.describe());
+            long exitedMillis = millisSince(signalled);
+
+            assertEquals("p1:after-shutdown-now", reply);
+            assertTrue(exitedMillis >= 3000, "shutdownNow() waited for the drain; exited after " + exitedMillis
+                    + " ms");
+        }
+    }
+
+    /** How long the app's row of shutdown() calls took, from its SHUTDOWN_RETURNED line. */
+    private static long shutdownReturnedMillis(ForkedApp app, int servers) {
+        Pattern line = Pattern.compile("SHUTDOWN_RETURNED servers=" + servers + " ms=(\\d+)");
+        return app.lines().stream().map(line::matcher).filter(java.util.regex.Matcher::matches)
+                .mapToLong(m -> Long.parseLong(m.group(1))).findFirst()
+                .orElseThrow(() -> new AssertionError("no SHUTDOWN_RETURNED line; " + app.describe()));
+    }
+
+    @Test
     void aKilledProviderIsMarkedUnhealthyAfterThreeMissedHeartbeats() {
         String namespace = "provider-sigkill";
         int ttlSeconds = 2;

@@ -1,7 +1,9 @@
 package org.polarisagent.plugin.grpc;
 
+import java.lang.ref.WeakReference;
 import java.util.Map;
 import java.util.WeakHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import org.polarisagent.bootstrap.AgentClassLoader;
 import org.polarisagent.core.adapter.AdapterClassLoader;
 import org.polarisagent.core.logging.AgentLog;
@@ -12,7 +14,12 @@ import org.polarisagent.core.plugin.AgentContext;
  *
  * <p>In the agent, adapters are defined in an {@link AdapterClassLoader} per application loader; when the
  * plugin runs on a plain class path (unit tests), they are loaded directly. Unsupported gRPC versions get a
- * no-op integration and one WARN line. Thread-safe.
+ * no-op integration and one WARN line.
+ *
+ * <p>An integration keeps its application loader alive (through its adapter loader), so nothing of the agent
+ * may hold it strongly, or an application loader would never be collected: the map holds integrations weakly,
+ * and each gRPC type asked about holds its loader's integration (a {@link ClassValue}, which lives as long as
+ * that class, hence as long as its loader). Thread-safe.
  */
 final class GrpcIntegrations {
 
@@ -20,7 +27,14 @@ final class GrpcIntegrations {
   private static final String IMPLEMENTATION = ADAPTER_PACKAGE + "PolarisGrpcIntegration";
 
   private final AgentContext context;
-  private final Map<ClassLoader, GrpcIntegration> byLoader = new WeakHashMap<>();
+  private final Map<ClassLoader, WeakReference<GrpcIntegration>> byLoader = new WeakHashMap<>();
+  private final ClassValue<AtomicReference<GrpcIntegration>> heldByType =
+      new ClassValue<AtomicReference<GrpcIntegration>>() {
+        @Override
+        protected AtomicReference<GrpcIntegration> computeValue(Class<?> type) {
+          return new AtomicReference<>();
+        }
+      };
   private GrpcIntegration bootstrapGrpc;
 
   GrpcIntegrations(AgentContext context) {
@@ -29,16 +43,26 @@ final class GrpcIntegrations {
 
   GrpcIntegration forType(Class<?> grpcType) {
     ClassLoader loader = grpcType.getClassLoader();
+    AtomicReference<GrpcIntegration> held = heldByType.get(grpcType);
+    GrpcIntegration integration = held.get();
+    if (integration != null) {
+      return integration;
+    }
     synchronized (this) {
-      GrpcIntegration integration = loader == null ? bootstrapGrpc : byLoader.get(loader);
-      if (integration == null) {
-        integration = create(loader);
-        if (loader == null) {
-          bootstrapGrpc = integration;
-        } else {
-          byLoader.put(loader, integration);
+      if (loader == null) {
+        if (bootstrapGrpc == null) {
+          bootstrapGrpc = create(null);
+        }
+        integration = bootstrapGrpc;
+      } else {
+        WeakReference<GrpcIntegration> known = byLoader.get(loader);
+        integration = known == null ? null : known.get();
+        if (integration == null) {
+          integration = create(loader);
+          byLoader.put(loader, new WeakReference<>(integration));
         }
       }
+      held.set(integration);
       return integration;
     }
   }

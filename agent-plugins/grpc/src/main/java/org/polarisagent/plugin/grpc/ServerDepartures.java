@@ -7,8 +7,8 @@ import java.util.Set;
 import org.polarisagent.core.logging.AgentLog;
 
 /**
- * The gRPC servers of the JVM that have joined, or are about to join, Polaris and so must leave it before
- * the JVM exits, even when the application never calls {@code shutdown()}.
+ * The gRPC servers of the JVM that have joined, or are about to join, Polaris, or are leaving it, and so
+ * must have left it before the JVM exits, even when the application never calls {@code shutdown()}.
  *
  * <p>JVM-wide: this class lives in the agent class loader, and the server adapters of every application
  * class loader add themselves here; the gRPC plugin runs {@link #departAll()} as a step of the agent's
@@ -21,10 +21,13 @@ public final class ServerDepartures {
   /** A server that can leave Polaris. */
   public interface Departure {
 
-    /** Deregisters, once; does not wait for the drain delay. Never throws. */
+    /** Begins to deregister in the background, once; returns at once. Never throws. */
     void beginDeparture();
 
-    /** Begins the departure if needed, then waits until the drain delay after deregistration has passed. */
+    /**
+     * Waits until the drain delay after deregistration has passed, no longer than a short bound for the
+     * deregistration plus the delay; at once if no departure has begun or it is over.
+     */
     void awaitDeparture();
   }
 
@@ -44,8 +47,9 @@ public final class ServerDepartures {
   }
 
   /**
-   * Deregisters every server first, then waits for their drain delays, which thereby overlap: the JVM
-   * exit takes one delay, however many servers there are.
+   * Begins the departure of every server, then waits for their drains, which thereby overlap: the JVM exit
+   * takes one delay (plus the deregistration, bounded), however many servers there are, and none when no
+   * server is registered or leaving.
    */
   public void departAll() {
     List<Departure> snapshot;

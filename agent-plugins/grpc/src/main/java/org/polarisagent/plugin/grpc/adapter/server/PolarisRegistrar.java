@@ -1,6 +1,7 @@
 package org.polarisagent.plugin.grpc.adapter.server;
 
 import com.tencent.polaris.api.core.ProviderAPI;
+import com.tencent.polaris.api.exception.PolarisException;
 import com.tencent.polaris.api.rpc.CommonProviderBaseEntity;
 import com.tencent.polaris.api.rpc.InstanceDeregisterRequest;
 import com.tencent.polaris.api.rpc.InstanceRegisterRequest;
@@ -57,6 +58,22 @@ final class PolarisRegistrar implements Registrar {
       request.setCampus(settings.campus);
     }
     return provider().registerInstance(request).getInstanceId();
+  }
+
+  /** Polaris answers 401xxx when a token is missing, unknown or lacks the permission. */
+  @Override
+  public String refusal(Throwable failure) {
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (cause instanceof PolarisException) {
+        int code = ((PolarisException) cause).getServerErrCode();
+        String message = String.valueOf(cause.getMessage());
+        if (code / 1000 == 401 || message.contains("server error 401")) {
+          int reason = message.indexOf(": ", message.indexOf("server error"));
+          return reason >= 0 ? message.substring(reason + 2) : message;
+        }
+      }
+    }
+    return null;
   }
 
   @Override

@@ -8,19 +8,32 @@ import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.polarisagent.core.logging.AgentLog;
 
 /**
  * The server an application gets from {@code ServerBuilder.build()}: the real server, with its Polaris
- * lifecycle attached. {@link #start()} registers the server in the background once it is bound;
- * {@link #shutdown()} and {@link #shutdownNow()} first deregister it and wait the drain delay while it still
- * serves, then shut it down. Everything else forwards to the real server unchanged. Thread-safe.
+ * lifecycle attached. {@link #start()} registers the server in the background once it is bound.
+ *
+ * <p>{@link #shutdown()} and {@link #shutdownNow()} return at once and {@link #isShutdown()} is true from
+ * then on, as gRPC defines; in the background the server is deregistered, keeps serving for the drain delay,
+ * then the real server gets the {@code shutdown()} (or {@code shutdownNow()}, if that was asked for at any
+ * point). A server that was never registered stops at once. {@link #isTerminated()} and
+ * {@code awaitTermination} cover the whole sequence: terminated means the real server has terminated after
+ * the drain. Everything else forwards to the real server unchanged. Thread-safe.
  */
 public final class PolarisServer extends Server {
 
   private final Server delegate;
   private final ServerLifecycle lifecycle;
+  private final Object lock = new Object();
+  /** Opens once the real server has been told to stop. */
+  private final CountDownLatch stopIssued = new CountDownLatch(1);
+  // Guarded by lock.
+  private boolean shutdownRequested;
+  private boolean now;
+  private boolean stopped;
 
   PolarisServer(Server delegate, ServerLifecycle lifecycle) {
     this.delegate = delegate;
@@ -45,23 +58,61 @@ public final class PolarisServer extends Server {
 
   @Override
   public Server shutdown() {
-    depart();
-    delegate.shutdown();
+    requestStop(false);
     return this;
   }
 
   @Override
   public Server shutdownNow() {
-    depart();
-    delegate.shutdownNow();
+    requestStop(true);
     return this;
   }
 
-  private void depart() {
+  private void requestStop(boolean force) {
+    boolean first;
+    boolean forwardNow;
+    synchronized (lock) {
+      first = !shutdownRequested;
+      shutdownRequested = true;
+      now |= force;
+      forwardNow = force && stopped;
+    }
+    if (forwardNow) {
+      delegate.shutdownNow();
+    } else if (first) {
+      try {
+        lifecycle.leave(
+            new Runnable() {
+              @Override
+              public void run() {
+                stopReal();
+              }
+            });
+      } catch (Throwable t) {
+        AgentLog.warn("cannot deregister the gRPC server " + delegate + " from Polaris: " + t);
+        stopReal();
+      }
+    }
+  }
+
+  /** Stops the real server, once, as the application asked: {@code shutdownNow()} if it ever did. */
+  private void stopReal() {
+    boolean force;
+    synchronized (lock) {
+      if (stopped) {
+        return;
+      }
+      stopped = true;
+      force = now;
+    }
     try {
-      lifecycle.awaitDeparture();
-    } catch (Throwable t) {
-      AgentLog.warn("cannot deregister the gRPC server " + delegate + " from Polaris: " + t);
+      if (force) {
+        delegate.shutdownNow();
+      } else {
+        delegate.shutdown();
+      }
+    } finally {
+      stopIssued.countDown();
     }
   }
 
@@ -112,21 +163,31 @@ public final class PolarisServer extends Server {
 
   @Override
   public boolean isShutdown() {
+    synchronized (lock) {
+      if (shutdownRequested) {
+        return true;
+      }
+    }
     return delegate.isShutdown();
   }
 
   @Override
   public boolean isTerminated() {
-    return delegate.isTerminated();
+    return stopIssued.getCount() == 0 && delegate.isTerminated();
   }
 
   @Override
   public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
-    return delegate.awaitTermination(timeout, unit);
+    long deadline = System.nanoTime() + unit.toNanos(timeout);
+    if (!stopIssued.await(timeout, unit)) {
+      return false;
+    }
+    return delegate.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
   }
 
   @Override
   public void awaitTermination() throws InterruptedException {
+    stopIssued.await();
     delegate.awaitTermination();
   }
 

@@ -8,18 +8,21 @@ import org.polarisagent.plugin.grpc.ServerDepartures;
 
 /**
  * The provider side for one application's gRPC: attaches a {@link ServerLifecycle} to every network server
- * the application builds, sharing the settings, the SDK registrar and one background thread among them.
+ * the application builds, sharing the settings, the SDK registrar and the background threads among them.
  * Thread-safe.
  */
 public final class ProviderSupport {
 
   /** Builders whose servers never listen on the network. */
   static final String IN_PROCESS_BUILDER = "io.grpc.inprocess.InProcessServerBuilder";
+  /** Servers that deregister at once, each on its own thread, while Polaris is slow to answer. */
+  static final int DEPARTING_THREADS = 4;
 
   private final ProviderSettings settings;
   private final InstanceHost hosts;
   private final Registrar registrar;
   private final Scheduler scheduler;
+  private final Scheduler departingScheduler;
   private final AtomicBoolean unavailableLogged = new AtomicBoolean();
   private final ProvidedServices providedServices;
 
@@ -27,7 +30,10 @@ public final class ProviderSupport {
     this.settings = ProviderSettings.from(context.config());
     this.hosts = InstanceHost.of(settings);
     this.registrar = new PolarisRegistrar(context.sdk(), settings, context.agentLoader());
-    this.scheduler = new RegistrationScheduler(context.agentLoader());
+    this.scheduler =
+        new BackgroundScheduler("polaris-agent-server-registration", 1, context.agentLoader());
+    this.departingScheduler =
+        new BackgroundScheduler("polaris-agent-server-departure", DEPARTING_THREADS, context.agentLoader());
     this.providedServices = new ProvidedServices(settings);
   }
 
@@ -60,7 +66,14 @@ public final class ProviderSupport {
     }
     ServerLifecycle lifecycle =
         new ServerLifecycle(
-            settings, hosts, registrar, scheduler, Clock.SYSTEM, ServerDepartures.jvm(), unavailableLogged);
+            settings,
+            hosts,
+            registrar,
+            scheduler,
+            departingScheduler,
+            Clock.SYSTEM,
+            ServerDepartures.jvm(),
+            unavailableLogged);
     AgentLog.debug("observing the gRPC server built by " + builder.getClass().getName());
     return new PolarisServer((Server) server, lifecycle);
   }

@@ -12,6 +12,12 @@ interface Registrar {
   /** Registers an instance that heartbeats by itself from now on; returns its instance id. */
   String register(InstanceSpec instance) throws Exception;
 
+  /**
+   * If the failure of {@link #register} means that Polaris refused the agent's credentials
+   * ({@code polaris.token}), the server's reason; else null.
+   */
+  String refusal(Throwable failure);
+
   /** Deregisters an instance and stops its heartbeats. */
   void deregister(InstanceSpec instance, String instanceId) throws Exception;
 }

@@ -20,8 +20,8 @@ import org.polarisagent.plugin.grpc.ServerDepartures;
 /**
  * The Polaris side of one gRPC server: once the server has started, registers it in the background (after
  * the warm-up delay), retrying with backoff while Polaris cannot be reached; when the server shuts down or
- * the JVM exits, deregisters it first and keeps the caller waiting until the drain delay has passed, while
- * the server still serves.
+ * the JVM exits, deregisters it in the background and lets it serve for the drain delay before the
+ * application's stop runs. Nobody waits for this but the JVM exit ({@link #awaitDeparture()}).
  *
  * <p>The departure happens once: every caller of {@link #awaitDeparture()}, concurrent or later, returns at
  * the same moment, the drain deadline, or at once if it has passed or the server was never registered.
@@ -33,11 +33,14 @@ final class ServerLifecycle implements ServerDepartures.Departure {
   static final long SDK_WAIT_MILLIS = 10_000;
   static final long FIRST_RETRY_MILLIS = 1_000;
   static final long MAX_RETRY_MILLIS = 10_000;
+  /** How long the JVM exit waits for a deregistration before it stops waiting for that server. */
+  static final long DEREGISTRATION_BOUND_MILLIS = 2_000;
 
   private final ProviderSettings settings;
   private final InstanceHost hosts;
   private final Registrar registrar;
   private final Scheduler scheduler;
+  private final Scheduler departingScheduler;
   private final Clock clock;
   private final ServerDepartures departures;
   private final AtomicBoolean unavailableLogged;
@@ -47,7 +50,10 @@ final class ServerLifecycle implements ServerDepartures.Departure {
   private final Object lock = new Object();
   // Guarded by lock.
   private boolean started;
-  private boolean closed;
+  private boolean departing;
+  private boolean drained;
+  private Runnable afterDrain;
+  private long departureBeganNanos;
   private String name = "gRPC server";
   private List<Endpoint> endpoints;
   private List<String> services;
@@ -55,9 +61,11 @@ final class ServerLifecycle implements ServerDepartures.Departure {
   private final Map<InstanceSpec, String> registered = new LinkedHashMap<>();
   private Future<?> scheduled;
   private int failures;
+  private boolean refusalLogged;
   private long startedNanos;
-  private CountDownLatch departure;
-  // Written before the departure latch opens, read after.
+  /** Opens once the departure has deregistered what there was. */
+  private final CountDownLatch deregistered = new CountDownLatch(1);
+  // Written before the deregistered latch opens, read after.
   private volatile boolean drain;
   private volatile long drainDeadlineNanos;
 
@@ -66,6 +74,7 @@ final class ServerLifecycle implements ServerDepartures.Departure {
       InstanceHost hosts,
       Registrar registrar,
       Scheduler scheduler,
+      Scheduler departingScheduler,
       Clock clock,
       ServerDepartures departures,
       AtomicBoolean unavailableLogged) {
@@ -73,6 +82,7 @@ final class ServerLifecycle implements ServerDepartures.Departure {
     this.hosts = hosts;
     this.registrar = registrar;
     this.scheduler = scheduler;
+    this.departingScheduler = departingScheduler;
     this.clock = clock;
     this.departures = departures;
     this.unavailableLogged = unavailableLogged;
@@ -125,7 +135,7 @@ final class ServerLifecycle implements ServerDepartures.Departure {
       return;
     }
     synchronized (lock) {
-      if (started || closed) {
+      if (started || departing) {
         return;
       }
       started = true;
@@ -155,7 +165,7 @@ final class ServerLifecycle implements ServerDepartures.Departure {
 
   private void attempt() {
     synchronized (lock) {
-      if (closed) {
+      if (departing) {
         return;
       }
       scheduled = null;
@@ -174,7 +184,7 @@ final class ServerLifecycle implements ServerDepartures.Departure {
     synchronized (attemptLock) {
       List<InstanceSpec> todo = new ArrayList<>();
       synchronized (lock) {
-        if (closed) {
+        if (departing) {
           return;
         }
         if (instances == null) {
@@ -229,18 +239,28 @@ final class ServerLifecycle implements ServerDepartures.Departure {
   }
 
   private void retryLater(Throwable failure) {
+    String refused = registrar.refusal(failure);
     boolean first;
+    boolean firstRefusal = false;
     long delay;
     synchronized (lock) {
-      if (closed) {
+      if (departing) {
         return;
       }
       failures++;
       first = failures == 1;
+      if (refused != null && !refusalLogged) {
+        refusalLogged = true;
+        firstRefusal = true;
+      }
       delay = retryDelayMillis(failures);
       scheduled = scheduler.schedule(attemptTask(), delay);
     }
-    if (first) {
+    if (firstRefusal) {
+      AgentLog.error("Polaris refused to register " + name + ": " + refused + "; check "
+          + AgentConfig.TOKEN.name() + ". It serves anyway, unregistered; registration is retried in the"
+          + " background");
+    } else if (first) {
       AgentLog.warn("cannot register " + name + " in Polaris yet (" + failure + "); it serves anyway and"
           + " registration is retried in the background");
     } else {
@@ -254,21 +274,67 @@ final class ServerLifecycle implements ServerDepartures.Departure {
     return Math.min(FIRST_RETRY_MILLIS << doublings, MAX_RETRY_MILLIS);
   }
 
+  /**
+   * What the server does once the application shuts it down: begins the departure if it has not begun,
+   * and has {@code stop} run once the drain delay after deregistration has passed (on a background thread),
+   * or at once, on the calling thread, when nothing was registered or the drain is already over. Returns at
+   * once; {@code stop} runs once at most.
+   */
+  void leave(Runnable stop) {
+    boolean over;
+    synchronized (lock) {
+      over = drained;
+      if (!over) {
+        afterDrain = stop;
+      }
+    }
+    if (over) {
+      run(stop);
+    } else {
+      beginDeparture();
+    }
+  }
+
   @Override
   public void beginDeparture() {
-    CountDownLatch latch;
+    boolean registering;
     synchronized (lock) {
-      if (departure != null) {
+      if (departing) {
         return;
       }
-      latch = new CountDownLatch(1);
-      departure = latch;
-      closed = true;
+      departing = true;
+      departureBeganNanos = clock.nanoTime();
+      registering = started;
       if (scheduled != null) {
         scheduled.cancel(false);
         scheduled = null;
       }
     }
+    if (!registering) {
+      deregistered.countDown();
+      finish();
+      return;
+    }
+    try {
+      departingScheduler.schedule(
+          new Runnable() {
+            @Override
+            public void run() {
+              deregister();
+            }
+          },
+          0);
+    } catch (Throwable t) {
+      AgentLog.warn("cannot deregister " + name + " from Polaris (" + t + "); it expires after 3 missed"
+          + " heartbeats");
+      deregistered.countDown();
+      finish();
+    }
+  }
+
+  /** Deregisters what the server registered, then ends the departure when the drain delay has passed. */
+  private void deregister() {
+    long delayMillis = 0;
     try {
       Map<InstanceSpec, String> leaving;
       // Waits for a registration attempt in flight, so that what it registers is deregistered too.
@@ -278,9 +344,6 @@ final class ServerLifecycle implements ServerDepartures.Departure {
           registered.clear();
         }
       }
-      if (leaving.isEmpty()) {
-        return;
-      }
       for (Map.Entry<InstanceSpec, String> instance : leaving.entrySet()) {
         try {
           registrar.deregister(instance.getKey(), instance.getValue());
@@ -289,25 +352,83 @@ final class ServerLifecycle implements ServerDepartures.Departure {
               + " after 3 missed heartbeats");
         }
       }
-      drainDeadlineNanos = clock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.shutdownDelayMillis);
-      drain = true;
-      AgentLog.info("deregistered " + name + " from Polaris; it serves " + settings.shutdownDelayMillis
-          + " ms more before shutting down");
+      if (!leaving.isEmpty()) {
+        delayMillis = settings.shutdownDelayMillis;
+        drainDeadlineNanos = clock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delayMillis);
+        drain = true;
+        AgentLog.info("deregistered " + name + " from Polaris; it serves " + delayMillis
+            + " ms more before shutting down");
+      }
+    } catch (Throwable t) {
+      AgentLog.warn("deregistration of " + name + " failed unexpectedly: " + t);
     } finally {
-      departures.remove(this);
-      latch.countDown();
+      deregistered.countDown();
+    }
+    if (delayMillis <= 0) {
+      finish();
+      return;
+    }
+    try {
+      departingScheduler.schedule(
+          new Runnable() {
+            @Override
+            public void run() {
+              finish();
+            }
+          },
+          delayMillis);
+    } catch (Throwable t) {
+      AgentLog.warn("cannot wait for the drain of " + name + " (" + t + "); it shuts down now");
+      finish();
     }
   }
 
+  /** Ends the departure: the server is no longer waited for at exit, and the application's stop runs. */
+  private void finish() {
+    Runnable stop;
+    synchronized (lock) {
+      if (drained) {
+        return;
+      }
+      drained = true;
+      stop = afterDrain;
+      afterDrain = null;
+    }
+    departures.remove(this);
+    if (stop != null) {
+      run(stop);
+    }
+  }
+
+  private void run(Runnable stop) {
+    try {
+      stop.run();
+    } catch (Throwable t) {
+      AgentLog.warn("shutting down " + name + " failed: " + t);
+    }
+  }
+
+  /**
+   * Waits until the drain delay after deregistration has passed: at most {@link #DEREGISTRATION_BOUND_MILLIS}
+   * from the beginning of the departure for the deregistration, then the drain delay. Returns at once when
+   * the departure has not begun, is over or registered nothing.
+   */
   @Override
   public void awaitDeparture() {
-    beginDeparture();
-    CountDownLatch latch;
+    long began;
     synchronized (lock) {
-      latch = departure;
+      if (!departing || drained) {
+        return;
+      }
+      began = departureBeganNanos;
     }
     try {
-      latch.await();
+      long bound = began + TimeUnit.MILLISECONDS.toNanos(DEREGISTRATION_BOUND_MILLIS);
+      if (!clock.await(deregistered, bound)) {
+        AgentLog.warn("deregistration of " + name + " from Polaris did not end within "
+            + DEREGISTRATION_BOUND_MILLIS + " ms; not waiting for it");
+        return;
+      }
       if (drain) {
         clock.sleepUntil(drainDeadlineNanos);
       }

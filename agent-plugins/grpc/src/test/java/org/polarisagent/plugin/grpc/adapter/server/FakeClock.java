@@ -5,8 +5,9 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * A clock that never sleeps: {@link #sleepUntil} jumps to the deadline and records it. With a gate, a sleeper
- * instead blocks until the test opens the gate, so a test can hold callers inside the drain delay.
+ * A clock that never sleeps: {@link #sleepUntil} jumps to the deadline and records it, {@link #await} jumps to
+ * the deadline unless the latch is already open. With a gate, a sleeper instead blocks until the test opens
+ * the gate, so a test can hold callers inside the drain delay.
  */
 final class FakeClock implements Clock {
 
@@ -59,6 +60,27 @@ final class FakeClock implements Clock {
         now = deadlineNanos;
       }
     }
+  }
+
+  @Override
+  public boolean await(CountDownLatch latch, long deadlineNanos) {
+    if (latch.getCount() == 0) {
+      return true;
+    }
+    advanceTo(deadlineNanos);
+    return latch.getCount() == 0;
+  }
+
+  /** Moves the clock forward to the given time; never backwards. */
+  synchronized void advanceTo(long nanos) {
+    if (nanos > now) {
+      now = nanos;
+    }
+  }
+
+  /** Milliseconds since the clock was made. */
+  synchronized long elapsedMillis() {
+    return (now - 1_000_000_000L) / 1_000_000;
   }
 
   synchronized long sleptMillis() {

@@ -9,6 +9,8 @@ final class FakeRegistrar implements Registrar {
   final List<String> events;
   volatile String unavailableReason;
   volatile boolean ready = true;
+  /** What Polaris answers to the failing registrations: a refusal of the token, or null for an outage. */
+  volatile String refusal;
   /** Registrations that fail before one succeeds. */
   int failuresLeft;
   int registrations;
@@ -34,12 +36,20 @@ final class FakeRegistrar implements Registrar {
       if (failuresLeft > 0) {
         failuresLeft--;
         events.add("register failed " + instance);
+        if (refusal != null) {
+          throw new IllegalStateException("server error 401001: " + refusal);
+        }
         throw new java.net.ConnectException("Polaris is down");
       }
       registrations++;
       events.add("register " + instance);
       return "id-" + instance.service + "-" + instance.port;
     }
+  }
+
+  @Override
+  public String refusal(Throwable failure) {
+    return refusal != null && failure instanceof IllegalStateException ? refusal : null;
   }
 
   @Override

@@ -3,13 +3,17 @@ package org.polarisagent.plugin.grpc.adapter.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
@@ -20,12 +24,14 @@ class PolarisServerTest {
 
   private final List<String> events = new ArrayList<>();
   private final FakeRegistrar registrar = new FakeRegistrar(events);
-  private final FakeScheduler scheduler = new FakeScheduler();
   private final FakeClock clock = new FakeClock(events);
+  private final FakeScheduler scheduler = new FakeScheduler();
+  private final FakeScheduler departing = new FakeScheduler(clock, false);
+  private final ServerDepartures departures = new ServerDepartures();
   private final RecordingServer real = new RecordingServer(events, 50051, "echo.Echo", "grpc.health.v1.Health");
-  private final PolarisServer server = new PolarisServer(real, lifecycle());
+  private final PolarisServer server = new PolarisServer(real, lifecycle(registrar));
 
-  private ServerLifecycle lifecycle() {
+  private ServerLifecycle lifecycle(Registrar using) {
     ProviderSettings settings =
         ProviderSettings.from(
             AgentConfig.load("polaris.grpc.server.shutdown-delay=2s", new Properties(),
@@ -33,7 +39,14 @@ class PolarisServerTest {
             Collections.<String, String>emptyMap());
     InstanceHost hosts = new InstanceHost("", Collections.<String, String>emptyMap(), "", (h, p) -> null);
     return new ServerLifecycle(
-        settings, hosts, registrar, scheduler, clock, new ServerDepartures(), new AtomicBoolean());
+        settings, hosts, using, scheduler, departing, clock, departures, new AtomicBoolean());
+  }
+
+  private PolarisServer registeredServer(RecordingServer recording) throws IOException {
+    PolarisServer wrapped = new PolarisServer(recording, lifecycle(registrar));
+    wrapped.start();
+    scheduler.runNext();
+    return wrapped;
   }
 
   @Test
@@ -44,24 +57,93 @@ class PolarisServerTest {
   }
 
   @Test
-  void shutdownDeregistersThenDrainsThenShutsTheServerDown() throws Exception {
+  void shutdownReturnsAtOnceThenDeregistersDrainsAndShutsTheRealServerDown() throws Exception {
     server.start();
     scheduler.runNext();
 
+    long before = clock.nanoTime();
+    long realBefore = System.nanoTime();
     assertSame(server, server.shutdown());
+    assertTrue(clock.nanoTime() - before < TimeUnit.MILLISECONDS.toNanos(50), "shutdown() took fake time");
+    assertTrue(System.nanoTime() - realBefore < TimeUnit.SECONDS.toNanos(1), "shutdown() blocked");
+    assertTrue(server.isShutdown(), "isShutdown() is true as soon as shutdown() returned");
+    assertFalse(server.isTerminated());
+    assertEquals(
+        Arrays.asList("server.start", "register default/echo.Echo 127.0.0.1:50051"),
+        registrar.events(),
+        "deregistration runs off the caller's thread");
+
+    assertTrue(departing.runNext());
+    assertTrue(registrar.events().contains("deregister default/echo.Echo 127.0.0.1:50051 id-echo.Echo-50051"));
+    assertFalse(registrar.events().contains("server.shutdown"), "the real server serves during the drain");
+    assertFalse(server.awaitTermination(0, TimeUnit.SECONDS), "not terminated while draining");
+    assertFalse(server.isTerminated());
+
+    assertTrue(departing.runNext());
+    assertEquals(2000, clock.elapsedMillis(), "the real server stops when the drain delay has passed");
+    assertTrue(registrar.events().contains("server.shutdown"));
+    assertTrue(server.awaitTermination(1, TimeUnit.SECONDS));
+    assertTrue(server.isTerminated());
+    assertEquals(0, departing.pending());
+  }
+
+  @Test
+  void awaitTerminationWaitsForTheDrainAndTheRealServer() throws Exception {
+    server.start();
+    scheduler.runNext();
+    server.shutdown();
+    departing.runNext();
+
+    CountDownLatch terminated = new CountDownLatch(1);
+    Thread waiter = new Thread(() -> {
+      try {
+        server.awaitTermination();
+        terminated.countDown();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    waiter.start();
+    awaitState(waiter, Thread.State.WAITING);
+    assertEquals(1, terminated.getCount(), "awaitTermination() returned during the drain");
+
+    departing.runNext();
+    assertTrue(terminated.await(10, TimeUnit.SECONDS));
+    assertTrue(registrar.events().indexOf("server.shutdown") < registrar.events().indexOf("server.awaitTermination"));
+    waiter.join(10_000);
+  }
+
+  @Test
+  void shutdownNowDuringTheDrainWaitsForItThenStopsTheRealServerNow() throws Exception {
+    server.start();
+    scheduler.runNext();
+    server.shutdown();
+    departing.runNext();
     server.shutdownNow();
+    assertFalse(registrar.events().contains("server.shutdownNow"), "the drain is not cut short");
+
+    departing.runNext();
 
     assertEquals(
         Arrays.asList(
             "server.start",
             "register default/echo.Echo 127.0.0.1:50051",
             "deregister default/echo.Echo 127.0.0.1:50051 id-echo.Echo-50051",
-            "sleep until +2000 ms",
-            "server.shutdown",
-            "sleep until +2000 ms",
             "server.shutdownNow"),
         registrar.events());
-    assertEquals(2000, clock.sleptMillis(), "the second shutdown does not wait again");
+    assertEquals(1, registrar.deregistrations);
+  }
+
+  @Test
+  void shutdownNowAfterTheDrainReachesTheRealServerAtOnce() throws Exception {
+    server.start();
+    scheduler.runNext();
+    server.shutdown();
+    departing.runAll();
+    server.shutdownNow();
+
+    List<String> seen = registrar.events();
+    assertEquals(Arrays.asList("server.shutdown", "server.shutdownNow"), seen.subList(seen.size() - 2, seen.size()));
   }
 
   @Test
@@ -69,23 +151,80 @@ class PolarisServerTest {
     server.start();
     scheduler.runNext();
     server.shutdownNow();
+    assertTrue(server.isShutdown());
+    departing.runAll();
 
     assertEquals(
         Arrays.asList(
             "server.start",
             "register default/echo.Echo 127.0.0.1:50051",
             "deregister default/echo.Echo 127.0.0.1:50051 id-echo.Echo-50051",
-            "sleep until +2000 ms",
             "server.shutdownNow"),
         registrar.events());
   }
 
   @Test
-  void aServerShutDownBeforeItStartedIsNotDelayed() {
+  void aServerShutDownBeforeItStartedStopsAtOnce() throws Exception {
     server.shutdown();
 
     assertEquals(Collections.singletonList("server.shutdown"), registrar.events());
-    assertEquals(0, clock.sleepers());
+    assertTrue(server.awaitTermination(0, TimeUnit.SECONDS));
+    assertEquals(0, departing.pending());
+  }
+
+  @Test
+  void aServerWhoseRegistrationNeverSucceededStopsWithoutADrain() throws Exception {
+    registrar.failuresLeft = 1;
+    server.start();
+    scheduler.runNext();
+    server.shutdown();
+    departing.runAll();
+
+    assertEquals(0, clock.elapsedMillis());
+    assertTrue(registrar.events().contains("server.shutdown"));
+    assertEquals(0, registrar.deregistrations);
+  }
+
+  @Test
+  void aServerWhoseStartThrowsIsNeverRegistered() throws Exception {
+    real.startFailure = new IOException("Failed to bind to address 127.0.0.1:50051");
+
+    assertThrows(IOException.class, server::start);
+    assertEquals(0, scheduler.pending());
+    server.shutdown();
+    assertTrue(registrar.events().contains("server.shutdown"), "it stops at once, with nothing to drain");
+    assertEquals(0, registrar.registrations);
+  }
+
+  @Test
+  void aServerStartedTwiceIsRegisteredOnce() throws Exception {
+    server.start();
+    server.start();
+    scheduler.runAll();
+
+    assertEquals(1, registrar.registrations);
+  }
+
+  @Test
+  void threeServersStoppedInARowTakeOneDrain() throws Exception {
+    List<RecordingServer> reals = new ArrayList<>();
+    List<PolarisServer> servers = new ArrayList<>();
+    for (int port = 50051; port <= 50053; port++) {
+      RecordingServer recording = new RecordingServer(events, port, "echo.Echo");
+      reals.add(recording);
+      servers.add(registeredServer(recording));
+    }
+
+    for (PolarisServer each : servers) {
+      each.shutdown();
+    }
+    departing.runAll();
+
+    assertEquals(3, registrar.deregistrations);
+    assertEquals(2000, clock.elapsedMillis(), "the three drains overlap");
+    for (PolarisServer each : servers) {
+      assertTrue(each.isTerminated());
+    }
   }
 
   @Test
@@ -108,23 +247,20 @@ class PolarisServerTest {
           }
 
           @Override
+          public String refusal(Throwable failure) {
+            return null;
+          }
+
+          @Override
           public void deregister(InstanceSpec instance, String instanceId) {
             throw new IllegalStateException("Polaris is gone");
           }
         };
-    ProviderSettings settings =
-        ProviderSettings.from(
-            AgentConfig.load("", new Properties(), Collections.<String, String>emptyMap()),
-            Collections.<String, String>emptyMap());
-    InstanceHost hosts = new InstanceHost("", Collections.<String, String>emptyMap(), "", (h, p) -> null);
-    PolarisServer wrapped =
-        new PolarisServer(
-            real,
-            new ServerLifecycle(
-                settings, hosts, broken, scheduler, clock, new ServerDepartures(), new AtomicBoolean()));
+    PolarisServer wrapped = new PolarisServer(real, lifecycle(broken));
     wrapped.start();
     scheduler.runNext();
     wrapped.shutdown();
+    departing.runAll();
 
     assertTrue(registrar.events().contains("server.shutdown"));
   }
@@ -136,12 +272,14 @@ class PolarisServerTest {
     assertEquals(Arrays.asList("echo.Echo", "grpc.health.v1.Health"), RecordingServer.names(server.getServices()));
     assertEquals(real.getImmutableServices(), server.getImmutableServices());
     assertEquals(Collections.emptyList(), server.getMutableServices());
-    assertTrue(server.isShutdown());
-    assertFalse(server.isTerminated());
+    assertFalse(server.isShutdown());
+    assertSame(real, server.delegate());
+    server.shutdown();
+    assertTrue(server.isTerminated());
     assertTrue(server.awaitTermination(3, TimeUnit.SECONDS));
     server.awaitTermination();
-    assertSame(real, server.delegate());
 
+    List<String> seen = registrar.events();
     assertEquals(
         Arrays.asList(
             "server.getPort",
@@ -149,9 +287,20 @@ class PolarisServerTest {
             "server.getImmutableServices",
             "server.getMutableServices",
             "server.isShutdown",
-            "server.isTerminated",
-            "server.awaitTermination 3 SECONDS",
-            "server.awaitTermination"),
-        registrar.events());
+            "server.shutdown",
+            "server.isTerminated"),
+        seen.subList(0, 7));
+    assertTrue(seen.get(7).startsWith("server.awaitTermination ") && seen.get(7).endsWith(" NANOSECONDS"), seen.get(7));
+    assertEquals("server.awaitTermination", seen.get(8));
+  }
+
+  private static void awaitState(Thread thread, Thread.State state) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (thread.getState() != state) {
+      if (System.nanoTime() > deadline) {
+        fail(thread + " never reached " + state + ", it is " + thread.getState());
+      }
+      Thread.sleep(1);
+    }
   }
 }

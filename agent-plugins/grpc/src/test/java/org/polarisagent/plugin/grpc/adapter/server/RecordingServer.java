@@ -3,6 +3,7 @@ package org.polarisagent.plugin.grpc.adapter.server;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayList;
@@ -10,12 +11,17 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** A stand-in for a real gRPC server that records every call in a shared event list. */
+/**
+ * A stand-in for a real gRPC server that records every call in a shared event list. It terminates as soon as
+ * it is shut down, and its {@code start()} fails with {@link #startFailure} when that is set.
+ */
 final class RecordingServer extends Server {
 
   private final List<String> events;
   private final int port;
   private final List<ServerServiceDefinition> services = new ArrayList<>();
+  volatile IOException startFailure;
+  private volatile boolean shutdown;
 
   RecordingServer(List<String> events, int port, String... serviceNames) {
     this.events = events;
@@ -32,8 +38,11 @@ final class RecordingServer extends Server {
   }
 
   @Override
-  public Server start() {
+  public Server start() throws IOException {
     record("server.start");
+    if (startFailure != null) {
+      throw startFailure;
+    }
     return this;
   }
 
@@ -68,31 +77,33 @@ final class RecordingServer extends Server {
   @Override
   public Server shutdown() {
     record("server.shutdown");
+    shutdown = true;
     return this;
   }
 
   @Override
   public Server shutdownNow() {
     record("server.shutdownNow");
+    shutdown = true;
     return this;
   }
 
   @Override
   public boolean isShutdown() {
     record("server.isShutdown");
-    return true;
+    return shutdown;
   }
 
   @Override
   public boolean isTerminated() {
     record("server.isTerminated");
-    return false;
+    return shutdown;
   }
 
   @Override
   public boolean awaitTermination(long timeout, TimeUnit unit) {
     record("server.awaitTermination " + timeout + " " + unit);
-    return true;
+    return shutdown;
   }
 
   @Override

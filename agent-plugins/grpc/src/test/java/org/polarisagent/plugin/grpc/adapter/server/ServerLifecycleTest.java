@@ -32,6 +32,10 @@ class ServerLifecycleTest {
   private final FakeRegistrar registrar = new FakeRegistrar(events);
   private final FakeScheduler scheduler = new FakeScheduler();
   private final FakeClock clock = new FakeClock(events);
+  /** Runs deregistrations only when a test says so, and ends drains at their moment on the fake clock. */
+  private final FakeScheduler departing = new FakeScheduler(clock, false);
+  /** Deregisters on the thread that begins the departure, as if a background thread were instant. */
+  private final FakeScheduler departingAtOnce = new FakeScheduler(clock, true);
   private final ServerDepartures departures = new ServerDepartures();
   private final AtomicBoolean unavailableLogged = new AtomicBoolean();
   private final ByteArrayOutputStream log = new ByteArrayOutputStream();
@@ -49,6 +53,10 @@ class ServerLifecycleTest {
   }
 
   private ServerLifecycle lifecycle(String agentArgs) {
+    return lifecycle(agentArgs, departing);
+  }
+
+  private ServerLifecycle lifecycle(String agentArgs, Scheduler departingScheduler) {
     ProviderSettings settings =
         ProviderSettings.from(
             AgentConfig.load(agentArgs, new Properties(), Collections.<String, String>emptyMap()),
@@ -56,7 +64,8 @@ class ServerLifecycleTest {
     InstanceHost hosts =
         new InstanceHost("", Collections.<String, String>emptyMap(), "127.0.0.1:8091",
             (host, port) -> java.net.InetAddress.getByName("10.1.2.3"));
-    return new ServerLifecycle(settings, hosts, registrar, scheduler, clock, departures, unavailableLogged);
+    return new ServerLifecycle(
+        settings, hosts, registrar, scheduler, departingScheduler, clock, departures, unavailableLogged);
   }
 
   private static List<SocketAddress> loopback(int... ports) {
@@ -147,6 +156,22 @@ class ServerLifecycleTest {
   }
 
   @Test
+  void aRefusedTokenIsOneErrorLineAndRegistrationIsRetried() {
+    registrar.failuresLeft = 3;
+    registrar.refusal = "access is not approved: invalid token";
+    ServerLifecycle lifecycle = lifecycle("");
+    lifecycle.started(loopback(50051), ECHO_AND_HEALTH);
+    for (int attempt = 0; attempt < 4; attempt++) {
+      assertTrue(scheduler.runNext(), "attempt " + attempt);
+    }
+
+    assertEquals(1, logLines("ERROR Polaris refused to register gRPC server on port 50051: access is not"
+        + " approved: invalid token; check polaris.token"));
+    assertEquals(0, logLines("WARN"));
+    assertEquals(1, registrar.registrations, "registered once the server accepts it");
+  }
+
+  @Test
   void aSdkThatHasNotStartedYetIsRetried() {
     registrar.ready = false;
     ServerLifecycle lifecycle = lifecycle("");
@@ -174,55 +199,83 @@ class ServerLifecycleTest {
     assertEquals(1, logLines("WARN gRPC servers are not registered in Polaris: the agent configuration is invalid"));
   }
 
+  private Runnable recording(String event) {
+    return () -> {
+      synchronized (events) {
+        events.add(event);
+      }
+    };
+  }
+
   @Test
-  void departingDeregistersOnceAndWaitsTheDelayOnce() {
+  void leavingDeregistersInTheBackgroundThenStopsAfterTheDelay() {
     ServerLifecycle lifecycle = lifecycle("polaris.grpc.server.shutdown-delay=4s");
     lifecycle.started(loopback(50051), ECHO_AND_HEALTH);
     scheduler.runNext();
 
-    lifecycle.awaitDeparture();
-    lifecycle.awaitDeparture();
+    lifecycle.leave(recording("stop"));
+    assertEquals(Collections.singletonList("register default/echo.Echo 127.0.0.1:50051"), registrar.events(),
+        "the caller's thread neither deregisters nor waits");
+    assertEquals(0, clock.elapsedMillis());
     lifecycle.beginDeparture();
+    departing.runAll();
+    lifecycle.beginDeparture();
+    lifecycle.leave(recording("stop again"));
 
     assertEquals(
         Arrays.asList(
             "register default/echo.Echo 127.0.0.1:50051",
             "deregister default/echo.Echo 127.0.0.1:50051 id-echo.Echo-50051",
-            "sleep until +4000 ms",
-            "sleep until +4000 ms"),
+            "stop",
+            "stop again"),
         registrar.events());
-    assertEquals(4000, clock.sleptMillis(), "the second caller returns at the same deadline");
+    assertEquals(4000, clock.elapsedMillis(), "the stop came when the drain delay had passed");
+    assertEquals(1, logLines("INFO deregistered gRPC server on port 50051 from Polaris; it serves 4000 ms more"));
   }
 
   @Test
-  void aServerThatNeverRegisteredLeavesWithoutWaitingAndStopsRetrying() {
+  void aServerThatNeverRegisteredStopsWithoutWaitingAndStopsRetrying() {
     registrar.failuresLeft = 1;
     ServerLifecycle lifecycle = lifecycle("");
     lifecycle.started(loopback(50051), ECHO_AND_HEALTH);
     scheduler.runNext();
     assertEquals(1, scheduler.pending(), "a retry is scheduled");
 
-    lifecycle.awaitDeparture();
+    lifecycle.leave(recording("stop"));
+    departing.runAll();
 
     assertEquals(0, scheduler.pending(), "the retry is cancelled");
     assertEquals(0, registrar.deregistrations);
-    assertEquals(0, clock.sleepers());
+    assertTrue(registrar.events().contains("stop"));
+    assertEquals(0, clock.elapsedMillis());
+  }
+
+  @Test
+  void aServerThatWasNotRegisteredStopsOnTheCallersThread() {
+    ServerLifecycle lifecycle = lifecycle("");
+    lifecycle.started(loopback(9090), Collections.singletonList("grpc.health.v1.Health"));
+
+    lifecycle.leave(recording("stop"));
+
+    assertEquals(Collections.singletonList("stop"), registrar.events());
+    assertEquals(0, departing.pending());
   }
 
   @Test
   void departingBeforeTheWarmUpEndsRegistersNothing() {
     ServerLifecycle lifecycle = lifecycle("polaris.grpc.server.warmup=10s");
     lifecycle.started(loopback(50051), ECHO_AND_HEALTH);
-    lifecycle.awaitDeparture();
+    lifecycle.leave(recording("stop"));
+    departing.runAll();
 
     assertEquals(0, scheduler.pending());
-    assertTrue(registrar.events().isEmpty());
+    assertEquals(Collections.singletonList("stop"), registrar.events());
   }
 
   @Test
-  void theJvmExitStepDepartsEveryStartedServer() {
-    ServerLifecycle first = lifecycle("");
-    ServerLifecycle second = lifecycle("");
+  void theJvmExitStepDepartsEveryStartedServerWithinOneDelay() {
+    ServerLifecycle first = lifecycle("", departingAtOnce);
+    ServerLifecycle second = lifecycle("", departingAtOnce);
     first.started(loopback(50051), ECHO_AND_HEALTH);
     second.started(loopback(50052), ECHO_AND_HEALTH);
     scheduler.runNext();
@@ -240,16 +293,64 @@ class ServerLifecycleTest {
             "sleep until +6000 ms"),
         registrar.events());
     assertEquals(6000, clock.sleptMillis(), "both servers drain within the same delay");
+    departingAtOnce.runAll();
     departures.departAll();
     assertEquals(2, registrar.deregistrations, "departed servers are no longer listed");
+    assertEquals(6000, clock.sleptMillis());
+  }
+
+  @Test
+  void theJvmExitWaitsOnlyForWhatIsLeftOfADrainInProgress() {
+    ServerLifecycle lifecycle = lifecycle("");
+    lifecycle.started(loopback(50051), ECHO_AND_HEALTH);
+    scheduler.runNext();
+    lifecycle.leave(recording("stop"));
+    departing.runNext();
+    clock.advanceTo(clock.nanoTime() + TimeUnit.SECONDS.toNanos(4));
+
+    departures.departAll();
+
+    assertEquals(2000, clock.sleptMillis(), "the exit waits for the rest of the drain the app began");
+    assertEquals(1, registrar.deregistrations);
+    assertFalse(registrar.events().contains("stop"), "the application's stop runs when the drain ends");
+    departing.runAll();
+    assertTrue(registrar.events().contains("stop"));
+  }
+
+  @Test
+  void theJvmExitWithNothingRegisteredDoesNotWait() {
+    registrar.failuresLeft = 1;
+    ServerLifecycle failed = lifecycle("", departingAtOnce);
+    failed.started(loopback(50051), ECHO_AND_HEALTH);
+    scheduler.runNext();
+    lifecycle("", departingAtOnce).started(loopback(9090), Collections.singletonList("grpc.health.v1.Health"));
+
+    departures.departAll();
+
+    assertEquals(0, clock.elapsedMillis());
+    assertEquals(0, clock.sleepers());
+  }
+
+  @Test
+  void theJvmExitStopsWaitingForADeregistrationThatDoesNotEnd() {
+    ServerLifecycle lifecycle = lifecycle("");
+    lifecycle.started(loopback(50051), ECHO_AND_HEALTH);
+    scheduler.runNext();
+
+    departures.departAll();
+
+    assertEquals(ServerLifecycle.DEREGISTRATION_BOUND_MILLIS, clock.elapsedMillis());
+    assertEquals(0, clock.sleepers(), "no drain is waited for what was not deregistered");
+    assertEquals(1, logLines("WARN deregistration of gRPC server on port 50051 from Polaris did not end within"));
   }
 
   @Test
   void aConcurrentSecondCallerWaitsForTheSameDeadline() throws Exception {
-    ServerLifecycle lifecycle = lifecycle("polaris.grpc.server.shutdown-delay=4s");
+    ServerLifecycle lifecycle = lifecycle("polaris.grpc.server.shutdown-delay=4s", departingAtOnce);
     lifecycle.started(loopback(50051), ECHO_AND_HEALTH);
     scheduler.runNext();
     clock.closeGate();
+    lifecycle.beginDeparture();
 
     CountDownLatch bothDone = new CountDownLatch(2);
     Thread first = new Thread(() -> { lifecycle.awaitDeparture(); bothDone.countDown(); });
@@ -290,6 +391,11 @@ class ServerLifecycleTest {
           }
 
           @Override
+          public String refusal(Throwable failure) {
+            return null;
+          }
+
+          @Override
           public void deregister(InstanceSpec instance, String instanceId) {
             registrar.deregister(instance, instanceId);
           }
@@ -300,26 +406,29 @@ class ServerLifecycleTest {
             Collections.<String, String>emptyMap());
     InstanceHost hosts = new InstanceHost("", Collections.<String, String>emptyMap(), "", (h, p) -> null);
     ServerLifecycle lifecycle =
-        new ServerLifecycle(settings, hosts, slow, scheduler, clock, departures, unavailableLogged);
+        new ServerLifecycle(settings, hosts, slow, scheduler, departing, clock, departures, unavailableLogged);
     lifecycle.started(loopback(50051), ECHO_AND_HEALTH);
 
     Thread attempt = new Thread(scheduler::runNext);
     attempt.start();
     assertTrue(registering.await(10, TimeUnit.SECONDS));
-    Thread departing = new Thread(lifecycle::awaitDeparture);
-    departing.start();
-    awaitState(departing, Thread.State.BLOCKED);
+    lifecycle.leave(recording("stop"));
+    Thread deregistering = new Thread(departing::runNext);
+    deregistering.start();
+    awaitState(deregistering, Thread.State.BLOCKED);
     proceed.countDown();
     attempt.join(10_000);
-    departing.join(10_000);
+    deregistering.join(10_000);
+    assertFalse(deregistering.isAlive());
+    departing.runAll();
 
-    assertFalse(departing.isAlive());
     assertEquals(
         Arrays.asList(
             "register default/echo.Echo 127.0.0.1:50051",
             "deregister default/echo.Echo 127.0.0.1:50051 id-echo.Echo-50051",
-            "sleep until +6000 ms"),
+            "stop"),
         registrar.events());
+    assertEquals(6000, clock.elapsedMillis());
   }
 
   @Test

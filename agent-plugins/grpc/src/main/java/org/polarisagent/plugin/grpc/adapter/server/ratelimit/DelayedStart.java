@@ -1,7 +1,9 @@
 package org.polarisagent.plugin.grpc.adapter.server.ratelimit;
 
 import io.grpc.Context;
+import io.grpc.ForwardingServerCall;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.Status;
@@ -9,15 +11,26 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A call that a queueing rule lets through after a wait, without holding a gRPC thread meanwhile: gRPC gets
- * this listener at once; it keeps the call's events until the handler has started on the delay thread
- * (in the call's {@link Context}, with the context class loader of the thread that received the call), then
- * hands them over in order and passes later ones straight on. A call cancelled while waiting never starts.
- * Thread-safe.
+ * this listener at once; it keeps the call's events until the handler has started, then hands them over in
+ * order and passes later ones straight on. A call cancelled while waiting never starts.
+ *
+ * <p>The handler starts on the call's own executor (the server's executor, as any call does), never on the
+ * shared timer: when the wait is over the timer only asks gRPC for the call's first message
+ * ({@link ServerCall#request}), and the handler starts on the thread gRPC delivers the next event on. That
+ * message is counted against the handler's first {@code request}, so the handler gets exactly the messages it
+ * asks for. A client- or bidi-streaming call whose client sends nothing within {@link #FIRST_EVENT_GRACE_MILLIS}
+ * after the wait starts on the timer instead, so that a server that speaks first is not kept waiting. The
+ * start runs in the call's {@link Context} with the context class loader of the thread that received the
+ * call. Thread-safe.
  */
 final class DelayedStart<ReqT, RespT> extends ServerCall.Listener<ReqT> {
+
+  /** How long a streaming call may wait after the wait for a client event to start on. */
+  static final long FIRST_EVENT_GRACE_MILLIS = 200;
 
   /** One event of the call, kept until the handler's listener exists. */
   private interface Event<ReqT> {
@@ -34,6 +47,10 @@ final class DelayedStart<ReqT, RespT> extends ServerCall.Listener<ReqT> {
   // Guarded by lock.
   private List<Event<ReqT>> pending = new ArrayList<>();
   private ServerCall.Listener<ReqT> delegate;
+  private boolean waitOver;
+  private boolean starting;
+  // Set before the wait is over, read by the start after.
+  private volatile boolean prefetched;
 
   /** Created on the thread that received the call. */
   DelayedStart(ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next,
@@ -44,14 +61,56 @@ final class DelayedStart<ReqT, RespT> extends ServerCall.Listener<ReqT> {
     this.releases = releases;
   }
 
-  /** Starts the call after the wait on the timer; at once here if the timer refuses. */
-  DelayedStart<ReqT, RespT> startAfter(ScheduledExecutorService timer, long waitMillis) {
+  /** Ends the wait on the timer after the given time; at once here if the timer refuses. */
+  DelayedStart<ReqT, RespT> startAfter(final ScheduledExecutorService timer, long waitMillis) {
     try {
-      timer.schedule(this::start, waitMillis, TimeUnit.MILLISECONDS);
+      timer.schedule(
+          new Runnable() {
+            @Override
+            public void run() {
+              endWait(timer);
+            }
+          },
+          waitMillis,
+          TimeUnit.MILLISECONDS);
     } catch (RuntimeException rejected) {
-      start();
+      // Still on the thread that received the call: start here.
+      startOnce();
     }
     return this;
+  }
+
+  /** On the timer: asks gRPC for the first message, whose delivery starts the call on the call's executor. */
+  private void endWait(ScheduledExecutorService timer) {
+    // Before the wait is over: a start on an event that comes first still counts the message asked for.
+    prefetched = true;
+    synchronized (lock) {
+      waitOver = true;
+    }
+    if (call.isCancelled()) {
+      // Nothing of the application runs for a cancelled call: only its quota is given back.
+      startOnce();
+      return;
+    }
+    try {
+      call.request(1);
+      MethodDescriptor.MethodType type = call.getMethodDescriptor().getType();
+      if (!type.clientSendsOneMessage()) {
+        timer.schedule(this::startOnce, FIRST_EVENT_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+      }
+    } catch (Throwable t) {
+      startOnce();
+    }
+  }
+
+  private void startOnce() {
+    synchronized (lock) {
+      if (starting) {
+        return;
+      }
+      starting = true;
+    }
+    start();
   }
 
   private void start() {
@@ -64,7 +123,7 @@ final class DelayedStart<ReqT, RespT> extends ServerCall.Listener<ReqT> {
       thread.setContextClassLoader(contextLoader);
       Context previous = context.attach();
       try {
-        started = next.startCall(call, headers);
+        started = next.startCall(prefetched ? new CreditedCall<>(call) : call, headers);
         if (!releases.isEmpty()) {
           started = new ReleasingListener<>(started, releases);
         }
@@ -78,6 +137,24 @@ final class DelayedStart<ReqT, RespT> extends ServerCall.Listener<ReqT> {
       }
     }
     handOver(started);
+  }
+
+  /** The call as the handler sees it: the message asked for on its behalf counts against its first request. */
+  private static final class CreditedCall<ReqT, RespT>
+      extends ForwardingServerCall.SimpleForwardingServerCall<ReqT, RespT> {
+    private final AtomicBoolean credit = new AtomicBoolean(true);
+
+    CreditedCall(ServerCall<ReqT, RespT> call) {
+      super(call);
+    }
+
+    @Override
+    public void request(int numMessages) {
+      int more = numMessages > 0 && credit.compareAndSet(true, false) ? numMessages - 1 : numMessages;
+      if (more > 0) {
+        super.request(more);
+      }
+    }
   }
 
   private void handOver(ServerCall.Listener<ReqT> started) {
@@ -119,16 +196,24 @@ final class DelayedStart<ReqT, RespT> extends ServerCall.Listener<ReqT> {
     }
   }
 
+  /** Runs on the call's executor, as gRPC delivers events: the first one after the wait starts the call. */
   private void deliver(Event<ReqT> event) {
     ServerCall.Listener<ReqT> target;
     synchronized (lock) {
       target = delegate;
       if (target == null) {
         pending.add(event);
-        return;
+        if (!waitOver || starting) {
+          return;
+        }
+        starting = true;
       }
     }
-    event.deliver(target);
+    if (target == null) {
+      start();
+    } else {
+      event.deliver(target);
+    }
   }
 
   @Override

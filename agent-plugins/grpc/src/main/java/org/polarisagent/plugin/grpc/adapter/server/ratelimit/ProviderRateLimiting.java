@@ -7,7 +7,6 @@ import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import org.polarisagent.core.concurrent.DaemonScheduler;
 import org.polarisagent.core.logging.AgentLog;
 import org.polarisagent.core.plugin.AgentContext;
@@ -34,7 +33,7 @@ public final class ProviderRateLimiting {
     RateLimitSdk sdk = new PolarisRateLimitSdk(context.sdk());
     ScheduledThreadPoolExecutor refresher = daemonExecutor("polaris-agent-ratelimit-rules");
     RuleCache rules = new RuleCache(sdk, services.namespace(), refresher);
-    refresher.scheduleWithFixedDelay(rules::refreshAll, REFRESH_MILLIS, REFRESH_MILLIS, TimeUnit.MILLISECONDS);
+    DaemonScheduler.scheduleWhileHeld(refresher, rules, REFRESH_MILLIS);
     this.interceptor = new RateLimitInterceptor(services, rules, sdk, this::delays);
     if (!services.configuredService().isEmpty()) {
       rules.watch(services.configuredService());

@@ -34,8 +34,9 @@ import org.polarisagent.plugin.grpc.adapter.server.ProvidedServices;
  * {@code /echo.Echo/Echo} matches that method, {@code /echo.Echo/{method}} every method of {@code echo.Echo},
  * and a value without the leading slash nothing (such rules get a WARN); REGEX values are searched in the
  * path. Arguments: only those the service's rules match on are collected: the caller service (headers
- * {@code x-polaris-caller-service} and {@code x-polaris-caller-namespace}, set by callers with the agent),
- * the caller IP, request headers, the method.
+ * {@code x-polaris-caller-service} and {@code x-polaris-caller-namespace}, set by callers with the agent, and
+ * as any header set by the client as it likes: at most {@link #MAX_CALLERS} distinct ones are used), the
+ * caller IP, request headers, the method.
  *
  * <p>Cost per call: one map lookup and one volatile read while the service has no enabled rule or its rules
  * are not known yet; with rules, one {@link QuotaRequest} and the SDK's check. Fails open: while the SDK is
@@ -48,6 +49,8 @@ public final class RateLimitInterceptor implements ServerInterceptor {
   static final Metadata.Key<String> CALLER_NAMESPACE =
       Metadata.Key.of("x-polaris-caller-namespace", Metadata.ASCII_STRING_MARSHALLER);
   private static final int MAX_METHODS = 10_000;
+  /** Distinct caller services (namespace and name, from the caller's headers) handed to the SDK at most. */
+  static final int MAX_CALLERS = 1_000;
   /** Stands for methods whose calls are not rate-limited. */
   private static final Target UNCOUNTED = new Target(null, null);
 
@@ -58,6 +61,8 @@ public final class RateLimitInterceptor implements ServerInterceptor {
   private final ConcurrentHashMap<String, Target> targets = new ConcurrentHashMap<>();
   private final AtomicBoolean notReadyLogged = new AtomicBoolean();
   private final AtomicBoolean failureLogged = new AtomicBoolean();
+  private final Set<String> callers = ConcurrentHashMap.newKeySet();
+  private final AtomicBoolean callersCapLogged = new AtomicBoolean();
 
   /** The method path and watched service of calls to one gRPC method. Immutable. */
   private static final class Target {
@@ -162,8 +167,10 @@ public final class RateLimitInterceptor implements ServerInterceptor {
       String caller = headers.get(CALLER_SERVICE);
       if (caller != null && !caller.isEmpty()) {
         String namespace = headers.get(CALLER_NAMESPACE);
-        arguments.add(Argument.buildCallerService(
-            namespace == null || namespace.isEmpty() ? services.namespace() : namespace, caller));
+        namespace = namespace == null || namespace.isEmpty() ? services.namespace() : namespace;
+        if (knownCaller(namespace, caller)) {
+          arguments.add(Argument.buildCallerService(namespace, caller));
+        }
       }
     }
     if (known.callerIp) {
@@ -179,6 +186,28 @@ public final class RateLimitInterceptor implements ServerInterceptor {
       }
     }
     return request;
+  }
+
+  /**
+   * True if this caller service may be handed to the SDK: each distinct one makes the SDK keep a quota
+   * window, and callers name themselves, so after {@link #MAX_CALLERS} distinct ones new names count as
+   * calls without a caller, after one WARN.
+   */
+  private boolean knownCaller(String namespace, String caller) {
+    String key = namespace + "/" + caller;
+    if (callers.contains(key)) {
+      return true;
+    }
+    if (callers.size() < MAX_CALLERS) {
+      callers.add(key);
+      return true;
+    }
+    if (callersCapLogged.compareAndSet(false, true)) {
+      AgentLog.warn("calls named more than " + MAX_CALLERS + " distinct caller services in their "
+          + CALLER_SERVICE.name() + " header; calls from further callers are rate-limited as calls without a"
+          + " caller");
+    }
+    return false;
   }
 
   private boolean registeredPort(ServerCall<?, ?> call) {

@@ -17,7 +17,7 @@ import org.polarisagent.core.logging.AgentLog;
  * SDK, which itself keeps them fresh from the server. Until the first fetch has answered, the rules of a
  * service are unknown (null) and its calls pass. A failed fetch keeps what was known. Thread-safe.
  */
-final class RuleCache {
+final class RuleCache implements Runnable {
 
   /** Bound on watched services: a server with a fallback registry may see any service name. */
   static final int MAX_SERVICES = 1000;
@@ -69,6 +69,12 @@ final class RuleCache {
       // The next periodic refresh reads it.
     }
     return created;
+  }
+
+  /** Reads the rules of every watched service again: the periodic task, held by the agent's thread weakly. */
+  @Override
+  public void run() {
+    refreshAll();
   }
 
   /** Reads the rules of every watched service again. */

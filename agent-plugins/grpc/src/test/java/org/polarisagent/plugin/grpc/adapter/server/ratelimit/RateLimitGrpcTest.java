@@ -18,6 +18,7 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
@@ -28,8 +29,11 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -40,8 +44,17 @@ import org.polarisagent.plugin.grpc.adapter.server.ProvidedServices;
 class RateLimitGrpcTest {
 
   private final FakeRateLimitSdk sdk = new FakeRateLimitSdk();
-  private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1);
+  private final ScheduledThreadPoolExecutor timer =
+      new ScheduledThreadPoolExecutor(1, task -> new Thread(task, "ratelimit-timer"));
+  private final AtomicInteger appThreads = new AtomicInteger();
+  private final ExecutorService appExecutor =
+      Executors.newCachedThreadPool(task -> new Thread(task, "app-executor-" + appThreads.incrementAndGet()));
   private final AtomicReference<Deadline> handlerDeadline = new AtomicReference<>();
+  private final List<String> startThreads = Collections.synchronizedList(new ArrayList<String>());
+  /** Calls of this text make the application's own interceptor slow to start them. */
+  private static final String SLOW = "slow";
+  private static final Metadata.Key<String> TEXT_HEADER =
+      Metadata.Key.of("x-text", Metadata.ASCII_STRING_MARSHALLER);
   private Server server;
   private ManagedChannel channel;
 
@@ -57,7 +70,23 @@ class RateLimitGrpcTest {
         .addMethod(TestCalls.ECHO_STREAM, replying(3))
         .build();
     String name = "rate-limit-" + System.nanoTime();
-    server = InProcessServerBuilder.forName(name).addService(ServerInterceptors.intercept(echo, interceptor))
+    ServerInterceptor slowToStart = new ServerInterceptor() {
+      @Override
+      public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
+          ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
+        startThreads.add(Thread.currentThread().getName());
+        if (SLOW.equals(headers.get(TEXT_HEADER))) {
+          try {
+            Thread.sleep(2000);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+        return next.startCall(call, headers);
+      }
+    };
+    server = InProcessServerBuilder.forName(name).executor(appExecutor)
+        .addService(ServerInterceptors.intercept(ServerInterceptors.intercept(echo, slowToStart), interceptor))
         .build().start();
     channel = InProcessChannelBuilder.forName(name).build();
   }
@@ -67,6 +96,7 @@ class RateLimitGrpcTest {
     channel.shutdownNow();
     server.shutdownNow();
     timer.shutdownNow();
+    appExecutor.shutdownNow();
     server.awaitTermination(5, TimeUnit.SECONDS);
     channel.awaitTermination(5, TimeUnit.SECONDS);
     timer.awaitTermination(5, TimeUnit.SECONDS);
@@ -126,6 +156,36 @@ class RateLimitGrpcTest {
     assertNotNull(handlerDeadline.get(), "the handler runs in the call's context, which has the deadline");
   }
 
+  @Test
+  void queuedCallsStartOnTheServersExecutorSoASlowStartHoldsUpNoOtherCall() throws Exception {
+    sdk.answer = request -> FakeRateLimitSdk.waiting(100);
+    CompletableFuture<Outcome> slow = CompletableFuture.supplyAsync(() -> callQuietly(SLOW));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (startThreads.isEmpty()) {
+      assertTrue(System.nanoTime() < deadline, "the slow call never started");
+      Thread.sleep(5);
+    }
+    long begin = System.nanoTime();
+    Outcome quick = call(channel, TestCalls.ECHO, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS),
+        "quick");
+    long quickMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin);
+
+    assertEquals(Status.Code.OK, quick.status.getCode(), String.valueOf(quick.status));
+    assertTrue(quickMillis < 1500, "a queued call waited " + quickMillis + " ms for another call's slow start");
+    assertEquals(Status.Code.OK, slow.get(10, TimeUnit.SECONDS).status.getCode());
+    for (String thread : startThreads) {
+      assertTrue(thread.startsWith("app-executor-"), "a queued call started on " + thread);
+    }
+  }
+
+  private Outcome callQuietly(String text) {
+    try {
+      return call(channel, TestCalls.ECHO, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), text);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** What a client saw of one call. */
   private static final class Outcome {
     final Status status;
@@ -139,9 +199,17 @@ class RateLimitGrpcTest {
 
   private static Outcome call(Channel channel, MethodDescriptor<String, String> method, CallOptions options)
       throws Exception {
+    return call(channel, method, options, "hello");
+  }
+
+  private static Outcome call(
+      Channel channel, MethodDescriptor<String, String> method, CallOptions options, String text)
+      throws Exception {
     List<String> replies = Collections.synchronizedList(new ArrayList<String>());
     CompletableFuture<Status> closed = new CompletableFuture<>();
     ClientCall<String, String> call = channel.newCall(method, options);
+    Metadata headers = new Metadata();
+    headers.put(TEXT_HEADER, text);
     call.start(new ClientCall.Listener<String>() {
       @Override
       public void onMessage(String message) {
@@ -152,9 +220,9 @@ class RateLimitGrpcTest {
       public void onClose(Status status, Metadata trailers) {
         closed.complete(status);
       }
-    }, new Metadata());
+    }, headers);
     call.request(10);
-    call.sendMessage("hello");
+    call.sendMessage(text);
     call.halfClose();
     Status status = closed.get(10, TimeUnit.SECONDS);
     return new Outcome(status, new ArrayList<>(replies));

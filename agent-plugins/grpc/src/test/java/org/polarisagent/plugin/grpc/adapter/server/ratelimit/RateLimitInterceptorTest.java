@@ -1,8 +1,8 @@
 package org.polarisagent.plugin.grpc.adapter.server.ratelimit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.polarisagent.plugin.grpc.adapter.server.ratelimit.TestRules.argument;
@@ -18,6 +18,7 @@ import com.tencent.polaris.specification.api.v1.traffic.manage.RateLimitProto.Ma
 import io.grpc.Attributes;
 import io.grpc.Grpc;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
 import io.grpc.Status;
 import java.io.ByteArrayOutputStream;
@@ -254,24 +255,77 @@ class RateLimitInterceptorTest {
   }
 
   @Test
-  void aQueueingRuleStartsTheCallAfterTheWaitOffTheCallersThreadWithEveryEventInOrder() {
+  @SuppressWarnings("deprecation")
+  void onlyABoundedNumberOfDistinctCallerServicesReachTheSdk() {
+    sdk.rules.put("ns/svc", serviceRule("r1", rateLimit(
+        exact("by-caller", "", 5).addArguments(argument(MatchArgument.Type.CALLER_SERVICE, "ns", "web")))));
+    RateLimitInterceptor interceptor = interceptor("svc");
+    learnRules(interceptor);
+    String log = stderrOf(() -> {
+      for (int i = 0; i <= RateLimitInterceptor.MAX_CALLERS + 5; i++) {
+        Metadata headers = new Metadata();
+        headers.put(RateLimitInterceptor.CALLER_SERVICE, "made-up-" + i);
+        interceptor.interceptCall(new FakeCall(TestCalls.ECHO), headers, new RecordingHandler());
+      }
+      Metadata known = new Metadata();
+      known.put(RateLimitInterceptor.CALLER_SERVICE, "made-up-0");
+      interceptor.interceptCall(new FakeCall(TestCalls.ECHO), known, new RecordingHandler());
+    });
+
+    int last = sdk.requests.size() - 1;
+    assertEquals(Collections.singleton(Argument.buildCallerService("ns", "made-up-999")),
+        sdk.requests.get(RateLimitInterceptor.MAX_CALLERS - 1).getArguments());
+    assertTrue(sdk.requests.get(RateLimitInterceptor.MAX_CALLERS).getArguments().isEmpty(),
+        "a caller beyond the cap counts as no caller");
+    assertEquals(Collections.singleton(Argument.buildCallerService("ns", "made-up-0")),
+        sdk.requests.get(last).getArguments(), "callers seen before the cap still count as themselves");
+    assertEquals(1, occurrences(log, "WARN calls named more than 1000 distinct caller services"), log);
+  }
+
+  @Test
+  void aQueueingRuleStartsTheCallOnTheThreadOfItsFirstEventAfterTheWaitWithEveryEventInOrder() {
     sdk.rules.put("ns/svc", serviceRule("r1", rateLimit(exact("queue", "", 5))));
     sdk.answer = request -> FakeRateLimitSdk.waiting(200);
     RateLimitInterceptor interceptor = interceptor("svc");
     learnRules(interceptor);
     RecordingHandler handler = new RecordingHandler();
+    handler.requestAtStart = 2;
+    FakeCall call = new FakeCall(TestCalls.ECHO);
     long begin = System.nanoTime();
-    ServerCall.Listener<String> listener = interceptor.interceptCall(new FakeCall(TestCalls.ECHO), new Metadata(),
-        handler);
+    ServerCall.Listener<String> listener = interceptor.interceptCall(call, new Metadata(), handler);
     listener.onReady();
+    awaitTrue(() -> !call.requests.isEmpty(), "the first message asked for when the wait is over");
+    assertTrue(System.nanoTime() - begin >= TimeUnit.MILLISECONDS.toNanos(200), "asked before the wait ended");
+    assertEquals(Collections.singletonList(1), call.requests);
+    assertTrue(handler.events().isEmpty(), "the timer thread starts nothing of the application");
+
+    // gRPC delivers the message on the call's executor; this thread stands for it.
     listener.onMessage("a");
     listener.onHalfClose();
-    assertTrue(handler.events().isEmpty(), "not started during the wait");
-    awaitTrue(() -> handler.events().size() == 4, "the delayed start and the kept events");
-    assertTrue(System.nanoTime() - begin >= TimeUnit.MILLISECONDS.toNanos(200), "started before the wait ended");
-    assertNotSame(Thread.currentThread(), handler.startThread);
     listener.onComplete();
+
+    assertSame(Thread.currentThread(), handler.startThread);
     assertEquals(Arrays.asList("start", "ready", "message:a", "halfClose", "complete"), handler.events());
+    assertEquals(Arrays.asList(1, 1), call.requests, "the message asked for counts against the handler's 2");
+  }
+
+  @Test
+  void aStreamingCallWhoseClientSendsNothingStartsAfterAGrace() {
+    sdk.rules.put("ns/svc", serviceRule("r1", rateLimit(exact("queue", "", 5))));
+    sdk.answer = request -> FakeRateLimitSdk.waiting(50);
+    RateLimitInterceptor interceptor = interceptor("svc");
+    FakeCall call = new FakeCall(TestCalls.method("echo.Echo/Chat", MethodDescriptor.MethodType.BIDI_STREAMING));
+    interceptor.interceptCall(call, new Metadata(), new RecordingHandler());
+    runBackground();
+    RecordingHandler handler = new RecordingHandler();
+    handler.requestAtStart = 1;
+    long begin = System.nanoTime();
+    interceptor.interceptCall(call, new Metadata(), handler);
+
+    awaitTrue(() -> handler.events().contains("start"), "the start of a server that may speak first");
+    assertTrue(System.nanoTime() - begin
+        >= TimeUnit.MILLISECONDS.toNanos(50 + DelayedStart.FIRST_EVENT_GRACE_MILLIS));
+    assertEquals(Collections.singletonList(1), call.requests, "one message asked for in all");
   }
 
   @Test

@@ -58,10 +58,11 @@ final class TestCalls {
         .build();
   }
 
-  /** A server call that records how it is closed. */
+  /** A server call that records the messages asked for and how it is closed. */
   static final class FakeCall extends ServerCall<String, String> {
     final MethodDescriptor<String, String> method;
     final Attributes attributes;
+    final List<Integer> requests = Collections.synchronizedList(new ArrayList<Integer>());
     volatile Status closed;
     volatile boolean cancelled;
 
@@ -75,7 +76,9 @@ final class TestCalls {
     }
 
     @Override
-    public void request(int numMessages) {}
+    public void request(int numMessages) {
+      requests.add(numMessages);
+    }
 
     @Override
     public void sendHeaders(Metadata headers) {}
@@ -104,15 +107,22 @@ final class TestCalls {
     }
   }
 
-  /** The application's handler: records each start and every event its listeners get, in order. */
+  /**
+   * The application's handler: records each start and every event its listeners get, in order; asks for
+   * {@link #requestAtStart} messages when it starts, as gRPC's stub handlers do.
+   */
   static final class RecordingHandler implements ServerCallHandler<String, String> {
     final List<String> events = Collections.synchronizedList(new ArrayList<String>());
     volatile Thread startThread;
+    volatile int requestAtStart;
 
     @Override
     public ServerCall.Listener<String> startCall(ServerCall<String, String> call, Metadata headers) {
       startThread = Thread.currentThread();
       events.add("start");
+      if (requestAtStart > 0) {
+        call.request(requestAtStart);
+      }
       return new ServerCall.Listener<String>() {
         @Override
         public void onMessage(String message) {

@@ -1,0 +1,57 @@
+package org.polarisagent.core.concurrent;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class DaemonSchedulerTest {
+
+  private final ScheduledThreadPoolExecutor scheduler =
+      DaemonScheduler.create("daemon-scheduler-test", DaemonSchedulerTest.class.getClassLoader());
+
+  @AfterEach
+  void stop() throws InterruptedException {
+    scheduler.shutdownNow();
+    scheduler.awaitTermination(5, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void aTaskRunsWhileHeldAndItsScheduleEndsOnceNobodyHoldsIt() throws InterruptedException {
+    CountDownLatch ran = new CountDownLatch(2);
+    Runnable task = ran::countDown;
+    Future<?> scheduled = DaemonScheduler.scheduleWhileHeld(scheduler, task, 10);
+    assertTrue(ran.await(10, TimeUnit.SECONDS), "the task runs every period");
+    assertFalse(scheduled.isCancelled());
+
+    task = null;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!scheduled.isCancelled()) {
+      if (System.nanoTime() > deadline) {
+        fail("the schedule of a task nobody holds never ended");
+      }
+      System.gc();
+      Thread.sleep(20);
+    }
+    assertTrue(scheduler.getQueue().isEmpty(), "nothing of the task is left queued");
+  }
+
+  @Test
+  void threadsAreDaemonsWithTheGivenContextLoader() throws Exception {
+    ClassLoader loader = new ClassLoader(null) {};
+    ScheduledThreadPoolExecutor own = DaemonScheduler.create("daemon-scheduler-loader", loader);
+    try {
+      Thread thread = own.submit(Thread::currentThread).get(10, TimeUnit.SECONDS);
+      assertTrue(thread.isDaemon());
+      assertTrue(thread.getContextClassLoader() == loader);
+    } finally {
+      own.shutdownNow();
+    }
+  }
+}
