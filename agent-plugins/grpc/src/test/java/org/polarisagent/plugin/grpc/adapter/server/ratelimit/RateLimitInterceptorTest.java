@@ -108,6 +108,20 @@ class RateLimitInterceptorTest {
   }
 
   @Test
+  void callerHeadersOfOtherPolarisIntegrationsAreAcceptedToo() {
+    sdk.rules.put("ns/svc", serviceRule("r1", rateLimit(
+        exact("by-caller", "", 5).addArguments(argument(MatchArgument.Type.CALLER_SERVICE, "web-ns", "web")))));
+    RateLimitInterceptor interceptor = interceptor("svc");
+    learnRules(interceptor);
+    Metadata headers = new Metadata();
+    headers.put(Metadata.Key.of("polaris.request.caller.service", Metadata.ASCII_STRING_MARSHALLER), "web");
+    headers.put(Metadata.Key.of("polaris.request.caller.namespace", Metadata.ASCII_STRING_MARSHALLER), "web-ns");
+    interceptor.interceptCall(new FakeCall(TestCalls.ECHO), headers, new RecordingHandler());
+    assertEquals(Collections.singleton(Argument.buildCallerService("web-ns", "web")),
+        sdk.requests.get(0).getArguments());
+  }
+
+  @Test
   @SuppressWarnings("deprecation")
   void theRequestNamesServiceAndMethodPathAndCarriesOnlyTheArgumentsTheRulesMatchOn() {
     sdk.rules.put("ns/svc", serviceRule("r1", rateLimit(
