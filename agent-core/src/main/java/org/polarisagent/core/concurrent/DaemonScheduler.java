@@ -99,12 +99,12 @@ public final class DaemonScheduler {
   }
 
   /**
-   * A thread that keeps nothing of the thread that happens to start it: threads start lazily, often on an
+   * A daemon thread, not started, that keeps nothing of the thread that happens to start it: threads start lazily, often on an
    * application thread, and would otherwise inherit its access control context (the protection domains, so
    * the class loaders, of the application code on its stack) and pin them as long as they run.
    */
   @SuppressWarnings("removal") // AccessController: still what a thread inherits its context from.
-  private static Thread newThread(final Runnable runnable, final String name, final ClassLoader contextLoader) {
+  public static Thread newThread(final Runnable runnable, final String name, final ClassLoader contextLoader) {
     return AccessController.doPrivileged(
         new PrivilegedAction<Thread>() {
           @Override

@@ -48,7 +48,7 @@ public final class AgentConfig {
       key("polaris.config.file", "", ValueType.STRING,
           "A properties file with any of these keys; the lowest-precedence source above the defaults.");
   public static final ConfigKey<String> SDK_CONFIG_FILE =
-      key("polaris.sdk.config.file", "", ValueType.STRING,
+      key("polaris.sdk.config.file", "", ValueType.READABLE_FILE,
           "Advanced: a Polaris SDK yaml used as the base SDK configuration instead of the agent's built-in"
               + " one; address and token from the agent's keys still apply.");
 

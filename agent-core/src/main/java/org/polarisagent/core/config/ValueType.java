@@ -1,5 +1,6 @@
 package org.polarisagent.core.config;
 
+import java.io.File;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -160,6 +161,19 @@ public abstract class ValueType<T> {
       }
     };
   }
+
+  /** Empty, or the path of a readable regular file. */
+  public static final ValueType<String> READABLE_FILE =
+      new ValueType<String>("empty, or the path of a readable file") {
+        @Override
+        public String parse(String text) {
+          File file = new File(text);
+          if (!text.isEmpty() && !(file.isFile() && file.canRead())) {
+            throw new IllegalArgumentException();
+          }
+          return text;
+        }
+      };
 
   /** Integers in {@code [min, max]}. */
   public static ValueType<Integer> intRange(final int min, final int max) {

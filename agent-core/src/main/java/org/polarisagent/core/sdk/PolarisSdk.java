@@ -87,14 +87,12 @@ public final class PolarisSdk {
   }
 
   private void startOnce() {
-    if (config == null || settled.getCount() == 0 || !started.compareAndSet(false, true)) {
+    if (config == null || closed || settled.getCount() == 0 || !started.compareAndSet(false, true)) {
       return;
     }
-    Thread init = new Thread(() -> init(config), "polaris-agent-sdk-init");
-    init.setDaemon(true);
-    // Threads the SDK creates inherit this loader, so its service lookups find the agent's plugins.
-    init.setContextClassLoader(agentLoader);
-    init.start();
+    // Often first asked for on an application thread: the new thread must keep nothing of it. Threads the
+    // SDK creates inherit its context loader, so the SDK's service lookups find the agent's plugins.
+    DaemonScheduler.newThread(() -> init(config), "polaris-agent-sdk-init", agentLoader).start();
   }
 
   private void init(AgentConfig config) {
@@ -243,8 +241,7 @@ public final class PolarisSdk {
     if (current == null) {
       return;
     }
-    Thread closing = new Thread(() -> current.context().close(), "polaris-agent-sdk-close");
-    closing.setDaemon(true);
+    Thread closing = DaemonScheduler.newThread(() -> current.context().close(), "polaris-agent-sdk-close", agentLoader);
     closing.start();
     try {
       closing.join(CLOSE_WAIT_MILLIS);

@@ -146,7 +146,7 @@ class AgentConfigTest {
     bad.put("polaris.token", null);
     bad.put("polaris.service", "bad service!");
     bad.put("polaris.config.file", null);
-    bad.put("polaris.sdk.config.file", null);
+    bad.put("polaris.sdk.config.file", "/no/such/sdk.yaml");
     bad.put("polaris.sdk.start", "later");
     bad.put("polaris.instance.host", null);
     bad.put("polaris.instance.version", null);

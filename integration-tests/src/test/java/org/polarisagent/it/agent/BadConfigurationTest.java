@@ -37,6 +37,7 @@ class BadConfigurationTest {
     bad.put("polaris.namespace", "bad namespace!");
     bad.put("polaris.service", "bad service!");
     bad.put("polaris.sdk.start", "later");
+    bad.put("polaris.sdk.config.file", "/no/such/sdk.yaml");
     bad.put("polaris.instance.weight", "-1");
     bad.put("polaris.instance.ttl", "0");
     bad.put("polaris.metadata", "no-equals");

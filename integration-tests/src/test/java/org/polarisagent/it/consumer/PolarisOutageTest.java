@@ -30,7 +30,7 @@ class PolarisOutageTest {
       Poll.until(Duration.ofSeconds(30), OBSERVE, () -> ConsumerProgress.of(consumer),
           p -> p.count("p1") > 0 && p.count("p2") > 0, "traffic on p1 and p2");
 
-      long failedAtStart = ConsumerProgress.awaitSteady(consumer, Duration.ofSeconds(30)).failed();
+      long failedAtStart = ConsumerProgress.awaitSteady(consumer, Duration.ofSeconds(3), Duration.ofSeconds(30)).failed();
 
       POLARIS.stop();
       // The outage itself is the point of this test: calls must keep succeeding all through it.

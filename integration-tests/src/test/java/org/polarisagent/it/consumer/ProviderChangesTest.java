@@ -40,7 +40,7 @@ class ProviderChangesTest {
             + " ms after its start() returned");
 
         // Graceful stop: deregistered first, so no call fails.
-        long failedBefore = ConsumerProgress.awaitSteady(consumer, Duration.ofSeconds(30)).failed();
+        long failedBefore = ConsumerProgress.awaitSteady(consumer, Duration.ofSeconds(3), Duration.ofSeconds(30)).failed();
         p1.sigterm();
         assertTrue(p1.waitFor(Duration.ofSeconds(30)), p1.describe());
         // Progress lines come once a second: watch a few more of them after p1 is gone.

@@ -16,6 +16,12 @@ final class Rules {
    */
   static String headerRouting(PolarisOpenApi api, String service, String header, String value,
       String taggedVersion, String otherVersion) {
+    return headerRouting(api, service, header, value, "version", taggedVersion, otherVersion);
+  }
+
+  /** Like {@link #headerRouting(PolarisOpenApi, String, String, String, String, String)} on any metadata label. */
+  static String headerRouting(PolarisOpenApi api, String service, String header, String value, String label,
+      String taggedValue, String otherValue) {
     String body = """
         [{"name": "%1$s-by-header", "namespace": "default", "enable": false, "routing_policy": "RulePolicy",
           "priority": 0,
@@ -24,12 +30,12 @@ final class Rules {
              "sources": [{"service": "*", "namespace": "*", "arguments": [
                {"type": "HEADER", "key": "%2$s", "value": {"type": "EXACT", "value": "%3$s", "value_type": "TEXT"}}]}],
              "destinations": [{"service": "%1$s", "namespace": "default", "name": "tagged", "weight": 100,
-               "labels": {"version": {"type": "EXACT", "value": "%4$s", "value_type": "TEXT"}}}]},
+               "labels": {"%6$s": {"type": "EXACT", "value": "%4$s", "value_type": "TEXT"}}}]},
             {"name": "others",
              "sources": [{"service": "*", "namespace": "*", "arguments": []}],
              "destinations": [{"service": "%1$s", "namespace": "default", "name": "others", "weight": 100,
-               "labels": {"version": {"type": "EXACT", "value": "%5$s", "value_type": "TEXT"}}}]}]}}]
-        """.formatted(service, header, value, taggedVersion, otherVersion);
+               "labels": {"%6$s": {"type": "EXACT", "value": "%5$s", "value_type": "TEXT"}}}]}]}}]
+        """.formatted(service, header, value, taggedValue, otherValue, label);
     String id = firstId(api.post("/naming/v2/routings", body));
     api.put("/naming/v2/routings/enable", "[{\"id\": \"" + id + "\", \"enable\": true}]");
     return id;

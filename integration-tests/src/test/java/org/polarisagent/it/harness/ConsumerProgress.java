@@ -64,13 +64,14 @@ public record ConsumerProgress(long ok, long failed, Map<String, Long> perInstan
   }
 
   /**
-   * Waits until the consumer is past its start: a window of four PROGRESS lines (longer than the 3 s call
-   * deadline the tests use) with answered calls and no failure, so that no call from the start-up (which
+   * Waits until the consumer is past its start: a window of PROGRESS lines (one a second) longer than the
+   * consumer's call deadline, with answered calls and no failure, so that no call from the start-up (which
    * may time out while the first resolution runs on a busy machine) can still fail after it. Returns the
    * counts at that point, for tests that then assert that no further call fails.
    */
-  public static ConsumerProgress awaitSteady(ForkedApp consumer, Duration timeout) {
-    awaitWindow(consumer, timeout, 4, w -> w.ok() > 0 && w.failed() == 0, "a steady consumer");
+  public static ConsumerProgress awaitSteady(ForkedApp consumer, Duration callDeadline, Duration timeout) {
+    int lines = (int) Math.max(2, (callDeadline.toMillis() + 999) / 1000 + 1);
+    awaitWindow(consumer, timeout, lines, w -> w.ok() > 0 && w.failed() == 0, "a steady consumer");
     return of(consumer);
   }
 

@@ -43,9 +43,9 @@ final class GrpcHooksHandler implements ClientHooks.Handler, ServerHooks.Handler
   }
 
   @Override
-  public void onBuilder(String target, Object builder) throws ReflectiveOperationException {
+  public void onBuilder(String target, Object builder) {
     if (PolarisTarget.isPolaris(target)) {
-      builders.prepare(builder);
+      builders.prepare(target, builder);
     }
   }
 

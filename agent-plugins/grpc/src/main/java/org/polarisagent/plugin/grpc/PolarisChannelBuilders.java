@@ -1,7 +1,7 @@
 package org.polarisagent.plugin.grpc;
 
 import java.lang.reflect.Field;
-import java.lang.reflect.Method;
+import java.lang.reflect.InvocationTargetException;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -12,7 +12,7 @@ import org.polarisagent.core.logging.AgentLog;
 /**
  * What the agent changes on the builder of a Polaris channel, and nothing else: its load-balancing policy
  * becomes the Polaris balancer, while the application's default service config (method configs, retry and
- * hedging policies, retry throttling, health checks, timeouts) stays in force. Works on gRPC's builders by
+ * hedging policies, retry throttling, timeouts) stays in force. Works on gRPC's builders by
  * reflection, so it needs none of the application's gRPC types. Thread-safe.
  */
 final class PolarisChannelBuilders {
@@ -22,18 +22,28 @@ final class PolarisChannelBuilders {
 
   private final Set<String> loggedTargets = Collections.newSetFromMap(new ConcurrentHashMap<String, Boolean>());
 
-  /** Makes the Polaris balancer the default policy of a new builder of a Polaris target. */
-  void prepare(Object builder) throws ReflectiveOperationException {
-    Class<?> base = builder.getClass();
-    while (base != null && !BUILDER_BASE.equals(base.getName())) {
-      base = base.getSuperclass();
+  /**
+   * Makes the Polaris balancer the default policy of a new builder of a Polaris target; a builder that
+   * refuses gets one WARN per target saying what the channel loses.
+   */
+  void prepare(String target, Object builder) {
+    try {
+      Class<?> base = builder.getClass();
+      while (base != null && !BUILDER_BASE.equals(base.getName())) {
+        base = base.getSuperclass();
+      }
+      if (base == null) {
+        throw new IllegalArgumentException(builder.getClass().getName() + " is not a ManagedChannelBuilder");
+      }
+      base.getMethod("defaultLoadBalancingPolicy", String.class).invoke(builder, PolarisTarget.LOAD_BALANCING_POLICY);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      Throwable cause = e instanceof InvocationTargetException ? e.getCause() : e;
+      if (loggedTargets.size() < MAX_LOGGED_TARGETS && loggedTargets.add("prepare " + target)) {
+        AgentLog.warn("channel " + target + ": cannot make the Polaris balancer its policy (" + cause + "); it"
+            + " discovers through Polaris but balances with gRPC's default policy, without Polaris routing or"
+            + " circuit breaking");
+      }
     }
-    if (base == null) {
-      AgentLog.debug("channel builder " + builder.getClass().getName() + " is not a ManagedChannelBuilder");
-      return;
-    }
-    Method method = base.getMethod("defaultLoadBalancingPolicy", String.class);
-    method.invoke(builder, PolarisTarget.LOAD_BALANCING_POLICY);
   }
 
   /** The policy a builder should use: the Polaris balancer on a Polaris channel, else the one asked for. */

@@ -4,8 +4,10 @@ import com.tencent.polaris.api.pojo.ServiceKey;
 import com.tencent.polaris.api.rpc.GetAllInstancesRequest;
 import io.grpc.Metadata;
 import io.grpc.Status;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -20,16 +22,19 @@ import org.polarisagent.plugin.grpc.PolarisTarget;
 
 /**
  * What the Polaris resolvers and balancers of one gRPC share: configuration, the SDK, a small pool of
- * threads for blocking discovery work (each resolver runs its work serially on it, so that one slow service
- * never delays another) and one timer thread that only hands work to that pool. Nothing here blocks the
- * thread that creates it. Thread-safe.
+ * threads for blocking discovery work and one timer thread that only hands work to that pool. Each resolver
+ * runs its work serially on the pool, so a service whose look-ups block holds up only its own resolution
+ * while fewer than {@value #DISCOVERY_THREADS} services block at once; beyond, resolutions wait their turn.
+ * Nothing here blocks the thread that creates it. Thread-safe.
  */
 public final class ClientSupport {
 
   /** How long a resolver waits for the SDK started in the background before failing calls. */
   static final long SDK_WAIT_MILLIS = 10_000;
   /** Most threads doing discovery work at once; more services wait their turn. */
-  private static final int DISCOVERY_THREADS = 8;
+  static final int DISCOVERY_THREADS = 8;
+  /** Targets prefetched at most; beyond, resolvers load their service themselves. */
+  private static final int MAX_PREFETCHED = 1000;
 
   private final PolarisSdk sdk;
   private final String defaultNamespace;
@@ -43,6 +48,7 @@ public final class ClientSupport {
   private final OutcomeQueue outcomes;
   private final ServiceDirectory directoryOverride;
   private volatile ServiceDirectory directory;
+  private final Set<String> prefetched = Collections.newSetFromMap(new ConcurrentHashMap<String, Boolean>());
   private volatile boolean routingFailureLogged;
   private ScheduledExecutorService timer;
   private ThreadPoolExecutor pool;
@@ -165,8 +171,8 @@ public final class ClientSupport {
   }
 
   /**
-   * Starts loading a target's instances into the SDK's cache in the background, and what routing needs to
-   * know about this application; a malformed target is left to the resolver to report.
+   * Starts loading a target's instances into the SDK's cache in the background, once per service, and what
+   * routing needs to know about this application; a malformed target is left to the resolver to report.
    */
   public void prefetch(String polarisTarget) {
     final PolarisTarget target;
@@ -174,6 +180,10 @@ public final class ClientSupport {
       target = PolarisTarget.parse(polarisTarget, defaultNamespace);
     } catch (IllegalArgumentException invalid) {
       return;
+    }
+    String key = target.namespace() + '/' + target.service();
+    if (prefetched.size() >= MAX_PREFETCHED || !prefetched.add(key)) {
+      return; // once per service: an app that makes a channel per call must not load the pool
     }
     final Executor serial = newSerialExecutor();
     sdk.whenSettled(() -> serial.execute(() -> {

@@ -4,6 +4,7 @@ import com.tencent.polaris.api.plugin.circuitbreaker.ResourceStat;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
+import org.polarisagent.core.concurrent.DaemonScheduler;
 import org.polarisagent.core.logging.AgentLog;
 import org.polarisagent.core.sdk.SdkApis;
 
@@ -50,10 +51,7 @@ final class OutcomeQueue {
       return;
     }
     started = true;
-    Thread drainer = new Thread(this::drain, "polaris-agent-outcomes");
-    drainer.setDaemon(true);
-    drainer.setContextClassLoader(agentLoader);
-    drainer.start();
+    DaemonScheduler.newThread(this::drain, "polaris-agent-outcomes", agentLoader).start();
   }
 
   private void drain() {

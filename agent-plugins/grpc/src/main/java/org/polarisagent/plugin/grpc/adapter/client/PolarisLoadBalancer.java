@@ -12,6 +12,7 @@ import io.grpc.ConnectivityStateInfo;
 import io.grpc.EquivalentAddressGroup;
 import io.grpc.LoadBalancer;
 import io.grpc.Status;
+import io.grpc.SynchronizationContext;
 import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -40,6 +41,8 @@ final class PolarisLoadBalancer extends LoadBalancer {
   private ConnectivityState currentState;
   /** When the first instance became READY while others were still connecting; 0 if not in that phase. */
   private long firstReadyNanos;
+  /** The timer that ends the first-connections grace; cancelled at shutdown. */
+  private SynchronizationContext.ScheduledHandle graceTimer;
   static final long FIRST_CONNECTIONS_GRACE_MILLIS = 1000;
 
   PolarisLoadBalancer(Helper helper, ClientSupport client) {
@@ -133,6 +136,9 @@ final class PolarisLoadBalancer extends LoadBalancer {
 
   @Override
   public void shutdown() {
+    if (graceTimer != null) {
+      graceTimer.cancel();
+    }
     for (Endpoint endpoint : endpoints.values()) {
       endpoint.subchannel.shutdown();
     }
@@ -157,8 +163,8 @@ final class PolarisLoadBalancer extends LoadBalancer {
       }
     }
     if (!ready.isEmpty() && awaitingFirstConnections()) {
-      // A new set of instances: hold calls until each made its first attempt, so that they spread evenly
-      // instead of all landing on the instance that connected first.
+      // The channel's first instances: hold calls until each made its first attempt (at most the grace),
+      // so that they spread evenly instead of all landing on the instance that connected first.
       publish(CONNECTING, PolarisPicker.Buffering.INSTANCE);
     } else if (!ready.isEmpty()) {
       publish(READY, new PolarisPicker.Balancing(ready, client, reporter, target, plan));
@@ -192,7 +198,7 @@ final class PolarisLoadBalancer extends LoadBalancer {
     long now = System.nanoTime();
     if (firstReadyNanos == 0) {
       firstReadyNanos = now;
-      helper.getSynchronizationContext().schedule(
+      graceTimer = helper.getSynchronizationContext().schedule(
           this::updateBalancingState, FIRST_CONNECTIONS_GRACE_MILLIS, TimeUnit.MILLISECONDS,
           helper.getScheduledExecutorService());
     }

@@ -20,11 +20,11 @@ import org.polarisagent.plugin.grpc.PolarisTarget;
  * Resolves a {@code polaris://} target to the healthy, non-isolated gRPC instances of the service, one
  * address group per instance carrying the instance, and follows changes: the SDK's watch notifies it, and
  * gRPC's {@link #refresh()} re-reads. Its work runs serially on the shared discovery pool, never on gRPC's
- * threads, and never waits for another service's work.
+ * threads or the application's (see {@link ClientSupport} for how services share the pool).
  *
  * <p>The result carries no service config: the application's own default service config (method configs,
- * retries, timeouts, health checks) stays in force, and the channel builder hooks make the Polaris balancer
- * the channel's policy. Thread-safe.
+ * retries, timeouts) stays in force, and the channel builder hooks make the Polaris balancer the channel's
+ * policy. Thread-safe.
  */
 final class PolarisNameResolver extends NameResolver {
 
@@ -44,7 +44,8 @@ final class PolarisNameResolver extends NameResolver {
   private final DiscoveryState state = new DiscoveryState();
   private volatile Listener2 listener;
   private volatile boolean shutdown;
-  private volatile boolean watching;
+  /** Ends the SDK's watch of the service; null until it watches. Confined to the serial executor. */
+  private Runnable unwatch;
   private volatile List<String> published;
   private volatile ScheduledFuture<?> reread;
   /** When start() was called; confined to the serial executor after that. */
@@ -86,6 +87,16 @@ final class PolarisNameResolver extends NameResolver {
     if (task != null) {
       task.cancel(false);
     }
+    serial.execute(() -> {
+      if (unwatch != null) {
+        try {
+          unwatch.run();
+        } catch (RuntimeException e) {
+          AgentLog.debug("cannot end the watch of " + describe() + ": " + e);
+        }
+        unwatch = null;
+      }
+    });
   }
 
   private void resolve() {
@@ -135,9 +146,12 @@ final class PolarisNameResolver extends NameResolver {
     if (state.recovered()) {
       AgentLog.info("discovery of " + describe() + " from Polaris works again");
     }
-    if (!watching) {
-      watching = true;
-      directory.watch(target, this::resolve);
+    if (unwatch == null) {
+      try {
+        unwatch = directory.watch(target, this::resolve);
+      } catch (RuntimeException e) {
+        AgentLog.debug("cannot watch " + describe() + " (re-read every second instead): " + e);
+      }
     }
     publish(instances, plan);
   }
@@ -172,18 +186,20 @@ final class PolarisNameResolver extends NameResolver {
   private void publish(List<Instance> instances, RoutePlan plan) {
     List<String> identity = new ArrayList<>(instances.size() + 1);
     identity.add(plan.identity());
-    List<EquivalentAddressGroup> groups = new ArrayList<>(instances.size());
     for (Instance instance : instances) {
       identity.add(instance.getId() + '@' + instance.getHost() + ':' + instance.getPort() + '/'
           + instance.getWeight() + '/' + instance.getRevision());
+    }
+    if (identity.equals(published)) {
+      return; // nothing changed: no address is built (a host name would mean a DNS lookup)
+    }
+    published = identity;
+    List<EquivalentAddressGroup> groups = new ArrayList<>(instances.size());
+    for (Instance instance : instances) {
       Attributes attributes = Attributes.newBuilder().set(PolarisAttributes.INSTANCE, instance).build();
       groups.add(new EquivalentAddressGroup(
           new InetSocketAddress(instance.getHost(), instance.getPort()), attributes));
     }
-    if (identity.equals(published)) {
-      return;
-    }
-    published = identity;
     final ResolutionResult result =
         ResolutionResult.newBuilder()
             .setAddresses(groups)

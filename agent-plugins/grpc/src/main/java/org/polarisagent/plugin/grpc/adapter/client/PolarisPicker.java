@@ -8,6 +8,7 @@ import io.grpc.LoadBalancer.Subchannel;
 import io.grpc.LoadBalancer.SubchannelPicker;
 import io.grpc.Metadata;
 import io.grpc.Status;
+import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
@@ -50,9 +51,10 @@ abstract class PolarisPicker extends SubchannelPicker {
       this.target = target;
       this.plan = plan;
       this.client = client;
-      entries = new Entry[ready.size()];
+      List<PolarisLoadBalancer.Endpoint> weighted = withWeight(ready);
+      entries = new Entry[weighted.size()];
       for (int i = 0; i < entries.length; i++) {
-        PolarisLoadBalancer.Endpoint endpoint = ready.get(i);
+        PolarisLoadBalancer.Endpoint endpoint = weighted.get(i);
         entries[i] = new Entry(endpoint.subchannel, endpoint.instance);
         if (endpoint.instance != null) {
           indexById.put(endpoint.instance.getId(), i);
@@ -60,6 +62,20 @@ abstract class PolarisPicker extends SubchannelPicker {
       }
       selector = selector(client.loadBalancer(), entries);
       hashHeader = client.hashHeader();
+    }
+
+    /**
+     * The instances that may get calls: weight 0 means none in Polaris, whatever the policy; if every
+     * instance has weight 0, all of them rather than none.
+     */
+    private static List<PolarisLoadBalancer.Endpoint> withWeight(List<PolarisLoadBalancer.Endpoint> ready) {
+      List<PolarisLoadBalancer.Endpoint> weighted = new ArrayList<>(ready.size());
+      for (PolarisLoadBalancer.Endpoint endpoint : ready) {
+        if (endpoint.instance == null || endpoint.instance.getWeight() > 0) {
+          weighted.add(endpoint);
+        }
+      }
+      return weighted.isEmpty() ? ready : weighted;
     }
 
     private static Selector selector(String policy, Entry[] entries) {

@@ -1,11 +1,13 @@
 package org.polarisagent.plugin.grpc.adapter.client;
 
+import com.tencent.polaris.api.listener.ServiceListener;
 import com.tencent.polaris.api.pojo.DefaultServiceInstances;
 import com.tencent.polaris.api.pojo.Instance;
 import com.tencent.polaris.api.pojo.ServiceInstances;
 import com.tencent.polaris.api.pojo.ServiceKey;
 import com.tencent.polaris.api.rpc.GetAllInstancesRequest;
 import com.tencent.polaris.api.rpc.InstancesResponse;
+import com.tencent.polaris.api.rpc.UnWatchServiceRequest;
 import com.tencent.polaris.api.rpc.WatchServiceRequest;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -69,12 +71,19 @@ final class SdkServiceDirectory implements ServiceDirectory {
   }
 
   @Override
-  public void watch(PolarisTarget target, Runnable onChange) {
+  public Runnable watch(final PolarisTarget target, final Runnable onChange) {
+    final List<ServiceListener> listeners = Collections.<ServiceListener>singletonList(event -> onChange.run());
     sdk.consumer().watchService(
         WatchServiceRequest.builder()
             .namespace(target.namespace())
             .service(target.service())
-            .listeners(Collections.singletonList(event -> onChange.run()))
+            .listeners(listeners)
+            .build());
+    return () -> sdk.consumer().unWatchService(
+        UnWatchServiceRequest.UnWatchServiceRequestBuilder.anUnWatchServiceRequest()
+            .namespace(target.namespace())
+            .service(target.service())
+            .listeners(listeners)
             .build());
   }
 }

@@ -16,6 +16,9 @@ interface ServiceDirectory {
   /** How calls to these instances are routed: once for all calls, or per call when rules look at calls. */
   RoutePlan routePlan(PolarisTarget target, List<Instance> instances);
 
-  /** Runs {@code onChange} (which must not block) whenever the service's instances change. */
-  void watch(PolarisTarget target, Runnable onChange);
+  /**
+   * Runs {@code onChange} (which must not block) whenever the service's instances change, until the
+   * returned handle is run.
+   */
+  Runnable watch(PolarisTarget target, Runnable onChange);
 }

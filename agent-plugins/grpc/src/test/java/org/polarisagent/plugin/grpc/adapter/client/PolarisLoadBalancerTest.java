@@ -169,14 +169,17 @@ class PolarisLoadBalancerTest {
   }
 
   @Test
-  void instanceOfWeightZeroGetsNoCallsFromWeightedPolicies() {
-    balancer = newBalancer("weighted_random");
-    resolve(instance("a", 1001, 100), instance("b", 1002, 0));
-    FakeSubchannel a = helper.subchannels.get(0);
-    helper.subchannels.get(0).set(READY);
-    helper.subchannels.get(1).set(READY);
-    for (int i = 0; i < 50; i++) {
-      assertSame(a, pick().getSubchannel());
+  void instanceOfWeightZeroGetsNoCallsWhateverThePolicy() {
+    for (String policy : new String[] {"weighted_random", "round_robin", "ring_hash", "maglev"}) {
+      helper.subchannels.clear();
+      balancer = newBalancer(policy);
+      resolve(instance("a", 1001, 100), instance("b", 1002, 0));
+      FakeSubchannel a = helper.subchannels.get(0);
+      helper.subchannels.get(0).set(READY);
+      helper.subchannels.get(1).set(READY);
+      for (int i = 0; i < 50; i++) {
+        assertSame(a, pick().getSubchannel(), policy);
+      }
     }
   }
 

@@ -69,11 +69,25 @@ class PolarisNameResolverTest {
     resolver.start(recorder);
     awaitTrue(() -> recorder.results.size() == 1, "a result");
     resolver.refresh();
-    awaitTrue(() -> directory.queries.get() >= 2, "a second query");
+    awaitTrue(() -> directory.queries.get() >= 3, "a refresh and a periodic re-read");
+    awaitTrue(() -> directory.queryThreads.size() >= 3, "the re-read done");
+    assertEquals(1, recorder.results.size(), "nothing changed, nothing published");
     directory.instances.put("echo", Arrays.asList(instance("a", 1001), instance("b", 1002)));
     directory.changed("echo");
     awaitTrue(() -> recorder.results.size() == 2, "a second result after the change");
     assertEquals(2, recorder.results.get(1).getAddresses().size());
+  }
+
+  @Test
+  void shutdownEndsTheWatch() {
+    directory.instances.put("echo", Collections.singletonList(instance("a", 1001)));
+    PolarisNameResolver resolver = new PolarisNameResolver(
+        PolarisTarget.parse("polaris://echo", "default"), args(), client(directory));
+    Recorder recorder = new Recorder();
+    resolver.start(recorder);
+    awaitTrue(() -> recorder.results.size() == 1 && directory.watchers.containsKey("echo"), "a result and a watch");
+    resolver.shutdown();
+    awaitTrue(() -> !directory.watchers.containsKey("echo"), "the watch ended");
   }
 
   @Test
@@ -103,7 +117,7 @@ class PolarisNameResolverTest {
     awaitTrue(() -> recorder.results.size() == 1, "a result");
     directory.failure = new IllegalStateException("outage");
     int before = directory.queries.get();
-    awaitTrue(() -> directory.queries.get() > before, "a re-read during the outage");
+    awaitTrue(() -> directory.queries.get() > before + 1, "two re-reads during the outage");
     assertTrue(recorder.errors.isEmpty(), "no error while last instances serve: " + recorder.errors);
   }
 
@@ -246,8 +260,9 @@ class PolarisNameResolverTest {
     }
 
     @Override
-    public void watch(PolarisTarget target, Runnable onChange) {
+    public Runnable watch(PolarisTarget target, Runnable onChange) {
       watchers.put(target.service(), onChange);
+      return () -> watchers.remove(target.service());
     }
 
     void changed(String service) {
