@@ -27,7 +27,8 @@ import java.util.concurrent.TimeUnit;
  * the loader was garbage-collected. No Polaris or agent code.
  *
  * <p>The web app ({@link #serveUntilStdinCloses}) starts a gRPC server with {@link EchoService} on loopback,
- * prints {@code SERVING port=N}, keeps serving until stdin is closed, then makes one call to itself and
+ * prints {@code SERVING port=N}, keeps serving until stdin is closed, then makes one call to itself (to the
+ * target in the system property {@code redeploy.target} if set, else to its server's address) and
  * shuts its channel and server down and waits for both to terminate.
  *
  * <p>Output lines: {@code SERVING port=N}, {@code REPLY webapp:bye}, {@code UNDEPLOYED}, then
@@ -38,6 +39,8 @@ public final class RedeployApp {
 
     private static final PrintStream OUT = System.out;
     private static final long COLLECT_DEADLINE_MILLIS = 60_000;
+    /** System property: the target of the web app's call to itself (default: its server's address). */
+    static final String TARGET_PROPERTY = "redeploy.target";
 
     private RedeployApp() {
     }
@@ -107,9 +110,12 @@ public final class RedeployApp {
         while (in.read() >= 0) {
             // Serve until the test closes stdin.
         }
-        ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext().build();
+        String target = System.getProperty(TARGET_PROPERTY);
+        ManagedChannel channel = (target == null
+                ? NettyChannelBuilder.forAddress("127.0.0.1", server.getPort())
+                : NettyChannelBuilder.forTarget(target)).usePlaintext().build();
         String reply = ClientCalls.blockingUnaryCall(channel, EchoService.ECHO,
-                CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), StringValue.of("bye")).getValue();
+                CallOptions.DEFAULT.withWaitForReady().withDeadlineAfter(10, TimeUnit.SECONDS), StringValue.of("bye")).getValue();
         OUT.println("REPLY " + reply);
         channel.shutdownNow();
         server.shutdown();

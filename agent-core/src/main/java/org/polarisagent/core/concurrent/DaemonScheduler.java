@@ -52,7 +52,8 @@ public final class DaemonScheduler {
 
   /**
    * A pool of at most {@code maxThreads} daemon threads for blocking work, created on demand and ending
-   * after 30 s idle; it rejects work when every thread is busy (pair it with {@link SerialExecutor}).
+   * after 10 s idle (so that whatever the work left in their thread-locals goes with them); it rejects work
+   * when every thread is busy (pair it with {@link SerialExecutor}).
    *
    * @param name the threads' name prefix
    * @param contextLoader the threads' context class loader
@@ -61,7 +62,7 @@ public final class DaemonScheduler {
       final String name, final ClassLoader contextLoader, int maxThreads) {
     final AtomicInteger count = new AtomicInteger();
     return new ThreadPoolExecutor(
-        0, maxThreads, 30, TimeUnit.SECONDS, new SynchronousQueue<Runnable>(),
+        0, maxThreads, 10, TimeUnit.SECONDS, new SynchronousQueue<Runnable>(),
         runnable -> newThread(runnable, name + "-" + count.incrementAndGet(), contextLoader));
   }
 

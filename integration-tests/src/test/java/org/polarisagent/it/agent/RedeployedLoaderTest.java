@@ -50,6 +50,24 @@ class RedeployedLoaderTest {
     }
   }
 
+  @Test
+  void aLoaderThatCalledThroughAPolarisChannelIsCollectedOnceUndeployed() {
+    String namespace = "redeploy-client";
+    try (ForkedApp app = ForkedApp.main(RedeployApp.class).name("redeploy-polaris-channel").withAgent()
+            .property("polaris.address", POLARIS.grpcAddress())
+            .property("polaris.namespace", namespace)
+            .property("polaris.grpc.server.shutdown-delay", "1s")
+            .jvmArgs("-Dredeploy.target=polaris://echo.Echo")
+            .start()) {
+      app.awaitLine("SERVING port=\\d+", START);
+      Poll.until(START, Duration.ofMillis(100), () -> POLARIS.openApi().listInstances("echo.Echo", namespace),
+          list -> list.size() == 1 && list.get(0).healthy(), "the web app's server registered");
+      app.closeStdin();
+      app.awaitLine("REPLY webapp:bye", START);
+      assertCollected(app);
+    }
+  }
+
   private static void assertCollected(ForkedApp app) {
     String line = app.awaitLine(l -> l.startsWith("COLLECTED ") || l.startsWith("LEAKED "), Duration.ofSeconds(120),
         "COLLECTED or LEAKED");

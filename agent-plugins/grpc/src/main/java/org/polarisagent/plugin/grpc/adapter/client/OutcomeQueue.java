@@ -3,6 +3,7 @@ package org.polarisagent.plugin.grpc.adapter.client;
 import com.tencent.polaris.api.plugin.circuitbreaker.ResourceStat;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.polarisagent.core.concurrent.DaemonScheduler;
 import org.polarisagent.core.logging.AgentLog;
@@ -10,13 +11,16 @@ import org.polarisagent.core.sdk.SdkApis;
 
 /**
  * Hands call outcomes to the SDK's circuit breaker off the calls' threads: a report costs the SDK tens of
- * microseconds, so calls only queue theirs. One daemon thread per gRPC, started on the first outcome, serves
- * every Polaris channel. When the queue is full, outcomes are dropped rather than slowing calls: counted, and
- * said once (WARN). Whatever the SDK throws, the thread goes on. Thread-safe.
+ * microseconds, so calls only queue theirs. One daemon thread per gRPC, started on the first outcome and
+ * ending after {@value #IDLE_SECONDS} s without one, serves every Polaris channel. When the queue is full,
+ * outcomes are dropped rather than slowing calls: counted, and said once (WARN). Whatever the SDK throws,
+ * the thread goes on. Thread-safe.
  */
 final class OutcomeQueue {
 
   private static final int CAPACITY = 8192;
+  /** How long the thread waits for an outcome before it ends. */
+  private static final long IDLE_SECONDS = 10;
 
   private final ClientSupport client;
   private final ClassLoader agentLoader;
@@ -58,9 +62,20 @@ final class OutcomeQueue {
     while (true) {
       Outcome outcome;
       try {
-        outcome = queue.take();
+        outcome = queue.poll(IDLE_SECONDS, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
-        return;
+        outcome = null;
+      }
+      if (outcome == null) {
+        // Idle: the thread ends, so that it keeps nothing alive (this gRPC's class loader, through the
+        // channels' reporters); the next outcome starts a new one.
+        synchronized (this) {
+          if (queue.isEmpty()) {
+            started = false;
+            return;
+          }
+        }
+        continue;
       }
       SdkApis sdk = client.sdkIfReady();
       if (sdk == null) {
