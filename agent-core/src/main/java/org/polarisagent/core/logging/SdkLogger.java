@@ -1,6 +1,7 @@
 package org.polarisagent.core.logging;
 
 import org.polarisagent.core.logging.AgentLog.Level;
+import org.polarisagent.core.sdk.PolarisRefusal;
 import org.slf4j.helpers.FormattingTuple;
 import org.slf4j.helpers.MarkerIgnoringBase;
 import org.slf4j.helpers.MessageFormatter;
@@ -15,6 +16,9 @@ final class SdkLogger extends MarkerIgnoringBase {
   }
 
   private void log(Level level, String message, Throwable failure) {
+    if (failure != null && (level == Level.ERROR || level == Level.WARN)) {
+      PolarisRefusal.notice(failure);
+    }
     SdkLogFile.write(level, name, message, failure);
   }
 

@@ -86,4 +86,29 @@ class AuthenticatedServerTest {
                     .filter(line -> line.contains("ERROR")).findFirst().orElse(""));
         }
     }
+
+    @Test
+    void aConsumerWithAWrongTokenIsOneErrorLineWithoutTheTokenAndItsCallsFailSayingSo() {
+        String service = "auth-consumed";
+        String wrong = "wrong-token-" + System.nanoTime();
+        try (ForkedApp provider = provider("auth-consumed-provider", service, POLARIS.adminToken()).start()) {
+            provider.awaitLine(LISTENING, START, 0);
+            Poll.until(START, Duration.ofMillis(200), () -> instances(service),
+                    list -> list.size() == 1 && list.get(0).healthy(), "a healthy instance registered with the token");
+            try (ForkedApp consumer = ForkedApp.main(EchoConsumer.class).name("auth-wrong-consumer").withAgent()
+                    .env("POLARIS_TOKEN", wrong)
+                    .property("polaris.address", POLARIS.grpcAddress())
+                    .args("--target=polaris://" + service, "--calls=10", "--rate=5", "--deadline=10s").start()) {
+                consumer.awaitLine("RESULT .*", START);
+                assertTrue(consumer.waitFor(START), consumer.describe());
+                System.out.println("[auth] consumer with a wrong token: " + String.join(" | ", consumer.stderrLines()));
+                List<String> errors = consumer.stderrLines().stream().filter(line -> line.contains("ERROR")).toList();
+                assertEquals(1, errors.size(), consumer.stderr());
+                assertTrue(errors.get(0).contains("polaris.token"), errors.get(0));
+                assertFalse(consumer.stderr().contains(wrong), "the token is in the agent's log");
+                assertTrue(consumer.lines().stream().anyMatch(line -> line.startsWith("ERROR code=UNAVAILABLE")
+                        && line.contains("polaris.token")), consumer.stdout());
+            }
+        }
+    }
 }

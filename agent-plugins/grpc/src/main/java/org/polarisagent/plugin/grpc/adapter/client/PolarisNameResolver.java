@@ -13,7 +13,9 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.polarisagent.core.config.AgentConfig;
 import org.polarisagent.core.logging.AgentLog;
+import org.polarisagent.core.sdk.PolarisRefusal;
 import org.polarisagent.plugin.grpc.PolarisTarget;
 
 /**
@@ -35,6 +37,8 @@ final class PolarisNameResolver extends NameResolver {
   private static final long REREAD_SECONDS = 1;
   /** How long calls may wait for the server's first answer before failing with UNAVAILABLE. */
   private static final long FIRST_ANSWER_WAIT_MILLIS = 5_000;
+  /** A refused token is said once per JVM, not once per service. */
+  private static final AtomicBoolean REFUSAL_LOGGED = new AtomicBoolean();
 
   private final PolarisTarget target;
   private final ClientSupport client;
@@ -135,6 +139,11 @@ final class PolarisNameResolver extends NameResolver {
           resolveLater(250);
           return;
         }
+        String refused = PolarisRefusal.noticed();
+        if (refused != null) {
+          refusedFailure(refused);
+          return;
+        }
         handleFailure("the Polaris server has not answered");
         return;
       }
@@ -171,6 +180,18 @@ final class PolarisNameResolver extends NameResolver {
       return;
     }
     publishError("Polaris is unavailable for " + describe() + ": " + client.unavailableReason());
+  }
+
+  /** Polaris refused this application's credentials: one ERROR per JVM, and calls fail saying so. */
+  private void refusedFailure(String refused) {
+    String reason = "Polaris refused this application's requests (" + refused + "); check "
+        + AgentConfig.TOKEN.name();
+    if (state.failed() && REFUSAL_LOGGED.compareAndSet(false, true)) {
+      AgentLog.error("cannot discover " + describe() + ": " + reason);
+    }
+    if (published == null) {
+      publishError("cannot discover " + describe() + ": " + reason);
+    }
   }
 
   private void handleFailure(String reason) {

@@ -1,11 +1,11 @@
 package org.polarisagent.plugin.grpc.adapter.server;
 
 import com.tencent.polaris.api.core.ProviderAPI;
-import com.tencent.polaris.api.exception.PolarisException;
 import com.tencent.polaris.api.rpc.CommonProviderBaseEntity;
 import com.tencent.polaris.api.rpc.InstanceDeregisterRequest;
 import com.tencent.polaris.api.rpc.InstanceRegisterRequest;
 import java.util.LinkedHashMap;
+import org.polarisagent.core.sdk.PolarisRefusal;
 import org.polarisagent.core.sdk.PolarisSdk;
 import org.polarisagent.core.sdk.SdkApis;
 
@@ -63,17 +63,7 @@ final class PolarisRegistrar implements Registrar {
   /** Polaris answers 401xxx when a token is missing, unknown or lacks the permission. */
   @Override
   public String refusal(Throwable failure) {
-    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-      if (cause instanceof PolarisException) {
-        int code = ((PolarisException) cause).getServerErrCode();
-        String message = String.valueOf(cause.getMessage());
-        if (code / 1000 == 401 || message.contains("server error 401")) {
-          int reason = message.indexOf(": ", message.indexOf("server error"));
-          return reason >= 0 ? message.substring(reason + 2) : message;
-        }
-      }
-    }
-    return null;
+    return PolarisRefusal.reason(failure);
   }
 
   @Override
