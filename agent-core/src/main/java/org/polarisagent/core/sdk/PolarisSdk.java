@@ -2,6 +2,8 @@ package org.polarisagent.core.sdk;
 
 import com.tencent.polaris.api.config.Configuration;
 import com.tencent.polaris.client.api.SDKContext;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -35,7 +37,7 @@ public final class PolarisSdk {
 
   private final CountDownLatch settled = new CountDownLatch(1);
   /** Tasks to run once the SDK has started or failed; null once it has. Guarded by {@code this}. */
-  private java.util.List<Runnable> onSettled = new java.util.ArrayList<>();
+  private List<Runnable> onSettled = new ArrayList<>();
   private volatile SdkApis apis;
   private final ScheduledThreadPoolExecutor scheduler =
       DaemonScheduler.create("polaris-agent-sdk-maintenance", PolarisSdk.class.getClassLoader());
@@ -76,7 +78,6 @@ public final class PolarisSdk {
     sdk.settle();
     return sdk;
   }
-
 
   /**
    * Starts the SDK in a background thread now, unless it started already; done at JVM start when
@@ -163,7 +164,7 @@ public final class PolarisSdk {
   }
 
   private void settle() {
-    java.util.List<Runnable> tasks;
+    List<Runnable> tasks;
     synchronized (this) {
       settled.countDown();
       tasks = onSettled;

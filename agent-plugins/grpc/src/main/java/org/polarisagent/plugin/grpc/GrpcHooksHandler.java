@@ -2,13 +2,11 @@ package org.polarisagent.plugin.grpc;
 
 import java.lang.reflect.Method;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.polarisagent.bootstrap.ClientHooks;
 import org.polarisagent.bootstrap.ServerHooks;
 import org.polarisagent.core.logging.AgentLog;
+import org.polarisagent.core.logging.OncePerKey;
 
 /**
  * Answers the bridge calls of the advice inlined into gRPC: maps channel targets, prepares the Polaris
@@ -17,12 +15,10 @@ import org.polarisagent.core.logging.AgentLog;
  */
 final class GrpcHooksHandler implements ClientHooks.Handler, ServerHooks.Handler {
 
-  private static final int MAX_LOGGED_MAPPINGS = 1000;
-
   private final GrpcIntegrations integrations;
   private final TargetMapping mapping;
   private final PolarisChannelBuilders builders = new PolarisChannelBuilders();
-  private final Set<String> loggedMappings = Collections.newSetFromMap(new ConcurrentHashMap<String, Boolean>());
+  private final OncePerKey mappingLogged = new OncePerKey(1000);
 
   GrpcHooksHandler(GrpcIntegrations integrations, TargetMapping mapping) {
     this.integrations = integrations;
@@ -35,7 +31,7 @@ final class GrpcHooksHandler implements ClientHooks.Handler, ServerHooks.Handler
     String result = mapped == null ? target : mapped;
     if (PolarisTarget.isPolaris(result)) {
       integrations.forType(grpcType).prepareClient(result);
-      if (mapped != null && loggedMappings.size() < MAX_LOGGED_MAPPINGS && loggedMappings.add(target)) {
+      if (mapped != null && mappingLogged.first(target)) {
         AgentLog.info("channel target " + target + " is mapped to " + mapped + " (said once per target)");
       }
     }

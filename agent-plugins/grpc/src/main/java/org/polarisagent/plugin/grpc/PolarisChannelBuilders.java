@@ -5,9 +5,8 @@ import java.lang.reflect.InvocationTargetException;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.polarisagent.core.logging.AgentLog;
+import org.polarisagent.core.logging.OncePerKey;
 
 /**
  * What the agent changes on the builder of a Polaris channel, and nothing else: its load-balancing policy
@@ -18,9 +17,8 @@ import org.polarisagent.core.logging.AgentLog;
 final class PolarisChannelBuilders {
 
   private static final String BUILDER_BASE = "io.grpc.ManagedChannelBuilder";
-  private static final int MAX_LOGGED_TARGETS = 1000;
 
-  private final Set<String> loggedTargets = Collections.newSetFromMap(new ConcurrentHashMap<String, Boolean>());
+  private final OncePerKey said = new OncePerKey(1000);
 
   /**
    * Makes the Polaris balancer the default policy of a new builder of a Polaris target; a builder that
@@ -38,7 +36,7 @@ final class PolarisChannelBuilders {
       base.getMethod("defaultLoadBalancingPolicy", String.class).invoke(builder, PolarisTarget.LOAD_BALANCING_POLICY);
     } catch (ReflectiveOperationException | RuntimeException e) {
       Throwable cause = e instanceof InvocationTargetException ? e.getCause() : e;
-      if (loggedTargets.size() < MAX_LOGGED_TARGETS && loggedTargets.add("prepare " + target)) {
+      if (said.first("prepare " + target)) {
         AgentLog.warn("channel " + target + ": cannot make the Polaris balancer its policy (" + cause + "); it"
             + " discovers through Polaris but balances with gRPC's default policy, without Polaris routing or"
             + " circuit breaking");
@@ -84,7 +82,7 @@ final class PolarisChannelBuilders {
   }
 
   private void logOnce(String what, String message) {
-    if (loggedTargets.size() < MAX_LOGGED_TARGETS && loggedTargets.add(what)) {
+    if (said.first(what)) {
       AgentLog.info(message);
     }
   }

@@ -10,10 +10,9 @@ import com.tencent.polaris.api.pojo.ServiceKey;
 import io.grpc.ClientStreamTracer;
 import io.grpc.Metadata;
 import io.grpc.Status;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.polarisagent.core.sdk.SdkApis;
-import org.polarisagent.plugin.grpc.CallerHeaders;
+import org.polarisagent.plugin.grpc.adapter.CallerMetadata;
 import org.polarisagent.plugin.grpc.PolarisTarget;
 
 /**
@@ -26,10 +25,6 @@ import org.polarisagent.plugin.grpc.PolarisTarget;
  */
 final class OutcomeReporter {
 
-  /** The caller's service, under the agent's header name and the one other Polaris integrations use. */
-  static final List<Metadata.Key<String>> CALLER_SERVICE = keys(CallerHeaders.SERVICE);
-  /** The caller's namespace, likewise. */
-  static final List<Metadata.Key<String>> CALLER_NAMESPACE = keys(CallerHeaders.NAMESPACE);
   /** Reported for failures: the SDK counts -1 as a failure under any rule. */
   static final int FAILURE_CODE = -1;
 
@@ -68,27 +63,12 @@ final class OutcomeReporter {
       @Override
       public ClientStreamTracer newClientStreamTracer(ClientStreamTracer.StreamInfo info, Metadata headers) {
         if (!caller.getService().isEmpty()) {
-          put(headers, CALLER_SERVICE, caller.getService());
-          put(headers, CALLER_NAMESPACE, caller.getNamespace());
+          CallerMetadata.put(headers, CallerMetadata.SERVICE, caller.getService());
+          CallerMetadata.put(headers, CallerMetadata.NAMESPACE, caller.getNamespace());
         }
         return enabled ? new OutcomeTracer(instanceResource, methodResource) : NOOP_TRACER;
       }
     };
-  }
-
-  private static List<Metadata.Key<String>> keys(List<String> names) {
-    List<Metadata.Key<String>> keys = new java.util.ArrayList<>();
-    for (String name : names) {
-      keys.add(Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER));
-    }
-    return keys;
-  }
-
-  private static void put(Metadata headers, List<Metadata.Key<String>> keys, String value) {
-    for (Metadata.Key<String> key : keys) {
-      headers.discardAll(key);
-      headers.put(key, value);
-    }
   }
 
   /**

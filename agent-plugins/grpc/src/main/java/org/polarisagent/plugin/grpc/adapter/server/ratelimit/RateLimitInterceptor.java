@@ -14,14 +14,13 @@ import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
-import org.polarisagent.plugin.grpc.CallerHeaders;
+import org.polarisagent.plugin.grpc.adapter.CallerMetadata;
 import org.polarisagent.core.logging.AgentLog;
 import org.polarisagent.plugin.grpc.adapter.server.ProvidedServices;
 
@@ -48,10 +47,8 @@ import org.polarisagent.plugin.grpc.adapter.server.ProvidedServices;
 public final class RateLimitInterceptor implements ServerInterceptor {
 
   /** The agent's caller headers; the names other Polaris integrations use are read after them. */
-  static final Metadata.Key<String> CALLER_SERVICE = key(CallerHeaders.SERVICE.get(0));
-  static final Metadata.Key<String> CALLER_NAMESPACE = key(CallerHeaders.NAMESPACE.get(0));
-  private static final List<Metadata.Key<String>> CALLER_SERVICES = keys(CallerHeaders.SERVICE);
-  private static final List<Metadata.Key<String>> CALLER_NAMESPACES = keys(CallerHeaders.NAMESPACE);
+  static final Metadata.Key<String> CALLER_SERVICE = CallerMetadata.SERVICE.get(0);
+  static final Metadata.Key<String> CALLER_NAMESPACE = CallerMetadata.NAMESPACE.get(0);
   private static final int MAX_METHODS = 10_000;
   /** Distinct caller services (namespace and name, from the caller's headers) handed to the SDK at most. */
   static final int MAX_CALLERS = 1_000;
@@ -168,9 +165,9 @@ public final class RateLimitInterceptor implements ServerInterceptor {
       arguments.add(Argument.buildMethod(target.path));
     }
     if (known.callerService) {
-      String caller = first(headers, CALLER_SERVICES);
+      String caller = CallerMetadata.first(headers, CallerMetadata.SERVICE);
       if (caller != null && !caller.isEmpty()) {
-        String namespace = first(headers, CALLER_NAMESPACES);
+        String namespace = CallerMetadata.first(headers, CallerMetadata.NAMESPACE);
         namespace = namespace == null || namespace.isEmpty() ? services.namespace() : namespace;
         if (knownCaller(namespace, caller)) {
           arguments.add(Argument.buildCallerService(namespace, caller));
@@ -234,28 +231,5 @@ public final class RateLimitInterceptor implements ServerInterceptor {
     String name = rule == null ? "" : ServiceRules.nameOf(rule);
     return "rate limited by Polaris rule '" + (name.isEmpty() ? "?" : name) + "' on /"
         + call.getMethodDescriptor().getFullMethodName();
-  }
-
-  private static Metadata.Key<String> key(String name) {
-    return Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER);
-  }
-
-  private static List<Metadata.Key<String>> keys(List<String> names) {
-    List<Metadata.Key<String>> keys = new ArrayList<>();
-    for (String name : names) {
-      keys.add(key(name));
-    }
-    return keys;
-  }
-
-  /** The value of the first of these headers that the call carries, or null. */
-  private static String first(Metadata headers, List<Metadata.Key<String>> keys) {
-    for (Metadata.Key<String> key : keys) {
-      String value = headers.get(key);
-      if (value != null) {
-        return value;
-      }
-    }
-    return null;
   }
 }
