@@ -88,6 +88,9 @@ class GrpcVersionsTest {
             // The server deregisters before it stops serving, so it is gone once the app has exited.
             assertEquals(List.of(), POLARIS.openApi().listInstances(SERVICE, namespace), app.describe());
             assertEquals(List.of(), complaints(app), app.describe());
+            // The calls went through the agent's balancer: the builder hooks made it the channel's policy.
+            assertTrue(app.stderrLines().stream().anyMatch(line -> line.contains(
+                    "service " + SERVICE + " in namespace " + namespace + ": balancer READY")), app.describe());
         }
     }
 
@@ -108,6 +111,7 @@ class GrpcVersionsTest {
             // The WARN is all the agent says: no registration, no deregistration, no other complaint.
             List<String> agentLines = app.stderrLines().stream()
                     .filter(line -> line.startsWith("[polaris-agent] "))
+                    .filter(line -> !line.startsWith("[polaris-agent] DEBUG")) // the test runs at debug level
                     .filter(line -> SLOW_MACHINE.stream().noneMatch(slow -> slow.matcher(line).matches()))
                     .collect(Collectors.toList());
             assertEquals(1, agentLines.size(), app.describe());
@@ -120,6 +124,7 @@ class GrpcVersionsTest {
         return ForkedApp.main(SelfCallApp.class).name("selfcall-" + version)
                 .classpathOnly(classesDir() + File.pathSeparator + grpcClasspath(version))
                 .withAgent()
+                .property("polaris.log.level", "debug")
                 .property("polaris.address", POLARIS.grpcAddress())
                 .property("polaris.namespace", namespace)
                 .property("polaris.service", SERVICE)
