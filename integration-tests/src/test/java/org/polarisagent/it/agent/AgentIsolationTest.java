@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.polarisagent.it.harness.ForkedApp;
-import org.polarisagent.it.harness.FreePorts;
+import org.polarisagent.testing.FreePorts;
 import org.polarisagent.samples.PlainApp;
 
 /**

@@ -16,7 +16,7 @@ import java.util.regex.Matcher;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.polarisagent.it.harness.ForkedApp;
-import org.polarisagent.it.harness.FreePorts;
+import org.polarisagent.testing.FreePorts;
 import org.polarisagent.samples.EchoConsumer;
 import org.polarisagent.samples.EchoProvider;
 

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.polarisagent.it.harness.ConsumerProgress;
 import org.polarisagent.it.harness.ForkedApp;
 import org.polarisagent.it.harness.PolarisServerExtension;
-import org.polarisagent.it.harness.Poll;
+import org.polarisagent.testing.Poll;
 
 /**
  * A Polaris target with no instance fails fast with UNAVAILABLE naming the service, never hangs until the

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.polarisagent.it.harness.ConsumerProgress;
 import org.polarisagent.it.harness.ForkedApp;
 import org.polarisagent.it.harness.PolarisServerExtension;
-import org.polarisagent.it.harness.Poll;
+import org.polarisagent.testing.Poll;
 
 /**
  * The Polaris server going away under steady load changes nothing for calls: the last known instances keep

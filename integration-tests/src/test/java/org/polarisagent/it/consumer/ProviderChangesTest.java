@@ -9,7 +9,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.polarisagent.it.harness.ConsumerProgress;
 import org.polarisagent.it.harness.ForkedApp;
 import org.polarisagent.it.harness.PolarisServerExtension;
-import org.polarisagent.it.harness.Poll;
+import org.polarisagent.testing.Poll;
 
 /**
  * Under steady load: a provider that starts gets traffic within seconds; one stopped gracefully costs no

@@ -4,9 +4,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.polarisagent.it.harness.ForkedApp;
-import org.polarisagent.it.harness.PolarisOpenApi;
+import org.polarisagent.testing.PolarisOpenApi;
 import org.polarisagent.it.harness.PolarisServerExtension;
-import org.polarisagent.it.harness.Poll;
+import org.polarisagent.testing.Poll;
 import org.polarisagent.samples.EchoProvider;
 
 /** Starts sample providers with the agent and waits until Polaris lists them healthy. */

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.polarisagent.it.harness.ConsumerProgress;
 import org.polarisagent.it.harness.ForkedApp;
 import org.polarisagent.it.harness.PolarisServerExtension;
-import org.polarisagent.it.harness.Poll;
+import org.polarisagent.testing.Poll;
 import org.polarisagent.samples.EchoConsumer;
 import org.polarisagent.samples.EchoProvider;
 

@@ -3,7 +3,7 @@ package org.polarisagent.it.governance;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import org.polarisagent.it.harness.PolarisOpenApi;
+import org.polarisagent.testing.PolarisOpenApi;
 
 /** Creates, enables and deletes governance rules through the Polaris OpenAPI, as an operator would. */
 final class Rules {

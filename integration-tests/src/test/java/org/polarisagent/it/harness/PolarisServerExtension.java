@@ -17,6 +17,8 @@ import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
+import org.polarisagent.testing.FreePorts;
+import org.polarisagent.testing.PolarisOpenApi;
 
 /**
  * One real Polaris server per test class, on free loopback ports, started and stopped through

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.polarisagent.testing.PolarisOpenApi;
 
 /**
  * The extension stops and starts the same server again, as an outage test needs; also shows the

@@ -17,7 +17,10 @@ import java.util.Optional;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.polarisagent.it.harness.PolarisOpenApi.Instance;
+import org.polarisagent.testing.FreePorts;
+import org.polarisagent.testing.PolarisOpenApi;
+import org.polarisagent.testing.PolarisOpenApi.Instance;
+import org.polarisagent.testing.Poll;
 
 /**
  * Proves the Polaris harness against the real server: the extension starts it, the OpenAPI client reads it, and

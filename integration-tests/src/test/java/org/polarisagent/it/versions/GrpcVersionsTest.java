@@ -21,9 +21,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.polarisagent.it.harness.ForkedApp;
-import org.polarisagent.it.harness.PolarisOpenApi.Instance;
+import org.polarisagent.testing.PolarisOpenApi.Instance;
 import org.polarisagent.it.harness.PolarisServerExtension;
-import org.polarisagent.it.harness.Poll;
+import org.polarisagent.testing.Poll;
 import org.polarisagent.samples.versions.SelfCallApp;
 
 /**

@@ -1,4 +1,4 @@
-package org.polarisagent.it.harness;
+package org.polarisagent.testing;
 
 import com.google.gson.Gson;
 import com.google.gson.JsonArray;

@@ -1,4 +1,4 @@
-package org.polarisagent.it.harness;
+package org.polarisagent.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
