@@ -14,6 +14,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.polarisagent.samples.EchoProvider;
+import org.polarisagent.testing.ChildProcess;
+import org.polarisagent.testing.FreePorts;
+import org.polarisagent.testing.HarnessFailure;
+import org.polarisagent.testing.PolarisServer;
 
 /**
  * Runs the startup benchmarks of the agent and prints their tables (Markdown), also written to
@@ -91,7 +95,7 @@ public final class BenchRunner {
         }
         try {
             runner.run();
-        } catch (BenchException e) {
+        } catch (HarnessFailure e) {
             System.err.println("bench FAILED: " + e.getMessage());
             System.exit(1);
         }
@@ -118,7 +122,7 @@ public final class BenchRunner {
     // ---- A
 
     private String startupToMain() throws Exception {
-        String deadAddress = "127.0.0.1:" + PolarisServer.freePort();
+        String deadAddress = "127.0.0.1:" + FreePorts.pick();
         Samples plainUptime = new Samples();
         Samples agentUptime = new Samples();
         Samples plainLaunch = new Samples();
@@ -136,11 +140,11 @@ public final class BenchRunner {
                 }
                 command.addAll(List.of("-cp", classPath, StartupProbe.class.getName()));
                 String name = "startup-" + (withAgent ? "agent" : "plain") + "-" + i;
-                try (ChildProcess probe = ChildProcess.start(name, command, out.resolve("logs"), Map.of())) {
+                try (ChildProcess probe = launch(name, command)) {
                     ChildProcess.Line line = probe.awaitLine(PROBE, PROBE_TIMEOUT);
                     int exit = probe.awaitExit(EXIT_TIMEOUT);
                     if (exit != 0) {
-                        throw new BenchException(name + " exited with " + exit + "; see " + out.resolve("logs"));
+                        throw new HarnessFailure(name + " exited with " + exit + "; see " + out.resolve("logs"));
                     }
                     if (!counted) {
                         continue;
@@ -154,7 +158,7 @@ public final class BenchRunner {
                     if (withAgent) {
                         String millis = ChildProcess.group(PREMAIN, probe.stderr());
                         if (millis == null) {
-                            throw new BenchException(name + ": no 'premain done in N ms' line on stderr; see "
+                            throw new HarnessFailure(name + ": no 'premain done in N ms' line on stderr; see "
                                     + out.resolve("logs"));
                         }
                         premain.add(Double.parseDouble(millis));
@@ -186,10 +190,9 @@ public final class BenchRunner {
     private String launchToFirstCall() throws Exception {
         progress("B: starting the Polaris server and one EchoProvider with the agent (service echo)");
         try (PolarisServer server = PolarisServer.start(serverScript, out.resolve("polaris"));
-             ChildProcess provider = ChildProcess.start("provider", List.of(java, "-javaagent:" + agent,
+             ChildProcess provider = launch("provider", List.of(java, "-javaagent:" + agent,
                      "-Dpolaris.address=" + server.grpcAddress(), "-Dpolaris.service=echo", sdkLog("provider"),
-                     "-cp", classPath, EchoProvider.class.getName(), "--name=bench-provider", "--max-lifetime=30m"),
-                     out.resolve("logs"), Map.of())) {
+                     "-cp", classPath, EchoProvider.class.getName(), "--name=bench-provider", "--max-lifetime=30m"))) {
             ChildProcess.Line ready = provider.awaitLine(READY_PORT, PROVIDER_START_TIMEOUT);
             String port = ChildProcess.group(READY_PORT, ready.text());
             server.awaitHealthy("echo", 1, PROVIDER_START_TIMEOUT);
@@ -265,10 +268,10 @@ public final class BenchRunner {
             command.addAll(List.of("-cp", classPath, FirstCall.class.getName(), target));
             String name = "first-call-" + (withAgent ? "agent" : "plain")
                     + (target.startsWith("polaris:") ? "-polaris" : "-static") + "-" + index;
-            try (ChildProcess client = ChildProcess.start(name, command, out.resolve("logs"), Map.of())) {
+            try (ChildProcess client = launch(name, command)) {
                 ChildProcess.Line line = client.awaitLine(FIRST, FIRST_CALL_TIMEOUT);
                 if (line.text().startsWith("FIRST_FAILED")) {
-                    throw new BenchException(name + ": " + line.text());
+                    throw new HarnessFailure(name + ": " + line.text());
                 }
                 client.awaitExit(EXIT_TIMEOUT);
                 if (!counted) {
@@ -327,6 +330,13 @@ public final class BenchRunner {
             return null;
         }
         return millis;
+    }
+
+    /** Starts a child with its output in {@code <out>/logs} and stdin closed (no child reads it). */
+    private ChildProcess launch(String name, List<String> command) throws IOException {
+        ChildProcess child = ChildProcess.start(name, command, out.resolve("logs"));
+        child.closeStdin();
+        return child;
     }
 
     private String sdkLog(String name) {

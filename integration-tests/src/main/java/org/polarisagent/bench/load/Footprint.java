@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.polarisagent.testing.ChildProcess;
+import org.polarisagent.testing.HarnessFailure;
 
 /**
  * The memory and threads of a running JVM, read from outside as an operator would: threads from
@@ -37,7 +39,7 @@ record Footprint(int threads, long rssKb, long heapKb, long metaspaceKb, List<St
         }
         jcmd(pid, "GC.run", logDir, name);
         Thread.sleep(500);
-        long rss = Child.number(RSS, Files.readString(Paths.get("/proc", String.valueOf(pid), "status")));
+        long rss = ChildProcess.number(RSS, Files.readString(Paths.get("/proc", String.valueOf(pid), "status")));
         String heapInfo = jcmd(pid, "GC.heap_info", logDir, name);
         String dump = jcmd(pid, "Thread.print", logDir, name);
         List<String> names = new ArrayList<>();
@@ -45,7 +47,7 @@ record Footprint(int threads, long rssKb, long heapKb, long metaspaceKb, List<St
         while (thread.find()) {
             names.add(thread.group(1));
         }
-        return new Footprint(threads, rss, Child.number(HEAP_USED, heapInfo), Child.number(METASPACE_USED, heapInfo),
+        return new Footprint(threads, rss, ChildProcess.number(HEAP_USED, heapInfo), ChildProcess.number(METASPACE_USED, heapInfo),
                 names);
     }
 
@@ -59,11 +61,11 @@ record Footprint(int threads, long rssKb, long heapKb, long metaspaceKb, List<St
                 .start();
         if (!process.waitFor(30, TimeUnit.SECONDS)) {
             process.destroyForcibly();
-            throw new BenchFailure("jcmd " + pid + " " + command + " did not answer within 30 s");
+            throw new HarnessFailure("jcmd " + pid + " " + command + " did not answer within 30 s");
         }
         String text = Files.readString(output, StandardCharsets.UTF_8);
         if (process.exitValue() != 0) {
-            throw new BenchFailure("jcmd " + pid + " " + command + " failed: " + text.strip());
+            throw new HarnessFailure("jcmd " + pid + " " + command + " failed: " + text.strip());
         }
         return text;
     }

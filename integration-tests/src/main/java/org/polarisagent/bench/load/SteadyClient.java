@@ -27,6 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.polarisagent.samples.EchoService;
+import org.polarisagent.testing.WallClock;
 
 /**
  * A plain gRPC client app that makes unary {@code echo.Echo/Echo} calls at a steady rate (an open loop: a call

@@ -21,6 +21,11 @@ import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.polarisagent.testing.ChildProcess;
+import org.polarisagent.testing.HarnessFailure;
+import org.polarisagent.testing.PolarisServer;
+import org.polarisagent.testing.Rules;
+import org.polarisagent.testing.WallClock;
 
 /**
  * Runs the system benchmarks of the agent against a real Polaris server on loopback, each figure next to its
@@ -42,7 +47,7 @@ import java.util.stream.Collectors;
  *
  * <p>Flags: {@code --agent=JAR --server-script=polaris-server.sh --out=DIR --report=FILE} (required),
  * {@code --jmh-classpath=CP}, {@code --rounds=3 --warmup=5s --measure=20s --concurrency=16 --rate=200},
- * {@code --command=TEXT} (the command line, for the report), {@code --note=TEXT}. Child JVMs use this JVM's
+ * {@code --command=TEXT} (the command line, for the report), {@code --note=TEXT}. ChildProcess JVMs use this JVM's
  * {@code java} and class path. Every process is bounded in time and stopped at the end, also on failure.
  */
 public final class SystemBench {
@@ -82,7 +87,7 @@ public final class SystemBench {
             "Target", "Met");
     private final StringBuilder details = new StringBuilder();
     private final List<String> misses = new ArrayList<>();
-    private PolarisControl polaris;
+    private PolarisServer polaris;
     private int providerSerial;
 
     private SystemBench(Flags flags) {
@@ -119,7 +124,7 @@ public final class SystemBench {
         }
         try {
             bench.run();
-        } catch (BenchFailure e) {
+        } catch (HarnessFailure e) {
             System.err.println("bench-system FAILED: " + e.getMessage());
             System.exit(1);
         }
@@ -134,8 +139,8 @@ public final class SystemBench {
             picker();
         }
         progress("starting the Polaris server");
-        polaris = PolarisControl.start(serverScript, out.resolve("polaris-run"));
-        List<Child> providers = new ArrayList<>();
+        polaris = PolarisServer.start(serverScript, out.resolve("polaris-run"));
+        List<ChildProcess> providers = new ArrayList<>();
         try {
             footprint();
             for (int i = 1; i <= 3; i++) {
@@ -145,13 +150,13 @@ public final class SystemBench {
             perCall(providers);
             events(providers);
         } finally {
-            for (Child provider : providers) {
-                provider.terminate();
+            for (ChildProcess provider : providers) {
+                provider.sigterm();
             }
-            for (Child provider : providers) {
+            for (ChildProcess provider : providers) {
                 try {
                     provider.awaitExit(EXIT_TIMEOUT);
-                } catch (BenchFailure e) {
+                } catch (HarnessFailure e) {
                     progress(e.getMessage());
                 }
             }
@@ -194,7 +199,7 @@ public final class SystemBench {
         }
     }
 
-    private void perCall(List<Child> providers) throws Exception {
+    private void perCall(List<ChildProcess> providers) throws Exception {
         String addresses = providers.stream().map(p -> "127.0.0.1:" + port(p)).collect(Collectors.joining(","));
         Map<Case, List<Map<String, Long>>> results = new LinkedHashMap<>();
         for (Case c : Case.values()) {
@@ -213,14 +218,14 @@ public final class SystemBench {
             for (Case c : order) {
                 String ruleId = null;
                 if (c == Case.RULE) {
-                    ruleId = polaris.createHeaderRouting(SERVICE, "x-bench-canary", "yes", "v2", BASE_VERSION);
+                    ruleId = Rules.headerRouting(polaris.openApi(), SERVICE, "x-bench-canary", "yes", "v2", BASE_VERSION);
                     Thread.sleep(3000);
                 }
                 try {
                     results.get(c).add(closedLoop(c, round, addresses, warmup, measure));
                 } finally {
                     if (ruleId != null) {
-                        polaris.deleteRouting(ruleId);
+                        Rules.deleteRouting(polaris.openApi(), ruleId);
                         Thread.sleep(3000);
                     }
                 }
@@ -272,7 +277,7 @@ public final class SystemBench {
         if (round >= 0) {
             progress("2: " + name + " (" + c.label + ")");
         }
-        Child client = Child.start(name, command(c != Case.PLAIN, name, props, ClosedLoopClient.class,
+        ChildProcess client = ChildProcess.start(name, command(c != Case.PLAIN, name, props, ClosedLoopClient.class,
                 "--target=" + target, "--concurrency=" + concurrency, "--warmup=" + warm.toSeconds() + "s",
                 "--measure=" + measured.toSeconds() + "s"), logs);
         try {
@@ -282,7 +287,7 @@ public final class SystemBench {
             client.awaitExit(EXIT_TIMEOUT);
             Map<String, Long> values = new HashMap<>();
             for (String key : List.of("rps", "p50us", "p99us", "p999us", "maxus", "failed", "cpu-ns-per-call")) {
-                values.put(key, Child.field(result, key));
+                values.put(key, ChildProcess.field(result, key));
             }
             String routing = "";
             if (c != Case.PLAIN) {
@@ -316,13 +321,13 @@ public final class SystemBench {
     private void picker() throws Exception {
         progress("2: JMH PickerBenchmark (fork 1, 3 x 1 s warm-up, 5 x 1 s measured, -prof gc)");
         Path csv = out.resolve("jmh-picker.csv");
-        Child jmh = Child.start("jmh-picker", List.of(java, "-cp", jmhClasspath, "org.openjdk.jmh.Main",
+        ChildProcess jmh = ChildProcess.start("jmh-picker", List.of(java, "-cp", jmhClasspath, "org.openjdk.jmh.Main",
                 "PickerBenchmark", "-f", "1", "-wi", "3", "-w", "1s", "-i", "5", "-r", "1s", "-prof", "gc",
                 "-rf", "csv", "-rff", csv.toString()), logs);
         try {
             int exit = jmh.awaitExit(Duration.ofMinutes(5));
             if (exit != 0 || !Files.isRegularFile(csv)) {
-                throw new BenchFailure("JMH exited with " + exit + "; see " + logs.resolve("jmh-picker.out"));
+                throw new HarnessFailure("JMH exited with " + exit + "; see " + logs.resolve("jmh-picker.out"));
             }
         } finally {
             jmh.kill();
@@ -347,7 +352,7 @@ public final class SystemBench {
             double[] ns = scores.get("polarisPicker/" + policy);
             double[] bytes = scores.get("polarisPicker:gc.alloc.rate.norm/" + policy);
             if (ns == null || bytes == null || grpcNs == null || grpcBytes == null) {
-                throw new BenchFailure("JMH results incomplete: " + scores.keySet());
+                throw new HarnessFailure("JMH results incomplete: " + scores.keySet());
             }
             String figure = "2. Picker alone (JMH, " + policy + ", no rule)";
             table.row(figure, "ns per pick", String.format(Locale.ROOT, "%.1f ± %.1f", ns[0], ns[1]),
@@ -365,56 +370,56 @@ public final class SystemBench {
 
     // ---- 3, 4, 5: convergence, rolling restart, crash
 
-    private void events(List<Child> providers) throws Exception {
+    private void events(List<ChildProcess> providers) throws Exception {
         progress("3-5: steady consumer at " + rate + " calls/s with the agent");
         Map<String, String> props = new LinkedHashMap<>();
         props.put("polaris.service", "bench-steady");
         props.put("polaris.log.level", "debug");
-        Child consumer = Child.start("steady-consumer", command(true, "steady-consumer", props, SteadyClient.class,
+        ChildProcess consumer = ChildProcess.start("steady-consumer", command(true, "steady-consumer", props, SteadyClient.class,
                 "--target=polaris://" + SERVICE, "--rate=" + rate, "--deadline=2s", "--max-duration=5m"), logs);
         List<Long> readyToFirst = new ArrayList<>();
         List<Long> termToLast = new ArrayList<>();
         List<Long> termToExit = new ArrayList<>();
         List<Long> registration = new ArrayList<>();
         try {
-            for (Child provider : providers) {
+            for (ChildProcess provider : providers) {
                 consumer.awaitLine(Pattern.compile("^SEEN name=" + provider.label() + " "), START_TIMEOUT);
             }
             Thread.sleep(3000);
             consumer.send("phase rolling");
             long rollingStart = WallClock.micros();
             for (int i = 0; i < providers.size(); i++) {
-                Child old = providers.get(i);
+                ChildProcess old = providers.get(i);
                 progress("4: rolling restart of " + old.label());
                 long termAt = WallClock.micros();
-                old.terminate();
-                Child replacement = startProvider(old.label().replaceAll("-.*", "") + "-r" + (i + 1), SERVICE, true);
+                old.sigterm();
+                ChildProcess replacement = startProvider(old.label().replaceAll("-.*", "") + "-r" + (i + 1), SERVICE, true);
                 providers.set(i, replacement);
-                long ready = Child.number(AT, replacement.awaitLine(READY, START_TIMEOUT).text());
-                long first = Child.number(AT, replacement.awaitLine(FIRST_CALL, CONVERGE_TIMEOUT).text());
+                long ready = ChildProcess.number(AT, replacement.awaitLine(READY, START_TIMEOUT).text());
+                long first = ChildProcess.number(AT, replacement.awaitLine(FIRST_CALL, CONVERGE_TIMEOUT).text());
                 readyToFirst.add(first - ready);
                 registration.add(registrationMillis(replacement));
                 String served = old.awaitLine(SERVED, EXIT_TIMEOUT).text();
-                long stopped = Child.number(AT, old.awaitLine(STOPPED, EXIT_TIMEOUT).text());
+                long stopped = ChildProcess.number(AT, old.awaitLine(STOPPED, EXIT_TIMEOUT).text());
                 old.awaitExit(EXIT_TIMEOUT);
-                termToLast.add(Child.field(served, "last-us") - termAt);
+                termToLast.add(ChildProcess.field(served, "last-us") - termAt);
                 termToExit.add(stopped - termAt);
             }
             long rollingEnd = WallClock.micros();
             Thread.sleep(3000);
             consumer.send("phase crash");
             Thread.sleep(3000);
-            Child victim = providers.get(1);
+            ChildProcess victim = providers.get(1);
             progress("5: SIGKILL of " + victim.label());
             victim.sigkill();
             long killAt = WallClock.micros();
             victim.awaitExit(Duration.ofSeconds(10));
             long goneAt = WallClock.micros();
             Thread.sleep(5000);
-            Child replacement = startProvider(victim.label().replaceAll("-.*", "") + "-c", SERVICE, true);
+            ChildProcess replacement = startProvider(victim.label().replaceAll("-.*", "") + "-c", SERVICE, true);
             providers.set(1, replacement);
-            long ready = Child.number(AT, replacement.awaitLine(READY, START_TIMEOUT).text());
-            long crashReplacement = Child.number(AT, replacement.awaitLine(FIRST_CALL, CONVERGE_TIMEOUT).text()) - ready;
+            long ready = ChildProcess.number(AT, replacement.awaitLine(READY, START_TIMEOUT).text());
+            long crashReplacement = ChildProcess.number(AT, replacement.awaitLine(FIRST_CALL, CONVERGE_TIMEOUT).text()) - ready;
             registration.add(registrationMillis(replacement));
             Thread.sleep(2000);
             consumer.send("stop");
@@ -424,7 +429,7 @@ public final class SystemBench {
             String rolling = consumer.awaitLine(Pattern.compile("^PHASE name=rolling "), Duration.ZERO).text();
             String crash = consumer.awaitLine(Pattern.compile("^PHASE name=crash "), Duration.ZERO).text();
             List<long[]> failures = consumer.linesMatching(Pattern.compile("^FAILED ")).stream()
-                    .map(l -> new long[] {Child.field(l.text(), "start-us"), Child.field(l.text(), "end-us")})
+                    .map(l -> new long[] {ChildProcess.field(l.text(), "start-us"), ChildProcess.field(l.text(), "end-us")})
                     .toList();
             convergenceRows(readyToFirst, crashReplacement, termToLast, termToExit);
             rollingRows(rolling, failures, rollingStart, rollingEnd);
@@ -448,7 +453,7 @@ public final class SystemBench {
     }
 
     /** The agent's {@code registered ... N ms after start} line of a provider; -1 if it has not logged it. */
-    private static long registrationMillis(Child provider) {
+    private static long registrationMillis(ChildProcess provider) {
         Matcher matcher = REGISTERED.matcher(provider.stderr());
         return matcher.find() ? Long.parseLong(matcher.group(1)) : -1;
     }
@@ -470,13 +475,13 @@ public final class SystemBench {
     }
 
     private void rollingRows(String phase, List<long[]> failures, long from, long until) {
-        long failed = Child.field(phase, "failed");
+        long failed = ChildProcess.field(phase, "failed");
         long inWindow = failures.stream().filter(f -> f[1] >= from && f[1] <= until).count();
         table.row("4. Rolling restart (3 providers, " + str((long) rate) + " calls/s)",
-                "failed calls (of " + Child.field(phase, "sent") + ")", str(failed), "", "", "0",
+                "failed calls (of " + ChildProcess.field(phase, "sent") + ")", str(failed), "", "", "0",
                 met(failed == 0, "rolling restart: " + failed + " failed calls"));
-        table.row("4. Rolling restart", "worst / p99 latency, ms", ms(Child.field(phase, "maxus")) + " / "
-                + ms(Child.field(phase, "p99us")), "", "", "", "");
+        table.row("4. Rolling restart", "worst / p99 latency, ms", ms(ChildProcess.field(phase, "maxus")) + " / "
+                + ms(ChildProcess.field(phase, "p99us")), "", "", "", "");
         if (inWindow != failed) {
             details.append("Note: ").append(failed - inWindow)
                     .append(" failed calls of the rolling phase ended after the last restart.\n\n");
@@ -488,7 +493,7 @@ public final class SystemBench {
      * the process may still hold its sockets open (a JVM takes some milliseconds to die).
      */
     private void crashRows(String phase, List<long[]> failures, long killAt, long goneAt, long replacementMicros) {
-        long failed = Child.field(phase, "failed");
+        long failed = ChildProcess.field(phase, "failed");
         List<long[]> crashFailures = failures.stream().filter(f -> f[1] >= killAt - 1_000_000).toList();
         long startedAfter = crashFailures.stream().filter(f -> f[0] > goneAt).count();
         long lastEnd = crashFailures.stream().mapToLong(f -> f[1]).max().orElse(killAt);
@@ -499,7 +504,7 @@ public final class SystemBench {
                 (goneAt - killAt) / 1000.0));
         table.row("5. Crash", "SIGKILL → last failed call ended, ms", crashFailures.isEmpty() ? "no failure"
                 : String.format(Locale.ROOT, "%.1f", (lastEnd - killAt) / 1000.0), "", "", "", "");
-        table.row("5. Crash", "worst latency in the crash phase, ms", ms(Child.field(phase, "maxus")), "", "", "", "");
+        table.row("5. Crash", "worst latency in the crash phase, ms", ms(ChildProcess.field(phase, "maxus")), "", "", "", "");
         table.row("5. Crash", "replacement: start() → its first call, ms", str(replacementMicros / 1000), "", "",
                 "≤ 3000 ms", met(replacementMicros <= 3_000_000, "the crash replacement was first called "
                         + replacementMicros / 1000 + " ms after start()"));
@@ -509,15 +514,15 @@ public final class SystemBench {
 
     private void footprint() throws Exception {
         progress("6: footprint (idle provider, consumer at 1 call/s; with and without the agent)");
-        Child agentProvider = startProvider("fp-provider-agent", "footprint", true);
-        Child plainProvider = startProvider("fp-provider-plain", "footprint", false);
-        List<Child> all = new ArrayList<>(List.of(agentProvider, plainProvider));
+        ChildProcess agentProvider = startProvider("fp-provider-agent", "footprint", true);
+        ChildProcess plainProvider = startProvider("fp-provider-plain", "footprint", false);
+        List<ChildProcess> all = new ArrayList<>(List.of(agentProvider, plainProvider));
         try {
             Map<String, String> props = Map.of("polaris.service", "footprint-consumer");
-            Child agentConsumer = Child.start("fp-consumer-agent", command(true, "fp-consumer-agent", props,
+            ChildProcess agentConsumer = ChildProcess.start("fp-consumer-agent", command(true, "fp-consumer-agent", props,
                     SteadyClient.class, "--target=polaris://footprint", "--rate=1", "--max-duration=3m"), logs);
             all.add(agentConsumer);
-            Child plainConsumer = Child.start("fp-consumer-plain", command(false, "fp-consumer-plain", props,
+            ChildProcess plainConsumer = ChildProcess.start("fp-consumer-plain", command(false, "fp-consumer-plain", props,
                     SteadyClient.class, "--target=" + FixedAddresses.target("127.0.0.1:" + port(plainProvider)),
                     "--rate=1", "--max-duration=3m"), logs);
             all.add(plainConsumer);
@@ -535,13 +540,13 @@ public final class SystemBench {
             agentConsumer.send("stop");
             plainConsumer.send("stop");
         } finally {
-            for (Child child : all) {
-                child.terminate();
+            for (ChildProcess child : all) {
+                child.sigterm();
             }
-            for (Child child : all) {
+            for (ChildProcess child : all) {
                 try {
                     child.awaitExit(EXIT_TIMEOUT);
-                } catch (BenchFailure e) {
+                } catch (HarnessFailure e) {
                     progress(e.getMessage());
                 }
             }
@@ -582,12 +587,12 @@ public final class SystemBench {
 
     // ---- processes
 
-    private Child startProvider(String name, String service, boolean withAgent) throws Exception {
+    private ChildProcess startProvider(String name, String service, boolean withAgent) throws Exception {
         Map<String, String> props = new LinkedHashMap<>();
         props.put("polaris.service", service);
         props.put("polaris.metadata.version", BASE_VERSION);
         String logName = "provider-" + name + "-" + (++providerSerial);
-        Child provider = Child.start(logName, command(withAgent, logName, props, TrafficProvider.class,
+        ChildProcess provider = ChildProcess.start(logName, command(withAgent, logName, props, TrafficProvider.class,
                 "--name=" + name, "--max-lifetime=15m"), logs);
         provider.awaitLine(READY, START_TIMEOUT);
         return provider.labelled(name);
@@ -608,13 +613,8 @@ public final class SystemBench {
         return command;
     }
 
-    private static int port(Child provider) {
-        try {
-            return (int) Child.number(PORT, provider.awaitLine(READY, Duration.ZERO).text());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BenchFailure("interrupted");
-        }
+    private static int port(ChildProcess provider) {
+        return (int) ChildProcess.number(PORT, provider.awaitLine(READY, Duration.ZERO).text());
     }
 
     // ---- helpers

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.polarisagent.samples.EchoService;
+import org.polarisagent.testing.WallClock;
 
 /**
  * A plain gRPC server app for the system benchmarks: serves {@code echo.Echo/Echo} like the sample provider

@@ -1,12 +1,7 @@
 package org.polarisagent.it.harness;
 
-import java.io.BufferedReader;
-import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,13 +14,11 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.polarisagent.testing.ChildProcess;
 
 /**
  * A sample app's {@code main} running in its own JVM, optionally with {@code -javaagent:polaris-agent.jar}, the
@@ -50,37 +43,25 @@ import java.util.regex.Pattern;
  * }
  * </pre>
  *
- * <p>Thread-safe. {@link #close()} kills the process if it still runs; a JVM shutdown hook kills forgotten ones.
+ * <p>Thread-safe. {@link #close()} kills the process if it still runs; a JVM shutdown hook kills forgotten ones
+ * (the process itself is a {@link ChildProcess}, shared with the benchmarks and the demo).
  */
 public final class ForkedApp implements AutoCloseable {
 
     private static final AtomicInteger COUNTER = new AtomicInteger();
-    private static final Set<ForkedApp> LIVE = ConcurrentHashMap.newKeySet();
     private static final DateTimeFormatter DIR_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
     private static final int TAIL_LINES = 40;
 
-    static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            for (ForkedApp app : LIVE) {
-                app.process.destroyForcibly();
-            }
-        }, "forked-app-reaper"));
-    }
-
     private final String name;
-    private final Process process;
+    private final ChildProcess process;
     private final Path directory;
     private final List<String> command;
-    private final Output stdout;
-    private final Output stderr;
 
-    private ForkedApp(String name, Process process, Path directory, List<String> command) throws IOException {
+    private ForkedApp(String name, ChildProcess process, Path directory, List<String> command) {
         this.name = name;
         this.process = process;
         this.directory = directory;
         this.command = command;
-        this.stdout = new Output(name + "-stdout", process.getInputStream(), directory.resolve("stdout.log"));
-        this.stderr = new Output(name + "-stderr", process.getErrorStream(), directory.resolve("stderr.log"));
     }
 
     /** Starts describing a fork that runs {@code mainClass.main}. */
@@ -119,27 +100,27 @@ public final class ForkedApp implements AutoCloseable {
 
     /** All stdout lines so far. */
     public List<String> lines() {
-        return stdout.lines();
+        return texts(process.lines());
     }
 
     /** The number of stdout lines so far; pass it to {@link #awaitLine(Pattern, Duration, int)} to skip them. */
     public int lineCount() {
-        return stdout.count();
+        return process.lineCount();
     }
 
     /** All stderr lines so far. */
     public List<String> stderrLines() {
-        return stderr.lines();
+        return texts(process.stderrLines());
     }
 
     /** stdout so far, one line per line. */
     public String stdout() {
-        return String.join("\n", stdout.lines());
+        return String.join("\n", lines());
     }
 
     /** stderr so far, one line per line. */
     public String stderr() {
-        return String.join("\n", stderr.lines());
+        return process.stderr();
     }
 
     /**
@@ -153,7 +134,7 @@ public final class ForkedApp implements AutoCloseable {
 
     /** Like {@link #awaitLine(String, Duration)}, looking only at lines from index {@code fromLine} on. */
     public Matcher awaitLine(Pattern pattern, Duration timeout, int fromLine) {
-        String line = await(stdout, l -> pattern.matcher(l).matches(), timeout, fromLine,
+        String line = await(false, l -> pattern.matcher(l).matches(), timeout, fromLine,
                 "a stdout line matching /" + pattern + "/");
         Matcher matcher = pattern.matcher(line);
         if (!matcher.matches()) {
@@ -164,26 +145,28 @@ public final class ForkedApp implements AutoCloseable {
 
     /** Waits until a stdout line satisfies {@code condition} and returns it; {@code what} names it on failure. */
     public String awaitLine(Predicate<String> condition, Duration timeout, String what) {
-        return await(stdout, condition, timeout, 0, what);
+        return await(false, condition, timeout, 0, what);
     }
 
     /** Waits until a whole stderr line matches {@code regex} and returns the match. */
     public Matcher awaitStderrLine(String regex, Duration timeout) {
         Pattern pattern = Pattern.compile(regex);
-        String line = await(stderr, l -> pattern.matcher(l).matches(), timeout, 0,
+        String line = await(true, l -> pattern.matcher(l).matches(), timeout, 0,
                 "a stderr line matching /" + pattern + "/");
         Matcher matcher = pattern.matcher(line);
         matcher.matches();
         return matcher;
     }
 
-    private String await(Output output, Predicate<String> condition, Duration timeout, int fromLine, String what) {
-        String line = output.await(condition, timeout, fromLine);
+    private String await(boolean onStderr, Predicate<String> condition, Duration timeout, int fromLine, String what) {
+        ChildProcess.Line line = onStderr ? process.awaitStderrLine(condition, timeout, fromLine)
+                : process.awaitLine(condition, timeout, fromLine);
         if (line == null) {
-            throw new AssertionError((output.ended() ? "output ended" : "timed out after " + timeout.toMillis() + " ms")
+            boolean ended = onStderr ? process.stderrEnded() : process.stdoutEnded();
+            throw new AssertionError((ended ? "output ended" : "timed out after " + timeout.toMillis() + " ms")
                     + " without " + what + "; " + describe());
         }
-        return line;
+        return line.text();
     }
 
     public boolean isAlive() {
@@ -195,7 +178,7 @@ public final class ForkedApp implements AutoCloseable {
      * wait. (Through the process handle: {@code Process.destroy()} would also close the output pipes.)
      */
     public void sigterm() {
-        process.toHandle().destroy();
+        process.sigterm();
     }
 
     /**
@@ -203,16 +186,12 @@ public final class ForkedApp implements AutoCloseable {
      * Does not wait.
      */
     public void closeStdin() {
-        try {
-            process.getOutputStream().close();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot close the stdin of " + name, e);
-        }
+        process.closeStdin();
     }
 
     /** Kills the app (SIGKILL): no shutdown hook runs. Does not wait. */
     public void sigkill() {
-        process.toHandle().destroyForcibly();
+        process.sigkill();
     }
 
     /**
@@ -221,20 +200,7 @@ public final class ForkedApp implements AutoCloseable {
      * @return whether it exited within {@code timeout}
      */
     public boolean waitFor(Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        try {
-            if (!process.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
-                return false;
-            }
-            long left = Math.max(TimeUnit.SECONDS.toNanos(2), deadline - System.nanoTime());
-            stdout.awaitEnd(left);
-            stderr.awaitEnd(left);
-            LIVE.remove(this);
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
+        return process.waitFor(timeout);
     }
 
     /**
@@ -243,30 +209,20 @@ public final class ForkedApp implements AutoCloseable {
      * @throws IllegalStateException if the app still runs
      */
     public int exitCode() {
-        return process.exitValue();
+        return process.exitCode();
     }
 
     /** The last lines of stdout and stderr, for assertion messages. */
     public String describe() {
-        return "forked app " + name + " (pid " + pid() + (process.isAlive() ? ", running" : ", exit " + process.exitValue())
-                + ", files in " + directory + ")\n--- stdout (tail) ---\n" + tail(stdout.lines())
-                + "\n--- stderr (tail) ---\n" + tail(stderr.lines());
+        return "forked app " + name + " (pid " + pid() + (process.isAlive() ? ", running" : ", exit " + process.exitCode())
+                + ", files in " + directory + ")\n--- stdout (tail) ---\n" + ChildProcess.tail(process.lines(), TAIL_LINES)
+                + "\n--- stderr (tail) ---\n" + ChildProcess.tail(process.stderrLines(), TAIL_LINES);
     }
 
     /** Kills the app if it still runs and waits for it; then closes its output files. */
     @Override
     public void close() {
-        if (process.isAlive()) {
-            process.toHandle().destroyForcibly();
-        }
-        try {
-            process.waitFor(10, TimeUnit.SECONDS);
-            stdout.awaitEnd(TimeUnit.SECONDS.toNanos(2));
-            stderr.awaitEnd(TimeUnit.SECONDS.toNanos(2));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        LIVE.remove(this);
+        process.close();
     }
 
     @Override
@@ -274,8 +230,10 @@ public final class ForkedApp implements AutoCloseable {
         return "ForkedApp[" + name + ", pid " + pid() + "]";
     }
 
-    private static String tail(List<String> lines) {
-        return String.join("\n", lines.subList(Math.max(0, lines.size() - TAIL_LINES), lines.size()));
+    private static List<String> texts(List<ChildProcess.Line> lines) {
+        List<String> texts = new ArrayList<>(lines.size());
+        lines.forEach(line -> texts.add(line.text()));
+        return texts;
     }
 
     /** Describes a fork; {@link #start()} launches it. Not thread-safe. */
@@ -393,21 +351,9 @@ public final class ForkedApp implements AutoCloseable {
                 List<String> command = command(directory);
                 Files.write(directory.resolve("command.txt"), List.of(String.join(" \\\n  ", command)),
                         StandardCharsets.UTF_8);
-                ProcessBuilder builder = new ProcessBuilder(command).directory(work.toFile());
-                Map<String, String> environment = builder.environment();
-                environment.remove("JAVA_TOOL_OPTIONS");
-                environment.remove("JDK_JAVA_OPTIONS");
-                environment.keySet().removeIf(key -> key.startsWith("POLARIS_"));
-                environment.putAll(env);
-                Process process = builder.start();
-                try {
-                    ForkedApp app = new ForkedApp(name, process, directory, Collections.unmodifiableList(command));
-                    LIVE.add(app);
-                    return app;
-                } catch (IOException | RuntimeException e) {
-                    process.destroyForcibly();
-                    throw e;
-                }
+                ChildProcess process = ChildProcess.start(name, command, work, directory.resolve("stdout.log"),
+                        directory.resolve("stderr.log"), env);
+                return new ForkedApp(name, process, directory, Collections.unmodifiableList(command));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot start " + mainClass, e);
             }
@@ -469,86 +415,6 @@ public final class ForkedApp implements AutoCloseable {
 
         private static Path outputRoot() {
             return Paths.get(System.getProperty("it.output.dir", "target")).resolve("forked-apps");
-        }
-    }
-
-    /** One output stream of the app: read by a daemon thread into memory and a file, line by line. */
-    private static final class Output {
-        private final List<String> lines = new ArrayList<>();
-        private final Thread reader;
-        private boolean ended;
-
-        Output(String threadName, InputStream stream, Path file) throws IOException {
-            Writer writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8);
-            reader = new Thread(() -> pump(stream, writer), threadName);
-            reader.setDaemon(true);
-            reader.start();
-        }
-
-        private void pump(InputStream stream, Writer writer) {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8));
-                    BufferedWriter out = new BufferedWriter(writer)) {
-                String line;
-                while ((line = in.readLine()) != null) {
-                    out.write(line);
-                    out.newLine();
-                    out.flush();
-                    synchronized (this) {
-                        lines.add(line);
-                        notifyAll();
-                    }
-                }
-            } catch (IOException e) {
-                synchronized (this) {
-                    lines.add("[harness: output read failed: " + e + "]");
-                }
-            } finally {
-                synchronized (this) {
-                    ended = true;
-                    notifyAll();
-                }
-            }
-        }
-
-        synchronized List<String> lines() {
-            return new ArrayList<>(lines);
-        }
-
-        synchronized int count() {
-            return lines.size();
-        }
-
-        synchronized boolean ended() {
-            return ended;
-        }
-
-        /** The first line from index {@code fromLine} on that satisfies {@code condition}; null if none in time. */
-        String await(Predicate<String> condition, Duration timeout, int fromLine) {
-            long deadline = System.nanoTime() + timeout.toNanos();
-            int next = fromLine;
-            synchronized (this) {
-                while (true) {
-                    for (; next < lines.size(); next++) {
-                        if (condition.test(lines.get(next))) {
-                            return lines.get(next);
-                        }
-                    }
-                    long left = deadline - System.nanoTime();
-                    if (ended || left <= 0) {
-                        return null;
-                    }
-                    try {
-                        TimeUnit.NANOSECONDS.timedWait(this, left);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        return null;
-                    }
-                }
-            }
-        }
-
-        void awaitEnd(long nanos) throws InterruptedException {
-            reader.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(nanos)));
         }
     }
 }

@@ -1,24 +1,17 @@
 package org.polarisagent.it.harness;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
-import org.polarisagent.testing.FreePorts;
 import org.polarisagent.testing.PolarisOpenApi;
+import org.polarisagent.testing.PolarisServer;
 
 /**
  * One real Polaris server per test class, on free loopback ports, started and stopped through
@@ -40,26 +33,17 @@ import org.polarisagent.testing.PolarisOpenApi;
  * namespaces, services and rules created through the OpenAPI are gone and must be created again; instances come
  * back as their owners register again. The log of each earlier run is kept as {@code polaris-server-<n>.log}.
  *
+ * <p>The server itself is a {@link PolarisServer}, shared with the benchmarks and the demo.
+ *
  * <p>Thread-safe.
  */
 public final class PolarisServerExtension implements BeforeAllCallback, AfterAllCallback, ParameterResolver {
 
-    private static final Duration SCRIPT_TIMEOUT = Duration.ofMinutes(5);
     private static final DateTimeFormatter DIR_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS");
-    private static final int START_ATTEMPTS = 3;
 
     private final boolean clientAuth;
     private String owner;
-    private Path runDir;
-    private int httpPort;
-    private int grpcPort;
-    private boolean running;
-    private String token;
-    private PolarisOpenApi openApi;
-    private Duration lastStartDuration = Duration.ZERO;
-    private int scriptRuns;
-    private boolean keepDataOnStart;
-    private Thread stopAtExit;
+    private PolarisServer server;
 
     /** A server as the default configuration has it: only the console APIs check the token. */
     public PolarisServerExtension() {
@@ -81,22 +65,14 @@ public final class PolarisServerExtension implements BeforeAllCallback, AfterAll
             return; // already started for an enclosing class
         }
         owner = context.getUniqueId();
-        runDir = outputRoot().resolve("polaris-runs").resolve(
+        Path runDir = outputRoot().resolve("polaris-runs").resolve(
                 context.getRequiredTestClass().getSimpleName() + "-" + LocalDateTime.now().format(DIR_TIME));
-        for (int attempt = 1; ; attempt++) {
-            List<Integer> ports = FreePorts.pick(2);
-            httpPort = ports.get(0);
-            grpcPort = ports.get(1);
-            try {
-                start();
-                return;
-            } catch (IllegalStateException e) {
-                // Another process may have taken a picked port in between: pick again.
-                if (attempt >= START_ATTEMPTS || !e.getMessage().contains("already in use")) {
-                    owner = null;
-                    throw e;
-                }
-            }
+        try {
+            server = new PolarisServer(PolarisServer.defaultScript(), runDir, clientAuth);
+            server.startOnFreePorts();
+        } catch (RuntimeException e) {
+            owner = null;
+            throw e;
         }
     }
 
@@ -124,183 +100,72 @@ public final class PolarisServerExtension implements BeforeAllCallback, AfterAll
      *
      * @throws IllegalStateException if it does not start; the message has the script's output and the log's tail
      */
-    public synchronized void start() {
-        start(false);
+    public void start() {
+        server().start();
     }
 
     /**
      * Starts the stopped server again with the store it had, as a real server comes back after an outage.
      * Does nothing if it runs.
      */
-    public synchronized void resume() {
-        start(true);
-    }
-
-    private void start(boolean keepData) {
-        requireConfigured();
-        if (running) {
-            return;
-        }
-        keepPreviousLog();
-        long begin = System.nanoTime();
-        keepDataOnStart = keepData;
-        String output = runScript("start");
-        lastStartDuration = Duration.ofNanos(System.nanoTime() - begin);
-        running = true;
-        if (token == null) {
-            token = runScript("token").trim();
-        }
-        openApi = new PolarisOpenApi("http://127.0.0.1:" + httpPort, token);
-        if (stopAtExit == null) {
-            stopAtExit = new Thread(this::stopQuietly, "polaris-server-stop");
-            Runtime.getRuntime().addShutdownHook(stopAtExit);
-        }
-        System.out.println("[polaris-server] " + output.trim() + " (" + lastStartDuration.toMillis() + " ms)");
+    public void resume() {
+        server().resume();
     }
 
     /** Stops the server (SIGTERM, then SIGKILL after the script's timeout) and waits for it. Idempotent. */
-    public synchronized void stop() {
-        if (!running) {
-            return;
-        }
-        running = false;
-        runScript("stop");
+    public void stop() {
+        server().stop();
     }
 
-    public synchronized boolean isRunning() {
-        return running;
+    public boolean isRunning() {
+        return server().isRunning();
     }
 
     /** The SDK's address, {@code 127.0.0.1:<grpc port>}: the value for the agent's server address setting. */
     public String grpcAddress() {
-        return "127.0.0.1:" + grpcPort();
+        return server().grpcAddress();
     }
 
-    public synchronized int grpcPort() {
-        requireConfigured();
-        return grpcPort;
+    public int grpcPort() {
+        return server().grpcPort();
     }
 
-    public synchronized int httpPort() {
-        requireConfigured();
-        return httpPort;
+    public int httpPort() {
+        return server().httpPort();
+    }
+
+    /** The token of the server's admin user (the store's seed): valid on every API. */
+    public String adminToken() {
+        return server().adminToken();
     }
 
     /** The OpenAPI client, authenticated as admin. */
-    /** The token of the server's admin user (the store's seed): valid on every API. */
-    public synchronized String adminToken() {
-        requireConfigured();
-        return token;
-    }
-
-    public synchronized PolarisOpenApi openApi() {
-        requireConfigured();
-        if (openApi == null) {
-            throw new IllegalStateException("the Polaris server has not started");
-        }
-        return openApi;
+    public PolarisOpenApi openApi() {
+        return server().openApi();
     }
 
     /** The run directory: store, {@code polaris-server.log}, the script's output. */
-    public synchronized Path runDir() {
-        requireConfigured();
-        return runDir;
+    public Path runDir() {
+        return server().runDir();
     }
 
     /** The server's log file. */
     public Path logFile() {
-        return runDir().resolve("polaris-server.log");
+        return server().logFile();
     }
 
     /** How long the last {@link #start()} took, from launching the script until the server served. */
-    public synchronized Duration lastStartDuration() {
-        return lastStartDuration;
+    public Duration lastStartDuration() {
+        return server().lastStartDuration();
     }
 
-    /** The script deletes the log on start: keep the one of the previous run as polaris-server-<n>.log. */
-    private void keepPreviousLog() {
-        Path log = runDir.resolve("polaris-server.log");
-        if (!Files.exists(log)) {
-            return;
-        }
-        try {
-            for (int n = 1; ; n++) {
-                Path kept = runDir.resolve("polaris-server-" + n + ".log");
-                if (!Files.exists(kept)) {
-                    Files.move(log, kept);
-                    return;
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot keep " + log, e);
-        }
-    }
-
-    private void stopQuietly() {
-        try {
-            stop();
-        } catch (RuntimeException ignored) {
-            // JVM exit: nothing more to do; the server also watches this JVM's pid.
-        }
-    }
-
-    private void requireConfigured() {
-        if (runDir == null) {
+    /** The shared server behind this extension. */
+    public synchronized PolarisServer server() {
+        if (server == null) {
             throw new IllegalStateException("the Polaris server extension has not run yet: register it with "
                     + "@RegisterExtension on a static field or @ExtendWith on the class");
         }
-    }
-
-    /** Runs {@code polaris-server.sh <command>} for this server; returns its stdout or throws with its output. */
-    private String runScript(String command) {
-        Path script = script();
-        try {
-            Files.createDirectories(runDir);
-            int run = ++scriptRuns;
-            Path out = runDir.resolve("script-" + run + "-" + command + ".out");
-            Path err = runDir.resolve("script-" + run + "-" + command + ".err");
-            ProcessBuilder builder = new ProcessBuilder("bash", script.toString(), command)
-                    .redirectOutput(out.toFile())
-                    .redirectError(err.toFile());
-            Map<String, String> env = builder.environment();
-            env.put("POLARIS_RUN_DIR", runDir.toAbsolutePath().toString());
-            env.put("POLARIS_HTTP_PORT", String.valueOf(httpPort));
-            env.put("POLARIS_GRPC_PORT", String.valueOf(grpcPort));
-            env.put("POLARIS_WATCH_PID", String.valueOf(ProcessHandle.current().pid()));
-            env.put("POLARIS_KEEP_DATA", String.valueOf(keepDataOnStart));
-            env.put("POLARIS_CLIENT_AUTH", String.valueOf(clientAuth));
-            Process process = builder.start();
-            if (!process.waitFor(SCRIPT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                throw new IllegalStateException("polaris-server.sh " + command + " did not finish in "
-                        + SCRIPT_TIMEOUT.toSeconds() + " s; " + outputOf(out, err));
-            }
-            if (process.exitValue() != 0) {
-                throw new IllegalStateException("polaris-server.sh " + command + " failed with exit code "
-                        + process.exitValue() + "; " + outputOf(out, err));
-            }
-            return Files.readString(out, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot run " + script + " " + command, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while running polaris-server.sh " + command, e);
-        }
-    }
-
-    private static String outputOf(Path out, Path err) throws IOException {
-        return "stdout: " + Files.readString(out, StandardCharsets.UTF_8).trim()
-                + "\nstderr: " + Files.readString(err, StandardCharsets.UTF_8).trim();
-    }
-
-    private static Path script() {
-        String path = System.getProperty("polaris.server.script", "polaris-server/polaris-server.sh");
-        Path script = Paths.get(path);
-        if (!Files.isRegularFile(script)) {
-            throw new IllegalStateException("Polaris server script " + script.toAbsolutePath() + " not found "
-                    + "(system property polaris.server.script)");
-        }
-        return script;
+        return server;
     }
 
     private static Path outputRoot() {

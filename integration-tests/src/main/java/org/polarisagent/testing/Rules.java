@@ -1,12 +1,14 @@
-package org.polarisagent.it.governance;
+package org.polarisagent.testing;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import org.polarisagent.testing.PolarisOpenApi;
 
-/** Creates, enables and deletes governance rules through the Polaris OpenAPI, as an operator would. */
-final class Rules {
+/**
+ * Creates, enables and deletes governance rules through the Polaris OpenAPI, as an operator would; used by the
+ * tests and the benchmarks.
+ */
+public final class Rules {
 
   private Rules() {}
 
@@ -14,13 +16,13 @@ final class Rules {
    * A v2 routing rule on {@code service}: calls carrying header {@code header=value} go to instances with
    * metadata {@code version=taggedVersion}, all other calls to {@code version=otherVersion}. Returns its id.
    */
-  static String headerRouting(PolarisOpenApi api, String service, String header, String value,
+  public static String headerRouting(PolarisOpenApi api, String service, String header, String value,
       String taggedVersion, String otherVersion) {
     return headerRouting(api, service, header, value, "version", taggedVersion, otherVersion);
   }
 
   /** Like {@link #headerRouting(PolarisOpenApi, String, String, String, String, String)} on any metadata label. */
-  static String headerRouting(PolarisOpenApi api, String service, String header, String value, String label,
+  public static String headerRouting(PolarisOpenApi api, String service, String header, String value, String label,
       String taggedValue, String otherValue) {
     String body = """
         [{"name": "%1$s-by-header", "namespace": "default", "enable": false, "routing_policy": "RulePolicy",
@@ -41,7 +43,7 @@ final class Rules {
     return id;
   }
 
-  static void deleteRouting(PolarisOpenApi api, String id) {
+  public static void deleteRouting(PolarisOpenApi api, String id) {
     api.post("/naming/v2/routings/delete", "[{\"id\": \"" + id + "\"}]");
   }
 
@@ -49,7 +51,7 @@ final class Rules {
    * An instance-level circuit-breaker rule on {@code service}: {@code errors} consecutive failed calls open
    * an instance's breaker, {@code sleepSeconds} later it lets calls through again and closes after one success.
    */
-  static String instanceBreaker(PolarisOpenApi api, String service, int errors, int sleepSeconds) {
+  public static String instanceBreaker(PolarisOpenApi api, String service, int errors, int sleepSeconds) {
     String body = """
         [{"name": "%1$s-instance-breaker", "namespace": "default", "enable": true, "level": "INSTANCE",
           "rule_matcher": {"source": {"service": "*", "namespace": "*"},
@@ -67,7 +69,7 @@ final class Rules {
    * A method-level circuit-breaker rule on {@code method} of {@code service}: {@code errors} consecutive
    * failed calls of that method open its breaker for {@code sleepSeconds}.
    */
-  static String methodBreaker(PolarisOpenApi api, String service, String method, int errors, int sleepSeconds) {
+  public static String methodBreaker(PolarisOpenApi api, String service, String method, int errors, int sleepSeconds) {
     String body = """
         [{"name": "%1$s-method-breaker", "namespace": "default", "enable": true, "level": "METHOD",
           "rule_matcher": {"source": {"service": "*", "namespace": "*"},
@@ -93,7 +95,7 @@ final class Rules {
     throw new IllegalStateException("no rule id in " + response);
   }
 
-  static JsonObject parse(String json) {
+  public static JsonObject parse(String json) {
     return JsonParser.parseString(json).getAsJsonObject();
   }
 }

@@ -1,4 +1,4 @@
-package org.polarisagent.bench.load;
+package org.polarisagent.testing;
 
 import java.time.Instant;
 
@@ -7,12 +7,12 @@ import java.time.Instant;
  * starts on the same machine share, so that an event one process prints can be set against an event another
  * process printed or the driver caused (a signal, a line read). Stateless.
  */
-final class WallClock {
+public final class WallClock {
 
     private WallClock() {
     }
 
-    static long micros() {
+    public static long micros() {
         Instant now = Instant.now();
         return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
     }
