@@ -1,7 +1,6 @@
 package org.polarisagent.bench;
 
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,11 +11,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 import org.polarisagent.samples.EchoProvider;
 import org.polarisagent.testing.ChildProcess;
+import org.polarisagent.testing.Flags;
 import org.polarisagent.testing.FreePorts;
 import org.polarisagent.testing.HarnessFailure;
+import org.polarisagent.testing.Machine;
+import org.polarisagent.testing.MarkdownTable;
 import org.polarisagent.testing.PolarisServer;
 
 /**
@@ -68,14 +71,14 @@ public final class BenchRunner {
     private final StringBuilder raw = new StringBuilder();
     private boolean clocksShared = true;
 
-    private BenchRunner(Map<String, String> flags) {
-        agent = Paths.get(required(flags, "agent")).toAbsolutePath();
-        serverScript = Paths.get(required(flags, "server-script")).toAbsolutePath();
-        out = Paths.get(required(flags, "out")).toAbsolutePath();
+    private BenchRunner(Flags flags) {
+        agent = Paths.get(flags.required("agent")).toAbsolutePath();
+        serverScript = Paths.get(flags.required("server-script")).toAbsolutePath();
+        out = Paths.get(flags.required("out")).toAbsolutePath();
         startupRuns = positive(flags, "startup-runs", 15);
         firstCallRuns = positive(flags, "first-call-runs", 10);
-        warmup = Integer.parseInt(flags.getOrDefault("warmup", "1"));
-        note = flags.getOrDefault("note", "");
+        warmup = flags.integer("warmup", 1);
+        note = flags.string("note", "");
         if (!Files.isRegularFile(agent)) {
             throw new IllegalArgumentException("--agent=" + agent + ": no such file");
         }
@@ -87,7 +90,8 @@ public final class BenchRunner {
     public static void main(String[] args) throws Exception {
         BenchRunner runner;
         try {
-            runner = new BenchRunner(parse(args));
+            runner = new BenchRunner(Flags.parse(args, Set.of("agent", "server-script", "out", "startup-runs",
+                    "first-call-runs", "warmup", "note")));
         } catch (IllegalArgumentException e) {
             System.err.println("BenchRunner: " + e.getMessage());
             System.exit(2);
@@ -111,7 +115,7 @@ public final class BenchRunner {
                 + "## A. JVM start to main entry (ms)\n\n" + tableA + "\n"
                 + "## B. Process launch to first successful RPC (ms)\n\n" + tableB + "\n"
                 + String.format(Locale.ROOT, "Total run time %.0f s; system load average at the end %.2f.%n",
-                (System.nanoTime() - begin) / 1e9, loadAverage());
+                (System.nanoTime() - begin) / 1e9, Machine.loadAverage());
         Files.writeString(out.resolve("report.md"), report, StandardCharsets.UTF_8);
         Files.writeString(out.resolve("raw.txt"), raw.toString(), StandardCharsets.UTF_8);
         System.out.println();
@@ -172,15 +176,15 @@ public final class BenchRunner {
         rawLine("A launch-to-main agent", agentLaunch);
         rawLine("A premain agent", premain);
 
-        Table table = new Table("case", "runs", "median", "p90", "min", "max");
-        table.samples("JVM uptime at main entry, no agent", plainUptime);
-        table.samples("JVM uptime at main entry, with agent", agentUptime);
-        table.difference("**agent adds** (with − without)", agentUptime, plainUptime);
-        table.samples("premain alone (agent's own debug line)", premain);
+        MarkdownTable table = new MarkdownTable("case", "runs", "median", "p90", "min", "max");
+        samplesRow(table, "JVM uptime at main entry, no agent", plainUptime);
+        samplesRow(table, "JVM uptime at main entry, with agent", agentUptime);
+        differenceRow(table, "**agent adds** (with − without)", agentUptime, plainUptime);
+        samplesRow(table, "premain alone (agent's own debug line)", premain);
         if (clocksShared && !plainLaunch.isEmpty() && !agentLaunch.isEmpty()) {
-            table.samples("process launch → main, no agent", plainLaunch);
-            table.samples("process launch → main, with agent", agentLaunch);
-            table.difference("agent adds, by the launcher's clock", agentLaunch, plainLaunch);
+            samplesRow(table, "process launch → main, no agent", plainLaunch);
+            samplesRow(table, "process launch → main, with agent", agentLaunch);
+            differenceRow(table, "agent adds, by the launcher's clock", agentLaunch, plainLaunch);
         }
         return table.render();
     }
@@ -211,7 +215,7 @@ public final class BenchRunner {
             }
             provider.stop(Duration.ofSeconds(30));
 
-            Table table = new Table("case", "runs", "median", "p90", "min", "max", "launch → main (median)",
+            MarkdownTable table = new MarkdownTable("case", "runs", "median", "p90", "min", "max", "launch → main (median)",
                     "main → first OK (median)", "agent: instrumentation ready / SDK started (median, from premain)",
                     "failed calls before the first OK");
             for (FirstCallCase c : cases) {
@@ -345,30 +349,14 @@ public final class BenchRunner {
 
     private String machine() throws IOException {
         Map<String, String> facts = new LinkedHashMap<>();
-        facts.put("CPUs (nproc)", String.valueOf(Runtime.getRuntime().availableProcessors()));
-        Path meminfo = Paths.get("/proc/meminfo");
-        if (Files.isReadable(meminfo)) {
-            for (String line : Files.readAllLines(meminfo)) {
-                if (line.startsWith("MemTotal:")) {
-                    long kb = Long.parseLong(line.replaceAll("\\D", ""));
-                    facts.put("memory", String.format(Locale.ROOT, "%.1f GiB", kb / 1024.0 / 1024.0));
-                }
-            }
-        }
-        facts.put("JDK", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
+        Machine.addFacts(facts);
         facts.put("OS", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
         facts.put("agent jar", String.format(Locale.ROOT, "%.1f MB", Files.size(agent) / 1e6));
-        facts.put("load average at the start", String.format(Locale.ROOT, "%.2f", loadAverage()));
+        facts.put("load average at the start", String.format(Locale.ROOT, "%.2f", Machine.loadAverage()));
         if (!note.isEmpty()) {
             facts.put("note", note);
         }
-        StringBuilder text = new StringBuilder();
-        facts.forEach((k, v) -> text.append("- ").append(k).append(": ").append(v).append('\n'));
-        return text.toString();
-    }
-
-    private static double loadAverage() {
-        return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        return Machine.bullets(facts);
     }
 
     private void rawLine(String label, Samples samples) {
@@ -383,76 +371,20 @@ public final class BenchRunner {
         return Samples.format(millis);
     }
 
-    private static Map<String, String> parse(String[] args) {
-        Map<String, String> flags = new LinkedHashMap<>();
-        for (String arg : args) {
-            int equals = arg.indexOf('=');
-            if (!arg.startsWith("--") || equals < 0) {
-                throw new IllegalArgumentException("expected --name=value, got '" + arg + "'");
-            }
-            String name = arg.substring(2, equals);
-            if (!List.of("agent", "server-script", "out", "startup-runs", "first-call-runs", "warmup", "note")
-                    .contains(name)) {
-                throw new IllegalArgumentException("unknown flag --" + name);
-            }
-            flags.put(name, arg.substring(equals + 1));
-        }
-        return flags;
-    }
-
-    private static String required(Map<String, String> flags, String name) {
-        String value = flags.get(name);
-        if (value == null || value.isEmpty()) {
-            throw new IllegalArgumentException("--" + name + " is required");
-        }
-        return value;
-    }
-
-    private static int positive(Map<String, String> flags, String name, int defaultValue) {
-        int value = Integer.parseInt(flags.getOrDefault(name, String.valueOf(defaultValue)));
+    private static int positive(Flags flags, String name, int defaultValue) {
+        int value = flags.integer(name, defaultValue);
         if (value < 1) {
             throw new IllegalArgumentException("--" + name + " must be at least 1");
         }
         return value;
     }
 
-    /** A Markdown table. */
-    private static final class Table {
-        private final List<String[]> rows = new ArrayList<>();
-        private final int columns;
+    private static void samplesRow(MarkdownTable table, String label, Samples samples) {
+        table.row(label, String.valueOf(samples.count()), fmt(samples.median()), fmt(samples.p90()),
+                fmt(samples.min()), fmt(samples.max()));
+    }
 
-        Table(String... header) {
-            columns = header.length;
-            rows.add(header);
-        }
-
-        void samples(String label, Samples samples) {
-            String[] cells = {label, String.valueOf(samples.count()), fmt(samples.median()), fmt(samples.p90()),
-                    fmt(samples.min()), fmt(samples.max())};
-            row(cells);
-        }
-
-        void difference(String label, Samples with, Samples without) {
-            row(label, "", fmt(with.median() - without.median()), fmt(with.p90() - without.p90()), "", "");
-        }
-
-        void row(String... cells) {
-            String[] padded = new String[columns];
-            for (int i = 0; i < columns; i++) {
-                padded[i] = i < cells.length ? cells[i] : "";
-            }
-            rows.add(padded);
-        }
-
-        String render() {
-            StringBuilder text = new StringBuilder();
-            for (int r = 0; r < rows.size(); r++) {
-                text.append("| ").append(String.join(" | ", rows.get(r))).append(" |\n");
-                if (r == 0) {
-                    text.append("|").append("---|".repeat(columns)).append('\n');
-                }
-            }
-            return text.toString();
-        }
+    private static void differenceRow(MarkdownTable table, String label, Samples with, Samples without) {
+        table.row(label, "", fmt(with.median() - without.median()), fmt(with.p90() - without.p90()), "", "");
     }
 }

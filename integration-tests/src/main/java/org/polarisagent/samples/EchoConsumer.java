@@ -38,6 +38,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.polarisagent.testing.Flags;
 
 /**
  * A plain gRPC-Java client app (no Polaris, no agent code) that calls {@link EchoService} at a steady rate and
@@ -100,7 +101,7 @@ public final class EchoConsumer {
     public static void main(String[] args) throws InterruptedException {
         Settings settings;
         try {
-            settings = new Settings(SampleFlags.parse(args, FLAGS, Set.of("header")));
+            settings = new Settings(Flags.parse(args, FLAGS, Set.of("header")));
         } catch (IllegalArgumentException e) {
             System.err.println("EchoConsumer: " + e.getMessage());
             System.exit(2);
@@ -422,7 +423,7 @@ public final class EchoConsumer {
         final boolean progress;
         final Duration startDelay;
 
-        Settings(SampleFlags flags) {
+        Settings(Flags flags) {
             target = flags.string("target", "polaris://echo");
             entry = flags.string("entry", "forTarget");
             method = EchoService.methodNamed(flags.string("method", "Echo"));

@@ -32,6 +32,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
+import org.polarisagent.testing.Flags;
 
 /**
  * A plain gRPC-Java server app (no Polaris, no agent code) serving {@link EchoService}, driven by flags and
@@ -94,9 +95,9 @@ public final class EchoProvider {
     }
 
     public static void main(String[] args) throws Exception {
-        SampleFlags flags;
+        Flags flags;
         try {
-            flags = SampleFlags.parse(args, FLAGS, Set.of());
+            flags = Flags.parse(args, FLAGS, Set.of());
         } catch (IllegalArgumentException e) {
             System.err.println("EchoProvider: " + e.getMessage());
             System.exit(2);
@@ -113,7 +114,7 @@ public final class EchoProvider {
         }
     }
 
-    private void run(SampleFlags flags) throws Exception {
+    private void run(Flags flags) throws Exception {
         String name = flags.string("name", "p1");
         int count = flags.integer("servers", 1);
         List<Integer> ports = ports(flags.string("port", "0"), count);
@@ -326,7 +327,7 @@ public final class EchoProvider {
             String content = readIfPresent(delayFile);
             if (content != null && !content.isBlank()) {
                 try {
-                    extra = extra.plus(SampleFlags.parseDuration("delay-file", content));
+                    extra = extra.plus(Flags.parseDuration("delay-file", content));
                 } catch (IllegalArgumentException ignored) {
                     // An unreadable delay is no delay.
                 }

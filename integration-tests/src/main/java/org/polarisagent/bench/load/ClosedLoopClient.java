@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.polarisagent.samples.EchoService;
+import org.polarisagent.testing.Flags;
 
 /**
  * A plain gRPC client app that measures the per-call cost of a channel: {@code --concurrency} threads each make

@@ -27,6 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.polarisagent.samples.EchoService;
+import org.polarisagent.testing.Flags;
 import org.polarisagent.testing.WallClock;
 
 /**

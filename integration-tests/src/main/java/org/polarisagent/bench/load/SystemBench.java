@@ -1,7 +1,6 @@
 package org.polarisagent.bench.load;
 
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,7 +9,6 @@ import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,7 +20,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.polarisagent.testing.ChildProcess;
+import org.polarisagent.testing.Flags;
 import org.polarisagent.testing.HarnessFailure;
+import org.polarisagent.testing.Machine;
+import org.polarisagent.testing.MarkdownTable;
 import org.polarisagent.testing.PolarisServer;
 import org.polarisagent.testing.Rules;
 import org.polarisagent.testing.WallClock;
@@ -83,7 +84,7 @@ public final class SystemBench {
     private final String note;
     private final String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
     private final String classPath = System.getProperty("java.class.path");
-    private final Table table = new Table("Figure", "Measure", "With agent", "Baseline", "Agent vs baseline",
+    private final MarkdownTable table = new MarkdownTable("Figure", "Measure", "With agent", "Baseline", "Agent vs baseline",
             "Target", "Met");
     private final StringBuilder details = new StringBuilder();
     private final List<String> misses = new ArrayList<>();
@@ -166,14 +167,14 @@ public final class SystemBench {
         double minutes = (System.nanoTime() - begin) / 60e9;
         String report = "# System benchmark\n\n" + machine
                 + String.format(Locale.ROOT, "- total run time: %.1f min; load average at the end: %.2f%n", minutes,
-                loadAverage())
+                Machine.loadAverage())
                 + (command.isEmpty() ? "" : "\nCommand: `" + command + "`\n")
                 + "\nSetup: one real Polaris server; three providers (" + TrafficProvider.class.getSimpleName()
                 + ", a plain gRPC server app) with the agent, registered as `" + SERVICE + "`; consumers are fresh"
                 + " client JVMs with the agent (`polaris://" + SERVICE + "`, `polaris.loadbalancer=round_robin` in"
                 + " figure 2) or without it (gRPC `round_robin` over the same three addresses). Everything on"
                 + " loopback; the machine is shared, so the load average is part of the result.\n"
-                + "\n" + table.render()
+                + "\n" + table.renderByFigure()
                 + (misses.isEmpty() ? "\nEvery target is met in this run.\n"
                 : "\nTargets missed in this run:\n\n" + misses.stream().map(m -> "- " + m + "\n")
                 .collect(Collectors.joining()))
@@ -672,66 +673,16 @@ public final class SystemBench {
     private String machine() throws IOException {
         Map<String, String> facts = new LinkedHashMap<>();
         facts.put("date", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm")));
-        facts.put("CPUs (nproc)", String.valueOf(Runtime.getRuntime().availableProcessors()));
-        Path meminfo = Paths.get("/proc/meminfo");
-        if (Files.isReadable(meminfo)) {
-            for (String line : Files.readAllLines(meminfo)) {
-                if (line.startsWith("MemTotal:")) {
-                    facts.put("memory", String.format(Locale.ROOT, "%.1f GiB",
-                            Long.parseLong(line.replaceAll("\\D", "")) / 1024.0 / 1024.0));
-                }
-            }
-        }
-        facts.put("JDK", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
-        facts.put("load average at the start", String.format(Locale.ROOT, "%.2f", loadAverage()));
+        Machine.addFacts(facts);
+        facts.put("load average at the start", String.format(Locale.ROOT, "%.2f", Machine.loadAverage()));
         if (!note.isEmpty()) {
             facts.put("note", note);
         }
-        StringBuilder text = new StringBuilder();
-        facts.forEach((k, v) -> text.append("- ").append(k).append(": ").append(v).append('\n'));
-        return text.toString();
-    }
-
-    private static double loadAverage() {
-        return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        return Machine.bullets(facts);
     }
 
     private static void progress(String message) {
         System.out.println("bench-system: " + message);
         System.out.flush();
-    }
-
-    /** A Markdown table. Not thread-safe. */
-    private static final class Table {
-        private final List<String[]> rows = new ArrayList<>();
-        private final int columns;
-
-        Table(String... header) {
-            columns = header.length;
-            rows.add(header);
-        }
-
-        void row(String... cells) {
-            String[] padded = new String[columns];
-            for (int i = 0; i < columns; i++) {
-                padded[i] = i < cells.length ? cells[i] : "";
-            }
-            rows.add(padded);
-        }
-
-        /** The rows in the order of their figure number (the first cell's leading digits), then as added. */
-        String render() {
-            List<String[]> sorted = new ArrayList<>(rows.subList(1, rows.size()));
-            sorted.sort(Comparator.comparingInt(row -> Integer.parseInt(("0" + row[0]).replaceAll("\\D.*", ""))));
-            sorted.add(0, rows.get(0));
-            StringBuilder text = new StringBuilder();
-            for (int r = 0; r < sorted.size(); r++) {
-                text.append("| ").append(String.join(" | ", sorted.get(r))).append(" |\n");
-                if (r == 0) {
-                    text.append("|").append("---|".repeat(columns)).append('\n');
-                }
-            }
-            return text.toString();
-        }
     }
 }

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.polarisagent.samples.EchoService;
+import org.polarisagent.testing.Flags;
 import org.polarisagent.testing.WallClock;
 
 /**

@@ -1,4 +1,4 @@
-package org.polarisagent.samples;
+package org.polarisagent.testing;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,20 +11,20 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The {@code --name=value} command line of a sample app. Unknown flags and malformed values are rejected with a
+ * The {@code --name=value} command line of a sample app, a benchmark or the demo. Unknown flags and malformed values are rejected with a
  * {@link IllegalArgumentException} whose message names the flag, so a typo in a test fails loudly instead of
  * silently running with a default. A flag given without {@code =value} means {@code true}. Flags listed as
  * repeatable may be given several times.
  *
  * <p>Immutable after parsing; thread-safe.
  */
-final class SampleFlags {
+public final class Flags {
 
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
 
     private final Map<String, List<String>> values;
 
-    private SampleFlags(Map<String, List<String>> values) {
+    private Flags(Map<String, List<String>> values) {
         this.values = values;
     }
 
@@ -34,7 +34,7 @@ final class SampleFlags {
      * @param known the accepted flag names (without {@code --})
      * @param repeatable the names among {@code known} that may be given more than once
      */
-    static SampleFlags parse(String[] args, Set<String> known, Set<String> repeatable) {
+    public static Flags parse(String[] args, Set<String> known, Set<String> repeatable) {
         Map<String, List<String>> values = new LinkedHashMap<>();
         for (String arg : args) {
             if (!arg.startsWith("--")) {
@@ -52,23 +52,37 @@ final class SampleFlags {
             }
             list.add(value);
         }
-        return new SampleFlags(values);
+        return new Flags(values);
     }
 
-    boolean has(String name) {
+    /** Parses {@code args}; no flag may be given twice. */
+    public static Flags parse(String[] args, Set<String> known) {
+        return parse(args, known, Set.of());
+    }
+
+    public boolean has(String name) {
         return values.containsKey(name);
     }
 
-    String string(String name, String defaultValue) {
+    public String string(String name, String defaultValue) {
         List<String> list = values.get(name);
         return list == null ? defaultValue : list.get(0);
     }
 
-    List<String> all(String name) {
+    public List<String> all(String name) {
         return values.getOrDefault(name, Collections.emptyList());
     }
 
-    int integer(String name, int defaultValue) {
+    /** @throws IllegalArgumentException if the flag is missing or empty */
+    public String required(String name) {
+        String value = string(name, null);
+        if (value == null || value.isEmpty()) {
+            throw new IllegalArgumentException("--" + name + " is required");
+        }
+        return value;
+    }
+
+    public int integer(String name, int defaultValue) {
         String value = string(name, null);
         if (value == null) {
             return defaultValue;
@@ -80,7 +94,7 @@ final class SampleFlags {
         }
     }
 
-    double number(String name, double defaultValue) {
+    public double number(String name, double defaultValue) {
         String value = string(name, null);
         if (value == null) {
             return defaultValue;
@@ -92,7 +106,7 @@ final class SampleFlags {
         }
     }
 
-    boolean bool(String name, boolean defaultValue) {
+    public boolean bool(String name, boolean defaultValue) {
         String value = string(name, null);
         if (value == null) {
             return defaultValue;
@@ -104,12 +118,12 @@ final class SampleFlags {
     }
 
     /** A duration such as {@code 250ms}, {@code 2s}, {@code 5m} or {@code 1h}; {@code null} default allowed. */
-    Duration duration(String name, Duration defaultValue) {
+    public Duration duration(String name, Duration defaultValue) {
         String value = string(name, null);
         return value == null ? defaultValue : parseDuration(name, value);
     }
 
-    static Duration parseDuration(String name, String value) {
+    public static Duration parseDuration(String name, String value) {
         Matcher matcher = DURATION.matcher(value.trim());
         if (!matcher.matches()) {
             throw new IllegalArgumentException("--" + name + "=" + value + " is not a duration like 500ms, 2s, 5m, 1h");
