@@ -96,7 +96,7 @@ cleanup() {
         terminate 15 "$CONSUMER_PID"
     fi
     if ((${#PROVIDER_PIDS[@]} > 0)); then
-        # The agent deregisters each provider and keeps serving for its shutdown delay (4 s) before the app's
+        # The agent deregisters each provider and keeps serving for its shutdown delay (6 s) before the app's
         # own shutdown runs.
         note "providers: SIGTERM to ${PROVIDER_PIDS[*]}"
         terminate 30 "${PROVIDER_PIDS[@]}"
