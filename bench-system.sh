@@ -28,32 +28,19 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$ROOT"
-
+NAME=bench-system
 OUT="integration-tests/target/bench-system"
+BUILD_LOG="$OUT/build.log"
 REPORT="integration-tests/target/bench/system-report.md"
-AGENT="dist/target/polaris-agent.jar"
-CP_FILE="integration-tests/target/runtime-classpath.txt"
-JMH_CP_FILE="integration-tests/target/bench-classpath.txt"
-CLASSES="integration-tests/target/classes"
-TEST_CLASSES="integration-tests/target/test-classes"
-DRIVER_CLASS="$CLASSES/org/polarisagent/bench/load/SystemBench.class"
-JMH_CLASS="$TEST_CLASSES/org/polarisagent/plugin/grpc/adapter/client/PickerBenchmark.class"
 BUILD="${BENCH_BUILD:-auto}"
 TIMEOUT="${BENCH_TIMEOUT:-1500}"
 COMMAND="./bench-system.sh${*:+ $*}"
+# shellcheck source=integration-tests/scripts/common.sh
+source integration-tests/scripts/common.sh
+DRIVER_CLASS="$CLASSES/org/polarisagent/bench/load/SystemBench.class"
+JMH_CLASS="$TEST_CLASSES/org/polarisagent/plugin/grpc/adapter/client/PickerBenchmark.class"
 
-fail() {
-    printf 'bench-system FAILED: %s\n' "$*" >&2
-    exit 1
-}
-
-for tool in java mvn timeout; do
-    command -v "$tool" >/dev/null 2>&1 || fail "'$tool' is not on the PATH"
-done
-case "$BUILD" in
-    auto | keep-agent) ;;
-    *) fail "BENCH_BUILD=$BUILD: expected auto or keep-agent" ;;
-esac
+require_tools java mvn timeout
 [[ "$TIMEOUT" =~ ^[0-9]+$ ]] || fail "BENCH_TIMEOUT=$TIMEOUT: expected seconds"
 
 driver_pid=""
@@ -80,71 +67,20 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# Any file among the given files and folders newer than $1?
-newer_than() {
-    local reference="$1"
-    shift
-    [[ -n "$(find "$@" -type f -newer "$reference" -print -quit 2>/dev/null)" ]]
-}
-
-agent_sources() {
-    local dir
-    for dir in agent-bootstrap agent-core agent-plugins/* dist; do
-        [[ -e "$dir/src" ]] && printf '%s\n' "$dir/src"
-        [[ -e "$dir/pom.xml" ]] && printf '%s\n' "$dir/pom.xml"
-    done
-    printf '%s\n' agent-plugins/pom.xml pom.xml
-}
-
 rm -rf "$OUT"
 mkdir -p "$OUT/snapshot/lib" "$(dirname "$REPORT")"
-maven() {
-    echo "bench-system: mvn $* (log: $OUT/build.log)"
-    if ! mvn "$@" >>"$OUT/build.log" 2>&1; then
-        tail -n 30 "$OUT/build.log" >&2
-        fail "the Maven build failed (log: $OUT/build.log)"
-    fi
-}
-full_build=false
-module_build=false
-if [[ ! -f "$AGENT" || ! -f "$CP_FILE" || ! -f "$JMH_CP_FILE" ]]; then
-    full_build=true
-else
-    mapfile -t sources < <(agent_sources)
-    if newer_than "$AGENT" "${sources[@]}"; then
-        if [[ "$BUILD" == auto ]]; then
-            echo "bench-system: agent sources are newer than $AGENT"
-            full_build=true
-        else
-            echo "bench-system: measuring $AGENT although some agent sources are newer (BENCH_BUILD=keep-agent)"
-        fi
-    fi
-    if [[ ! -f "$DRIVER_CLASS" || ! -f "$JMH_CLASS" ]] ||
-        newer_than "$DRIVER_CLASS" integration-tests/src/main/java ||
-        newer_than "$JMH_CLASS" integration-tests/src/test/java/org/polarisagent/plugin; then
-        module_build=true
-    fi
+plan_build "$CP_FILE" "$JMH_CP_FILE"
+if [[ "$FULL_BUILD" == false ]] && { stale "$DRIVER_CLASS" integration-tests/src/main/java ||
+    stale "$JMH_CLASS" integration-tests/src/test/java/org/polarisagent/plugin; }; then
+    MODULE_BUILD=true
 fi
-if [[ "$full_build" == true ]]; then
-    maven -B -q -ntp install -DskipTests
-elif [[ "$module_build" == true ]]; then
-    maven -B -q -ntp -pl integration-tests process-test-classes
-fi
+build_as_planned process-test-classes
 for file in "$AGENT" "$CP_FILE" "$JMH_CP_FILE" "$DRIVER_CLASS" "$JMH_CLASS"; do
     [[ -f "$file" ]] || fail "the build did not produce $file"
 done
 
 # A private copy of what is measured.
-for attempt in 1 2 3; do
-    before="$(stat -c '%s %Y' "$AGENT")"
-    cp "$AGENT" "$OUT/snapshot/polaris-agent.jar"
-    rm -rf "$OUT/snapshot/classes" "$OUT/snapshot/test-classes"
-    cp -r "$CLASSES" "$OUT/snapshot/classes"
-    cp -r "$TEST_CLASSES" "$OUT/snapshot/test-classes"
-    [[ "$(stat -c '%s %Y' "$AGENT")" == "$before" ]] && break
-    ((attempt < 3)) || fail "$AGENT keeps changing (a build is running?); try again later"
-    sleep 5
-done
+snapshot "$OUT/snapshot" "$CLASSES" "$TEST_CLASSES"
 # The agent's own jars on the JMH class path (reactor or local repository) are copied too.
 jmh_cp=""
 IFS=':' read -r -a entries <<<"$(cat "$JMH_CP_FILE")"
@@ -160,7 +96,7 @@ for entry in "${entries[@]}"; do
 done
 jmh_cp="$OUT/snapshot/test-classes:$OUT/snapshot/classes$jmh_cp"
 
-integration-tests/polaris-server/polaris-server.sh build >/dev/null || fail "cannot build the Polaris server"
+build_polaris_server
 
 commit="$(git describe --always --dirty 2>/dev/null || true)"
 timeout --signal=TERM --kill-after=60 "$TIMEOUT" \

@@ -26,96 +26,31 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$ROOT"
-
+NAME=bench
 OUT="$ROOT/integration-tests/target/bench"
-AGENT="dist/target/polaris-agent.jar"
-CP_FILE="integration-tests/target/runtime-classpath.txt"
-CLASSES="integration-tests/target/classes"
-BENCH_SRC="integration-tests/src/main/java/org/polarisagent/bench"
+BUILD_LOG="$OUT/build.log"
 BUILD="${BENCH_BUILD:-auto}"
-
-fail() {
-    printf 'bench FAILED: %s\n' "$*" >&2
-    exit 1
-}
+# shellcheck source=integration-tests/scripts/common.sh
+source integration-tests/scripts/common.sh
 # set -e ends the script on any unexpected failure; say where.
 trap 'printf "bench FAILED: unexpected error at line %s: %s\n" "$LINENO" "$BASH_COMMAND" >&2' ERR
 
-for tool in java mvn; do
-    command -v "$tool" >/dev/null 2>&1 || fail "'$tool' is not on the PATH"
-done
-
-# Any file among the given files and folders newer than $1?
-newer_than() {
-    local reference="$1"
-    shift
-    [[ -n "$(find "$@" -type f -newer "$reference" -print -quit 2>/dev/null)" ]]
-}
-
-agent_sources() {
-    local dir
-    for dir in agent-bootstrap agent-core agent-plugins/* dist; do
-        [[ -e "$dir/src" ]] && printf '%s\n' "$dir/src"
-        [[ -e "$dir/pom.xml" ]] && printf '%s\n' "$dir/pom.xml"
-    done
-    printf '%s\n' agent-plugins/pom.xml pom.xml
-}
-
-case "$BUILD" in
-    auto | keep-agent) ;;
-    *) fail "BENCH_BUILD=$BUILD: expected auto or keep-agent" ;;
-esac
-note=""
-full_build=false
-module_build=false
-if [[ ! -f "$AGENT" || ! -f "$CP_FILE" ]]; then
-    full_build=true
-else
-    mapfile -t sources < <(agent_sources)
-    if newer_than "$AGENT" "${sources[@]}"; then
-        if [[ "$BUILD" == auto ]]; then
-            echo "bench: agent sources are newer than $AGENT"
-            full_build=true
-        else
-            echo "bench: measuring $AGENT although some agent sources are newer (BENCH_BUILD=keep-agent)"
-            note="; agent jar older than some of its sources"
-        fi
-    fi
-    if [[ ! -f "$CLASSES/org/polarisagent/bench/BenchRunner.class" ]] ||
-        newer_than "$CLASSES/org/polarisagent/bench/BenchRunner.class" "$BENCH_SRC"; then
-        module_build=true
-    fi
+require_tools java mvn
+plan_build "$CP_FILE"
+note="$NOTE"
+if [[ "$FULL_BUILD" == false ]] && stale "$CLASSES/org/polarisagent/bench/BenchRunner.class" \
+    integration-tests/src/main/java; then
+    MODULE_BUILD=true
 fi
 rm -rf "$OUT"
 mkdir -p "$OUT/snapshot"
-# Runs Maven with its output in $OUT/build.log, shown only if it fails.
-maven() {
-    echo "bench: mvn $* (log: ${OUT#"$ROOT"/}/build.log)"
-    if ! mvn "$@" >>"$OUT/build.log" 2>&1; then
-        tail -n 30 "$OUT/build.log" >&2
-        fail "the Maven build failed (log: $OUT/build.log)"
-    fi
-}
-if [[ "$full_build" == true ]]; then
-    maven -B -q -ntp install -DskipTests
-elif [[ "$module_build" == true ]]; then
-    maven -B -q -ntp -pl integration-tests process-classes
-fi
+build_as_planned process-classes
 [[ -f "$AGENT" && -f "$CP_FILE" && -f "$CLASSES/org/polarisagent/bench/BenchRunner.class" ]] ||
     fail "the build did not produce $AGENT, $CP_FILE and the benchmark classes"
 
 # A private copy of what is measured.
-for attempt in 1 2 3; do
-    before="$(stat -c '%s %Y' "$AGENT")"
-    cp "$AGENT" "$OUT/snapshot/polaris-agent.jar"
-    rm -rf "$OUT/snapshot/classes"
-    cp -r "$CLASSES" "$OUT/snapshot/classes"
-    [[ "$(stat -c '%s %Y' "$AGENT")" == "$before" ]] && break
-    ((attempt < 3)) || fail "$AGENT keeps changing (a build is running?); try again later"
-    sleep 5
-done
-
-"integration-tests/polaris-server/polaris-server.sh" build >/dev/null || fail "cannot build the Polaris server"
+snapshot "$OUT/snapshot" "$CLASSES"
+build_polaris_server
 
 commit="$(git describe --always --dirty 2>/dev/null || true)"
 [[ -z "$commit" ]] || note="commit $commit$note"

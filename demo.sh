@@ -31,9 +31,10 @@ GRPC_PORT="${POLARIS_GRPC_PORT:-8091}"
 TIMEOUT="${DEMO_TIMEOUT:-90}"
 SERVER_SCRIPT="integration-tests/polaris-server/polaris-server.sh"
 RUN_DIR="$ROOT/integration-tests/target/demo"
-AGENT="dist/target/polaris-agent.jar"
-CP_FILE="integration-tests/target/runtime-classpath.txt"
-CLASSES="integration-tests/target/classes"
+NAME=demo
+BUILD_LOG="$RUN_DIR/build.log"
+# shellcheck source=integration-tests/scripts/common.sh
+source integration-tests/scripts/common.sh
 PROVIDERS=(provider-1 provider-2 provider-3)
 CALLS=300
 RATE=50
@@ -172,9 +173,7 @@ trap 'exit 129' HUP
 trap 'exit 141' PIPE
 
 # ---- 1. tools, and a clean run directory with nothing left from an earlier run
-for tool in java mvn curl ps; do
-    command -v "$tool" >/dev/null 2>&1 || fail "'$tool' is not on the PATH"
-done
+require_tools java mvn curl ps
 mkdir -p "$RUN_DIR"
 if [[ -f "$RUN_DIR/demo.pid" ]]; then
     other="$(cat "$RUN_DIR/demo.pid")"
@@ -196,17 +195,15 @@ rm -f "$RUN_DIR"/*.log
 
 # ---- 2. build what is missing
 if [[ ! -f "$AGENT" || ! -f "$CP_FILE" || ! -f "$CLASSES/org/polarisagent/samples/EchoProvider.class" ]]; then
-    say "Building (mvn -B -q -ntp install -DskipTests; a few minutes the first time)"
-    note "log: ${RUN_DIR#"$ROOT"/}/build.log"
-    if ! mvn -B -q -ntp install -DskipTests >"$RUN_DIR/build.log" 2>&1; then
-        tail -n 30 "$RUN_DIR/build.log" >&2
-        fail "the Maven build failed (log: $RUN_DIR/build.log)"
-    fi
+    say "Building (a few minutes the first time)"
+    rm -f "$BUILD_LOG"
+    FULL_BUILD=true
+    build_as_planned
 fi
 [[ -f "$AGENT" && -f "$CP_FILE" ]] || fail "the build did not produce $AGENT and $CP_FILE"
 CLASSPATH_ARG="$CLASSES:$(cat "$CP_FILE")"
 say "Agent: $AGENT ($(($(wc -c <"$AGENT") / 1024 / 1024)) MB)"
-server build >/dev/null || fail "cannot build the Polaris server (see above)"
+build_polaris_server
 for port in "$HTTP_PORT" "$GRPC_PORT"; do
     [[ "$port" =~ ^[0-9]+$ ]] || fail "invalid port '$port'"
     if port_in_use "$port"; then

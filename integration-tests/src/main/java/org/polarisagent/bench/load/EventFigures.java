@@ -138,7 +138,8 @@ final class EventFigures {
                 bench.met(max <= 3_000_000, "a new provider was first called " + max / 1000 + " ms after start()"));
         bench.table.row("3. Convergence", "provider SIGTERM → its last call, ms (median / max of " + termToLast.size() + ")",
                 median(termToLast) / 1000 + " / " + termToLast.stream().mapToLong(Long::longValue).max().orElse(0)
-                        / 1000, "", "", "none (below the 6000 ms drain, polaris.grpc.server.shutdown-delay = consumers left first)", "");
+                        / 1000, "", "", "none (below the 6000 ms drain of polaris.grpc.server.shutdown-delay"
+                        + " = consumers left first)", "");
         bench.table.row("3. Convergence", "provider SIGTERM → process exit, ms (median)", median(termToExit) / 1000 + "",
                 "", "", "", "");
     }
