@@ -6,25 +6,16 @@ import io.grpc.Channel;
 import io.grpc.ClientCall;
 import io.grpc.ClientInterceptors;
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
-import io.grpc.Metadata;
-import io.grpc.MethodDescriptor;
 import io.grpc.MethodDescriptor.MethodType;
 import io.grpc.Status;
-import io.grpc.internal.JsonParser;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.okhttp.OkHttpChannelBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Paths;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -99,9 +90,9 @@ public final class EchoConsumer {
     }
 
     public static void main(String[] args) throws InterruptedException {
-        Settings settings;
+        ConsumerSettings settings;
         try {
-            settings = new Settings(Flags.parse(args, FLAGS, Set.of("header")));
+            settings = new ConsumerSettings(Flags.parse(args, FLAGS, Set.of("header")));
         } catch (IllegalArgumentException e) {
             System.err.println("EchoConsumer: " + e.getMessage());
             System.exit(2);
@@ -110,10 +101,10 @@ public final class EchoConsumer {
         new EchoConsumer().run(settings);
     }
 
-    private void run(Settings settings) throws InterruptedException {
+    private void run(ConsumerSettings settings) throws InterruptedException {
         ManagedChannel channel;
         try {
-            ManagedChannelBuilder<?> builder = channelBuilder(settings.entry, settings.target);
+            ManagedChannelBuilder<?> builder = ConsumerSettings.channelBuilder(settings.entry, settings.target);
             if (settings.serviceConfig != null) {
                 builder.defaultServiceConfig(settings.serviceConfig);
             }
@@ -186,7 +177,7 @@ public final class EchoConsumer {
         OUT.println("DONE");
     }
 
-    private void startCall(Channel channel, Settings settings) {
+    private void startCall(Channel channel, ConsumerSettings settings) {
         CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(settings.deadline.toNanos(), TimeUnit.NANOSECONDS);
         if (settings.waitForReady) {
             options = options.withWaitForReady();
@@ -235,51 +226,6 @@ public final class EchoConsumer {
         OUT.println(text);
         OUT.flush();
         summaryDone.countDown();
-    }
-
-    private static ManagedChannelBuilder<?> channelBuilder(String entry, String target) {
-        switch (entry) {
-            case "forTarget":
-                return ManagedChannelBuilder.forTarget(target).usePlaintext();
-            case "forAddress":
-                return ManagedChannelBuilder.forAddress(host(target), port(target)).usePlaintext();
-            case "grpcNewChannelBuilder":
-                return Grpc.newChannelBuilder(target, InsecureChannelCredentials.create());
-            case "grpcNewChannelBuilderForAddress":
-                return Grpc.newChannelBuilderForAddress(host(target), port(target), InsecureChannelCredentials.create());
-            case "netty":
-                return NettyChannelBuilder.forTarget(target).usePlaintext();
-            case "nettyForAddress":
-                return NettyChannelBuilder.forAddress(host(target), port(target)).usePlaintext();
-            case "okhttp":
-                return OkHttpChannelBuilder.forTarget(target).usePlaintext();
-            case "okhttpForAddress":
-                return OkHttpChannelBuilder.forAddress(host(target), port(target)).usePlaintext();
-            default:
-                throw new IllegalArgumentException("--entry=" + entry + ": expected forTarget, forAddress, "
-                        + "grpcNewChannelBuilder, grpcNewChannelBuilderForAddress, netty, nettyForAddress, okhttp "
-                        + "or okhttpForAddress");
-        }
-    }
-
-    private static String host(String target) {
-        return target.substring(0, portSeparator(target));
-    }
-
-    private static int port(String target) {
-        try {
-            return Integer.parseInt(target.substring(portSeparator(target) + 1));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--target=" + target + ": a *ForAddress entry needs host:port");
-        }
-    }
-
-    private static int portSeparator(String target) {
-        int colon = target.lastIndexOf(':');
-        if (colon <= 0 || target.contains("/")) {
-            throw new IllegalArgumentException("--target=" + target + ": a *ForAddress entry needs host:port");
-        }
-        return colon;
     }
 
     /** Counts of what the calls did. Thread-safe. */
@@ -390,66 +336,6 @@ public final class EchoConsumer {
                 finished = true;
                 outcomes.succeeded(instance == null ? "?" : instance, System.nanoTime() - startNanos);
             }
-        }
-    }
-
-    /** The parsed command line. Immutable. */
-    /** Reads a JSON service config file, as an app that keeps its service config in a file would. */
-    @SuppressWarnings("unchecked")
-    private static Map<String, ?> serviceConfig(String path) {
-        if (path == null) {
-            return null;
-        }
-        try {
-            String json = new String(Files.readAllBytes(Paths.get(path)), StandardCharsets.UTF_8);
-            return (Map<String, ?>) JsonParser.parse(json);
-        } catch (IOException | RuntimeException e) {
-            throw new IllegalArgumentException("--service-config=" + path + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static final class Settings {
-        final String target;
-        final String entry;
-        final MethodDescriptor<StringValue, StringValue> method;
-        final String message;
-        final double rate;
-        final long calls;
-        final Duration duration;
-        final Duration deadline;
-        final Map<String, ?> serviceConfig;
-        final Metadata headers = new Metadata();
-        final boolean waitForReady;
-        final boolean progress;
-        final Duration startDelay;
-
-        Settings(Flags flags) {
-            target = flags.string("target", "polaris://echo");
-            entry = flags.string("entry", "forTarget");
-            method = EchoService.methodNamed(flags.string("method", "Echo"));
-            message = flags.string("message", "hello");
-            rate = flags.number("rate", 50);
-            if (rate <= 0) {
-                throw new IllegalArgumentException("--rate must be positive");
-            }
-            Duration maxDuration = flags.duration("max-duration", Duration.ofMinutes(10));
-            Duration wanted = flags.duration("duration", null);
-            boolean bounded = flags.has("calls") || wanted != null;
-            calls = bounded ? flags.integer("calls", Integer.MAX_VALUE) : 100;
-            duration = wanted == null || wanted.compareTo(maxDuration) > 0 ? maxDuration : wanted;
-            deadline = flags.duration("deadline", Duration.ofSeconds(2));
-            startDelay = flags.duration("start-delay", Duration.ZERO);
-            serviceConfig = serviceConfig(flags.string("service-config", null));
-            for (String header : flags.all("header")) {
-                int equals = header.indexOf('=');
-                if (equals <= 0) {
-                    throw new IllegalArgumentException("--header=" + header + ": expected key=value");
-                }
-                headers.put(Metadata.Key.of(header.substring(0, equals), Metadata.ASCII_STRING_MARSHALLER),
-                        header.substring(equals + 1));
-            }
-            waitForReady = flags.bool("wait-for-ready", false);
-            progress = flags.bool("progress", true);
         }
     }
 }

@@ -1,6 +1,5 @@
 package org.polarisagent.samples;
 
-import com.google.protobuf.StringValue;
 import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
@@ -13,24 +12,17 @@ import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
-import io.grpc.stub.ServerCalls;
-import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.polarisagent.testing.Flags;
 
@@ -123,7 +115,7 @@ public final class EchoProvider {
         if (!builder.equals("netty") && !builder.equals("forPort")) {
             throw new IllegalArgumentException("--builder=" + builder + ": expected netty or forPort");
         }
-        Behaviour behaviour = new Behaviour(
+        EchoBehaviour behaviour = new EchoBehaviour(
                 pathOrNull(flags.string("fail-file", null)),
                 flags.duration("delay", Duration.ZERO),
                 pathOrNull(flags.string("delay-file", null)),
@@ -280,142 +272,5 @@ public final class EchoProvider {
 
     private static Path pathOrNull(String value) {
         return value == null ? null : Paths.get(value);
-    }
-
-    /** How calls are answered: injected failures and delays, and the stream length. Immutable. */
-    private static final class Behaviour {
-        final Path failFile;
-        final Duration delay;
-        final Path delayFile;
-        final int streamReplies;
-        final String shutdownWord;
-        final Runnable shutdown;
-
-        Behaviour(Path failFile, Duration delay, Path delayFile, int streamReplies, String shutdownWord,
-                Runnable shutdown) {
-            this.failFile = failFile;
-            this.delay = delay;
-            this.delayFile = delayFile;
-            this.streamReplies = streamReplies;
-            this.shutdownWord = shutdownWord;
-            this.shutdown = shutdown;
-        }
-
-        /** The status this call must fail with now, or {@code null} to answer normally. */
-        Status injectedFailure(String method) {
-            String content = readIfPresent(failFile);
-            if (content == null) {
-                return null;
-            }
-            String[] words = content.trim().split("\\s+");
-            if (words.length > 1 && !words[1].equals(method)) {
-                return null;
-            }
-            Status.Code code = Status.Code.UNAVAILABLE;
-            if (!words[0].isEmpty()) {
-                try {
-                    code = Status.Code.valueOf(words[0].toUpperCase(Locale.ROOT));
-                } catch (IllegalArgumentException e) {
-                    code = Status.Code.UNAVAILABLE;
-                }
-            }
-            return Status.fromCode(code).withDescription("injected failure (" + failFile.getFileName() + ")");
-        }
-
-        void pause() throws InterruptedException {
-            Duration extra = delay;
-            String content = readIfPresent(delayFile);
-            if (content != null && !content.isBlank()) {
-                try {
-                    extra = extra.plus(Flags.parseDuration("delay-file", content));
-                } catch (IllegalArgumentException ignored) {
-                    // An unreadable delay is no delay.
-                }
-            }
-            if (!extra.isZero()) {
-                Thread.sleep(extra.toMillis());
-            }
-        }
-
-        private static String readIfPresent(Path file) {
-            if (file == null) {
-                return null;
-            }
-            try {
-                return new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
-            } catch (NoSuchFileException e) {
-                return null;
-            } catch (IOException e) {
-                return "";
-            }
-        }
-    }
-
-    /** One business server's implementation of the echo service with its call counters. Thread-safe. */
-    private static final class EchoInstance {
-        final String name;
-        final Behaviour behaviour;
-        final AtomicLong ok = new AtomicLong();
-        final AtomicLong failed = new AtomicLong();
-
-        EchoInstance(String name, Behaviour behaviour) {
-            this.name = name;
-            this.behaviour = behaviour;
-        }
-
-        ServerServiceDefinition definition() {
-            return ServerServiceDefinition.builder(EchoService.DESCRIPTOR)
-                    .addMethod(EchoService.ECHO, ServerCalls.asyncUnaryCall(
-                            (request, responses) -> unary("Echo", request, responses)))
-                    .addMethod(EchoService.OTHER, ServerCalls.asyncUnaryCall(
-                            (request, responses) -> unary("Other", request, responses)))
-                    .addMethod(EchoService.ECHO_STREAM, ServerCalls.asyncServerStreamingCall(this::stream))
-                    .build();
-        }
-
-        private void unary(String method, StringValue request, StreamObserver<StringValue> responses) {
-            if (failedOrDelayed(method, responses)) {
-                return;
-            }
-            if (method.equals("Echo") && request.getValue().equals(behaviour.shutdownWord)) {
-                behaviour.shutdown.run();
-            }
-            responses.onNext(reply(request.getValue()));
-            responses.onCompleted();
-            ok.incrementAndGet();
-        }
-
-        private void stream(StringValue request, StreamObserver<StringValue> responses) {
-            if (failedOrDelayed("EchoStream", responses)) {
-                return;
-            }
-            for (int i = 1; i <= behaviour.streamReplies; i++) {
-                responses.onNext(reply(request.getValue() + "#" + i));
-            }
-            responses.onCompleted();
-            ok.incrementAndGet();
-        }
-
-        private boolean failedOrDelayed(String method, StreamObserver<StringValue> responses) {
-            try {
-                behaviour.pause();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                failed.incrementAndGet();
-                responses.onError(Status.CANCELLED.withDescription("interrupted").asRuntimeException());
-                return true;
-            }
-            Status failure = behaviour.injectedFailure(method);
-            if (failure == null) {
-                return false;
-            }
-            failed.incrementAndGet();
-            responses.onError(failure.asRuntimeException());
-            return true;
-        }
-
-        private StringValue reply(String text) {
-            return StringValue.of(name + ":" + text);
-        }
     }
 }
