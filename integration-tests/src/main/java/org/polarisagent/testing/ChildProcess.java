@@ -273,6 +273,25 @@ public final class ChildProcess implements AutoCloseable {
         kill();
     }
 
+    /**
+     * SIGTERM to every one of {@code children} at once, then waits up to {@code timeout} for each to exit (killing
+     * it if it does not).
+     *
+     * @return what went wrong, one message per child that had to be killed
+     */
+    public static List<String> stopAll(List<ChildProcess> children, Duration timeout) {
+        children.forEach(ChildProcess::sigterm);
+        List<String> problems = new ArrayList<>();
+        for (ChildProcess child : children) {
+            try {
+                child.awaitExit(timeout);
+            } catch (HarnessFailure e) {
+                problems.add(e.getMessage());
+            }
+        }
+        return problems;
+    }
+
     /** Kills the process and its descendants at once and waits for it; then for its output. Safe to call again. */
     public void kill() {
         process.descendants().forEach(ProcessHandle::destroyForcibly);

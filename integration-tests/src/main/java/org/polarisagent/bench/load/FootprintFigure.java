@@ -9,7 +9,6 @@ import java.util.TreeMap;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.polarisagent.testing.ChildProcess;
-import org.polarisagent.testing.HarnessFailure;
 
 import static org.polarisagent.bench.load.Numbers.mb;
 import static org.polarisagent.bench.load.Numbers.str;
@@ -57,16 +56,7 @@ final class FootprintFigure {
             agentConsumer.send("stop");
             plainConsumer.send("stop");
         } finally {
-            for (ChildProcess child : all) {
-                child.sigterm();
-            }
-            for (ChildProcess child : all) {
-                try {
-                    child.awaitExit(EXIT_TIMEOUT);
-                } catch (HarnessFailure e) {
-                    progress(e.getMessage());
-                }
-            }
+            ChildProcess.stopAll(all, EXIT_TIMEOUT).forEach(SystemBench::progress);
         }
     }
 

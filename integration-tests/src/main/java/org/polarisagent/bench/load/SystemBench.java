@@ -146,16 +146,7 @@ public final class SystemBench {
             new PerCallFigure(this).perCall(providers);
             new EventFigures(this).events(providers);
         } finally {
-            for (ChildProcess provider : providers) {
-                provider.sigterm();
-            }
-            for (ChildProcess provider : providers) {
-                try {
-                    provider.awaitExit(EXIT_TIMEOUT);
-                } catch (HarnessFailure e) {
-                    progress(e.getMessage());
-                }
-            }
+            ChildProcess.stopAll(providers, EXIT_TIMEOUT).forEach(SystemBench::progress);
             polaris.close();
         }
         startupRow();
