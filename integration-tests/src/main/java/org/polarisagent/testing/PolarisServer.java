@@ -41,6 +41,7 @@ public final class PolarisServer implements AutoCloseable {
     private Duration lastStartDuration = Duration.ZERO;
     private int scriptRuns;
     private boolean keepDataOnStart;
+    private Duration startTimeout;
     private Thread stopAtExit;
 
     /**
@@ -92,6 +93,23 @@ public final class PolarisServer implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * Starts the server on the given ports (e.g. the well-known ones of the demo).
+     *
+     * @throws IllegalStateException if it does not start, e.g. {@code port 127.0.0.1:N is already in use}
+     */
+    public synchronized void startOn(int httpPort, int grpcPort) {
+        this.httpPort = httpPort;
+        this.grpcPort = grpcPort;
+        start();
+    }
+
+    /** How long the script's {@code start} waits for the server to serve (the script's default: 60 s). */
+    public synchronized PolarisServer startTimeout(Duration timeout) {
+        this.startTimeout = timeout;
+        return this;
     }
 
     /**
@@ -273,6 +291,9 @@ public final class PolarisServer implements AutoCloseable {
             env.put("POLARIS_WATCH_PID", String.valueOf(ProcessHandle.current().pid()));
             env.put("POLARIS_KEEP_DATA", String.valueOf(keepDataOnStart));
             env.put("POLARIS_CLIENT_AUTH", String.valueOf(clientAuth));
+            if (startTimeout != null) {
+                env.put("POLARIS_START_TIMEOUT", String.valueOf(startTimeout.toSeconds()));
+            }
             Process process = builder.start();
             if (!process.waitFor(SCRIPT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.descendants().forEach(ProcessHandle::destroyForcibly);
