@@ -38,20 +38,30 @@ class ProviderShutdownTest {
         return POLARIS.openApi().listInstances("echo.Echo", namespace);
     }
 
+    /** Waits for the app's LISTENING line and for its one instance to be healthy in Polaris; returns its port. */
+    private static int awaitListeningAndHealthy(ForkedApp app, String namespace) {
+        int port = Integer.parseInt(app.awaitLine(LISTENING, START, 0).group(1));
+        Poll.until(VISIBLE, Duration.ofMillis(50), () -> instances(namespace),
+                list -> list.size() == 1 && list.get(0).healthy(), "a healthy echo.Echo instance");
+        return port;
+    }
+
+    /** Waits until the instance has left Polaris; {@code what} names the event for the failure message. */
+    private static void awaitDeregistered(String namespace, String what) {
+        Poll.until(Duration.ofSeconds(10), Duration.ofMillis(20), () -> instances(namespace), List::isEmpty, what);
+    }
+
     @Test
     void onSigtermTheInstanceLeavesPolarisBeforeTheServerStopsServing() {
         String namespace = "provider-sigterm";
         try (ForkedApp app = provider("provider-sigterm", namespace)
                 .property("polaris.grpc.server.shutdown-delay", "4s")
                 .start()) {
-            int port = Integer.parseInt(app.awaitLine(LISTENING, START, 0).group(1));
-            Poll.until(VISIBLE, Duration.ofMillis(50), () -> instances(namespace),
-                    list -> list.size() == 1 && list.get(0).healthy(), "a healthy echo.Echo instance");
+            int port = awaitListeningAndHealthy(app, namespace);
 
             long signalled = System.nanoTime();
             app.sigterm();
-            Poll.until(Duration.ofSeconds(10), Duration.ofMillis(20), () -> instances(namespace), List::isEmpty,
-                    "the instance deregistered after SIGTERM");
+            awaitDeregistered(namespace, "the instance deregistered after SIGTERM");
             long goneMillis = millisSince(signalled);
             boolean aliveWhenGone = app.isAlive();
             String reply = DirectCall.echo(port, "after-deregistration");
@@ -81,14 +91,11 @@ class ProviderShutdownTest {
                 .property("polaris.grpc.server.shutdown-delay", "3s")
                 .args("--shutdown-hook=false")
                 .start()) {
-            int port = Integer.parseInt(app.awaitLine(LISTENING, START, 0).group(1));
-            Poll.until(VISIBLE, Duration.ofMillis(50), () -> instances(namespace),
-                    list -> list.size() == 1 && list.get(0).healthy(), "a healthy echo.Echo instance");
+            int port = awaitListeningAndHealthy(app, namespace);
 
             long signalled = System.nanoTime();
             app.sigterm();
-            Poll.until(Duration.ofSeconds(10), Duration.ofMillis(20), () -> instances(namespace), List::isEmpty,
-                    "the instance deregistered by the agent at JVM exit");
+            awaitDeregistered(namespace, "the instance deregistered by the agent at JVM exit");
             boolean aliveWhenGone = app.isAlive();
             String reply = DirectCall.echo(port, "while-draining");
             assertTrue(app.waitFor(Duration.ofSeconds(30)), app.describe());
@@ -105,15 +112,12 @@ class ProviderShutdownTest {
                 .property("polaris.grpc.server.shutdown-delay", "4s")
                 .args("--shutdown-word=stop")
                 .start()) {
-            int port = Integer.parseInt(app.awaitLine(LISTENING, START, 0).group(1));
-            Poll.until(VISIBLE, Duration.ofMillis(50), () -> instances(namespace),
-                    list -> list.size() == 1 && list.get(0).healthy(), "a healthy echo.Echo instance");
+            int port = awaitListeningAndHealthy(app, namespace);
 
             long called = System.nanoTime();
             String answer = DirectCall.echo(port, "stop");
             long answeredMillis = millisSince(called);
-            Poll.until(Duration.ofSeconds(10), Duration.ofMillis(20), () -> instances(namespace), List::isEmpty,
-                    "the instance deregistered after shutdown()");
+            awaitDeregistered(namespace, "the instance deregistered after shutdown()");
             String reply = DirectCall.echo(port, "while-draining");
             assertTrue(app.waitFor(Duration.ofSeconds(30)), app.describe());
             long exitedMillis = millisSince(called);
@@ -167,14 +171,11 @@ class ProviderShutdownTest {
                 .property("polaris.grpc.server.shutdown-delay", "4s")
                 .args("--shutdown-grace=0s")
                 .start()) {
-            int port = Integer.parseInt(app.awaitLine(LISTENING, START, 0).group(1));
-            Poll.until(VISIBLE, Duration.ofMillis(50), () -> instances(namespace),
-                    list -> list.size() == 1 && list.get(0).healthy(), "a healthy echo.Echo instance");
+            int port = awaitListeningAndHealthy(app, namespace);
 
             long signalled = System.nanoTime();
             app.sigterm();
-            Poll.until(Duration.ofSeconds(10), Duration.ofMillis(20), () -> instances(namespace), List::isEmpty,
-                    "the instance deregistered after SIGTERM");
+            awaitDeregistered(namespace, "the instance deregistered after SIGTERM");
             String reply = DirectCall.echo(port, "after-shutdown-now");
             assertTrue(app.waitFor(Duration.ofSeconds(30)), app.describe());
             long exitedMillis = millisSince(signalled);
@@ -200,9 +201,7 @@ class ProviderShutdownTest {
         try (ForkedApp app = provider("provider-sigkill", namespace)
                 .property("polaris.instance.ttl", String.valueOf(ttlSeconds))
                 .start()) {
-            app.awaitLine(LISTENING, START, 0);
-            Poll.until(VISIBLE, Duration.ofMillis(50), () -> instances(namespace),
-                    list -> list.size() == 1 && list.get(0).healthy(), "a healthy echo.Echo instance");
+            awaitListeningAndHealthy(app, namespace);
             // Healthy for well over 3 x TTL: only real heartbeats keep it so.
             Poll.holds(Duration.ofSeconds(4L * ttlSeconds), Duration.ofMillis(500), () -> instances(namespace),
                     list -> list.size() == 1 && list.get(0).healthy(), "the instance healthy while it runs");
