@@ -21,6 +21,7 @@ import org.polarisagent.testing.HarnessFailure;
 import org.polarisagent.testing.Machine;
 import org.polarisagent.testing.MarkdownTable;
 import org.polarisagent.testing.PolarisServer;
+import org.polarisagent.testing.Program;
 
 /**
  * Runs the startup benchmarks of the agent and prints their tables (Markdown), also written to
@@ -88,21 +89,8 @@ public final class BenchRunner {
     }
 
     public static void main(String[] args) throws Exception {
-        BenchRunner runner;
-        try {
-            runner = new BenchRunner(Flags.parse(args, Set.of("agent", "server-script", "out", "startup-runs",
-                    "first-call-runs", "warmup", "note")));
-        } catch (IllegalArgumentException e) {
-            System.err.println("BenchRunner: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
-        try {
-            runner.run();
-        } catch (HarnessFailure e) {
-            System.err.println("bench FAILED: " + e.getMessage());
-            System.exit(1);
-        }
+        Program.main(BenchRunner.class, "bench", args, Set.of("agent", "server-script", "out", "startup-runs",
+                "first-call-runs", "warmup", "note"), flags -> new BenchRunner(flags)::run);
     }
 
     private void run() throws Exception {

@@ -18,6 +18,7 @@ import org.polarisagent.testing.ChildProcess;
 import org.polarisagent.testing.Flags;
 import org.polarisagent.testing.HarnessFailure;
 import org.polarisagent.testing.PolarisServer;
+import org.polarisagent.testing.Program;
 
 /**
  * The demo that {@code demo.sh} runs, on the harness the tests and benchmarks use: three unmodified
@@ -59,24 +60,9 @@ public final class Demo {
         timeout = flags.duration("timeout", Duration.ofSeconds(90));
     }
 
-    public static void main(String[] args) {
-        Demo demo;
-        try {
-            demo = new Demo(Flags.parse(args, Set.of("agent", "server-script", "run-dir", "http-port", "grpc-port",
-                    "timeout")));
-        } catch (IllegalArgumentException e) {
-            System.err.println("Demo: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
-        try {
-            demo.run();
-        } catch (HarnessFailure | IOException e) {
-            System.out.flush();
-            System.err.println("\ndemo FAILED: " + e.getMessage());
-            System.exit(1);
-        }
-        System.exit(0);
+    public static void main(String[] args) throws Exception {
+        Program.main(Demo.class, "\ndemo", args, Set.of("agent", "server-script", "run-dir", "http-port", "grpc-port",
+                "timeout"), flags -> new Demo(flags)::run);
     }
 
     private void run() throws IOException {

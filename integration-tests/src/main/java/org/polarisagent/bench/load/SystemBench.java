@@ -18,10 +18,10 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.polarisagent.testing.ChildProcess;
 import org.polarisagent.testing.Flags;
-import org.polarisagent.testing.HarnessFailure;
 import org.polarisagent.testing.Machine;
 import org.polarisagent.testing.MarkdownTable;
 import org.polarisagent.testing.PolarisServer;
+import org.polarisagent.testing.Program;
 
 /**
  * Runs the system benchmarks of the agent against a real Polaris server on loopback, each figure next to its
@@ -109,22 +109,9 @@ public final class SystemBench {
     }
 
     public static void main(String[] args) throws Exception {
-        SystemBench bench;
-        try {
-            bench = new SystemBench(Flags.parse(args, Set.of("agent", "server-script", "out", "report",
-                    "jmh-classpath", "rounds", "warmup", "measure", "concurrency", "rate", "command", "note")));
-        } catch (IllegalArgumentException e) {
-            System.err.println("SystemBench: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
-        try {
-            bench.run();
-        } catch (HarnessFailure e) {
-            System.err.println("bench-system FAILED: " + e.getMessage());
-            System.exit(1);
-        }
-        System.exit(0);
+        Program.main(SystemBench.class, "bench-system", args, Set.of("agent", "server-script", "out", "report",
+                "jmh-classpath", "rounds", "warmup", "measure", "concurrency", "rate", "command", "note"),
+                flags -> new SystemBench(flags)::run);
     }
 
     private void run() throws Exception {
