@@ -87,14 +87,7 @@ public final class EchoProvider {
     }
 
     public static void main(String[] args) throws Exception {
-        Flags flags;
-        try {
-            flags = Flags.parse(args, FLAGS, Set.of());
-        } catch (IllegalArgumentException e) {
-            System.err.println("EchoProvider: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
+        Flags flags = Flags.parseOrExit(EchoProvider.class, args, FLAGS, Set.of());
         try {
             new EchoProvider().run(flags);
         } catch (IllegalArgumentException e) {

@@ -55,6 +55,20 @@ public final class Flags {
         return new Flags(values);
     }
 
+    /**
+     * The {@code main} of a program: parses {@code args}, or prints {@code <Program>: <what is wrong>} on stderr and
+     * exits with code 2.
+     */
+    public static Flags parseOrExit(Class<?> program, String[] args, Set<String> known, Set<String> repeatable) {
+        try {
+            return parse(args, known, repeatable);
+        } catch (IllegalArgumentException e) {
+            System.err.println(program.getSimpleName() + ": " + e.getMessage());
+            System.exit(2);
+            throw e;
+        }
+    }
+
     /** Parses {@code args}; no flag may be given twice. */
     public static Flags parse(String[] args, Set<String> known) {
         return parse(args, known, Set.of());

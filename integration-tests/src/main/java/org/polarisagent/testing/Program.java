@@ -29,9 +29,10 @@ public final class Program {
      */
     public static void main(Class<?> mainClass, String failureName, String[] args, Set<String> known, Setup setup)
             throws Exception {
+        Flags flags = Flags.parseOrExit(mainClass, args, known, Set.of());
         Body body;
         try {
-            body = setup.create(Flags.parse(args, known));
+            body = setup.create(flags);
         } catch (IllegalArgumentException e) {
             System.err.println(mainClass.getSimpleName() + ": " + e.getMessage());
             System.exit(2);

@@ -42,14 +42,8 @@ public final class ClosedLoopClient {
     private static final PrintStream OUT = System.out;
 
     public static void main(String[] args) throws InterruptedException {
-        Flags flags;
-        try {
-            flags = Flags.parse(args, Set.of("target", "concurrency", "warmup", "measure", "deadline"));
-        } catch (IllegalArgumentException e) {
-            System.err.println("ClosedLoopClient: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
+        Flags flags = Flags.parseOrExit(ClosedLoopClient.class, args,
+                Set.of("target", "concurrency", "warmup", "measure", "deadline"), Set.of());
         String target = flags.required("target");
         int concurrency = flags.integer("concurrency", 16);
         Duration warmup = flags.duration("warmup", Duration.ofSeconds(5));

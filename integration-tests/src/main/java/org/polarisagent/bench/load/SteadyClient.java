@@ -61,14 +61,8 @@ public final class SteadyClient {
     private volatile Phase phase = new Phase("start");
 
     public static void main(String[] args) throws Exception {
-        Flags flags;
-        try {
-            flags = Flags.parse(args, Set.of("target", "rate", "deadline", "max-duration"));
-        } catch (IllegalArgumentException e) {
-            System.err.println("SteadyClient: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
+        Flags flags = Flags.parseOrExit(SteadyClient.class, args, Set.of("target", "rate", "deadline", "max-duration"),
+                Set.of());
         new SteadyClient().run(flags);
     }
 

@@ -52,14 +52,8 @@ public final class TrafficProvider {
     }
 
     public static void main(String[] args) throws Exception {
-        Flags flags;
-        try {
-            flags = Flags.parse(args, Set.of("name", "port", "grace", "max-lifetime"));
-        } catch (IllegalArgumentException e) {
-            System.err.println("TrafficProvider: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
+        Flags flags = Flags.parseOrExit(TrafficProvider.class, args, Set.of("name", "port", "grace", "max-lifetime"),
+                Set.of());
         new TrafficProvider(flags.string("name", "p1")).run(flags.integer("port", 0),
                 flags.duration("grace", Duration.ofSeconds(30)), flags.duration("max-lifetime", Duration.ofMinutes(10)));
     }
