@@ -1,10 +1,7 @@
 package org.polarisagent.testing;
 
-import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
@@ -49,8 +46,8 @@ public final class ChildProcess implements AutoCloseable {
     private final Process process;
     private final long launchNanos;
     private final Writer stdin;
-    private final Output stdout;
-    private final Output stderr;
+    private final ProcessOutput stdout;
+    private final ProcessOutput stderr;
     private volatile String label;
 
     private ChildProcess(String name, Process process, long launchNanos, Path stdoutFile, Path stderrFile)
@@ -59,8 +56,8 @@ public final class ChildProcess implements AutoCloseable {
         this.process = process;
         this.launchNanos = launchNanos;
         this.stdin = new BufferedWriter(new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8));
-        this.stdout = new Output(name + "-stdout", process.getInputStream(), stdoutFile);
-        this.stderr = new Output(name + "-stderr", process.getErrorStream(), stderrFile);
+        this.stdout = new ProcessOutput(name + "-stdout", process.getInputStream(), stdoutFile);
+        this.stderr = new ProcessOutput(name + "-stderr", process.getErrorStream(), stderrFile);
     }
 
     /**
@@ -359,87 +356,5 @@ public final class ChildProcess implements AutoCloseable {
     /** The value of {@code key=} in a line such as {@code RESULT calls=12 rps=3}, as a long. */
     public static long field(String line, String key) {
         return number(Pattern.compile("\\b" + Pattern.quote(key) + "=(-?\\d+)"), line);
-    }
-
-    /** One output stream of the child: read by a daemon thread into memory and a file, line by line. */
-    private static final class Output {
-        private final List<Line> lines = new ArrayList<>();
-        private final Thread reader;
-        private boolean ended;
-
-        Output(String threadName, InputStream stream, Path file) throws IOException {
-            Writer writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8);
-            reader = new Thread(() -> pump(stream, writer), threadName);
-            reader.setDaemon(true);
-            reader.start();
-        }
-
-        private void pump(InputStream stream, Writer writer) {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8));
-                    BufferedWriter out = new BufferedWriter(writer)) {
-                String text;
-                while ((text = in.readLine()) != null) {
-                    Line line = new Line(text, System.nanoTime(), WallClock.micros());
-                    out.write(text);
-                    out.newLine();
-                    out.flush();
-                    synchronized (this) {
-                        lines.add(line);
-                        notifyAll();
-                    }
-                }
-            } catch (IOException e) {
-                synchronized (this) {
-                    lines.add(new Line("[harness: output read failed: " + e + "]", System.nanoTime(),
-                            WallClock.micros()));
-                }
-            } finally {
-                synchronized (this) {
-                    ended = true;
-                    notifyAll();
-                }
-            }
-        }
-
-        synchronized List<Line> lines() {
-            return new ArrayList<>(lines);
-        }
-
-        synchronized int count() {
-            return lines.size();
-        }
-
-        synchronized boolean ended() {
-            return ended;
-        }
-
-        /** The first line from index {@code fromLine} on that satisfies {@code condition}; null if none in time. */
-        Line await(Predicate<String> condition, Duration timeout, int fromLine) {
-            long deadline = System.nanoTime() + timeout.toNanos();
-            int next = fromLine;
-            synchronized (this) {
-                while (true) {
-                    for (; next < lines.size(); next++) {
-                        if (condition.test(lines.get(next).text())) {
-                            return lines.get(next);
-                        }
-                    }
-                    long left = deadline - System.nanoTime();
-                    if (ended || left <= 0) {
-                        return null;
-                    }
-                    try {
-                        TimeUnit.NANOSECONDS.timedWait(this, left);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        return null;
-                    }
-                }
-            }
-        }
-
-        void awaitEnd(long nanos) throws InterruptedException {
-            reader.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(nanos)));
-        }
     }
 }
