@@ -89,7 +89,7 @@ public final class GrpcPlugin implements AgentPlugin {
           + "; no target is mapped");
       mapping = new TargetMapping(java.util.Collections.<String, String>emptyMap(), "", false);
     }
-    GrpcHooksHandler handler = new GrpcHooksHandler(new GrpcIntegrations(context), mapping);
+    BridgeHandler handler = new BridgeHandler(new AdaptersByLoader(context), mapping);
     ClientHooks.install(handler);
     ServerHooks.install(handler);
     // Added while plugins install, so it runs before the SDK closes: registered servers leave Polaris

@@ -28,7 +28,7 @@ final class OutcomeReporter {
   /** Reported for failures: the SDK counts -1 as a failure under any rule. */
   static final int FAILURE_CODE = -1;
 
-  private final ClientSupport client;
+  private final ClientSide client;
   private final ServiceKey caller;
   private final boolean enabled;
   private final Runnable onBreakerChange;
@@ -41,7 +41,7 @@ final class OutcomeReporter {
    * @param onBreakerChange run (on the reporting thread) when an instance's breaker is found to have opened
    *     or to let calls through again
    */
-  OutcomeReporter(ClientSupport client, Runnable onBreakerChange) {
+  OutcomeReporter(ClientSide client, Runnable onBreakerChange) {
     this.client = client;
     this.onBreakerChange = onBreakerChange;
     this.caller = client.callerKey();

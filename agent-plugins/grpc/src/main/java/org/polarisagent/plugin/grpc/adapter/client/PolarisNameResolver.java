@@ -22,7 +22,7 @@ import org.polarisagent.plugin.grpc.PolarisTarget;
  * Resolves a {@code polaris://} target to the healthy, non-isolated gRPC instances of the service, one
  * address group per instance carrying the instance, and follows changes: the SDK's watch notifies it, and
  * gRPC's {@link #refresh()} re-reads. Its work runs serially on the shared discovery pool, never on gRPC's
- * threads or the application's (see {@link ClientSupport} for how services share the pool).
+ * threads or the application's (see {@link ClientSide} for how services share the pool).
  *
  * <p>The result carries no service config: the application's own default service config (method configs,
  * retries, timeouts) stays in force, and the channel builder hooks make the Polaris balancer the channel's
@@ -41,7 +41,7 @@ final class PolarisNameResolver extends NameResolver {
   private static final AtomicBoolean REFUSAL_LOGGED = new AtomicBoolean();
 
   private final PolarisTarget target;
-  private final ClientSupport client;
+  private final ClientSide client;
   private final SynchronizationContext syncContext;
   private final Executor serial;
   private final AtomicBoolean pending = new AtomicBoolean();
@@ -59,7 +59,7 @@ final class PolarisNameResolver extends NameResolver {
   /** Whether a resolution is asked for once the SDK has started; confined to the serial executor. */
   private boolean waitingForSdk;
 
-  PolarisNameResolver(PolarisTarget target, Args args, ClientSupport client) {
+  PolarisNameResolver(PolarisTarget target, Args args, ClientSide client) {
     this.target = target;
     this.client = client;
     this.syncContext = args.getSynchronizationContext();
@@ -167,15 +167,15 @@ final class PolarisNameResolver extends NameResolver {
 
   /**
    * The SDK is not there: while it starts, resolve again once it has (calls wait, bounded by
-   * {@value ClientSupport#SDK_WAIT_MILLIS} ms); once it failed, or took too long, calls fail with the reason.
+   * {@value ClientSide#SDK_WAIT_MILLIS} ms); once it failed, or took too long, calls fail with the reason.
    */
   private void awaitSdk() {
     if (client.sdkStarting()
-        && System.nanoTime() - startNanos < TimeUnit.MILLISECONDS.toNanos(ClientSupport.SDK_WAIT_MILLIS)) {
+        && System.nanoTime() - startNanos < TimeUnit.MILLISECONDS.toNanos(ClientSide.SDK_WAIT_MILLIS)) {
       if (!waitingForSdk) {
         waitingForSdk = true;
         client.whenSdkSettled(this::resolve);
-        resolveLater(ClientSupport.SDK_WAIT_MILLIS);
+        resolveLater(ClientSide.SDK_WAIT_MILLIS);
       }
       return;
     }

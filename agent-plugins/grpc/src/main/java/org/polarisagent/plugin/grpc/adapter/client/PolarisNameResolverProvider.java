@@ -12,9 +12,9 @@ import org.polarisagent.plugin.grpc.PolarisTarget;
  */
 public final class PolarisNameResolverProvider extends NameResolverProvider {
 
-  private final ClientSupport client;
+  private final ClientSide client;
 
-  public PolarisNameResolverProvider(ClientSupport client) {
+  public PolarisNameResolverProvider(ClientSide client) {
     this.client = client;
   }
 

@@ -41,11 +41,11 @@ abstract class PolarisPicker extends SubchannelPicker {
     private final OutcomeReporter reporter;
     private final PolarisTarget target;
     private final RoutePlan plan;
-    private final ClientSupport client;
+    private final ClientSide client;
     private final Map<String, Integer> indexById = new HashMap<>();
     private final ConcurrentMap<BitSet, Candidates> routedSets = new ConcurrentHashMap<>();
 
-    Balancing(List<PolarisLoadBalancer.Endpoint> ready, ClientSupport client, OutcomeReporter reporter,
+    Balancing(List<PolarisLoadBalancer.Endpoint> ready, ClientSide client, OutcomeReporter reporter,
         PolarisTarget target, RoutePlan plan) {
       this.reporter = reporter;
       this.target = target;

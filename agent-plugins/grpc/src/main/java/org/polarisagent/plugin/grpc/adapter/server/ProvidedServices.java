@@ -67,6 +67,6 @@ public final class ProvidedServices {
 
   /** False for builders of servers that never listen on the network. */
   public static boolean networkBuilder(Object builder) {
-    return !builder.getClass().getName().equals(ProviderSupport.IN_PROCESS_BUILDER);
+    return !builder.getClass().getName().equals(ServerSide.IN_PROCESS_BUILDER);
   }
 }

@@ -77,7 +77,7 @@ class PolarisLoadBalancerTest {
     AgentConfig config = AgentConfig.load(null, properties, new HashMap<>());
     AgentContext context = new AgentContext(config, PolarisSdk.unavailable("test"),
         PolarisLoadBalancerTest.class.getClassLoader(), new ShutdownSequence());
-    return new PolarisLoadBalancer(helper, new ClientSupport(context));
+    return new PolarisLoadBalancer(helper, new ClientSide(context));
   }
 
   @Test

@@ -27,7 +27,7 @@ import org.polarisagent.plugin.grpc.PolarisTarget;
  * while fewer than {@value #DISCOVERY_THREADS} services block at once; beyond, resolutions wait their turn.
  * Nothing here blocks the thread that creates it. Thread-safe.
  */
-public final class ClientSupport {
+public final class ClientSide {
 
   /** How long a resolver waits for the SDK started in the background before failing calls. */
   static final long SDK_WAIT_MILLIS = 10_000;
@@ -53,12 +53,12 @@ public final class ClientSupport {
   private ScheduledExecutorService timer;
   private ThreadPoolExecutor pool;
 
-  public ClientSupport(AgentContext context) {
+  public ClientSide(AgentContext context) {
     this(context, null);
   }
 
   /** With a directory that replaces the SDK's, whatever the SDK's state; for tests. */
-  ClientSupport(AgentContext context, ServiceDirectory directoryOverride) {
+  ClientSide(AgentContext context, ServiceDirectory directoryOverride) {
     this.directoryOverride = directoryOverride;
     AgentConfig config = context.config();
     this.sdk = context.sdk();

@@ -11,7 +11,7 @@ import org.polarisagent.plugin.grpc.ServerDepartures;
  * the application builds, sharing the settings, the SDK registrar and the background threads among them.
  * Thread-safe.
  */
-public final class ProviderSupport {
+public final class ServerSide {
 
   /** Builders whose servers never listen on the network. */
   static final String IN_PROCESS_BUILDER = "io.grpc.inprocess.InProcessServerBuilder";
@@ -26,7 +26,7 @@ public final class ProviderSupport {
   private final AtomicBoolean unavailableLogged = new AtomicBoolean();
   private final ProvidedServices providedServices;
 
-  public ProviderSupport(AgentContext context) {
+  public ServerSide(AgentContext context) {
     this.settings = ProviderSettings.from(context.config());
     this.hosts = InstanceHost.of(settings);
     this.registrar = new PolarisRegistrar(context.sdk(), settings, context.agentLoader());
@@ -40,11 +40,6 @@ public final class ProviderSupport {
   /** Which Polaris service each call of this application's servers counts for, as registration decides. */
   public ProvidedServices providedServices() {
     return providedServices;
-  }
-
-  /** True unless {@code polaris.grpc.server.register} is false. */
-  public boolean registers() {
-    return settings.register;
   }
 
   /**
