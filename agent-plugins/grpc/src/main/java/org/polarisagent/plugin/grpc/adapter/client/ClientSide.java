@@ -29,8 +29,6 @@ import org.polarisagent.plugin.grpc.PolarisTarget;
  */
 public final class ClientSide {
 
-  /** How long a resolver waits for the SDK started in the background before failing calls. */
-  static final long SDK_WAIT_MILLIS = 10_000;
   /** Most threads doing discovery work at once; more services wait their turn. */
   static final int DISCOVERY_THREADS = 8;
   /** Targets prefetched at most; beyond, resolvers load their service themselves. */
@@ -167,7 +165,7 @@ public final class ClientSide {
   /** Why Polaris cannot be used, for error messages. */
   String unavailableReason() {
     String reason = sdk.unavailableReason();
-    return reason != null ? reason : "the Polaris SDK has not started within " + SDK_WAIT_MILLIS + " ms";
+    return reason != null ? reason : "the Polaris SDK has not started within " + PolarisSdk.STARTUP_WAIT_MILLIS + " ms";
   }
 
   /**

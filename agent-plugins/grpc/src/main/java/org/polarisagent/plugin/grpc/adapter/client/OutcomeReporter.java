@@ -57,7 +57,7 @@ final class OutcomeReporter {
       PolarisTarget target, Instance instance, String method, boolean reportMethod) {
     ServiceKey destination = new ServiceKey(target.namespace(), target.service());
     final InstanceResource instanceResource =
-        instance == null ? null : new InstanceResource(destination, instance.getHost(), instance.getPort(), caller, "grpc");
+        instance == null ? null : new InstanceResource(destination, instance.getHost(), instance.getPort(), caller, PolarisTarget.PROTOCOL);
     final MethodResource methodResource = reportMethod ? methodResource(target, method) : null;
     return new ClientStreamTracer.Factory() {
       @Override
@@ -80,7 +80,7 @@ final class OutcomeReporter {
     if (resource == null) {
       ServiceKey destination = new ServiceKey(target.namespace(), target.service());
       String path = "/" + method;
-      MethodResource created = new MethodResource(destination, "grpc", path, path, caller);
+      MethodResource created = new MethodResource(destination, PolarisTarget.PROTOCOL, path, path, caller);
       resource = methodResources.putIfAbsent(method, created);
       if (resource == null) {
         resource = created;
@@ -93,7 +93,7 @@ final class OutcomeReporter {
   void connectionFailed(PolarisTarget target, Instance instance) {
     if (enabled && target != null && instance != null) {
       ServiceKey destination = new ServiceKey(target.namespace(), target.service());
-      offer(new InstanceResource(destination, instance.getHost(), instance.getPort(), caller, "grpc"),
+      offer(new InstanceResource(destination, instance.getHost(), instance.getPort(), caller, PolarisTarget.PROTOCOL),
           FAILURE_CODE, 0);
     }
   }

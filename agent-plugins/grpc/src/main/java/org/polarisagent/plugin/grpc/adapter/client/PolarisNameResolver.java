@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.polarisagent.core.config.AgentConfig;
 import org.polarisagent.core.logging.AgentLog;
 import org.polarisagent.core.sdk.PolarisRefusal;
+import org.polarisagent.core.sdk.PolarisSdk;
 import org.polarisagent.plugin.grpc.PolarisTarget;
 
 /**
@@ -167,15 +168,15 @@ final class PolarisNameResolver extends NameResolver {
 
   /**
    * The SDK is not there: while it starts, resolve again once it has (calls wait, bounded by
-   * {@value ClientSide#SDK_WAIT_MILLIS} ms); once it failed, or took too long, calls fail with the reason.
+   * {@value PolarisSdk#STARTUP_WAIT_MILLIS} ms); once it failed, or took too long, calls fail with the reason.
    */
   private void awaitSdk() {
     if (client.sdkStarting()
-        && System.nanoTime() - startNanos < TimeUnit.MILLISECONDS.toNanos(ClientSide.SDK_WAIT_MILLIS)) {
+        && System.nanoTime() - startNanos < TimeUnit.MILLISECONDS.toNanos(PolarisSdk.STARTUP_WAIT_MILLIS)) {
       if (!waitingForSdk) {
         waitingForSdk = true;
         client.whenSdkSettled(this::resolve);
-        resolveLater(ClientSide.SDK_WAIT_MILLIS);
+        resolveLater(PolarisSdk.STARTUP_WAIT_MILLIS);
       }
       return;
     }

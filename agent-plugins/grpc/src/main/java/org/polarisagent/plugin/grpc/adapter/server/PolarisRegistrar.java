@@ -8,14 +8,13 @@ import java.util.LinkedHashMap;
 import org.polarisagent.core.sdk.PolarisRefusal;
 import org.polarisagent.core.sdk.PolarisSdk;
 import org.polarisagent.core.sdk.SdkApis;
+import org.polarisagent.plugin.grpc.PolarisTarget;
 
 /**
  * Registers instances through the Polaris SDK's {@link ProviderAPI}, which heartbeats every registered
  * instance by itself until it is deregistered. Thread-safe.
  */
 final class PolarisRegistrar implements Registrar {
-
-  static final String PROTOCOL = "grpc";
 
   private final PolarisSdk sdk;
   private final ProviderSettings settings;
@@ -41,7 +40,7 @@ final class PolarisRegistrar implements Registrar {
   public String register(InstanceSpec instance) {
     InstanceRegisterRequest request = new InstanceRegisterRequest();
     identify(request, instance);
-    request.setProtocol(PROTOCOL);
+    request.setProtocol(PolarisTarget.PROTOCOL);
     if (!settings.version.isEmpty()) {
       request.setVersion(settings.version);
     }

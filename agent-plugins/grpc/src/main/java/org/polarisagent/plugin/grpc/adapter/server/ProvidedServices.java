@@ -62,6 +62,11 @@ public final class ProvidedServices {
 
   /** True if a server listening on this local port registers (always, without a port filter). */
   public boolean registersPort(int port) {
+    return registersPort(ports, port);
+  }
+
+  /** The port filter: true if {@code port} is one of {@code ports}, or {@code ports} is empty. */
+  static boolean registersPort(Set<Integer> ports, int port) {
     return ports.isEmpty() || ports.contains(port);
   }
 
