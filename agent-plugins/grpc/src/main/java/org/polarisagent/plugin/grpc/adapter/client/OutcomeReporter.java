@@ -45,7 +45,7 @@ final class OutcomeReporter {
     this.client = client;
     this.onBreakerChange = onBreakerChange;
     this.caller = client.callerKey();
-    this.enabled = client.circuitBreakerEnabled();
+    this.enabled = client.settings().circuitBreakerEnabled();
   }
 
   /**
@@ -145,7 +145,7 @@ final class OutcomeReporter {
 
     @Override
     public void streamClosed(Status status) {
-      int code = client.isFailure(status.getCode()) ? FAILURE_CODE : 0;
+      int code = client.settings().isFailure(status.getCode()) ? FAILURE_CODE : 0;
       long delayMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
       offer(instanceResource, code, delayMillis);
       offer(methodResource, code, delayMillis);

@@ -64,7 +64,7 @@ final class PolarisNameResolver extends NameResolver {
     this.target = target;
     this.client = client;
     this.syncContext = args.getSynchronizationContext();
-    this.serial = client.newSerialExecutor();
+    this.serial = client.threads().newSerialExecutor();
   }
 
   @Override
@@ -77,7 +77,7 @@ final class PolarisNameResolver extends NameResolver {
     this.listener = listener;
     startNanos = System.nanoTime();
     resolve();
-    reread = client.timer().scheduleWithFixedDelay(this::resolve, REREAD_SECONDS, REREAD_SECONDS, TimeUnit.SECONDS);
+    reread = client.threads().timer().scheduleWithFixedDelay(this::resolve, REREAD_SECONDS, REREAD_SECONDS, TimeUnit.SECONDS);
   }
 
   @Override
@@ -112,7 +112,7 @@ final class PolarisNameResolver extends NameResolver {
 
   private void resolveLater(long delayMillis) {
     if (!shutdown) {
-      client.timer().schedule(this::resolve, delayMillis, TimeUnit.MILLISECONDS);
+      client.threads().timer().schedule(this::resolve, delayMillis, TimeUnit.MILLISECONDS);
     }
   }
 

@@ -40,7 +40,7 @@ public final class PolarisNameResolverProvider extends NameResolverProvider {
     }
     String target = targetUri.toString();
     try {
-      return new PolarisNameResolver(PolarisTarget.parse(target, client.defaultNamespace()), args, client);
+      return new PolarisNameResolver(PolarisTarget.parse(target, client.settings().defaultNamespace()), args, client);
     } catch (IllegalArgumentException invalid) {
       return new FailingNameResolver("invalid.polaris.target", Status.UNAVAILABLE.withDescription(invalid.getMessage()));
     }

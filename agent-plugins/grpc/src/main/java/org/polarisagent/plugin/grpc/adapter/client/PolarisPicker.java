@@ -60,8 +60,8 @@ abstract class PolarisPicker extends SubchannelPicker {
           indexById.put(endpoint.instance.getId(), i);
         }
       }
-      selector = selector(client.loadBalancer(), entries);
-      hashHeader = client.hashHeader();
+      selector = selector(client.settings().loadBalancer(), entries);
+      hashHeader = client.settings().hashHeader();
     }
 
     /**
@@ -160,7 +160,7 @@ abstract class PolarisPicker extends SubchannelPicker {
       }
       Candidates candidates = routedSets.get(members);
       if (candidates == null) {
-        candidates = new Candidates(members, entries, client.loadBalancer());
+        candidates = new Candidates(members, entries, client.settings().loadBalancer());
         if (routedSets.size() < MAX_ROUTED_SETS) {
           Candidates raced = routedSets.putIfAbsent(members, candidates);
           candidates = raced == null ? candidates : raced;
