@@ -1,6 +1,5 @@
 package org.polarisagent.plugin.grpc.adapter.server;
 
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayList;
@@ -19,11 +18,12 @@ final class RegistrationPlan {
   final String serverName;
   /** Why the server is not registered, or null when it is. */
   final String skipped;
-  private final List<Endpoint> endpoints;
+  /** The bound network addresses that register; a wildcard address means all interfaces. */
+  private final List<InetSocketAddress> endpoints;
   /** Full names of the services the server registers as. */
   final List<String> services;
 
-  private RegistrationPlan(String serverName, String skipped, List<Endpoint> endpoints, List<String> services) {
+  private RegistrationPlan(String serverName, String skipped, List<InetSocketAddress> endpoints, List<String> services) {
     this.serverName = serverName;
     this.skipped = skipped;
     this.endpoints = endpoints;
@@ -39,7 +39,7 @@ final class RegistrationPlan {
    */
   static RegistrationPlan of(
       ProviderSettings settings, List<? extends SocketAddress> listenSockets, List<String> exposedServices) {
-    List<Endpoint> bound = networkEndpoints(listenSockets);
+    List<InetSocketAddress> bound = networkEndpoints(listenSockets);
     String serverName = bound.isEmpty() ? "gRPC server" : "gRPC server on port " + ports(bound);
     String skipped = null;
     List<String> selected = AdvertisedServices.select(settings.service, exposedServices);
@@ -50,9 +50,9 @@ final class RegistrationPlan {
           ? "it lists no service and " + AgentConfig.SERVICE.name() + " is not set"
           : "it exposes only infrastructure services " + exposedServices;
     } else {
-      List<Endpoint> allowed = new ArrayList<>();
-      for (Endpoint endpoint : bound) {
-        if (ProvidedServices.registersPort(settings.ports, endpoint.port)) {
+      List<InetSocketAddress> allowed = new ArrayList<>();
+      for (InetSocketAddress endpoint : bound) {
+        if (ProvidedServices.registersPort(settings.ports, endpoint.getPort())) {
           allowed.add(endpoint);
         }
       }
@@ -67,43 +67,32 @@ final class RegistrationPlan {
   /** The Polaris instances to register: one per endpoint and service, each endpoint under its host. */
   List<InstanceSpec> instances(InstanceHost hosts, String namespace) {
     Set<InstanceSpec> result = new LinkedHashSet<>();
-    for (Endpoint endpoint : endpoints) {
-      String host = hosts.hostFor(endpoint.address);
+    for (InetSocketAddress endpoint : endpoints) {
+      String host = hosts.hostFor(endpoint.getAddress());
       for (String service : services) {
-        result.add(new InstanceSpec(namespace, service, host, endpoint.port));
+        result.add(new InstanceSpec(namespace, service, host, endpoint.getPort()));
       }
     }
     return new ArrayList<>(result);
   }
 
-  /** A bound listen address of the server; a null address means all interfaces. Immutable. */
-  private static final class Endpoint {
-    final InetAddress address;
-    final int port;
-
-    Endpoint(InetAddress address, int port) {
-      this.address = address;
-      this.port = port;
-    }
-  }
-
-  private static List<Endpoint> networkEndpoints(List<? extends SocketAddress> listenSockets) {
-    List<Endpoint> result = new ArrayList<>();
+  private static List<InetSocketAddress> networkEndpoints(List<? extends SocketAddress> listenSockets) {
+    List<InetSocketAddress> result = new ArrayList<>();
     for (SocketAddress socket : listenSockets) {
       if (socket instanceof InetSocketAddress) {
         InetSocketAddress inet = (InetSocketAddress) socket;
         if (inet.getPort() > 0) {
-          result.add(new Endpoint(inet.getAddress(), inet.getPort()));
+          result.add(inet);
         }
       }
     }
     return result;
   }
 
-  private static String ports(List<Endpoint> bound) {
+  private static String ports(List<InetSocketAddress> bound) {
     Set<Integer> ports = new LinkedHashSet<>();
-    for (Endpoint endpoint : bound) {
-      ports.add(endpoint.port);
+    for (InetSocketAddress endpoint : bound) {
+      ports.add(endpoint.getPort());
     }
     StringBuilder text = new StringBuilder();
     for (Integer port : ports) {
