@@ -18,12 +18,10 @@ final class PolarisRegistrar implements Registrar {
 
   private final PolarisSdk sdk;
   private final ProviderSettings settings;
-  private final ClassLoader agentLoader;
 
-  PolarisRegistrar(PolarisSdk sdk, ProviderSettings settings, ClassLoader agentLoader) {
+  PolarisRegistrar(PolarisSdk sdk, ProviderSettings settings) {
     this.sdk = sdk;
     this.settings = settings;
-    this.agentLoader = agentLoader;
   }
 
   @Override

@@ -252,13 +252,4 @@ class PolarisServerTest extends ServerLifecycleFixture {
     assertEquals("server.awaitTermination", seen.get(8));
   }
 
-  private static void awaitState(Thread thread, Thread.State state) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (thread.getState() != state) {
-      if (System.nanoTime() > deadline) {
-        fail(thread + " never reached " + state + ", it is " + thread.getState());
-      }
-      Thread.sleep(1);
-    }
-  }
 }

@@ -1,9 +1,12 @@
 package org.polarisagent.plugin.grpc.adapter.server;
 
+import static org.junit.jupiter.api.Assertions.fail;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.polarisagent.core.config.AgentConfig;
 import org.polarisagent.plugin.grpc.ServerDepartures;
@@ -39,5 +42,16 @@ abstract class ServerLifecycleFixture {
             (host, port) -> java.net.InetAddress.getByName("10.1.2.3"));
     return new ServerLifecycle(
         settings(agentArgs), hosts, using, scheduler, departingScheduler, clock, departures, unavailableLogged);
+  }
+
+  /** Waits until another thread is in the given state, as when it is blocked on a lock; at most 10 s. */
+  static void awaitState(Thread thread, Thread.State state) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (thread.getState() != state) {
+      if (System.nanoTime() > deadline) {
+        fail(thread + " never reached " + state + ", it is " + thread.getState());
+      }
+      Thread.sleep(1);
+    }
   }
 }

@@ -396,16 +396,6 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
     }
   }
 
-  private static void awaitState(Thread thread, Thread.State state) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (thread.getState() != state) {
-      if (System.nanoTime() > deadline) {
-        fail(thread + " never reached " + state + ", it is " + thread.getState());
-      }
-      Thread.sleep(1);
-    }
-  }
-
   private void openAndJoin(CountDownLatch done, Thread... threads) throws InterruptedException {
     clock.openGate();
     assertTrue(done.await(10, TimeUnit.SECONDS));
