@@ -12,7 +12,7 @@ import java.util.Map;
  */
 public final class ClientHooks {
 
-  /** What the agent does when a channel builder is created. Implemented inside the agent. */
+  /** What the agent does when a channel builder is created. Implemented inside the agent (BridgeHandler). */
   public interface Handler {
     /**
      * Called with the target a channel builder factory received; returns the target to use instead

@@ -48,7 +48,8 @@ final class SdkLogger implements InvocationHandler {
         break;
     }
     boolean enabledQuery = methodName.startsWith("is");
-    Level level = levelOf(enabledQuery ? methodName.substring(2, methodName.length() - "Enabled".length()) : methodName);
+    Level level =
+        levelOf(enabledQuery ? methodName.substring(2, methodName.length() - "Enabled".length()) : methodName);
     if (enabledQuery) {
       return SdkLogFile.enabled(level);
     }

@@ -27,8 +27,10 @@ import org.polarisagent.plugin.grpc.advice.ChannelTargetAdvice;
 import org.polarisagent.plugin.grpc.advice.ServerBuildAdvice;
 
 /**
- * The gRPC plugin: hooks every public channel builder factory (in-process excluded) and {@code build()} of
- * every concrete server builder.
+ * The gRPC plugin: hooks every public network channel builder factory (in-process excluded), the default
+ * service config and policy setters of the channel builder implementations, and {@code build()} of every
+ * concrete or forwarding server builder; the advice calls {@link ClientHooks} and {@link ServerHooks}, which
+ * this plugin answers with one {@link BridgeHandler}.
  */
 public final class GrpcPlugin implements AgentPlugin {
 

@@ -42,23 +42,21 @@ public final class PolarisNameResolverProvider extends NameResolverProvider {
     try {
       return new PolarisNameResolver(PolarisTarget.parse(target, client.settings().defaultNamespace()), args, client);
     } catch (IllegalArgumentException invalid) {
-      return new FailingNameResolver("invalid.polaris.target", Status.UNAVAILABLE.withDescription(invalid.getMessage()));
+      return new FailingNameResolver(Status.UNAVAILABLE.withDescription(invalid.getMessage()));
     }
   }
 
   /** Resolver of a malformed target: every call fails with the reason. */
   private static final class FailingNameResolver extends NameResolver {
-    private final String authority;
     private final Status error;
 
-    FailingNameResolver(String authority, Status error) {
-      this.authority = authority;
+    FailingNameResolver(Status error) {
       this.error = error;
     }
 
     @Override
     public String getServiceAuthority() {
-      return authority;
+      return "invalid.polaris.target";
     }
 
     @Override
