@@ -11,6 +11,9 @@ import java.util.Set;
  */
 public final class ProvidedServices {
 
+  /** Builders whose servers never listen on the network. */
+  private static final String IN_PROCESS_BUILDER = "io.grpc.inprocess.InProcessServerBuilder";
+
   private final String configuredService;
   private final String namespace;
   private final Set<Integer> ports;
@@ -72,6 +75,6 @@ public final class ProvidedServices {
 
   /** False for builders of servers that never listen on the network. */
   public static boolean networkBuilder(Object builder) {
-    return !builder.getClass().getName().equals(ServerSide.IN_PROCESS_BUILDER);
+    return !builder.getClass().getName().equals(IN_PROCESS_BUILDER);
   }
 }

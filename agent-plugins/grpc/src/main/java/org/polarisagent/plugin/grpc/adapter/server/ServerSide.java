@@ -13,8 +13,6 @@ import org.polarisagent.plugin.grpc.ServerDepartures;
  */
 public final class ServerSide {
 
-  /** Builders whose servers never listen on the network. */
-  static final String IN_PROCESS_BUILDER = "io.grpc.inprocess.InProcessServerBuilder";
   /** Servers that deregister at once, each on its own thread, while Polaris is slow to answer. */
   static final int DEPARTING_THREADS = 4;
 
@@ -51,7 +49,7 @@ public final class ServerSide {
     if (!settings.register || !(server instanceof Server) || server instanceof PolarisServer) {
       return server;
     }
-    if (builder.getClass().getName().equals(IN_PROCESS_BUILDER)) {
+    if (!ProvidedServices.networkBuilder(builder)) {
       return server;
     }
     if (!buildReturns(builder.getClass(), PolarisServer.class)) {
