@@ -56,8 +56,9 @@ final class OutcomeReporter {
   ClientStreamTracer.Factory tracerFactory(
       PolarisTarget target, Instance instance, String method, boolean reportMethod) {
     ServiceKey destination = new ServiceKey(target.namespace(), target.service());
-    final InstanceResource instanceResource =
-        instance == null ? null : new InstanceResource(destination, instance.getHost(), instance.getPort(), caller, PolarisTarget.PROTOCOL);
+    final InstanceResource instanceResource = instance == null
+        ? null
+        : new InstanceResource(destination, instance.getHost(), instance.getPort(), caller, PolarisTarget.PROTOCOL);
     final MethodResource methodResource = reportMethod ? methodResource(target, method) : null;
     return new ClientStreamTracer.Factory() {
       @Override

@@ -77,7 +77,8 @@ final class PolarisNameResolver extends NameResolver {
     this.listener = listener;
     startNanos = System.nanoTime();
     resolve();
-    reread = client.threads().timer().scheduleWithFixedDelay(this::resolve, REREAD_SECONDS, REREAD_SECONDS, TimeUnit.SECONDS);
+    reread = client.threads().timer()
+        .scheduleWithFixedDelay(this::resolve, REREAD_SECONDS, REREAD_SECONDS, TimeUnit.SECONDS);
   }
 
   @Override

@@ -23,7 +23,8 @@ final class RegistrationPlan {
   /** Full names of the services the server registers as. */
   final List<String> services;
 
-  private RegistrationPlan(String serverName, String skipped, List<InetSocketAddress> endpoints, List<String> services) {
+  private RegistrationPlan(
+      String serverName, String skipped, List<InetSocketAddress> endpoints, List<String> services) {
     this.serverName = serverName;
     this.skipped = skipped;
     this.endpoints = endpoints;

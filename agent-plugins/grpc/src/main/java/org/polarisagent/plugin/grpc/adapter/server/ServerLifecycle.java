@@ -15,10 +15,11 @@ import org.polarisagent.core.sdk.PolarisSdk;
 import org.polarisagent.plugin.grpc.ServerDepartures;
 
 /**
- * The Polaris side of one gRPC server: once the server has started, registers it (as its
- * {@link RegistrationPlan} says) in the background (after the warm-up delay), retrying with backoff while Polaris cannot be reached; when the server shuts down or
- * the JVM exits, deregisters it in the background and lets it serve for the drain delay before the
- * application's stop runs. Nobody waits for this but the JVM exit ({@link #awaitDeparture()}).
+ * The Polaris side of one gRPC server: once the server has started, registers it as its
+ * {@link RegistrationPlan} says, in the background (after the warm-up delay), retrying with backoff while
+ * Polaris cannot be reached; when the server shuts down or the JVM exits, deregisters it in the background
+ * and lets it serve for the drain delay before the application's stop runs. Nobody waits for this but the
+ * JVM exit ({@link #awaitDeparture()}).
  *
  * <p>The departure happens once: every caller of {@link #awaitDeparture()}, concurrent or later, returns at
  * the same moment, the drain deadline, or at once if it has passed or the server was never registered.
