@@ -1,6 +1,5 @@
 package org.polarisagent.plugin.grpc.adapter.server;
 
-import java.util.Collections;
 import java.util.Set;
 
 /**
@@ -22,19 +21,11 @@ public final class ProvidedServices {
     this(settings.service, settings.namespace, settings.ports);
   }
 
+  /** @param ports the ports whose servers register, unmodifiable; empty: every port */
   ProvidedServices(String configuredService, String namespace, Set<Integer> ports) {
     this.configuredService = configuredService;
     this.namespace = namespace;
     this.ports = ports;
-  }
-
-  /**
-   * Services as decided with these settings.
-   *
-   * @param ports the ports whose servers register; empty: every port
-   */
-  public static ProvidedServices of(String configuredService, String namespace, Set<Integer> ports) {
-    return new ProvidedServices(configuredService, namespace, Collections.unmodifiableSet(ports));
   }
 
   /** The namespace services register in. */
