@@ -1,8 +1,5 @@
 package org.polarisagent.core.config;
 
-import java.io.FileInputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -17,9 +14,9 @@ import org.polarisagent.core.config.ConfigKey.OnInvalid;
  *
  * <p>Each value comes from the first source that sets it: agent arguments, {@code -Dpolaris.*} system
  * properties, {@code POLARIS_*} environment variables, the properties file named by
- * {@link #CONFIG_FILE}, then the default. Keys declared as maps also collect {@code <key>.<entry>=value}
- * forms. A value that cannot be parsed gives one ERROR line and the key's {@link OnInvalid} fallback.
- * Immutable once loaded.
+ * {@link #CONFIG_FILE} ({@link ConfigSources} reads them), then the default. Keys declared as maps also
+ * collect {@code <key>.<entry>=value} forms. A value that cannot be parsed gives one ERROR line and the key's
+ * {@link OnInvalid} fallback. Immutable once loaded.
  */
 public final class AgentConfig {
 
@@ -238,13 +235,13 @@ public final class AgentConfig {
   /** Loads the configuration from the given sources, highest precedence first. */
   public static AgentConfig load(String agentArgs, Properties systemProperties, Map<String, String> env) {
     List<Map<String, String>> sources = new ArrayList<>();
-    sources.add(parseAgentArgs(agentArgs));
-    sources.add(polarisEntries(systemProperties));
-    sources.add(envEntries(env));
+    sources.add(ConfigSources.agentArgs(agentArgs));
+    sources.add(ConfigSources.polarisEntries(systemProperties));
+    sources.add(ConfigSources.envEntries(env, KEYS));
     List<String> errors = new ArrayList<>();
     String configFile = firstText(sources, CONFIG_FILE);
     if (configFile != null && !configFile.isEmpty()) {
-      sources.add(readFile(configFile, errors));
+      sources.add(ConfigSources.file(configFile, CONFIG_FILE, errors));
     }
     for (int i = 0; i < sources.size(); i++) {
       if (i != 2) { // environment variables are read by exact name only
@@ -269,7 +266,7 @@ public final class AgentConfig {
         }
       }
       if (value == null) {
-        value = key.type().parse(expand(key.defaultText()));
+        value = key.type().parse(ConfigSources.expand(key.defaultText()));
       }
       values.put(key, value);
     }
@@ -329,58 +326,6 @@ public final class AgentConfig {
         + key.type().accepted() + "; " + fallback;
   }
 
-  /**
-   * Agent arguments are {@code key=value} pairs separated by commas; a comma followed by something other
-   * than {@code key=} belongs to the previous value, so {@code polaris.address=a:1,b:2} works.
-   */
-  static Map<String, String> parseAgentArgs(String agentArgs) {
-    Map<String, String> entries = new LinkedHashMap<>();
-    if (agentArgs == null || agentArgs.trim().isEmpty()) {
-      return entries;
-    }
-    for (String pair : agentArgs.split(",(?=\\s*[A-Za-z0-9_.-]+=)")) {
-      int eq = pair.indexOf('=');
-      if (eq > 0) {
-        entries.put(pair.substring(0, eq).trim(), pair.substring(eq + 1));
-      }
-    }
-    return entries;
-  }
-
-  private static Map<String, String> polarisEntries(Properties properties) {
-    Map<String, String> entries = new LinkedHashMap<>();
-    for (String name : properties.stringPropertyNames()) {
-      if (name.startsWith("polaris.")) {
-        entries.put(name, properties.getProperty(name));
-      }
-    }
-    return entries;
-  }
-
-  private static Map<String, String> envEntries(Map<String, String> env) {
-    Map<String, String> entries = new LinkedHashMap<>();
-    for (ConfigKey<?> key : KEYS) {
-      String value = env.get(key.envName());
-      if (value != null) {
-        entries.put(key.name(), value);
-      }
-    }
-    return entries;
-  }
-
-  private static Map<String, String> readFile(String path, List<String> errors) {
-    Map<String, String> entries = new LinkedHashMap<>();
-    Properties properties = new Properties();
-    try (InputStream in = new FileInputStream(expand(path))) {
-      properties.load(in);
-      entries.putAll(polarisEntries(properties));
-    } catch (IOException e) {
-      errors.add("cannot read " + CONFIG_FILE.name() + " '" + path + "': " + e.getMessage()
-          + "; continuing without it");
-    }
-    return entries;
-  }
-
   private static String firstText(List<Map<String, String>> sources, ConfigKey<?> key) {
     for (Map<String, String> source : sources) {
       String text = source.get(key.name());
@@ -389,23 +334,5 @@ public final class AgentConfig {
       }
     }
     return null;
-  }
-
-  /** Expands {@code ${system.property}} references. */
-  static String expand(String text) {
-    StringBuilder out = new StringBuilder();
-    int from = 0;
-    int start;
-    while ((start = text.indexOf("${", from)) >= 0) {
-      int end = text.indexOf('}', start);
-      if (end < 0) {
-        break;
-      }
-      out.append(text, from, start);
-      String name = text.substring(start + 2, end);
-      out.append(System.getProperty(name, ""));
-      from = end + 1;
-    }
-    return out.append(text.substring(from)).toString();
   }
 }
