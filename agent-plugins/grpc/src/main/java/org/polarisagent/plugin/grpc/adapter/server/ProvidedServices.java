@@ -18,14 +18,9 @@ public final class ProvidedServices {
   private final Set<Integer> ports;
 
   ProvidedServices(ProviderSettings settings) {
-    this(settings.service, settings.namespace, settings.ports);
-  }
-
-  /** @param ports the ports whose servers register, unmodifiable; empty: every port */
-  ProvidedServices(String configuredService, String namespace, Set<Integer> ports) {
-    this.configuredService = configuredService;
-    this.namespace = namespace;
-    this.ports = ports;
+    this.configuredService = settings.service;
+    this.namespace = settings.namespace;
+    this.ports = settings.ports;
   }
 
   /** The namespace services register in. */
