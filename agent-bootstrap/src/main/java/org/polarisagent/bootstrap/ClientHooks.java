@@ -3,7 +3,8 @@ package org.polarisagent.bootstrap;
 import java.util.Map;
 
 /**
- * Bridge called by advice inlined into gRPC channel builder factories.
+ * Bridge called by advice inlined into gRPC channel builder factories and into the channel builders'
+ * default service config and policy setters.
  *
  * <p>Defined by the system class loader (the agent jar's root, where {@code -javaagent} puts it) so that
  * application classes can see it; JDK types only. Until the
@@ -11,7 +12,7 @@ import java.util.Map;
  */
 public final class ClientHooks {
 
-  /** What the agent does when a channel builder is created. Implemented inside the agent. */
+  /** What the agent does when a channel builder is created. Implemented inside the agent (BridgeHandler). */
   public interface Handler {
     /**
      * Called with the target a channel builder factory received; returns the target to use instead
@@ -52,68 +53,64 @@ public final class ClientHooks {
   }
 
   public static String onTarget(Class<?> grpcType, String target) {
-    Handler current = handler;
-    if (current == null || target == null) {
-      return target;
+    if (target == null) {
+      return null;
     }
-    try {
-      String result = current.onTarget(grpcType, target);
-      return result == null ? target : result;
-    } catch (Throwable t) {
-      AgentFailures.report("channel target " + target, t);
-      return target;
-    }
+    String result = call("channel target " + target, target, current -> current.onTarget(grpcType, target));
+    return result == null ? target : result;
   }
 
   /** Returns the builder to use instead of the one an address-based factory made, or null to keep it. */
   public static Object redirectAddress(Class<?> grpcType, String factory, Object[] arguments) {
-    Handler current = handler;
-    if (current == null || arguments == null || arguments.length < 2) {
+    if (arguments == null || arguments.length < 2) {
       return null;
     }
-    try {
-      return current.redirectAddress(grpcType, factory, arguments);
-    } catch (Throwable t) {
-      AgentFailures.report("channel factory " + factory, t);
-      return null;
-    }
+    return call("channel factory " + factory, null, current -> current.redirectAddress(grpcType, factory, arguments));
   }
 
   public static void onBuilder(String target, Object builder) {
-    Handler current = handler;
-    if (current == null || target == null || builder == null) {
+    if (target == null || builder == null) {
       return;
     }
-    try {
+    call("channel builder for " + target, null, current -> {
       current.onBuilder(target, builder);
-    } catch (Throwable t) {
-      AgentFailures.report("channel builder for " + target, t);
-    }
+      return null;
+    });
   }
 
   public static Map<String, ?> onServiceConfig(Object builder, Map<String, ?> config) {
-    Handler current = handler;
-    if (current == null || builder == null) {
+    if (builder == null) {
       return config;
     }
-    try {
-      return current.onServiceConfig(builder, config);
-    } catch (Throwable t) {
-      AgentFailures.report("default service config", t);
-      return config;
-    }
+    return call("default service config", config, current -> current.onServiceConfig(builder, config));
   }
 
   public static String onLoadBalancingPolicy(Object builder, String policy) {
-    Handler current = handler;
-    if (current == null || builder == null) {
+    if (builder == null) {
       return policy;
     }
+    return call("default load-balancing policy", policy, current -> current.onLoadBalancingPolicy(builder, policy));
+  }
+
+  /** One call of the handler's. */
+  private interface HandlerCall<T> {
+    T on(Handler current) throws Exception;
+  }
+
+  /**
+   * Makes one call of the installed handler; without a handler, or if the call fails (reported once per
+   * site as {@code where}), returns {@code unchanged}.
+   */
+  private static <T> T call(String where, T unchanged, HandlerCall<T> call) {
+    Handler current = handler;
+    if (current == null) {
+      return unchanged;
+    }
     try {
-      return current.onLoadBalancingPolicy(builder, policy);
+      return call.on(current);
     } catch (Throwable t) {
-      AgentFailures.report("default load-balancing policy", t);
-      return policy;
+      AgentFailures.report(where, t);
+      return unchanged;
     }
   }
 }

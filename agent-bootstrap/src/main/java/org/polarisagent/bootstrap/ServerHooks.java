@@ -1,14 +1,15 @@
 package org.polarisagent.bootstrap;
 
 /**
- * Bridge called by advice inlined into {@code ServerBuilder.build()} of every concrete gRPC server builder.
+ * Bridge called by advice inlined into {@code ServerBuilder.build()} of every concrete or forwarding gRPC server
+ * builder.
  *
  * <p>Forwarding builders call their delegate's {@code build()} on the same thread; only the outermost call
  * is handled, so a server is prepared and observed exactly once. JDK types only. Thread-safe.
  */
 public final class ServerHooks {
 
-  /** What the agent does around {@code build()}. Implemented inside the agent. */
+  /** What the agent does around {@code build()}. Implemented inside the agent (BridgeHandler). */
   public interface Handler {
     /** Before the outermost {@code build()}: may add interceptors to the builder. */
     void beforeBuild(Object builder);

@@ -24,6 +24,7 @@ final class GatedTransformer implements ClassFileTransformer {
   private final Set<String> internalNames;
   private final CountDownLatch ready = new CountDownLatch(1);
   private volatile ClassFileTransformer delegate;
+  /** Set once the wait for the real transformer has timed out: said once. */
   private volatile boolean timedOut;
 
   /** @param typeNames binary names of the classes to instrument */
@@ -39,11 +40,6 @@ final class GatedTransformer implements ClassFileTransformer {
   void open(ClassFileTransformer transformer) {
     delegate = transformer;
     ready.countDown();
-  }
-
-  /** True if some instrumented class was passed on unchanged because the real transformer was late. */
-  boolean timedOut() {
-    return timedOut;
   }
 
   @Override

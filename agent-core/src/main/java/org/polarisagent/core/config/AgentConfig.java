@@ -1,8 +1,5 @@
 package org.polarisagent.core.config;
 
-import java.io.FileInputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -17,9 +14,9 @@ import org.polarisagent.core.config.ConfigKey.OnInvalid;
  *
  * <p>Each value comes from the first source that sets it: agent arguments, {@code -Dpolaris.*} system
  * properties, {@code POLARIS_*} environment variables, the properties file named by
- * {@link #CONFIG_FILE}, then the default. Keys declared as maps also collect {@code <key>.<entry>=value}
- * forms. A value that cannot be parsed gives one ERROR line and the key's {@link OnInvalid} fallback.
- * Immutable once loaded.
+ * {@link #CONFIG_FILE} ({@link ConfigSources} reads them), then the default. Keys declared as maps also
+ * collect {@code <key>.<entry>=value} forms. A value that cannot be parsed gives one ERROR line and the key's
+ * {@link OnInvalid} fallback. Immutable once loaded.
  */
 public final class AgentConfig {
 
@@ -27,7 +24,7 @@ public final class AgentConfig {
 
   // ---- agent and connection
   public static final ConfigKey<Boolean> ENABLED =
-      key("polaris.agent.enabled", "true", ValueType.BOOLEAN,
+      flag("polaris.agent.enabled", true,
           "Set to false to turn the agent into a no-op: nothing is instrumented, nothing connects.");
   public static final ConfigKey<List<String>> ADDRESS =
       key("polaris.address", "127.0.0.1:8091", ValueType.ADDRESSES, OnInvalid.DISCONNECT,
@@ -37,7 +34,7 @@ public final class AgentConfig {
       key("polaris.namespace", "default", ValueType.polarisName(false),
           "Namespace of registered services and the default namespace of polaris:// targets.");
   public static final ConfigKey<String> TOKEN =
-      key("polaris.token", "", ValueType.STRING,
+      text("polaris.token",
           "Token sent to the Polaris server when it requires authentication. Masked (***) in every log line.");
   public static final ConfigKey<String> SERVICE =
       key("polaris.service", "", ValueType.polarisName(true),
@@ -45,7 +42,7 @@ public final class AgentConfig {
               + " service its calls carry. Empty: each gRPC service a server exposes registers under its own"
               + " full name.");
   public static final ConfigKey<String> CONFIG_FILE =
-      key("polaris.config.file", "", ValueType.STRING,
+      text("polaris.config.file",
           "A properties file with any of these keys; the lowest-precedence source above the defaults.");
   public static final ConfigKey<String> SDK_CONFIG_FILE =
       key("polaris.sdk.config.file", "", ValueType.READABLE_FILE,
@@ -62,34 +59,34 @@ public final class AgentConfig {
 
   // ---- this application as an instance (provider side)
   public static final ConfigKey<String> INSTANCE_HOST =
-      key("polaris.instance.host", "", ValueType.STRING,
+      text("polaris.instance.host",
           "Host registered for this application's servers. Empty: the server's own address if it is bound to"
               + " a specific one, else POD_IP or HOST_IP from the environment if set, else the address of the local"
               + " interface that reaches the first Polaris server; never 0.0.0.0.");
   public static final ConfigKey<String> INSTANCE_VERSION =
-      key("polaris.instance.version", "", ValueType.STRING, "Version registered with each instance.");
+      text("polaris.instance.version", "Version registered with each instance.");
   public static final ConfigKey<Integer> INSTANCE_WEIGHT =
       key("polaris.instance.weight", "100", ValueType.intRange(0, 10000), "Weight registered with each instance.");
   public static final ConfigKey<Integer> INSTANCE_TTL =
       key("polaris.instance.ttl", "5", ValueType.intRange(1, 60),
           "Heartbeat TTL in seconds; the server marks an instance unhealthy after 3 missed TTLs.");
   public static final ConfigKey<Map<String, String>> METADATA =
-      key("polaris.metadata", "", ValueType.MAP,
+      entries("polaris.metadata",
           "Metadata registered with each instance; single entries also as polaris.metadata.<name>=<value>.");
   public static final ConfigKey<String> REGION =
-      key("polaris.location.region", "", ValueType.STRING,
+      text("polaris.location.region",
           "Region of this application, registered with its instances and used for nearby routing. Empty: the"
               + " REGION environment variable, as the Polaris SDK reads it.");
   public static final ConfigKey<String> ZONE =
-      key("polaris.location.zone", "", ValueType.STRING,
+      text("polaris.location.zone",
           "Zone of this application, as for the region (environment fallback: ZONE).");
   public static final ConfigKey<String> CAMPUS =
-      key("polaris.location.campus", "", ValueType.STRING,
+      text("polaris.location.campus",
           "Campus of this application, as for the region (environment fallback: CAMPUS).");
 
   // ---- gRPC servers
   public static final ConfigKey<Boolean> SERVER_REGISTER =
-      key("polaris.grpc.server.register", "true", ValueType.BOOLEAN,
+      flag("polaris.grpc.server.register", true,
           "Register started gRPC servers in Polaris: as polaris.service if set, else each gRPC service under its"
               + " full name. In-process servers and servers that expose only infrastructure services (health,"
               + " reflection, channelz, CSDS, ORCA) are never registered; registration runs in the background and"
@@ -110,11 +107,11 @@ public final class AgentConfig {
 
   // ---- gRPC channels
   public static final ConfigKey<Map<String, String>> CLIENT_TARGET_MAPPING =
-      key("polaris.grpc.client.target-mapping", "", ValueType.MAP,
+      entries("polaris.grpc.client.target-mapping",
           "Maps existing channel targets to Polaris services, e.g. echo.internal:50051=echo or"
               + " dns:///echo:50051=polaris://echo?namespace=test. A dns:/// prefix is ignored when matching.");
   public static final ConfigKey<Boolean> CLIENT_KEEP_AUTHORITY =
-      key("polaris.grpc.client.keep-authority", "true", ValueType.BOOLEAN,
+      flag("polaris.grpc.client.keep-authority", true,
           "A mapped channel keeps the authority of its original target (for TLS and :authority); false uses"
               + " the Polaris service name.");
   public static final ConfigKey<String> LOAD_BALANCER =
@@ -127,29 +124,29 @@ public final class AgentConfig {
 
   // ---- governance
   public static final ConfigKey<Boolean> CIRCUIT_BREAKER_ENABLED =
-      key("polaris.circuitbreaker.enabled", "true", ValueType.BOOLEAN,
+      flag("polaris.circuitbreaker.enabled", true,
           "Circuit breaking of Polaris channels: call outcomes are reported and broken instances get no calls.");
   public static final ConfigKey<List<String>> CIRCUIT_BREAKER_FAILURE_CODES =
       key("polaris.circuitbreaker.failure-codes", "UNAVAILABLE,DEADLINE_EXCEEDED,INTERNAL,UNKNOWN",
           ValueType.STATUS_CODES,
           "gRPC status codes that count as failures for circuit breaking; other codes count as successes.");
   public static final ConfigKey<Boolean> RATE_LIMIT_ENABLED =
-      key("polaris.ratelimit.enabled", "true", ValueType.BOOLEAN,
+      flag("polaris.ratelimit.enabled", true,
           "Rate limiting of calls to this application's gRPC servers (unary and streaming) by the Polaris"
               + " rate-limit rules of the services they register as; a call over quota fails with"
               + " RESOURCE_EXHAUSTED. Rule methods are gRPC paths such as /echo.Echo/Echo. While Polaris cannot"
               + " tell, calls pass.");
 
   public static final ConfigKey<Map<String, String>> ROUTER_METADATA =
-      key("polaris.router.metadata", "", ValueType.MAP,
+      entries("polaris.router.metadata",
           "Metadata routing: calls go only to instances that have all these metadata entries (all"
               + " instances if none has them); single entries also as polaris.router.metadata.<name>=<value>.");
   public static final ConfigKey<Boolean> ROUTER_NEARBY =
-      key("polaris.router.nearby.enabled", "false", ValueType.BOOLEAN,
+      flag("polaris.router.nearby.enabled", false,
           "Nearby routing: prefer instances in this application's zone (polaris.location.*), falling back to"
               + " farther ones when the zone has none.");
   public static final ConfigKey<Map<String, String>> ROUTER_LABELS =
-      key("polaris.router.labels", "", ValueType.MAP,
+      entries("polaris.router.labels",
           "Custom labels every call carries for rule routing, besides the method, the request headers and the"
               + " caller; single entries also as polaris.router.labels.<name>=<value>.");
 
@@ -181,6 +178,21 @@ public final class AgentConfig {
     this.sources = sources;
     this.errors = Collections.unmodifiableList(errors);
     this.disconnected = disconnected;
+  }
+
+  /** A true/false key. */
+  private static ConfigKey<Boolean> flag(String name, boolean defaultValue, String description) {
+    return key(name, String.valueOf(defaultValue), ValueType.BOOLEAN, description);
+  }
+
+  /** A free-text key, empty by default. */
+  private static ConfigKey<String> text(String name, String description) {
+    return key(name, "", ValueType.STRING, description);
+  }
+
+  /** A key of {@code name=value} entries, none by default; also set entry by entry as {@code <key>.<name>}. */
+  private static ConfigKey<Map<String, String>> entries(String name, String description) {
+    return key(name, "", ValueType.MAP, description);
   }
 
   static <T> ConfigKey<T> key(String name, String defaultText, ValueType<T> type, String description) {
@@ -223,13 +235,13 @@ public final class AgentConfig {
   /** Loads the configuration from the given sources, highest precedence first. */
   public static AgentConfig load(String agentArgs, Properties systemProperties, Map<String, String> env) {
     List<Map<String, String>> sources = new ArrayList<>();
-    sources.add(parseAgentArgs(agentArgs));
-    sources.add(polarisEntries(systemProperties));
-    sources.add(envEntries(env));
+    sources.add(ConfigSources.agentArgs(agentArgs));
+    sources.add(ConfigSources.polarisEntries(systemProperties));
+    sources.add(ConfigSources.envEntries(env, KEYS));
     List<String> errors = new ArrayList<>();
     String configFile = firstText(sources, CONFIG_FILE);
     if (configFile != null && !configFile.isEmpty()) {
-      sources.add(readFile(configFile, errors));
+      sources.add(ConfigSources.file(configFile, CONFIG_FILE, errors));
     }
     for (int i = 0; i < sources.size(); i++) {
       if (i != 2) { // environment variables are read by exact name only
@@ -254,7 +266,7 @@ public final class AgentConfig {
         }
       }
       if (value == null) {
-        value = key.type().parse(expand(key.defaultText()));
+        value = key.type().parse(ConfigSources.expand(key.defaultText()));
       }
       values.put(key, value);
     }
@@ -314,58 +326,6 @@ public final class AgentConfig {
         + key.type().accepted() + "; " + fallback;
   }
 
-  /**
-   * Agent arguments are {@code key=value} pairs separated by commas; a comma followed by something other
-   * than {@code key=} belongs to the previous value, so {@code polaris.address=a:1,b:2} works.
-   */
-  static Map<String, String> parseAgentArgs(String agentArgs) {
-    Map<String, String> entries = new LinkedHashMap<>();
-    if (agentArgs == null || agentArgs.trim().isEmpty()) {
-      return entries;
-    }
-    for (String pair : agentArgs.split(",(?=\\s*[A-Za-z0-9_.-]+=)")) {
-      int eq = pair.indexOf('=');
-      if (eq > 0) {
-        entries.put(pair.substring(0, eq).trim(), pair.substring(eq + 1));
-      }
-    }
-    return entries;
-  }
-
-  private static Map<String, String> polarisEntries(Properties properties) {
-    Map<String, String> entries = new LinkedHashMap<>();
-    for (String name : properties.stringPropertyNames()) {
-      if (name.startsWith("polaris.")) {
-        entries.put(name, properties.getProperty(name));
-      }
-    }
-    return entries;
-  }
-
-  private static Map<String, String> envEntries(Map<String, String> env) {
-    Map<String, String> entries = new LinkedHashMap<>();
-    for (ConfigKey<?> key : KEYS) {
-      String value = env.get(key.envName());
-      if (value != null) {
-        entries.put(key.name(), value);
-      }
-    }
-    return entries;
-  }
-
-  private static Map<String, String> readFile(String path, List<String> errors) {
-    Map<String, String> entries = new LinkedHashMap<>();
-    Properties properties = new Properties();
-    try (InputStream in = new FileInputStream(expand(path))) {
-      properties.load(in);
-      entries.putAll(polarisEntries(properties));
-    } catch (IOException e) {
-      errors.add("cannot read " + CONFIG_FILE.name() + " '" + path + "': " + e.getMessage()
-          + "; continuing without it");
-    }
-    return entries;
-  }
-
   private static String firstText(List<Map<String, String>> sources, ConfigKey<?> key) {
     for (Map<String, String> source : sources) {
       String text = source.get(key.name());
@@ -374,23 +334,5 @@ public final class AgentConfig {
       }
     }
     return null;
-  }
-
-  /** Expands {@code ${system.property}} references. */
-  static String expand(String text) {
-    StringBuilder out = new StringBuilder();
-    int from = 0;
-    int start;
-    while ((start = text.indexOf("${", from)) >= 0) {
-      int end = text.indexOf('}', start);
-      if (end < 0) {
-        break;
-      }
-      out.append(text, from, start);
-      String name = text.substring(start + 2, end);
-      out.append(System.getProperty(name, ""));
-      from = end + 1;
-    }
-    return out.append(text.substring(from)).toString();
   }
 }

@@ -5,7 +5,7 @@ import java.util.concurrent.ConcurrentMap;
 import org.slf4j.ILoggerFactory;
 import org.slf4j.Logger;
 
-/** Hands the Polaris SDK one {@link SdkLogger} per name. Thread-safe. */
+/** Hands the Polaris SDK one logger ({@link SdkLogger}) per name. Thread-safe. */
 public final class SdkLoggerFactory implements ILoggerFactory {
 
   private final ConcurrentMap<String, Logger> loggers = new ConcurrentHashMap<>();
@@ -14,7 +14,7 @@ public final class SdkLoggerFactory implements ILoggerFactory {
   public Logger getLogger(String name) {
     Logger logger = loggers.get(name);
     if (logger == null) {
-      Logger created = new SdkLogger(name);
+      Logger created = SdkLogger.create(name);
       logger = loggers.putIfAbsent(name, created);
       if (logger == null) {
         logger = created;

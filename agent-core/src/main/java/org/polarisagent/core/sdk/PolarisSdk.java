@@ -25,6 +25,12 @@ import org.polarisagent.core.logging.ShadedJulLogging;
  */
 public final class PolarisSdk {
 
+  /**
+   * How long the agent's users of the SDK wait for it to start in the background before they give up for
+   * now: a resolver fails its calls with the reason, a registration attempt is retried later.
+   */
+  public static final long STARTUP_WAIT_MILLIS = 10_000;
+
   private static final String LOG_HOME_PROPERTY = "polaris.log.home";
   /** Classes of the SDK whose static state keeps a stack trace of the thread that initializes them. */
   private static final String[] STACK_CAPTURING_CLASSES = {

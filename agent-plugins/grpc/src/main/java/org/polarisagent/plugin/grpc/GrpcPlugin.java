@@ -27,8 +27,10 @@ import org.polarisagent.plugin.grpc.advice.ChannelTargetAdvice;
 import org.polarisagent.plugin.grpc.advice.ServerBuildAdvice;
 
 /**
- * The gRPC plugin: hooks every public channel builder factory (in-process excluded) and {@code build()} of
- * every concrete server builder.
+ * The gRPC plugin: hooks every public network channel builder factory (in-process excluded), the default
+ * service config and policy setters of the channel builder implementations, and {@code build()} of every
+ * concrete or forwarding server builder; the advice calls {@link ClientHooks} and {@link ServerHooks}, which
+ * this plugin answers with one {@link BridgeHandler}.
  */
 public final class GrpcPlugin implements AgentPlugin {
 
@@ -89,7 +91,7 @@ public final class GrpcPlugin implements AgentPlugin {
           + "; no target is mapped");
       mapping = new TargetMapping(java.util.Collections.<String, String>emptyMap(), "", false);
     }
-    GrpcHooksHandler handler = new GrpcHooksHandler(new GrpcIntegrations(context), mapping);
+    BridgeHandler handler = new BridgeHandler(new AdaptersByLoader(context), mapping);
     ClientHooks.install(handler);
     ServerHooks.install(handler);
     // Added while plugins install, so it runs before the SDK closes: registered servers leave Polaris

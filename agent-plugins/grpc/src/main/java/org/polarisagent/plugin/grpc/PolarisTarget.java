@@ -17,6 +17,8 @@ public final class PolarisTarget {
   public static final String SCHEME = "polaris";
   /** The load-balancing policy of every Polaris channel: the agent's balancer. */
   public static final String LOAD_BALANCING_POLICY = "polaris_agent";
+  /** The protocol of gRPC instances in Polaris: what providers register with and what consumers report. */
+  public static final String PROTOCOL = "grpc";
   private static final String PREFIX = SCHEME + "://";
   private static final Pattern SERVICE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._\\-]*");
 

@@ -93,7 +93,7 @@ public class PickerBenchmark {
       properties.setProperty(AgentConfig.ADDRESS.name(), "127.0.0.1:1");
       AgentContext context = new AgentContext(AgentConfig.load("", properties, Map.of()),
           PolarisSdk.unavailable("benchmark"), PickerBenchmark.class.getClassLoader(), new ShutdownSequence());
-      ClientSupport client = new ClientSupport(context);
+      ClientSide client = new ClientSide(context);
       OutcomeReporter reporter = new OutcomeReporter(client, () -> { });
       List<PolarisLoadBalancer.Endpoint> ready = new ArrayList<>();
       for (int i = 1; i <= 3; i++) {

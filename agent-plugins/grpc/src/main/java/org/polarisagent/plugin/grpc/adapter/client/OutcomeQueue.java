@@ -22,14 +22,14 @@ final class OutcomeQueue {
   /** How long the thread waits for an outcome before it ends. */
   private static final long IDLE_SECONDS = 10;
 
-  private final ClientSupport client;
+  private final ClientSide client;
   private final ClassLoader agentLoader;
   private final BlockingQueue<Outcome> queue = new ArrayBlockingQueue<>(CAPACITY);
   private volatile boolean started;
   private final AtomicLong dropped = new AtomicLong();
   private volatile boolean failureLogged;
 
-  OutcomeQueue(ClientSupport client, ClassLoader agentLoader) {
+  OutcomeQueue(ClientSide client, ClassLoader agentLoader) {
     this.client = client;
     this.agentLoader = agentLoader;
   }

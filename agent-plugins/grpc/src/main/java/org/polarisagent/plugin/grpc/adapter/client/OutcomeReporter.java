@@ -28,7 +28,7 @@ final class OutcomeReporter {
   /** Reported for failures: the SDK counts -1 as a failure under any rule. */
   static final int FAILURE_CODE = -1;
 
-  private final ClientSupport client;
+  private final ClientSide client;
   private final ServiceKey caller;
   private final boolean enabled;
   private final Runnable onBreakerChange;
@@ -41,11 +41,11 @@ final class OutcomeReporter {
    * @param onBreakerChange run (on the reporting thread) when an instance's breaker is found to have opened
    *     or to let calls through again
    */
-  OutcomeReporter(ClientSupport client, Runnable onBreakerChange) {
+  OutcomeReporter(ClientSide client, Runnable onBreakerChange) {
     this.client = client;
     this.onBreakerChange = onBreakerChange;
     this.caller = client.callerKey();
-    this.enabled = client.circuitBreakerEnabled();
+    this.enabled = client.settings().circuitBreakerEnabled();
   }
 
   /**
@@ -56,8 +56,9 @@ final class OutcomeReporter {
   ClientStreamTracer.Factory tracerFactory(
       PolarisTarget target, Instance instance, String method, boolean reportMethod) {
     ServiceKey destination = new ServiceKey(target.namespace(), target.service());
-    final InstanceResource instanceResource =
-        instance == null ? null : new InstanceResource(destination, instance.getHost(), instance.getPort(), caller, "grpc");
+    final InstanceResource instanceResource = instance == null
+        ? null
+        : new InstanceResource(destination, instance.getHost(), instance.getPort(), caller, PolarisTarget.PROTOCOL);
     final MethodResource methodResource = reportMethod ? methodResource(target, method) : null;
     return new ClientStreamTracer.Factory() {
       @Override
@@ -80,7 +81,7 @@ final class OutcomeReporter {
     if (resource == null) {
       ServiceKey destination = new ServiceKey(target.namespace(), target.service());
       String path = "/" + method;
-      MethodResource created = new MethodResource(destination, "grpc", path, path, caller);
+      MethodResource created = new MethodResource(destination, PolarisTarget.PROTOCOL, path, path, caller);
       resource = methodResources.putIfAbsent(method, created);
       if (resource == null) {
         resource = created;
@@ -93,7 +94,7 @@ final class OutcomeReporter {
   void connectionFailed(PolarisTarget target, Instance instance) {
     if (enabled && target != null && instance != null) {
       ServiceKey destination = new ServiceKey(target.namespace(), target.service());
-      offer(new InstanceResource(destination, instance.getHost(), instance.getPort(), caller, "grpc"),
+      offer(new InstanceResource(destination, instance.getHost(), instance.getPort(), caller, PolarisTarget.PROTOCOL),
           FAILURE_CODE, 0);
     }
   }
@@ -145,7 +146,7 @@ final class OutcomeReporter {
 
     @Override
     public void streamClosed(Status status) {
-      int code = client.isFailure(status.getCode()) ? FAILURE_CODE : 0;
+      int code = client.settings().isFailure(status.getCode()) ? FAILURE_CODE : 0;
       long delayMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
       offer(instanceResource, code, delayMillis);
       offer(methodResource, code, delayMillis);

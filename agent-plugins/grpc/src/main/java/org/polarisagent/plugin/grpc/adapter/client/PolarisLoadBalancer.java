@@ -32,7 +32,7 @@ import org.polarisagent.plugin.grpc.PolarisTarget;
 final class PolarisLoadBalancer extends LoadBalancer {
 
   private final Helper helper;
-  private final ClientSupport client;
+  private final ClientSide client;
   private final OutcomeReporter reporter;
   private final Map<List<SocketAddress>, Endpoint> endpoints = new LinkedHashMap<>();
   private PolarisTarget target;
@@ -45,7 +45,7 @@ final class PolarisLoadBalancer extends LoadBalancer {
   private SynchronizationContext.ScheduledHandle graceTimer;
   static final long FIRST_CONNECTIONS_GRACE_MILLIS = 1000;
 
-  PolarisLoadBalancer(Helper helper, ClientSupport client) {
+  PolarisLoadBalancer(Helper helper, ClientSide client) {
     this.helper = helper;
     this.client = client;
     // An instance whose breaker opens or closes makes the resolver route again at once.

@@ -12,9 +12,9 @@ public final class PolarisLoadBalancerProvider extends LoadBalancerProvider {
   /** The policy name in the service config of Polaris targets. */
   public static final String POLICY = PolarisTarget.LOAD_BALANCING_POLICY;
 
-  private final ClientSupport client;
+  private final ClientSide client;
 
-  public PolarisLoadBalancerProvider(ClientSupport client) {
+  public PolarisLoadBalancerProvider(ClientSide client) {
     this.client = client;
   }
 

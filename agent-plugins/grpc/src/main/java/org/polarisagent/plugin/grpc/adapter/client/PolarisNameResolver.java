@@ -16,13 +16,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.polarisagent.core.config.AgentConfig;
 import org.polarisagent.core.logging.AgentLog;
 import org.polarisagent.core.sdk.PolarisRefusal;
+import org.polarisagent.core.sdk.PolarisSdk;
 import org.polarisagent.plugin.grpc.PolarisTarget;
 
 /**
  * Resolves a {@code polaris://} target to the healthy, non-isolated gRPC instances of the service, one
  * address group per instance carrying the instance, and follows changes: the SDK's watch notifies it, and
  * gRPC's {@link #refresh()} re-reads. Its work runs serially on the shared discovery pool, never on gRPC's
- * threads or the application's (see {@link ClientSupport} for how services share the pool).
+ * threads or the application's (see {@link ClientSide} for how services share the pool).
  *
  * <p>The result carries no service config: the application's own default service config (method configs,
  * retries, timeouts) stays in force, and the channel builder hooks make the Polaris balancer the channel's
@@ -41,7 +42,7 @@ final class PolarisNameResolver extends NameResolver {
   private static final AtomicBoolean REFUSAL_LOGGED = new AtomicBoolean();
 
   private final PolarisTarget target;
-  private final ClientSupport client;
+  private final ClientSide client;
   private final SynchronizationContext syncContext;
   private final Executor serial;
   private final AtomicBoolean pending = new AtomicBoolean();
@@ -59,11 +60,11 @@ final class PolarisNameResolver extends NameResolver {
   /** Whether a resolution is asked for once the SDK has started; confined to the serial executor. */
   private boolean waitingForSdk;
 
-  PolarisNameResolver(PolarisTarget target, Args args, ClientSupport client) {
+  PolarisNameResolver(PolarisTarget target, Args args, ClientSide client) {
     this.target = target;
     this.client = client;
     this.syncContext = args.getSynchronizationContext();
-    this.serial = client.newSerialExecutor();
+    this.serial = client.threads().newSerialExecutor();
   }
 
   @Override
@@ -76,7 +77,8 @@ final class PolarisNameResolver extends NameResolver {
     this.listener = listener;
     startNanos = System.nanoTime();
     resolve();
-    reread = client.timer().scheduleWithFixedDelay(this::resolve, REREAD_SECONDS, REREAD_SECONDS, TimeUnit.SECONDS);
+    reread = client.threads().timer()
+        .scheduleWithFixedDelay(this::resolve, REREAD_SECONDS, REREAD_SECONDS, TimeUnit.SECONDS);
   }
 
   @Override
@@ -111,7 +113,7 @@ final class PolarisNameResolver extends NameResolver {
 
   private void resolveLater(long delayMillis) {
     if (!shutdown) {
-      client.timer().schedule(this::resolve, delayMillis, TimeUnit.MILLISECONDS);
+      client.threads().timer().schedule(this::resolve, delayMillis, TimeUnit.MILLISECONDS);
     }
   }
 
@@ -167,15 +169,15 @@ final class PolarisNameResolver extends NameResolver {
 
   /**
    * The SDK is not there: while it starts, resolve again once it has (calls wait, bounded by
-   * {@value ClientSupport#SDK_WAIT_MILLIS} ms); once it failed, or took too long, calls fail with the reason.
+   * {@value PolarisSdk#STARTUP_WAIT_MILLIS} ms); once it failed, or took too long, calls fail with the reason.
    */
   private void awaitSdk() {
     if (client.sdkStarting()
-        && System.nanoTime() - startNanos < TimeUnit.MILLISECONDS.toNanos(ClientSupport.SDK_WAIT_MILLIS)) {
+        && System.nanoTime() - startNanos < TimeUnit.MILLISECONDS.toNanos(PolarisSdk.STARTUP_WAIT_MILLIS)) {
       if (!waitingForSdk) {
         waitingForSdk = true;
         client.whenSdkSettled(this::resolve);
-        resolveLater(ClientSupport.SDK_WAIT_MILLIS);
+        resolveLater(PolarisSdk.STARTUP_WAIT_MILLIS);
       }
       return;
     }

@@ -12,9 +12,9 @@ import org.polarisagent.plugin.grpc.PolarisTarget;
  */
 public final class PolarisNameResolverProvider extends NameResolverProvider {
 
-  private final ClientSupport client;
+  private final ClientSide client;
 
-  public PolarisNameResolverProvider(ClientSupport client) {
+  public PolarisNameResolverProvider(ClientSide client) {
     this.client = client;
   }
 
@@ -40,25 +40,23 @@ public final class PolarisNameResolverProvider extends NameResolverProvider {
     }
     String target = targetUri.toString();
     try {
-      return new PolarisNameResolver(PolarisTarget.parse(target, client.defaultNamespace()), args, client);
+      return new PolarisNameResolver(PolarisTarget.parse(target, client.settings().defaultNamespace()), args, client);
     } catch (IllegalArgumentException invalid) {
-      return new FailingNameResolver("invalid.polaris.target", Status.UNAVAILABLE.withDescription(invalid.getMessage()));
+      return new FailingNameResolver(Status.UNAVAILABLE.withDescription(invalid.getMessage()));
     }
   }
 
   /** Resolver of a malformed target: every call fails with the reason. */
   private static final class FailingNameResolver extends NameResolver {
-    private final String authority;
     private final Status error;
 
-    FailingNameResolver(String authority, Status error) {
-      this.authority = authority;
+    FailingNameResolver(Status error) {
       this.error = error;
     }
 
     @Override
     public String getServiceAuthority() {
-      return authority;
+      return "invalid.polaris.target";
     }
 
     @Override

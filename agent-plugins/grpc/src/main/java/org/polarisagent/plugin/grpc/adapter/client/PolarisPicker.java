@@ -41,11 +41,11 @@ abstract class PolarisPicker extends SubchannelPicker {
     private final OutcomeReporter reporter;
     private final PolarisTarget target;
     private final RoutePlan plan;
-    private final ClientSupport client;
+    private final ClientSide client;
     private final Map<String, Integer> indexById = new HashMap<>();
     private final ConcurrentMap<BitSet, Candidates> routedSets = new ConcurrentHashMap<>();
 
-    Balancing(List<PolarisLoadBalancer.Endpoint> ready, ClientSupport client, OutcomeReporter reporter,
+    Balancing(List<PolarisLoadBalancer.Endpoint> ready, ClientSide client, OutcomeReporter reporter,
         PolarisTarget target, RoutePlan plan) {
       this.reporter = reporter;
       this.target = target;
@@ -60,8 +60,8 @@ abstract class PolarisPicker extends SubchannelPicker {
           indexById.put(endpoint.instance.getId(), i);
         }
       }
-      selector = selector(client.loadBalancer(), entries);
-      hashHeader = client.hashHeader();
+      selector = selector(client.settings().loadBalancer(), entries);
+      hashHeader = client.settings().hashHeader();
     }
 
     /**
@@ -160,7 +160,7 @@ abstract class PolarisPicker extends SubchannelPicker {
       }
       Candidates candidates = routedSets.get(members);
       if (candidates == null) {
-        candidates = new Candidates(members, entries, client.loadBalancer());
+        candidates = new Candidates(members, entries, client.settings().loadBalancer());
         if (routedSets.size() < MAX_ROUTED_SETS) {
           Candidates raced = routedSets.putIfAbsent(members, candidates);
           candidates = raced == null ? candidates : raced;

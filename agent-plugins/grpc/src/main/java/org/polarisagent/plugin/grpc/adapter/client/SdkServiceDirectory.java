@@ -53,7 +53,7 @@ final class SdkServiceDirectory implements ServiceDirectory {
   }
 
   private static boolean isGrpc(String protocol) {
-    return protocol == null || protocol.isEmpty() || "grpc".equalsIgnoreCase(protocol);
+    return protocol == null || protocol.isEmpty() || PolarisTarget.PROTOCOL.equalsIgnoreCase(protocol);
   }
 
   @Override

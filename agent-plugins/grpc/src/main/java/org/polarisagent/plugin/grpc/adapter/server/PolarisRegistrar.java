@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import org.polarisagent.core.sdk.PolarisRefusal;
 import org.polarisagent.core.sdk.PolarisSdk;
 import org.polarisagent.core.sdk.SdkApis;
+import org.polarisagent.plugin.grpc.PolarisTarget;
 
 /**
  * Registers instances through the Polaris SDK's {@link ProviderAPI}, which heartbeats every registered
@@ -15,16 +16,12 @@ import org.polarisagent.core.sdk.SdkApis;
  */
 final class PolarisRegistrar implements Registrar {
 
-  static final String PROTOCOL = "grpc";
-
   private final PolarisSdk sdk;
   private final ProviderSettings settings;
-  private final ClassLoader agentLoader;
 
-  PolarisRegistrar(PolarisSdk sdk, ProviderSettings settings, ClassLoader agentLoader) {
+  PolarisRegistrar(PolarisSdk sdk, ProviderSettings settings) {
     this.sdk = sdk;
     this.settings = settings;
-    this.agentLoader = agentLoader;
   }
 
   @Override
@@ -41,7 +38,7 @@ final class PolarisRegistrar implements Registrar {
   public String register(InstanceSpec instance) {
     InstanceRegisterRequest request = new InstanceRegisterRequest();
     identify(request, instance);
-    request.setProtocol(PROTOCOL);
+    request.setProtocol(PolarisTarget.PROTOCOL);
     if (!settings.version.isEmpty()) {
       request.setVersion(settings.version);
     }

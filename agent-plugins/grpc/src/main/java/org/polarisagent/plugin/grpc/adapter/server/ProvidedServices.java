@@ -1,6 +1,5 @@
 package org.polarisagent.plugin.grpc.adapter.server;
 
-import java.util.Collections;
 import java.util.Set;
 
 /**
@@ -11,27 +10,17 @@ import java.util.Set;
  */
 public final class ProvidedServices {
 
+  /** Builders whose servers never listen on the network. */
+  private static final String IN_PROCESS_BUILDER = "io.grpc.inprocess.InProcessServerBuilder";
+
   private final String configuredService;
   private final String namespace;
   private final Set<Integer> ports;
 
   ProvidedServices(ProviderSettings settings) {
-    this(settings.service, settings.namespace, settings.ports);
-  }
-
-  ProvidedServices(String configuredService, String namespace, Set<Integer> ports) {
-    this.configuredService = configuredService;
-    this.namespace = namespace;
-    this.ports = ports;
-  }
-
-  /**
-   * Services as decided with these settings.
-   *
-   * @param ports the ports whose servers register; empty: every port
-   */
-  public static ProvidedServices of(String configuredService, String namespace, Set<Integer> ports) {
-    return new ProvidedServices(configuredService, namespace, Collections.unmodifiableSet(ports));
+    this.configuredService = settings.service;
+    this.namespace = settings.namespace;
+    this.ports = settings.ports;
   }
 
   /** The namespace services register in. */
@@ -62,11 +51,16 @@ public final class ProvidedServices {
 
   /** True if a server listening on this local port registers (always, without a port filter). */
   public boolean registersPort(int port) {
+    return registersPort(ports, port);
+  }
+
+  /** The port filter: true if {@code port} is one of {@code ports}, or {@code ports} is empty. */
+  static boolean registersPort(Set<Integer> ports, int port) {
     return ports.isEmpty() || ports.contains(port);
   }
 
   /** False for builders of servers that never listen on the network. */
   public static boolean networkBuilder(Object builder) {
-    return !builder.getClass().getName().equals(ProviderSupport.IN_PROCESS_BUILDER);
+    return !builder.getClass().getName().equals(IN_PROCESS_BUILDER);
   }
 }

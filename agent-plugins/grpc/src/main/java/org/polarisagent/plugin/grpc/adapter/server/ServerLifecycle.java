@@ -1,27 +1,25 @@
 package org.polarisagent.plugin.grpc.adapter.server;
 
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.polarisagent.core.config.AgentConfig;
 import org.polarisagent.core.logging.AgentLog;
+import org.polarisagent.core.sdk.PolarisSdk;
 import org.polarisagent.plugin.grpc.ServerDepartures;
 
 /**
- * The Polaris side of one gRPC server: once the server has started, registers it in the background (after
- * the warm-up delay), retrying with backoff while Polaris cannot be reached; when the server shuts down or
- * the JVM exits, deregisters it in the background and lets it serve for the drain delay before the
- * application's stop runs. Nobody waits for this but the JVM exit ({@link #awaitDeparture()}).
+ * The Polaris side of one gRPC server: once the server has started, registers it as its
+ * {@link RegistrationPlan} says, in the background (after the warm-up delay), retrying with backoff while
+ * Polaris cannot be reached; when the server shuts down or the JVM exits, deregisters it in the background
+ * and lets it serve for the drain delay before the application's stop runs. Nobody waits for this but the
+ * JVM exit ({@link #awaitDeparture()}).
  *
  * <p>The departure happens once: every caller of {@link #awaitDeparture()}, concurrent or later, returns at
  * the same moment, the drain deadline, or at once if it has passed or the server was never registered.
@@ -29,8 +27,6 @@ import org.polarisagent.plugin.grpc.ServerDepartures;
  */
 final class ServerLifecycle implements ServerDepartures.Departure {
 
-  /** How long one registration attempt waits for the SDK started in the background. */
-  static final long SDK_WAIT_MILLIS = 10_000;
   static final long FIRST_RETRY_MILLIS = 1_000;
   static final long MAX_RETRY_MILLIS = 10_000;
   /** How long the JVM exit waits for a deregistration before it stops waiting for that server. */
@@ -55,8 +51,7 @@ final class ServerLifecycle implements ServerDepartures.Departure {
   private Runnable afterDrain;
   private long departureBeganNanos;
   private String name = "gRPC server";
-  private List<Endpoint> endpoints;
-  private List<String> services;
+  private RegistrationPlan plan;
   private List<InstanceSpec> instances;
   private final Map<InstanceSpec, String> registered = new LinkedHashMap<>();
   private Future<?> scheduled;
@@ -88,50 +83,18 @@ final class ServerLifecycle implements ServerDepartures.Departure {
     this.unavailableLogged = unavailableLogged;
   }
 
-  /** A bound listen address of the server; a null address means all interfaces. Immutable. */
-  static final class Endpoint {
-    final InetAddress address;
-    final int port;
-
-    Endpoint(InetAddress address, int port) {
-      this.address = address;
-      this.port = port;
-    }
-  }
-
   /**
    * Called once the server's {@code start()} has returned: decides whether and as what it registers, and
    * if so schedules the registration. Returns at once.
    *
-   * @param listenSockets the server's bound addresses; anything but an {@link InetSocketAddress} is not a
-   *     network listener (in-process) and is never registered
+   * @param listenSockets the server's bound addresses; anything but an {@link java.net.InetSocketAddress} is
+   *     not a network listener (in-process) and is never registered
    * @param exposedServices full names of the gRPC services the server exposes
    */
   public void started(List<? extends SocketAddress> listenSockets, List<String> exposedServices) {
-    List<Endpoint> bound = networkEndpoints(listenSockets);
-    String serverName = bound.isEmpty() ? "gRPC server" : "gRPC server on port " + ports(bound);
-    String skipped = null;
-    List<String> selected = AdvertisedServices.select(settings.service, exposedServices);
-    if (bound.isEmpty()) {
-      skipped = "it has no network listen address";
-    } else if (selected.isEmpty()) {
-      skipped = exposedServices.isEmpty()
-          ? "it lists no service and " + AgentConfig.SERVICE.name() + " is not set"
-          : "it exposes only infrastructure services " + exposedServices;
-    } else if (!settings.ports.isEmpty()) {
-      List<Endpoint> allowed = new ArrayList<>();
-      for (Endpoint endpoint : bound) {
-        if (settings.ports.contains(endpoint.port)) {
-          allowed.add(endpoint);
-        }
-      }
-      if (allowed.isEmpty()) {
-        skipped = "its port is not in " + AgentConfig.SERVER_PORTS.name();
-      }
-      bound = allowed;
-    }
-    if (skipped != null) {
-      AgentLog.info(serverName + " is not registered in Polaris: " + skipped);
+    RegistrationPlan decided = RegistrationPlan.of(settings, listenSockets, exposedServices);
+    if (decided.skipped != null) {
+      AgentLog.info(decided.serverName + " is not registered in Polaris: " + decided.skipped);
       return;
     }
     synchronized (lock) {
@@ -139,28 +102,22 @@ final class ServerLifecycle implements ServerDepartures.Departure {
         return;
       }
       started = true;
-      name = serverName;
-      endpoints = bound;
-      services = selected;
+      name = decided.serverName;
+      plan = decided;
       startedNanos = clock.nanoTime();
-      scheduled = scheduler.schedule(attemptTask(), settings.warmupMillis);
+      scheduled = scheduler.schedule(this::attemptSafely, settings.warmupMillis);
     }
     departures.add(this);
-    AgentLog.debug(serverName + " will register as " + selected
+    AgentLog.debug(decided.serverName + " will register as " + decided.services
         + (settings.warmupMillis > 0 ? " after a warm-up of " + settings.warmupMillis + " ms" : ""));
   }
 
-  private Runnable attemptTask() {
-    return new Runnable() {
-      @Override
-      public void run() {
-        try {
-          attempt();
-        } catch (Throwable t) {
-          AgentLog.warn("registration of a gRPC server failed unexpectedly: " + t);
-        }
-      }
-    };
+  private void attemptSafely() {
+    try {
+      attempt();
+    } catch (Throwable t) {
+      AgentLog.warn("registration of a gRPC server failed unexpectedly: " + t);
+    }
   }
 
   private void attempt() {
@@ -173,7 +130,7 @@ final class ServerLifecycle implements ServerDepartures.Departure {
     if (unavailable()) {
       return;
     }
-    if (!registrar.awaitReady(SDK_WAIT_MILLIS)) {
+    if (!registrar.awaitReady(PolarisSdk.STARTUP_WAIT_MILLIS)) {
       if (!unavailable()) {
         retryLater(new IllegalStateException("the Polaris SDK has not started yet"));
       }
@@ -188,7 +145,7 @@ final class ServerLifecycle implements ServerDepartures.Departure {
           return;
         }
         if (instances == null) {
-          instances = instancesOf(endpoints, services);
+          instances = plan.instances(hosts, settings.namespace);
         }
         for (InstanceSpec instance : instances) {
           if (!registered.containsKey(instance)) {
@@ -254,7 +211,7 @@ final class ServerLifecycle implements ServerDepartures.Departure {
         firstRefusal = true;
       }
       delay = retryDelayMillis(failures);
-      scheduled = scheduler.schedule(attemptTask(), delay);
+      scheduled = scheduler.schedule(this::attemptSafely, delay);
     }
     if (firstRefusal) {
       AgentLog.error("Polaris refused to register " + name + ": " + refused + "; check "
@@ -316,14 +273,7 @@ final class ServerLifecycle implements ServerDepartures.Departure {
       return;
     }
     try {
-      departingScheduler.schedule(
-          new Runnable() {
-            @Override
-            public void run() {
-              deregister();
-            }
-          },
-          0);
+      departingScheduler.schedule(this::deregister, 0);
     } catch (Throwable t) {
       AgentLog.warn("cannot deregister " + name + " from Polaris (" + t + "); it expires after 3 missed"
           + " heartbeats");
@@ -369,14 +319,7 @@ final class ServerLifecycle implements ServerDepartures.Departure {
       return;
     }
     try {
-      departingScheduler.schedule(
-          new Runnable() {
-            @Override
-            public void run() {
-              finish();
-            }
-          },
-          delayMillis);
+      departingScheduler.schedule(this::finish, delayMillis);
     } catch (Throwable t) {
       AgentLog.warn("cannot wait for the drain of " + name + " (" + t + "); it shuts down now");
       finish();
@@ -436,41 +379,5 @@ final class ServerLifecycle implements ServerDepartures.Departure {
       // The caller wants to go on now: keep its interrupt and stop waiting.
       Thread.currentThread().interrupt();
     }
-  }
-
-  private List<InstanceSpec> instancesOf(List<Endpoint> bound, List<String> serviceNames) {
-    Set<InstanceSpec> result = new LinkedHashSet<>();
-    for (Endpoint endpoint : bound) {
-      String host = hosts.hostFor(endpoint.address);
-      for (String service : serviceNames) {
-        result.add(new InstanceSpec(settings.namespace, service, host, endpoint.port));
-      }
-    }
-    return new ArrayList<>(result);
-  }
-
-  private static List<Endpoint> networkEndpoints(List<? extends SocketAddress> listenSockets) {
-    List<Endpoint> result = new ArrayList<>();
-    for (SocketAddress socket : listenSockets) {
-      if (socket instanceof InetSocketAddress) {
-        InetSocketAddress inet = (InetSocketAddress) socket;
-        if (inet.getPort() > 0) {
-          result.add(new Endpoint(inet.getAddress(), inet.getPort()));
-        }
-      }
-    }
-    return result;
-  }
-
-  private static String ports(List<Endpoint> bound) {
-    Set<Integer> ports = new LinkedHashSet<>();
-    for (Endpoint endpoint : bound) {
-      ports.add(endpoint.port);
-    }
-    StringBuilder text = new StringBuilder();
-    for (Integer port : ports) {
-      text.append(text.length() == 0 ? "" : ",").append(port);
-    }
-    return text.toString();
   }
 }

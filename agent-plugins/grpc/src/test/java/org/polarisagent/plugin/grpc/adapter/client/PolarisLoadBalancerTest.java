@@ -29,7 +29,6 @@ import io.grpc.MethodDescriptor;
 import io.grpc.NameResolver;
 import io.grpc.Status;
 import io.grpc.SynchronizationContext;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -46,6 +45,7 @@ import org.polarisagent.core.plugin.AgentContext;
 import org.polarisagent.core.plugin.ShutdownSequence;
 import org.polarisagent.core.sdk.PolarisSdk;
 import org.polarisagent.plugin.grpc.PolarisTarget;
+import org.polarisagent.plugin.grpc.adapter.TextMethods;
 
 /**
  * The Polaris balancer against a fake {@link LoadBalancer.Helper}: which state and picker it publishes as
@@ -77,7 +77,7 @@ class PolarisLoadBalancerTest {
     AgentConfig config = AgentConfig.load(null, properties, new HashMap<>());
     AgentContext context = new AgentContext(config, PolarisSdk.unavailable("test"),
         PolarisLoadBalancerTest.class.getClassLoader(), new ShutdownSequence());
-    return new PolarisLoadBalancer(helper, new ClientSupport(context));
+    return new PolarisLoadBalancer(helper, new ClientSide(context));
   }
 
   @Test
@@ -411,12 +411,8 @@ class PolarisLoadBalancerTest {
       this.headers = headers;
     }
 
-    private static final MethodDescriptor<String, String> METHOD = MethodDescriptor.<String, String>newBuilder()
-        .setType(MethodDescriptor.MethodType.UNARY)
-        .setFullMethodName("echo.Echo/Echo")
-        .setRequestMarshaller(new StringMarshaller())
-        .setResponseMarshaller(new StringMarshaller())
-        .build();
+    private static final MethodDescriptor<String, String> METHOD =
+        TextMethods.method("echo.Echo/Echo", MethodDescriptor.MethodType.UNARY);
 
     @Override
     public CallOptions getCallOptions() {
@@ -431,18 +427,6 @@ class PolarisLoadBalancerTest {
     @Override
     public MethodDescriptor<?, ?> getMethodDescriptor() {
       return METHOD;
-    }
-  }
-
-  private static final class StringMarshaller implements MethodDescriptor.Marshaller<String> {
-    @Override
-    public InputStream stream(String value) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public String parse(InputStream stream) {
-      throw new UnsupportedOperationException();
     }
   }
 }

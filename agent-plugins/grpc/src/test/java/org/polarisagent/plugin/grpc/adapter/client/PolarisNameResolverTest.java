@@ -125,7 +125,7 @@ class PolarisNameResolverTest {
   void aServiceThatBlocksDelaysNoOtherService() {
     directory.instances.put("fast", Collections.singletonList(instance("f", 1001)));
     directory.blocked.add("slow");
-    ClientSupport client = client(directory);
+    ClientSide client = client(directory);
     Recorder slow = start("polaris://slow", client);
     Recorder fast = start("polaris://fast", client);
     awaitTrue(() -> fast.results.size() == 1, "the other service resolved while one is stuck");
@@ -151,7 +151,7 @@ class PolarisNameResolverTest {
     assertTrue(recorder.errors.get(0).getDescription().contains("Polaris is unavailable"), recorder.errors.toString());
   }
 
-  private Recorder start(String target, ClientSupport client) {
+  private Recorder start(String target, ClientSide client) {
     PolarisNameResolver resolver = new PolarisNameResolver(PolarisTarget.parse(target, "default"), args(), client);
     resolvers.add(resolver);
     Recorder recorder = new Recorder();
@@ -159,11 +159,11 @@ class PolarisNameResolverTest {
     return recorder;
   }
 
-  private static ClientSupport client(ServiceDirectory directory) {
+  private static ClientSide client(ServiceDirectory directory) {
     AgentConfig config = AgentConfig.load(null, new Properties(), Collections.<String, String>emptyMap());
     AgentContext context = new AgentContext(config, PolarisSdk.unavailable("test without a server"),
         PolarisNameResolverTest.class.getClassLoader(), new ShutdownSequence());
-    return new ClientSupport(context, directory);
+    return new ClientSide(context, directory);
   }
 
   private NameResolver.Args args() {

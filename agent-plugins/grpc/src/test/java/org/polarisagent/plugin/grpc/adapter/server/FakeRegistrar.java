@@ -3,7 +3,7 @@ package org.polarisagent.plugin.grpc.adapter.server;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A registrar that records what it is asked in one shared event list, and fails on demand. */
+/** A registrar that records what it is asked in one shared event list, and fails or blocks on demand. */
 final class FakeRegistrar implements Registrar {
 
   final List<String> events;
@@ -15,6 +15,15 @@ final class FakeRegistrar implements Registrar {
   int failuresLeft;
   int registrations;
   int deregistrations;
+  /** Runs at the start of every registration, outside the event lock: to hold a registration in flight. */
+  volatile Step beforeRegister;
+  /** Thrown by every deregistration, if set. */
+  volatile RuntimeException deregisterFailure;
+
+  /** A test's step that may block or fail. */
+  interface Step {
+    void run() throws Exception;
+  }
 
   FakeRegistrar(List<String> events) {
     this.events = events;
@@ -32,6 +41,10 @@ final class FakeRegistrar implements Registrar {
 
   @Override
   public String register(InstanceSpec instance) throws Exception {
+    Step before = beforeRegister;
+    if (before != null) {
+      before.run();
+    }
     synchronized (events) {
       if (failuresLeft > 0) {
         failuresLeft--;
@@ -54,6 +67,9 @@ final class FakeRegistrar implements Registrar {
 
   @Override
   public void deregister(InstanceSpec instance, String instanceId) {
+    if (deregisterFailure != null) {
+      throw deregisterFailure;
+    }
     synchronized (events) {
       deregistrations++;
       events.add("deregister " + instance + " " + instanceId);

@@ -12,34 +12,25 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
-import org.polarisagent.core.config.AgentConfig;
-import org.polarisagent.plugin.grpc.ServerDepartures;
 
-class PolarisServerTest {
+class PolarisServerTest extends ServerLifecycleFixture {
 
-  private final List<String> events = new ArrayList<>();
-  private final FakeRegistrar registrar = new FakeRegistrar(events);
-  private final FakeClock clock = new FakeClock(events);
-  private final FakeScheduler scheduler = new FakeScheduler();
-  private final FakeScheduler departing = new FakeScheduler(clock, false);
-  private final ServerDepartures departures = new ServerDepartures();
+  /** A server that was registered, deregistered and then stopped by {@code shutdownNow()}. */
+  private static final List<String> REGISTERED_THEN_STOPPED_NOW =
+      Arrays.asList(
+          "server.start",
+          "register default/echo.Echo 127.0.0.1:50051",
+          "deregister default/echo.Echo 127.0.0.1:50051 id-echo.Echo-50051",
+          "server.shutdownNow");
+
   private final RecordingServer real = new RecordingServer(events, 50051, "echo.Echo", "grpc.health.v1.Health");
   private final PolarisServer server = new PolarisServer(real, lifecycle(registrar));
 
   private ServerLifecycle lifecycle(Registrar using) {
-    ProviderSettings settings =
-        ProviderSettings.from(
-            AgentConfig.load("polaris.grpc.server.shutdown-delay=2s", new Properties(),
-                Collections.<String, String>emptyMap()),
-            Collections.<String, String>emptyMap());
-    InstanceHost hosts = new InstanceHost("", Collections.<String, String>emptyMap(), "", (h, p) -> null);
-    return new ServerLifecycle(
-        settings, hosts, using, scheduler, departing, clock, departures, new AtomicBoolean());
+    return lifecycle("polaris.grpc.server.shutdown-delay=2s", using, departing);
   }
 
   private PolarisServer registeredServer(RecordingServer recording) throws IOException {
@@ -125,11 +116,7 @@ class PolarisServerTest {
     departing.runNext();
 
     assertEquals(
-        Arrays.asList(
-            "server.start",
-            "register default/echo.Echo 127.0.0.1:50051",
-            "deregister default/echo.Echo 127.0.0.1:50051 id-echo.Echo-50051",
-            "server.shutdownNow"),
+        REGISTERED_THEN_STOPPED_NOW,
         registrar.events());
     assertEquals(1, registrar.deregistrations);
   }
@@ -155,11 +142,7 @@ class PolarisServerTest {
     departing.runAll();
 
     assertEquals(
-        Arrays.asList(
-            "server.start",
-            "register default/echo.Echo 127.0.0.1:50051",
-            "deregister default/echo.Echo 127.0.0.1:50051 id-echo.Echo-50051",
-            "server.shutdownNow"),
+        REGISTERED_THEN_STOPPED_NOW,
         registrar.events());
   }
 
@@ -229,33 +212,8 @@ class PolarisServerTest {
 
   @Test
   void aFailingDeregistrationStillShutsTheServerDown() throws Exception {
-    Registrar broken =
-        new Registrar() {
-          @Override
-          public String unavailableReason() {
-            return null;
-          }
-
-          @Override
-          public boolean awaitReady(long timeoutMillis) {
-            return true;
-          }
-
-          @Override
-          public String register(InstanceSpec instance) {
-            return "id";
-          }
-
-          @Override
-          public String refusal(Throwable failure) {
-            return null;
-          }
-
-          @Override
-          public void deregister(InstanceSpec instance, String instanceId) {
-            throw new IllegalStateException("Polaris is gone");
-          }
-        };
+    FakeRegistrar broken = new FakeRegistrar(new ArrayList<String>());
+    broken.deregisterFailure = new IllegalStateException("Polaris is gone");
     PolarisServer wrapped = new PolarisServer(real, lifecycle(broken));
     wrapped.start();
     scheduler.runNext();
@@ -294,13 +252,4 @@ class PolarisServerTest {
     assertEquals("server.awaitTermination", seen.get(8));
   }
 
-  private static void awaitState(Thread thread, Thread.State state) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (thread.getState() != state) {
-      if (System.nanoTime() > deadline) {
-        fail(thread + " never reached " + state + ", it is " + thread.getState());
-      }
-      Thread.sleep(1);
-    }
-  }
 }

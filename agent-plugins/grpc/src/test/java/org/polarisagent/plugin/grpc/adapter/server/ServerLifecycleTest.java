@@ -14,30 +14,16 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.polarisagent.core.config.AgentConfig;
-import org.polarisagent.plugin.grpc.ServerDepartures;
 
-class ServerLifecycleTest {
+class ServerLifecycleTest extends ServerLifecycleFixture {
 
   private static final List<String> ECHO_AND_HEALTH = Arrays.asList("echo.Echo", "grpc.health.v1.Health");
 
-  private final List<String> events = new ArrayList<>();
-  private final FakeRegistrar registrar = new FakeRegistrar(events);
-  private final FakeScheduler scheduler = new FakeScheduler();
-  private final FakeClock clock = new FakeClock(events);
-  /** Runs deregistrations only when a test says so, and ends drains at their moment on the fake clock. */
-  private final FakeScheduler departing = new FakeScheduler(clock, false);
-  /** Deregisters on the thread that begins the departure, as if a background thread were instant. */
-  private final FakeScheduler departingAtOnce = new FakeScheduler(clock, true);
-  private final ServerDepartures departures = new ServerDepartures();
-  private final AtomicBoolean unavailableLogged = new AtomicBoolean();
   private final ByteArrayOutputStream log = new ByteArrayOutputStream();
   private PrintStream originalErr;
 
@@ -57,15 +43,7 @@ class ServerLifecycleTest {
   }
 
   private ServerLifecycle lifecycle(String agentArgs, Scheduler departingScheduler) {
-    ProviderSettings settings =
-        ProviderSettings.from(
-            AgentConfig.load(agentArgs, new Properties(), Collections.<String, String>emptyMap()),
-            Collections.<String, String>emptyMap());
-    InstanceHost hosts =
-        new InstanceHost("", Collections.<String, String>emptyMap(), "127.0.0.1:8091",
-            (host, port) -> java.net.InetAddress.getByName("10.1.2.3"));
-    return new ServerLifecycle(
-        settings, hosts, registrar, scheduler, departingScheduler, clock, departures, unavailableLogged);
+    return lifecycle(agentArgs, registrar, departingScheduler);
   }
 
   private static List<SocketAddress> loopback(int... ports) {
@@ -371,42 +349,11 @@ class ServerLifecycleTest {
   void aDepartureDuringARegistrationInFlightDeregistersWhatItRegistered() throws Exception {
     CountDownLatch registering = new CountDownLatch(1);
     CountDownLatch proceed = new CountDownLatch(1);
-    Registrar slow =
-        new Registrar() {
-          @Override
-          public String unavailableReason() {
-            return null;
-          }
-
-          @Override
-          public boolean awaitReady(long timeoutMillis) {
-            return true;
-          }
-
-          @Override
-          public String register(InstanceSpec instance) throws Exception {
-            registering.countDown();
-            proceed.await();
-            return registrar.register(instance);
-          }
-
-          @Override
-          public String refusal(Throwable failure) {
-            return null;
-          }
-
-          @Override
-          public void deregister(InstanceSpec instance, String instanceId) {
-            registrar.deregister(instance, instanceId);
-          }
-        };
-    ProviderSettings settings =
-        ProviderSettings.from(
-            AgentConfig.load("", new Properties(), Collections.<String, String>emptyMap()),
-            Collections.<String, String>emptyMap());
-    InstanceHost hosts = new InstanceHost("", Collections.<String, String>emptyMap(), "", (h, p) -> null);
-    ServerLifecycle lifecycle =
-        new ServerLifecycle(settings, hosts, slow, scheduler, departing, clock, departures, unavailableLogged);
+    registrar.beforeRegister = () -> {
+      registering.countDown();
+      proceed.await();
+    };
+    ServerLifecycle lifecycle = lifecycle("");
     lifecycle.started(loopback(50051), ECHO_AND_HEALTH);
 
     Thread attempt = new Thread(scheduler::runNext);
@@ -444,16 +391,6 @@ class ServerLifecycleTest {
     while (clock.sleepers() < count) {
       if (System.nanoTime() > deadline) {
         fail("only " + clock.sleepers() + " of " + count + " callers reached the drain wait");
-      }
-      Thread.sleep(1);
-    }
-  }
-
-  private static void awaitState(Thread thread, Thread.State state) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (thread.getState() != state) {
-      if (System.nanoTime() > deadline) {
-        fail(thread + " never reached " + state + ", it is " + thread.getState());
       }
       Thread.sleep(1);
     }

@@ -25,7 +25,7 @@ import org.polarisagent.core.config.AgentConfig;
 import org.polarisagent.core.plugin.AgentContext;
 import org.polarisagent.core.plugin.ShutdownSequence;
 import org.polarisagent.core.sdk.PolarisSdk;
-import org.polarisagent.plugin.grpc.adapter.server.ProvidedServices;
+import org.polarisagent.plugin.grpc.adapter.server.TestProvidedServices;
 
 class ProviderRateLimitingTest {
 
@@ -97,7 +97,7 @@ class ProviderRateLimitingTest {
     AgentConfig config = AgentConfig.load("", new Properties(), Collections.<String, String>emptyMap());
     AgentContext context = new AgentContext(config, PolarisSdk.unavailable("test"),
         ProviderRateLimitingTest.class.getClassLoader(), new ShutdownSequence());
-    return new ProviderRateLimiting(context, ProvidedServices.of("svc", "default", Collections.<Integer>emptySet()));
+    return new ProviderRateLimiting(context, TestProvidedServices.of("svc", "default", Collections.<Integer>emptySet()));
   }
 
   @Test

@@ -38,7 +38,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.polarisagent.plugin.grpc.adapter.server.ProvidedServices;
+import org.polarisagent.plugin.grpc.adapter.server.TestProvidedServices;
 
 /** The interceptor inside a real gRPC server (the oldest supported gRPC, in-process transport). */
 class RateLimitGrpcTest {
@@ -63,7 +63,7 @@ class RateLimitGrpcTest {
     sdk.rules.put("default/svc", serviceRule("r1", rateLimit(exact("echo-1", "/echo.Echo/Echo", 1))));
     RuleCache rules = new RuleCache(sdk, "default", Runnable::run);
     RateLimitInterceptor interceptor = new RateLimitInterceptor(
-        ProvidedServices.of("svc", "default", Collections.<Integer>emptySet()), rules, sdk, () -> timer);
+        TestProvidedServices.of("svc", "default", Collections.<Integer>emptySet()), rules, sdk, () -> timer);
     rules.watch("svc");
     ServerServiceDefinition echo = ServerServiceDefinition.builder("echo.Echo")
         .addMethod(TestCalls.ECHO, replying(1))

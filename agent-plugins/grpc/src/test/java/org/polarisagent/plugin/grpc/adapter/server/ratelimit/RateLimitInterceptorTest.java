@@ -38,6 +38,7 @@ import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.polarisagent.plugin.grpc.adapter.server.ProvidedServices;
+import org.polarisagent.plugin.grpc.adapter.server.TestProvidedServices;
 import org.polarisagent.plugin.grpc.adapter.server.ratelimit.TestCalls.FakeCall;
 import org.polarisagent.plugin.grpc.adapter.server.ratelimit.TestCalls.RecordingHandler;
 
@@ -55,7 +56,7 @@ class RateLimitInterceptorTest {
 
   private RateLimitInterceptor interceptor(String configuredService, Integer... ports) {
     ProvidedServices services =
-        ProvidedServices.of(configuredService, "ns", new HashSet<Integer>(Arrays.asList(ports)));
+        TestProvidedServices.of(configuredService, "ns", new HashSet<Integer>(Arrays.asList(ports)));
     return new RateLimitInterceptor(services, new RuleCache(sdk, "ns", background::add), sdk, () -> timer);
   }
 

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.polarisagent.core.logging.AgentLog;
 import org.polarisagent.core.logging.SdkLogFile;
 import org.polarisagent.core.sdk.PolarisSdk;
-import org.polarisagent.plugin.grpc.adapter.server.ProvidedServices;
+import org.polarisagent.plugin.grpc.adapter.server.TestProvidedServices;
 import org.polarisagent.plugin.grpc.adapter.server.ratelimit.TestCalls.FakeCall;
 import org.polarisagent.plugin.grpc.adapter.server.ratelimit.TestCalls.RecordingHandler;
 import shade.polaris.com.google.protobuf.Duration;
@@ -94,7 +94,7 @@ class SdkRateLimitTest {
     RateLimitSdk limits = new PolarisRateLimitSdk(sdk);
     RuleCache cache = new RuleCache(limits, NAMESPACE, Runnable::run);
     cache.watch(service);
-    return new RateLimitInterceptor(ProvidedServices.of(service, NAMESPACE, Collections.<Integer>emptySet()),
+    return new RateLimitInterceptor(TestProvidedServices.of(service, NAMESPACE, Collections.<Integer>emptySet()),
         cache, limits, () -> {
           throw new AssertionError("no queueing rule here");
         });

@@ -6,40 +6,13 @@ import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.Status;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import org.polarisagent.plugin.grpc.adapter.TextMethods;
 
 /** Server calls without a transport, and a handler that records what the application would see. */
 final class TestCalls {
-
-  static final MethodDescriptor.Marshaller<String> TEXT = new MethodDescriptor.Marshaller<String>() {
-    @Override
-    public InputStream stream(String value) {
-      return new ByteArrayInputStream(value.getBytes(StandardCharsets.UTF_8));
-    }
-
-    @Override
-    public String parse(InputStream stream) {
-      try {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        byte[] buffer = new byte[256];
-        int n;
-        while ((n = stream.read(buffer)) > 0) {
-          out.write(buffer, 0, n);
-        }
-        return new String(out.toByteArray(), StandardCharsets.UTF_8);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-  };
 
   static final MethodDescriptor<String, String> ECHO = method("echo.Echo/Echo", MethodDescriptor.MethodType.UNARY);
   static final MethodDescriptor<String, String> ECHO_STREAM =
@@ -50,12 +23,7 @@ final class TestCalls {
   private TestCalls() {}
 
   static MethodDescriptor<String, String> method(String fullName, MethodDescriptor.MethodType type) {
-    return MethodDescriptor.<String, String>newBuilder()
-        .setFullMethodName(fullName)
-        .setType(type)
-        .setRequestMarshaller(TEXT)
-        .setResponseMarshaller(TEXT)
-        .build();
+    return TextMethods.method(fullName, type);
   }
 
   /** A server call that records the messages asked for and how it is closed. */

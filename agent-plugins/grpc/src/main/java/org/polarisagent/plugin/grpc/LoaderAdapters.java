@@ -1,10 +1,11 @@
 package org.polarisagent.plugin.grpc;
 
 /**
- * What the agent does with one application's gRPC: implemented by the adapter package, one instance per
- * class loader that holds gRPC. Signatures use {@link Object} because the agent side cannot see {@code io.grpc}.
+ * The adapters of one application class loader that holds gRPC, as the bridge handler sees them: implemented
+ * in the adapter package ({@code adapter.GrpcLoaderAdapters}), one instance per such loader. Signatures use
+ * {@link Object} because classes outside the adapter package must not reference {@code io.grpc}.
  */
-public interface GrpcIntegration {
+public interface LoaderAdapters {
 
   /**
    * Makes the Polaris name resolver and load balancer known to this gRPC (idempotent) and starts fetching

@@ -15,7 +15,7 @@ import org.polarisagent.core.plugin.AgentContext;
 import org.polarisagent.core.plugin.ShutdownSequence;
 import org.polarisagent.core.sdk.PolarisSdk;
 
-class ProviderSupportTest {
+class ServerSideTest {
 
   /** Declares {@code build()} like every gRPC server builder does. */
   static final class PlainBuilder {
@@ -31,12 +31,12 @@ class ProviderSupportTest {
     }
   }
 
-  private static ProviderSupport support(String agentArgs) {
+  private static ServerSide support(String agentArgs) {
     AgentConfig config = AgentConfig.load(agentArgs, new Properties(), Collections.<String, String>emptyMap());
     AgentContext context =
-        new AgentContext(config, PolarisSdk.unavailable("test"), ProviderSupportTest.class.getClassLoader(),
+        new AgentContext(config, PolarisSdk.unavailable("test"), ServerSideTest.class.getClassLoader(),
             new ShutdownSequence());
-    return new ProviderSupport(context);
+    return new ServerSide(context);
   }
 
   private final RecordingServer server = new RecordingServer(new ArrayList<String>(), 50051, "echo.Echo");
@@ -51,7 +51,7 @@ class ProviderSupportTest {
 
   @Test
   void otherServersAreLeftAlone() {
-    ProviderSupport support = support("");
+    ServerSide support = support("");
     Object wrapped = support.observe(new PlainBuilder(), server);
 
     assertSame(server, support("polaris.grpc.server.register=false").observe(new PlainBuilder(), server));
@@ -62,9 +62,9 @@ class ProviderSupportTest {
 
   @Test
   void theDeclaredReturnTypeOfBuildDecides() {
-    assertTrue(ProviderSupport.buildReturns(PlainBuilder.class, PolarisServer.class));
-    assertTrue(ProviderSupport.buildReturns(InProcessServerBuilder.class, PolarisServer.class));
-    assertFalse(ProviderSupport.buildReturns(SpecificBuilder.class, PolarisServer.class));
-    assertFalse(ProviderSupport.buildReturns(Object.class, PolarisServer.class));
+    assertTrue(ServerSide.buildReturns(PlainBuilder.class, PolarisServer.class));
+    assertTrue(ServerSide.buildReturns(InProcessServerBuilder.class, PolarisServer.class));
+    assertFalse(ServerSide.buildReturns(SpecificBuilder.class, PolarisServer.class));
+    assertFalse(ServerSide.buildReturns(Object.class, PolarisServer.class));
   }
 }

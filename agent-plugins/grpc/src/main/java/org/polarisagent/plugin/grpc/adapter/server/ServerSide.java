@@ -11,10 +11,8 @@ import org.polarisagent.plugin.grpc.ServerDepartures;
  * the application builds, sharing the settings, the SDK registrar and the background threads among them.
  * Thread-safe.
  */
-public final class ProviderSupport {
+public final class ServerSide {
 
-  /** Builders whose servers never listen on the network. */
-  static final String IN_PROCESS_BUILDER = "io.grpc.inprocess.InProcessServerBuilder";
   /** Servers that deregister at once, each on its own thread, while Polaris is slow to answer. */
   static final int DEPARTING_THREADS = 4;
 
@@ -26,10 +24,10 @@ public final class ProviderSupport {
   private final AtomicBoolean unavailableLogged = new AtomicBoolean();
   private final ProvidedServices providedServices;
 
-  public ProviderSupport(AgentContext context) {
+  public ServerSide(AgentContext context) {
     this.settings = ProviderSettings.from(context.config());
     this.hosts = InstanceHost.of(settings);
-    this.registrar = new PolarisRegistrar(context.sdk(), settings, context.agentLoader());
+    this.registrar = new PolarisRegistrar(context.sdk(), settings);
     this.scheduler =
         new BackgroundScheduler("polaris-agent-server-registration", 1, context.agentLoader());
     this.departingScheduler =
@@ -42,11 +40,6 @@ public final class ProviderSupport {
     return providedServices;
   }
 
-  /** True unless {@code polaris.grpc.server.register} is false. */
-  public boolean registers() {
-    return settings.register;
-  }
-
   /**
    * The server the application gets from a builder's {@code build()}: the built server wrapped in a
    * {@link PolarisServer}, or the built server itself when it is not to be registered or the builder's
@@ -56,7 +49,7 @@ public final class ProviderSupport {
     if (!settings.register || !(server instanceof Server) || server instanceof PolarisServer) {
       return server;
     }
-    if (builder.getClass().getName().equals(IN_PROCESS_BUILDER)) {
+    if (!ProvidedServices.networkBuilder(builder)) {
       return server;
     }
     if (!buildReturns(builder.getClass(), PolarisServer.class)) {

@@ -9,19 +9,20 @@ import org.polarisagent.core.logging.AgentLog;
 import org.polarisagent.core.logging.OncePerKey;
 
 /**
- * Answers the bridge calls of the advice inlined into gRPC: maps channel targets, prepares the Polaris
- * resolver and balancer for Polaris targets, and hands server builders to the server lifecycle.
+ * What the bridge calls: answers the {@link ClientHooks} and {@link ServerHooks} calls of the advice inlined
+ * into gRPC. Maps channel targets, has the {@link LoaderAdapters} of the channel's class loader prepare the
+ * Polaris resolver and balancer for Polaris targets, and hands server builds to those of the builder's loader.
  * Thread-safe.
  */
-final class GrpcHooksHandler implements ClientHooks.Handler, ServerHooks.Handler {
+final class BridgeHandler implements ClientHooks.Handler, ServerHooks.Handler {
 
-  private final GrpcIntegrations integrations;
+  private final AdaptersByLoader adapters;
   private final TargetMapping mapping;
   private final PolarisChannelBuilders builders = new PolarisChannelBuilders();
   private final OncePerKey mappingLogged = new OncePerKey(1000);
 
-  GrpcHooksHandler(GrpcIntegrations integrations, TargetMapping mapping) {
-    this.integrations = integrations;
+  BridgeHandler(AdaptersByLoader adapters, TargetMapping mapping) {
+    this.adapters = adapters;
     this.mapping = mapping;
   }
 
@@ -30,7 +31,7 @@ final class GrpcHooksHandler implements ClientHooks.Handler, ServerHooks.Handler
     String mapped = mapping.map(target);
     String result = mapped == null ? target : mapped;
     if (PolarisTarget.isPolaris(result)) {
-      integrations.forType(grpcType).prepareClient(result);
+      adapters.forType(grpcType).prepareClient(result);
       if (mapped != null && mappingLogged.first(target)) {
         AgentLog.info("channel target " + target + " is mapped to " + mapped + " (said once per target)");
       }
@@ -93,11 +94,11 @@ final class GrpcHooksHandler implements ClientHooks.Handler, ServerHooks.Handler
 
   @Override
   public void beforeBuild(Object builder) {
-    integrations.forType(builder.getClass()).beforeServerBuild(builder);
+    adapters.forType(builder.getClass()).beforeServerBuild(builder);
   }
 
   @Override
   public Object afterBuild(Object builder, Object server) {
-    return integrations.forType(builder.getClass()).afterServerBuild(builder, server);
+    return adapters.forType(builder.getClass()).afterServerBuild(builder, server);
   }
 }

@@ -1,0 +1,84 @@
+package org.polarisagent.plugin.grpc.adapter;
+
+import io.grpc.LoadBalancerRegistry;
+import io.grpc.NameResolverRegistry;
+import java.util.function.Supplier;
+import org.polarisagent.core.config.AgentConfig;
+import org.polarisagent.core.plugin.AgentContext;
+import org.polarisagent.plugin.grpc.LoaderAdapters;
+import org.polarisagent.plugin.grpc.adapter.client.ClientSide;
+import org.polarisagent.plugin.grpc.adapter.client.PolarisLoadBalancerProvider;
+import org.polarisagent.plugin.grpc.adapter.client.PolarisNameResolverProvider;
+import org.polarisagent.plugin.grpc.adapter.server.ProvidedServices;
+import org.polarisagent.plugin.grpc.adapter.server.ServerSide;
+import org.polarisagent.plugin.grpc.adapter.server.ratelimit.ProviderRateLimiting;
+
+/**
+ * The adapters of one application class loader: defined in that loader's adapter loader, so {@code io.grpc}
+ * here is the application's gRPC. Creates, on first need, the {@link ClientSide} (resolver and balancer), the
+ * {@link ServerSide} (registration) and the {@link ProviderRateLimiting}, and hands them the bridge's calls.
+ * Thread-safe.
+ */
+public final class GrpcLoaderAdapters implements LoaderAdapters {
+
+  private final AgentContext context;
+  private final Lazy<ClientSide> clientSide;
+  private final Lazy<ServerSide> serverSide;
+  private final Lazy<ProviderRateLimiting> rateLimiting;
+
+  public GrpcLoaderAdapters(AgentContext context) {
+    this.context = context;
+    this.clientSide = new Lazy<>(() -> {
+      ClientSide created = new ClientSide(context);
+      LoadBalancerRegistry.getDefaultRegistry().register(new PolarisLoadBalancerProvider(created));
+      NameResolverRegistry.getDefaultRegistry().register(new PolarisNameResolverProvider(created));
+      return created;
+    });
+    this.serverSide = new Lazy<>(() -> new ServerSide(context));
+    this.rateLimiting =
+        new Lazy<>(() -> new ProviderRateLimiting(context, serverSide.get().providedServices()));
+  }
+
+  @Override
+  public void prepareClient(String polarisTarget) {
+    clientSide.get().prefetch(polarisTarget);
+  }
+
+  /** Adds the rate-limit interceptor to network server builders unless {@code polaris.ratelimit.enabled=false}. */
+  @Override
+  public void beforeServerBuild(Object serverBuilder) {
+    if (!context.config().get(AgentConfig.RATE_LIMIT_ENABLED) || !ProvidedServices.networkBuilder(serverBuilder)) {
+      return;
+    }
+    rateLimiting.get().attach(serverBuilder);
+  }
+
+  @Override
+  public Object afterServerBuild(Object serverBuilder, Object server) {
+    return serverSide.get().observe(serverBuilder, server);
+  }
+
+  /** A value created once, on the first {@link #get()}. Thread-safe. */
+  private static final class Lazy<T> {
+    private final Supplier<T> create;
+    private volatile T value;
+
+    Lazy(Supplier<T> create) {
+      this.create = create;
+    }
+
+    T get() {
+      T current = value;
+      if (current == null) {
+        synchronized (this) {
+          current = value;
+          if (current == null) {
+            current = create.get();
+            value = current;
+          }
+        }
+      }
+      return current;
+    }
+  }
+}
