@@ -17,11 +17,11 @@ import java.util.jar.JarFile;
 /**
  * Class loader of the agent's internals: agent core, plugins, Byte Buddy and the Polaris SDK.
  *
- * <p>They are stored in the agent jar under {@value #PREFIX} with class files renamed to
- * {@value #CLASS_SUFFIX}, so that no application class loader, and no classpath scanner, can find them.
- * Its parent is the platform loader (the extension loader on Java 8), so JDK types are shared and
- * application types are not; the bridge types of this package come from the loader that loaded this class,
- * so that the agent and the instrumented application code share them. Thread-safe.
+ * <p>They are stored in the agent jar under {@value #PREFIX} with class files renamed to {@value
+ * #CLASS_SUFFIX}, so that no application class loader, and no classpath scanner, can find them. Its
+ * parent is the platform loader (the extension loader on Java 8), so JDK types are shared and
+ * application types are not; the bridge types of this package come from the loader that loaded this
+ * class, so that the agent and the instrumented application code share them. Thread-safe.
  */
 public final class AgentClassLoader extends ClassLoader {
 
@@ -116,7 +116,9 @@ public final class AgentClassLoader extends ClassLoader {
   @Override
   protected Enumeration<URL> findResources(String name) {
     URL url = findResource(name);
-    return url == null ? Collections.<URL>emptyEnumeration() : Collections.enumeration(Collections.singletonList(url));
+    return url == null
+        ? Collections.<URL>emptyEnumeration()
+        : Collections.enumeration(Collections.singletonList(url));
   }
 
   private static String entryName(String resourceName) {

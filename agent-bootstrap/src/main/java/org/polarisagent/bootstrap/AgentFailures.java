@@ -7,7 +7,8 @@ package org.polarisagent.bootstrap;
 public final class AgentFailures {
 
   private static final java.util.Set<String> REPORTED =
-      java.util.Collections.newSetFromMap(new java.util.concurrent.ConcurrentHashMap<String, Boolean>());
+      java.util.Collections.newSetFromMap(
+          new java.util.concurrent.ConcurrentHashMap<String, Boolean>());
 
   private AgentFailures() {}
 
@@ -15,7 +16,10 @@ public final class AgentFailures {
   public static void report(String where, Throwable failure) {
     if (REPORTED.size() < 100 && REPORTED.add(where + failure.getClass().getName())) {
       System.err.println(
-          "[polaris-agent] ERROR unexpected failure at " + where + ", the application continues untouched: " + failure);
+          "[polaris-agent] ERROR unexpected failure at "
+              + where
+              + ", the application continues untouched: "
+              + failure);
     }
   }
 }

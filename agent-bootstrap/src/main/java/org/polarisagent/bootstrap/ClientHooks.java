@@ -3,16 +3,19 @@ package org.polarisagent.bootstrap;
 import java.util.Map;
 
 /**
- * Bridge called by advice inlined into gRPC channel builder factories and into the channel builders'
- * default service config and policy setters.
+ * Bridge called by advice inlined into gRPC channel builder factories and into the channel
+ * builders' default service config and policy setters.
  *
- * <p>Defined by the system class loader (the agent jar's root, where {@code -javaagent} puts it) so that
- * application classes can see it; JDK types only. Until the
- * agent installs a {@link Handler}, every method leaves the application's values untouched. Thread-safe.
+ * <p>Defined by the system class loader (the agent jar's root, where {@code -javaagent} puts it) so
+ * that application classes can see it; JDK types only. Until the agent installs a {@link Handler},
+ * every method leaves the application's values untouched. Thread-safe.
  */
 public final class ClientHooks {
 
-  /** What the agent does when a channel builder is created. Implemented inside the agent (BridgeHandler). */
+  /**
+   * What the agent does when a channel builder is created. Implemented inside the agent
+   * (BridgeHandler).
+   */
   public interface Handler {
     /**
      * Called with the target a channel builder factory received; returns the target to use instead
@@ -23,24 +26,32 @@ public final class ClientHooks {
     String onTarget(Class<?> grpcType, String target);
 
     /**
-     * Called after an address-based factory ({@code forAddress(host, port, ...)}) returned; when configuration
-     * maps that address to Polaris, returns the builder the application should get instead, else null.
+     * Called after an address-based factory ({@code forAddress(host, port, ...)}) returned; when
+     * configuration maps that address to Polaris, returns the builder the application should get
+     * instead, else null.
      *
      * @param factory the factory's method name
      * @param arguments the factory's arguments, host and port first
      */
     Object redirectAddress(Class<?> grpcType, String factory, Object[] arguments) throws Exception;
 
-    /** Called with the builder a target factory returned, and the target it was given (after mapping). */
+    /**
+     * Called with the builder a target factory returned, and the target it was given (after
+     * mapping).
+     */
     void onBuilder(String target, Object builder) throws Exception;
 
     /**
-     * Called when the application sets a channel builder's default service config; returns the config to
-     * use instead (a Polaris channel keeps the application's config with the Polaris balancer), or the same.
+     * Called when the application sets a channel builder's default service config; returns the
+     * config to use instead (a Polaris channel keeps the application's config with the Polaris
+     * balancer), or the same.
      */
     Map<String, ?> onServiceConfig(Object builder, Map<String, ?> config) throws Exception;
 
-    /** Called when the application sets a channel builder's default policy; returns the policy to use. */
+    /**
+     * Called when the application sets a channel builder's default policy; returns the policy to
+     * use.
+     */
     String onLoadBalancingPolicy(Object builder, String policy) throws Exception;
   }
 
@@ -56,40 +67,54 @@ public final class ClientHooks {
     if (target == null) {
       return null;
     }
-    String result = call("channel target " + target, target, current -> current.onTarget(grpcType, target));
+    String result =
+        call("channel target " + target, target, current -> current.onTarget(grpcType, target));
     return result == null ? target : result;
   }
 
-  /** Returns the builder to use instead of the one an address-based factory made, or null to keep it. */
+  /**
+   * Returns the builder to use instead of the one an address-based factory made, or null to keep
+   * it.
+   */
   public static Object redirectAddress(Class<?> grpcType, String factory, Object[] arguments) {
     if (arguments == null || arguments.length < 2) {
       return null;
     }
-    return call("channel factory " + factory, null, current -> current.redirectAddress(grpcType, factory, arguments));
+    return call(
+        "channel factory " + factory,
+        null,
+        current -> current.redirectAddress(grpcType, factory, arguments));
   }
 
   public static void onBuilder(String target, Object builder) {
     if (target == null || builder == null) {
       return;
     }
-    call("channel builder for " + target, null, current -> {
-      current.onBuilder(target, builder);
-      return null;
-    });
+    call(
+        "channel builder for " + target,
+        null,
+        current -> {
+          current.onBuilder(target, builder);
+          return null;
+        });
   }
 
   public static Map<String, ?> onServiceConfig(Object builder, Map<String, ?> config) {
     if (builder == null) {
       return config;
     }
-    return call("default service config", config, current -> current.onServiceConfig(builder, config));
+    return call(
+        "default service config", config, current -> current.onServiceConfig(builder, config));
   }
 
   public static String onLoadBalancingPolicy(Object builder, String policy) {
     if (builder == null) {
       return policy;
     }
-    return call("default load-balancing policy", policy, current -> current.onLoadBalancingPolicy(builder, policy));
+    return call(
+        "default load-balancing policy",
+        policy,
+        current -> current.onLoadBalancingPolicy(builder, policy));
   }
 
   /** One call of the handler's. */
@@ -98,8 +123,8 @@ public final class ClientHooks {
   }
 
   /**
-   * Makes one call of the installed handler; without a handler, or if the call fails (reported once per
-   * site as {@code where}), returns {@code unchanged}.
+   * Makes one call of the installed handler; without a handler, or if the call fails (reported once
+   * per site as {@code where}), returns {@code unchanged}.
    */
   private static <T> T call(String where, T unchanged, HandlerCall<T> call) {
     Handler current = handler;

@@ -7,11 +7,12 @@ import java.security.CodeSource;
 /**
  * Entry point named by the jar manifest ({@code Premain-Class} and {@code Agent-Class}).
  *
- * <p>The JVM puts the agent jar on the system class path, so the classes of this package (the bridge types
- * that instrumented gRPC code calls) are visible to the application like any library on the class path;
- * nothing is added to the bootstrap class path, which would disable class data sharing for the application
- * and make the JVM print a warning on stdout. Everything else runs in an {@link AgentClassLoader} over the
- * hidden part of the jar. Starts once per JVM; failures leave the application running without the agent.
+ * <p>The JVM puts the agent jar on the system class path, so the classes of this package (the
+ * bridge types that instrumented gRPC code calls) are visible to the application like any library
+ * on the class path; nothing is added to the bootstrap class path, which would disable class data
+ * sharing for the application and make the JVM print a warning on stdout. Everything else runs in
+ * an {@link AgentClassLoader} over the hidden part of the jar. Starts once per JVM; failures leave
+ * the application running without the agent.
  */
 public final class PolarisAgent {
 
@@ -41,7 +42,8 @@ public final class PolarisAgent {
           .getMethod("install", String.class, Instrumentation.class, ClassLoader.class, long.class)
           .invoke(null, agentArgs, instrumentation, loader, startNanos);
     } catch (Throwable t) {
-      System.err.println("[polaris-agent] ERROR agent not started, the application runs without it: " + t);
+      System.err.println(
+          "[polaris-agent] ERROR agent not started, the application runs without it: " + t);
     }
   }
 

@@ -1,11 +1,12 @@
 package org.polarisagent.bootstrap;
 
 /**
- * Bridge called by advice inlined into {@code ServerBuilder.build()} of every concrete or forwarding gRPC server
- * builder.
+ * Bridge called by advice inlined into {@code ServerBuilder.build()} of every concrete or
+ * forwarding gRPC server builder.
  *
- * <p>Forwarding builders call their delegate's {@code build()} on the same thread; only the outermost call
- * is handled, so a server is prepared and observed exactly once. JDK types only. Thread-safe.
+ * <p>Forwarding builders call their delegate's {@code build()} on the same thread; only the
+ * outermost call is handled, so a server is prepared and observed exactly once. JDK types only.
+ * Thread-safe.
  */
 public final class ServerHooks {
 

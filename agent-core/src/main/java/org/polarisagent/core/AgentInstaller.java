@@ -8,14 +8,14 @@ import java.lang.instrument.Instrumentation;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.ServiceLoader;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import net.bytebuddy.ByteBuddy;
 import net.bytebuddy.agent.builder.AgentBuilder;
-import net.bytebuddy.dynamic.scaffold.TypeValidation;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.dynamic.DynamicType;
+import net.bytebuddy.dynamic.scaffold.TypeValidation;
 import net.bytebuddy.utility.JavaModule;
 import org.polarisagent.core.config.AgentConfig;
 import org.polarisagent.core.logging.AgentLog;
@@ -27,9 +27,9 @@ import org.polarisagent.core.plugin.ShutdownSequence;
 import org.polarisagent.core.sdk.PolarisSdk;
 
 /**
- * Starts the agent inside the agent class loader: reads the configuration, prepares the Polaris SDK (started
- * on first need) and installs the plugins' instrumentation. Called once, by reflection, from
- * {@code PolarisAgent} in the bootstrap module.
+ * Starts the agent inside the agent class loader: reads the configuration, prepares the Polaris SDK
+ * (started on first need) and installs the plugins' instrumentation. Called once, by reflection,
+ * from {@code PolarisAgent} in the bootstrap module.
  */
 public final class AgentInstaller {
 
@@ -47,7 +47,8 @@ public final class AgentInstaller {
       AgentLog.error(error);
     }
     if (!config.get(AgentConfig.ENABLED)) {
-      AgentLog.info("disabled by " + AgentConfig.ENABLED.name() + "=false: nothing is instrumented");
+      AgentLog.info(
+          "disabled by " + AgentConfig.ENABLED.name() + "=false: nothing is instrumented");
       return;
     }
     SdkLogFile.configure(
@@ -73,14 +74,16 @@ public final class AgentInstaller {
             new Runnable() {
               @Override
               public void run() {
-                buildInstrumentation(context, plugins, typeNames, instrumentation, gate, premainStartNanos);
+                buildInstrumentation(
+                    context, plugins, typeNames, instrumentation, gate, premainStartNanos);
               }
             },
             "polaris-agent-init");
     init.setDaemon(true);
     init.setContextClassLoader(agentLoader);
     init.start();
-    // Final: plugins add their steps later, from the init thread, and those must run before the SDK closes.
+    // Final: plugins add their steps later, from the init thread, and those must run before the SDK
+    // closes.
     shutdown.addFinal(
         new Runnable() {
           @Override
@@ -96,7 +99,8 @@ public final class AgentInstaller {
   static boolean startsSdkAtOnce(AgentConfig config) {
     String start = config.get(AgentConfig.SDK_START);
     if ("auto".equals(start)) {
-      return !config.get(AgentConfig.SERVICE).isEmpty() || !config.get(AgentConfig.CLIENT_TARGET_MAPPING).isEmpty();
+      return !config.get(AgentConfig.SERVICE).isEmpty()
+          || !config.get(AgentConfig.CLIENT_TARGET_MAPPING).isEmpty();
     }
     return "eager".equals(start);
   }
@@ -135,7 +139,8 @@ public final class AgentInstaller {
   }
 
   /** Classes loaded before the transformer was ready (agent attached late, or a timed-out gate). */
-  private static void retransformLoadedClasses(Instrumentation instrumentation, Set<String> typeNames) {
+  private static void retransformLoadedClasses(
+      Instrumentation instrumentation, Set<String> typeNames) {
     List<Class<?>> loaded = new ArrayList<>();
     for (Class<?> type : instrumentation.getAllLoadedClasses()) {
       if (typeNames.contains(type.getName()) && instrumentation.isModifiableClass(type)) {
@@ -160,7 +165,11 @@ public final class AgentInstaller {
   private static final class FailureListener extends AgentBuilder.Listener.Adapter {
     @Override
     public void onError(
-        String typeName, ClassLoader classLoader, JavaModule module, boolean loaded, Throwable throwable) {
+        String typeName,
+        ClassLoader classLoader,
+        JavaModule module,
+        boolean loaded,
+        Throwable throwable) {
       AgentLog.warn("cannot instrument " + typeName + ", it runs unchanged: " + throwable);
     }
 

@@ -12,10 +12,10 @@ import org.polarisagent.core.logging.AgentLog;
 /**
  * The only transformer the agent registers, installed in premain before anything heavy is loaded.
  *
- * <p>Classes other than the few the plugins name pass at the cost of one hash lookup. A named class that
- * loads before the real transformer, built in the background, is ready waits for it (a bounded time) and is
- * then handed to it; so premain returns at once and the application pays for Byte Buddy only if it reaches
- * one of those classes before the background work is done. Thread-safe.
+ * <p>Classes other than the few the plugins name pass at the cost of one hash lookup. A named class
+ * that loads before the real transformer, built in the background, is ready waits for it (a bounded
+ * time) and is then handed to it; so premain returns at once and the application pays for Byte
+ * Buddy only if it reaches one of those classes before the background work is done. Thread-safe.
  */
 final class GatedTransformer implements ClassFileTransformer {
 
@@ -24,10 +24,13 @@ final class GatedTransformer implements ClassFileTransformer {
   private final Set<String> internalNames;
   private final CountDownLatch ready = new CountDownLatch(1);
   private volatile ClassFileTransformer delegate;
+
   /** Set once the wait for the real transformer has timed out: said once. */
   private volatile boolean timedOut;
 
-  /** @param typeNames binary names of the classes to instrument */
+  /**
+   * @param typeNames binary names of the classes to instrument
+   */
   GatedTransformer(Set<String> typeNames) {
     Set<String> names = new HashSet<>();
     for (String name : typeNames) {
@@ -36,7 +39,10 @@ final class GatedTransformer implements ClassFileTransformer {
     this.internalNames = names;
   }
 
-  /** Hands classes to the real transformer from now on; a null transformer leaves every class unchanged. */
+  /**
+   * Hands classes to the real transformer from now on; a null transformer leaves every class
+   * unchanged.
+   */
   void open(ClassFileTransformer transformer) {
     delegate = transformer;
     ready.countDown();
@@ -60,15 +66,19 @@ final class GatedTransformer implements ClassFileTransformer {
         return null;
       }
     }
-    return current.transform(loader, className, classBeingRedefined, protectionDomain, classfileBuffer);
+    return current.transform(
+        loader, className, classBeingRedefined, protectionDomain, classfileBuffer);
   }
 
   private ClassFileTransformer await() {
     try {
       if (!ready.await(MAX_WAIT_MILLIS, TimeUnit.MILLISECONDS) && !timedOut) {
         timedOut = true;
-        AgentLog.warn("instrumentation not ready after " + MAX_WAIT_MILLIS + " ms; gRPC classes loaded until"
-            + " then are instrumented when it is");
+        AgentLog.warn(
+            "instrumentation not ready after "
+                + MAX_WAIT_MILLIS
+                + " ms; gRPC classes loaded until"
+                + " then are instrumented when it is");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -5,8 +5,8 @@ import org.slf4j.ILoggerFactory;
 import org.slf4j.spi.LoggerFactoryBinder;
 
 /**
- * The SLF4J 1.x binding inside the agent's class loader: the Polaris SDK's loggers write to
- * {@link org.polarisagent.core.logging.SdkLogFile}. Invisible to the application.
+ * The SLF4J 1.x binding inside the agent's class loader: the Polaris SDK's loggers write to {@link
+ * org.polarisagent.core.logging.SdkLogFile}. Invisible to the application.
  */
 public final class StaticLoggerBinder implements LoggerFactoryBinder {
 

@@ -15,7 +15,8 @@ class AgentInstallerTest {
     for (int i = 0; i + 1 < pairs.length; i += 2) {
       properties.setProperty(pairs[i], pairs[i + 1]);
     }
-    return AgentInstaller.startsSdkAtOnce(AgentConfig.load(null, properties, Collections.<String, String>emptyMap()));
+    return AgentInstaller.startsSdkAtOnce(
+        AgentConfig.load(null, properties, Collections.<String, String>emptyMap()));
   }
 
   @Test

@@ -5,13 +5,10 @@ import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
 import io.grpc.ClientInterceptors;
-import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.MethodDescriptor.MethodType;
 import io.grpc.Status;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.okhttp.OkHttpChannelBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
@@ -32,11 +29,12 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.polarisagent.testing.Flags;
 
 /**
- * A plain gRPC-Java client app (no Polaris, no agent code) that calls {@link EchoService} at a steady rate and
- * reports what it saw on stdout in lines that tests parse. It always exits 0 once it ran (bad flags: exit 2), so
- * tests judge the output, not the exit code.
+ * A plain gRPC-Java client app (no Polaris, no agent code) that calls {@link EchoService} at a
+ * steady rate and reports what it saw on stdout in lines that tests parse. It always exits 0 once
+ * it ran (bad flags: exit 2), so tests judge the output, not the exit code.
  *
  * <p>Flags (all optional):
+ *
  * <pre>
  *   --target=polaris://echo   channel target; the *ForAddress entries need host:port
  *   --entry=forTarget         how the channel builder is made:
@@ -60,6 +58,7 @@ import org.polarisagent.testing.Flags;
  * </pre>
  *
  * <p>Output lines:
+ *
  * <pre>
  *   STARTED target=polaris://echo entry=forTarget method=Echo authority=echo
  *   FIRST code=OK instance=p1 latencyus=900                    the first call that completed (or code=X message=...)
@@ -70,272 +69,350 @@ import org.polarisagent.testing.Flags;
  *   LATENCY count=300 p50us=900 p90us=1500 p99us=4000 maxus=9000   completed calls, ok or not
  *   DONE                                                        the channel is shut down
  * </pre>
- * On SIGTERM it stops starting calls, waits up to one deadline for the running ones and prints the summary
- * (RESULT and what follows) before the JVM exits (then with the JVM's exit code for SIGTERM, 143).
+ *
+ * On SIGTERM it stops starting calls, waits up to one deadline for the running ones and prints the
+ * summary (RESULT and what follows) before the JVM exits (then with the JVM's exit code for
+ * SIGTERM, 143).
  */
 public final class EchoConsumer {
 
-    private static final Set<String> FLAGS = Set.of("target", "entry", "method", "message", "rate", "calls",
-            "duration", "max-duration", "deadline", "header", "wait-for-ready", "progress", "start-delay", "service-config");
-    private static final int MAX_ERROR_LINES = 20;
-    private static final int MAX_MESSAGE_LENGTH = 160;
-    private static final PrintStream OUT = System.out;
+  private static final Set<String> FLAGS =
+      Set.of(
+          "target",
+          "entry",
+          "method",
+          "message",
+          "rate",
+          "calls",
+          "duration",
+          "max-duration",
+          "deadline",
+          "header",
+          "wait-for-ready",
+          "progress",
+          "start-delay",
+          "service-config");
+  private static final int MAX_ERROR_LINES = 20;
+  private static final int MAX_MESSAGE_LENGTH = 160;
+  private static final PrintStream OUT = System.out;
 
-    private final Outcomes outcomes = new Outcomes();
-    private final AtomicBoolean stopRequested = new AtomicBoolean();
-    private final AtomicBoolean summaryPrinted = new AtomicBoolean();
-    private final CountDownLatch summaryDone = new CountDownLatch(1);
+  private final Outcomes outcomes = new Outcomes();
+  private final AtomicBoolean stopRequested = new AtomicBoolean();
+  private final AtomicBoolean summaryPrinted = new AtomicBoolean();
+  private final CountDownLatch summaryDone = new CountDownLatch(1);
 
-    private EchoConsumer() {
+  private EchoConsumer() {}
+
+  public static void main(String[] args) throws InterruptedException {
+    ConsumerSettings settings;
+    try {
+      settings = new ConsumerSettings(Flags.parse(args, FLAGS, Set.of("header")));
+    } catch (IllegalArgumentException e) {
+      System.err.println("EchoConsumer: " + e.getMessage());
+      System.exit(2);
+      return;
     }
+    new EchoConsumer().run(settings);
+  }
 
-    public static void main(String[] args) throws InterruptedException {
-        ConsumerSettings settings;
-        try {
-            settings = new ConsumerSettings(Flags.parse(args, FLAGS, Set.of("header")));
-        } catch (IllegalArgumentException e) {
-            System.err.println("EchoConsumer: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
-        new EchoConsumer().run(settings);
+  private void run(ConsumerSettings settings) throws InterruptedException {
+    ManagedChannel channel;
+    try {
+      ManagedChannelBuilder<?> builder =
+          ConsumerSettings.channelBuilder(settings.entry, settings.target);
+      if (settings.serviceConfig != null) {
+        builder.defaultServiceConfig(settings.serviceConfig);
+      }
+      channel = builder.build();
+    } catch (IllegalArgumentException e) {
+      System.err.println("EchoConsumer: " + e.getMessage());
+      System.exit(2);
+      return;
     }
-
-    private void run(ConsumerSettings settings) throws InterruptedException {
-        ManagedChannel channel;
-        try {
-            ManagedChannelBuilder<?> builder = ConsumerSettings.channelBuilder(settings.entry, settings.target);
-            if (settings.serviceConfig != null) {
-                builder.defaultServiceConfig(settings.serviceConfig);
-            }
-            channel = builder.build();
-        } catch (IllegalArgumentException e) {
-            System.err.println("EchoConsumer: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
-        Channel calls = ClientInterceptors.intercept(channel,
-                MetadataUtils.newAttachHeadersInterceptor(settings.headers));
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            stopRequested.set(true);
-            try {
-                if (!summaryDone.await(settings.deadline.toMillis() + 3000, TimeUnit.MILLISECONDS)) {
+    Channel calls =
+        ClientInterceptors.intercept(
+            channel, MetadataUtils.newAttachHeadersInterceptor(settings.headers));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  stopRequested.set(true);
+                  try {
+                    if (!summaryDone.await(
+                        settings.deadline.toMillis() + 3000, TimeUnit.MILLISECONDS)) {
+                      printSummary();
+                    }
+                  } catch (InterruptedException e) {
                     printSummary();
-                }
-            } catch (InterruptedException e) {
-                printSummary();
-            }
-        }, "echo-consumer-shutdown"));
-        OUT.println("STARTED target=" + settings.target + " entry=" + settings.entry
-                + " method=" + settings.method.getBareMethodName() + " authority=" + channel.authority());
+                  }
+                },
+                "echo-consumer-shutdown"));
+    OUT.println(
+        "STARTED target="
+            + settings.target
+            + " entry="
+            + settings.entry
+            + " method="
+            + settings.method.getBareMethodName()
+            + " authority="
+            + channel.authority());
 
-        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "echo-consumer-load");
-            thread.setDaemon(true);
-            return thread;
-        });
-        CountDownLatch sendingDone = new CountDownLatch(1);
-        Thread.sleep(settings.startDelay.toMillis());
-        long start = System.nanoTime();
-        long endBy = start + settings.duration.toNanos();
-        long periodNanos = Math.max(1, (long) (1e9 / settings.rate));
-        scheduler.scheduleAtFixedRate(() -> {
-            if (sendingDone.getCount() == 0) {
-                return;
-            }
-            if (stopRequested.get() || outcomes.sent.get() >= settings.calls || System.nanoTime() >= endBy) {
-                sendingDone.countDown();
-                return;
-            }
-            startCall(calls, settings);
-        }, 0, periodNanos, TimeUnit.NANOSECONDS);
-        if (settings.progress) {
-            scheduler.scheduleAtFixedRate(new Runnable() {
-                private int second;
-
-                @Override
-                public void run() {
-                    second++;
-                    OUT.println("PROGRESS second=" + second + " sent=" + outcomes.sent.get()
-                            + " ok=" + outcomes.ok.get() + " failed=" + outcomes.failed.get()
-                            + " instances=" + outcomes.instanceCounts());
-                }
-            }, 1, 1, TimeUnit.SECONDS);
-        }
-
-        if (!sendingDone.await(settings.duration.toMillis() + 10_000, TimeUnit.MILLISECONDS)) {
-            OUT.println("LOAD stalled: the call scheduler stopped");
-        }
-        long drainBy = System.nanoTime() + settings.deadline.toNanos() + TimeUnit.SECONDS.toNanos(1);
-        while (outcomes.unfinished() > 0 && System.nanoTime() < drainBy) {
-            Thread.sleep(10);
-        }
-        scheduler.shutdownNow();
-        printSummary();
-        channel.shutdownNow();
-        channel.awaitTermination(5, TimeUnit.SECONDS);
-        OUT.println("DONE");
-    }
-
-    private void startCall(Channel channel, ConsumerSettings settings) {
-        CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(settings.deadline.toNanos(), TimeUnit.NANOSECONDS);
-        if (settings.waitForReady) {
-            options = options.withWaitForReady();
-        }
-        StringValue request = StringValue.of(settings.message);
-        outcomes.sent.incrementAndGet();
-        CallObserver observer = new CallObserver(System.nanoTime());
-        try {
-            ClientCall<StringValue, StringValue> call = channel.newCall(settings.method, options);
-            if (settings.method.getType() == MethodType.SERVER_STREAMING) {
-                ClientCalls.asyncServerStreamingCall(call, request, observer);
-            } else {
-                ClientCalls.asyncUnaryCall(call, request, observer);
-            }
-        } catch (RuntimeException | LinkageError e) {
-            // Counted like any failed call; the load goes on.
-            observer.onError(e);
-        }
-    }
-
-    private void printSummary() {
-        if (!summaryPrinted.compareAndSet(false, true)) {
+    ScheduledExecutorService scheduler =
+        Executors.newSingleThreadScheduledExecutor(
+            runnable -> {
+              Thread thread = new Thread(runnable, "echo-consumer-load");
+              thread.setDaemon(true);
+              return thread;
+            });
+    CountDownLatch sendingDone = new CountDownLatch(1);
+    Thread.sleep(settings.startDelay.toMillis());
+    long start = System.nanoTime();
+    long endBy = start + settings.duration.toNanos();
+    long periodNanos = Math.max(1, (long) (1e9 / settings.rate));
+    scheduler.scheduleAtFixedRate(
+        () -> {
+          if (sendingDone.getCount() == 0) {
             return;
-        }
-        StringBuilder text = new StringBuilder();
-        text.append("RESULT ok=").append(outcomes.ok.get())
-                .append(" failed=").append(outcomes.failed.get())
-                .append(" sent=").append(outcomes.sent.get())
-                .append(" unfinished=").append(outcomes.unfinished())
-                .append(" replies=").append(outcomes.replies.get()).append('\n');
-        new TreeMap<>(outcomes.byInstance).forEach((name, count) ->
-                text.append("INSTANCE name=").append(name).append(" count=").append(count.get()).append('\n'));
-        List<Map.Entry<ErrorKey, AtomicLong>> errors = new ArrayList<>(outcomes.byError.entrySet());
-        errors.sort((a, b) -> Long.compare(b.getValue().get(), a.getValue().get()));
-        for (int i = 0; i < errors.size(); i++) {
-            if (i == MAX_ERROR_LINES) {
-                text.append("ERROR more=").append(errors.size() - MAX_ERROR_LINES).append('\n');
-                break;
+          }
+          if (stopRequested.get()
+              || outcomes.sent.get() >= settings.calls
+              || System.nanoTime() >= endBy) {
+            sendingDone.countDown();
+            return;
+          }
+          startCall(calls, settings);
+        },
+        0,
+        periodNanos,
+        TimeUnit.NANOSECONDS);
+    if (settings.progress) {
+      scheduler.scheduleAtFixedRate(
+          new Runnable() {
+            private int second;
+
+            @Override
+            public void run() {
+              second++;
+              OUT.println(
+                  "PROGRESS second="
+                      + second
+                      + " sent="
+                      + outcomes.sent.get()
+                      + " ok="
+                      + outcomes.ok.get()
+                      + " failed="
+                      + outcomes.failed.get()
+                      + " instances="
+                      + outcomes.instanceCounts());
             }
-            ErrorKey error = errors.get(i).getKey();
-            text.append("ERROR code=").append(error.code())
-                    .append(" count=").append(errors.get(i).getValue().get())
-                    .append(" message=").append(error.message()).append('\n');
-        }
-        text.append(outcomes.latencyLine());
-        OUT.println(text);
-        OUT.flush();
-        summaryDone.countDown();
+          },
+          1,
+          1,
+          TimeUnit.SECONDS);
     }
 
-    /** Counts of what the calls did. Thread-safe. */
-    private static final class Outcomes {
-        final AtomicLong sent = new AtomicLong();
-        final AtomicLong ok = new AtomicLong();
-        final AtomicLong failed = new AtomicLong();
-        final AtomicLong replies = new AtomicLong();
-        final Map<String, AtomicLong> byInstance = new ConcurrentHashMap<>();
-        final Map<ErrorKey, AtomicLong> byError = new ConcurrentHashMap<>();
-        final List<Long> latenciesNanos = Collections.synchronizedList(new ArrayList<>());
-        final AtomicBoolean firstPrinted = new AtomicBoolean();
+    if (!sendingDone.await(settings.duration.toMillis() + 10_000, TimeUnit.MILLISECONDS)) {
+      OUT.println("LOAD stalled: the call scheduler stopped");
+    }
+    long drainBy = System.nanoTime() + settings.deadline.toNanos() + TimeUnit.SECONDS.toNanos(1);
+    while (outcomes.unfinished() > 0 && System.nanoTime() < drainBy) {
+      Thread.sleep(10);
+    }
+    scheduler.shutdownNow();
+    printSummary();
+    channel.shutdownNow();
+    channel.awaitTermination(5, TimeUnit.SECONDS);
+    OUT.println("DONE");
+  }
 
-        long unfinished() {
-            return sent.get() - ok.get() - failed.get();
-        }
+  private void startCall(Channel channel, ConsumerSettings settings) {
+    CallOptions options =
+        CallOptions.DEFAULT.withDeadlineAfter(settings.deadline.toNanos(), TimeUnit.NANOSECONDS);
+    if (settings.waitForReady) {
+      options = options.withWaitForReady();
+    }
+    StringValue request = StringValue.of(settings.message);
+    outcomes.sent.incrementAndGet();
+    CallObserver observer = new CallObserver(System.nanoTime());
+    try {
+      ClientCall<StringValue, StringValue> call = channel.newCall(settings.method, options);
+      if (settings.method.getType() == MethodType.SERVER_STREAMING) {
+        ClientCalls.asyncServerStreamingCall(call, request, observer);
+      } else {
+        ClientCalls.asyncUnaryCall(call, request, observer);
+      }
+    } catch (RuntimeException | LinkageError e) {
+      // Counted like any failed call; the load goes on.
+      observer.onError(e);
+    }
+  }
 
-        /** Calls answered so far per instance, e.g. {@code p1:50,p2:48}, sorted by name. */
-        String instanceCounts() {
-            StringBuilder text = new StringBuilder();
-            new TreeMap<>(byInstance).forEach((name, count) ->
-                    text.append(text.length() == 0 ? "" : ",").append(name).append(':').append(count.get()));
-            return text.toString();
-        }
+  private void printSummary() {
+    if (!summaryPrinted.compareAndSet(false, true)) {
+      return;
+    }
+    StringBuilder text = new StringBuilder();
+    text.append("RESULT ok=")
+        .append(outcomes.ok.get())
+        .append(" failed=")
+        .append(outcomes.failed.get())
+        .append(" sent=")
+        .append(outcomes.sent.get())
+        .append(" unfinished=")
+        .append(outcomes.unfinished())
+        .append(" replies=")
+        .append(outcomes.replies.get())
+        .append('\n');
+    new TreeMap<>(outcomes.byInstance)
+        .forEach(
+            (name, count) ->
+                text.append("INSTANCE name=")
+                    .append(name)
+                    .append(" count=")
+                    .append(count.get())
+                    .append('\n'));
+    List<Map.Entry<ErrorKey, AtomicLong>> errors = new ArrayList<>(outcomes.byError.entrySet());
+    errors.sort((a, b) -> Long.compare(b.getValue().get(), a.getValue().get()));
+    for (int i = 0; i < errors.size(); i++) {
+      if (i == MAX_ERROR_LINES) {
+        text.append("ERROR more=").append(errors.size() - MAX_ERROR_LINES).append('\n');
+        break;
+      }
+      ErrorKey error = errors.get(i).getKey();
+      text.append("ERROR code=")
+          .append(error.code())
+          .append(" count=")
+          .append(errors.get(i).getValue().get())
+          .append(" message=")
+          .append(error.message())
+          .append('\n');
+    }
+    text.append(outcomes.latencyLine());
+    OUT.println(text);
+    OUT.flush();
+    summaryDone.countDown();
+  }
 
-        /** Prints the FIRST line once, for the first call that completes. */
-        void first(String outcome, long nanos) {
-            if (firstPrinted.compareAndSet(false, true)) {
-                OUT.println("FIRST " + outcome + " latencyus=" + nanos / 1000);
-            }
-        }
+  /** Counts of what the calls did. Thread-safe. */
+  private static final class Outcomes {
+    final AtomicLong sent = new AtomicLong();
+    final AtomicLong ok = new AtomicLong();
+    final AtomicLong failed = new AtomicLong();
+    final AtomicLong replies = new AtomicLong();
+    final Map<String, AtomicLong> byInstance = new ConcurrentHashMap<>();
+    final Map<ErrorKey, AtomicLong> byError = new ConcurrentHashMap<>();
+    final List<Long> latenciesNanos = Collections.synchronizedList(new ArrayList<>());
+    final AtomicBoolean firstPrinted = new AtomicBoolean();
 
-        void succeeded(String instance, long nanos) {
-            first("code=OK instance=" + instance, nanos);
-            latenciesNanos.add(nanos);
-            byInstance.computeIfAbsent(instance, k -> new AtomicLong()).incrementAndGet();
-            ok.incrementAndGet();
-        }
-
-        void failed(Status status, long nanos) {
-            latenciesNanos.add(nanos);
-            String message = String.valueOf(status.getDescription()).replaceAll("\\s+", " ");
-            if (status.getCause() != null && status.getDescription() == null) {
-                message = status.getCause().toString().replaceAll("\\s+", " ");
-            }
-            if (message.length() > MAX_MESSAGE_LENGTH) {
-                message = message.substring(0, MAX_MESSAGE_LENGTH) + "...";
-            }
-            first("code=" + status.getCode() + " message=" + message, nanos);
-            byError.computeIfAbsent(new ErrorKey(status.getCode(), message), k -> new AtomicLong())
-                    .incrementAndGet();
-            failed.incrementAndGet();
-        }
-
-        String latencyLine() {
-            List<Long> sorted;
-            synchronized (latenciesNanos) {
-                sorted = new ArrayList<>(latenciesNanos);
-            }
-            Collections.sort(sorted);
-            if (sorted.isEmpty()) {
-                return "LATENCY count=0";
-            }
-            return "LATENCY count=" + sorted.size()
-                    + " p50us=" + micros(sorted, 0.50) + " p90us=" + micros(sorted, 0.90)
-                    + " p99us=" + micros(sorted, 0.99) + " maxus=" + sorted.get(sorted.size() - 1) / 1000;
-        }
-
-        private static long micros(List<Long> sorted, double quantile) {
-            int index = (int) Math.ceil(quantile * sorted.size()) - 1;
-            return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index))) / 1000;
-        }
+    long unfinished() {
+      return sent.get() - ok.get() - failed.get();
     }
 
-    /** One distinct failure: status code and (shortened) description. */
-    private record ErrorKey(Status.Code code, String message) {
+    /** Calls answered so far per instance, e.g. {@code p1:50,p2:48}, sorted by name. */
+    String instanceCounts() {
+      StringBuilder text = new StringBuilder();
+      new TreeMap<>(byInstance)
+          .forEach(
+              (name, count) ->
+                  text.append(text.length() == 0 ? "" : ",")
+                      .append(name)
+                      .append(':')
+                      .append(count.get()));
+      return text.toString();
     }
 
-    /** Records one call's outcome; the first reply names the answering instance. */
-    private final class CallObserver implements StreamObserver<StringValue> {
-        private final long startNanos;
-        private String instance;
-        private boolean finished;
-
-        CallObserver(long startNanos) {
-            this.startNanos = startNanos;
-        }
-
-        @Override
-        public synchronized void onNext(StringValue reply) {
-            if (instance == null) {
-                instance = EchoService.answeringInstance(reply.getValue());
-            }
-            outcomes.replies.incrementAndGet();
-        }
-
-        @Override
-        public synchronized void onError(Throwable error) {
-            if (!finished) {
-                finished = true;
-                outcomes.failed(Status.fromThrowable(error), System.nanoTime() - startNanos);
-            }
-        }
-
-        @Override
-        public synchronized void onCompleted() {
-            if (!finished) {
-                finished = true;
-                outcomes.succeeded(instance == null ? "?" : instance, System.nanoTime() - startNanos);
-            }
-        }
+    /** Prints the FIRST line once, for the first call that completes. */
+    void first(String outcome, long nanos) {
+      if (firstPrinted.compareAndSet(false, true)) {
+        OUT.println("FIRST " + outcome + " latencyus=" + nanos / 1000);
+      }
     }
+
+    void succeeded(String instance, long nanos) {
+      first("code=OK instance=" + instance, nanos);
+      latenciesNanos.add(nanos);
+      byInstance.computeIfAbsent(instance, k -> new AtomicLong()).incrementAndGet();
+      ok.incrementAndGet();
+    }
+
+    void failed(Status status, long nanos) {
+      latenciesNanos.add(nanos);
+      String message = String.valueOf(status.getDescription()).replaceAll("\\s+", " ");
+      if (status.getCause() != null && status.getDescription() == null) {
+        message = status.getCause().toString().replaceAll("\\s+", " ");
+      }
+      if (message.length() > MAX_MESSAGE_LENGTH) {
+        message = message.substring(0, MAX_MESSAGE_LENGTH) + "...";
+      }
+      first("code=" + status.getCode() + " message=" + message, nanos);
+      byError
+          .computeIfAbsent(new ErrorKey(status.getCode(), message), k -> new AtomicLong())
+          .incrementAndGet();
+      failed.incrementAndGet();
+    }
+
+    String latencyLine() {
+      List<Long> sorted;
+      synchronized (latenciesNanos) {
+        sorted = new ArrayList<>(latenciesNanos);
+      }
+      Collections.sort(sorted);
+      if (sorted.isEmpty()) {
+        return "LATENCY count=0";
+      }
+      return "LATENCY count="
+          + sorted.size()
+          + " p50us="
+          + micros(sorted, 0.50)
+          + " p90us="
+          + micros(sorted, 0.90)
+          + " p99us="
+          + micros(sorted, 0.99)
+          + " maxus="
+          + sorted.get(sorted.size() - 1) / 1000;
+    }
+
+    private static long micros(List<Long> sorted, double quantile) {
+      int index = (int) Math.ceil(quantile * sorted.size()) - 1;
+      return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index))) / 1000;
+    }
+  }
+
+  /** One distinct failure: status code and (shortened) description. */
+  private record ErrorKey(Status.Code code, String message) {}
+
+  /** Records one call's outcome; the first reply names the answering instance. */
+  private final class CallObserver implements StreamObserver<StringValue> {
+    private final long startNanos;
+    private String instance;
+    private boolean finished;
+
+    CallObserver(long startNanos) {
+      this.startNanos = startNanos;
+    }
+
+    @Override
+    public synchronized void onNext(StringValue reply) {
+      if (instance == null) {
+        instance = EchoService.answeringInstance(reply.getValue());
+      }
+      outcomes.replies.incrementAndGet();
+    }
+
+    @Override
+    public synchronized void onError(Throwable error) {
+      if (!finished) {
+        finished = true;
+        outcomes.failed(Status.fromThrowable(error), System.nanoTime() - startNanos);
+      }
+    }
+
+    @Override
+    public synchronized void onCompleted() {
+      if (!finished) {
+        finished = true;
+        outcomes.succeeded(instance == null ? "?" : instance, System.nanoTime() - startNanos);
+      }
+    }
+  }
 }

@@ -28,12 +28,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * An ordinary app with its own libraries (slf4j + logback, its own Byte Buddy, guava, protobuf, gRPC) for the
- * isolation tests: it reports which copies of those libraries it sees and whether agent classes leak into its
- * class loader, then serves and makes one gRPC call over loopback and exits 0.
+ * An ordinary app with its own libraries (slf4j + logback, its own Byte Buddy, guava, protobuf,
+ * gRPC) for the isolation tests: it reports which copies of those libraries it sees and whether
+ * agent classes leak into its class loader, then serves and makes one gRPC call over loopback and
+ * exits 0.
  *
- * <p>Its stdout is deterministic (no ports, times or absolute paths) so that a test can compare a run with the
- * agent to a run without it:
+ * <p>Its stdout is deterministic (no ports, times or absolute paths) so that a test can compare a
+ * run with the agent to a run without it:
+ *
  * <pre>
  *   PLAIN start
  *   LIB name=byte-buddy version=1.14.19 location=byte-buddy-1.14.19.jar
@@ -44,126 +46,156 @@ import org.slf4j.LoggerFactory;
  *   CALL ok reply=plain:hello
  *   PLAIN done
  * </pre>
+ *
  * No flags.
  */
 public final class PlainApp {
 
-    /** Classes the app must (Byte Buddy: its own copy) or must not (agent internals) see. */
-    private static final List<String> PROBED_CLASSES = List.of(
-            "net.bytebuddy.ByteBuddy",
-            "com.tencent.polaris.api.core.ConsumerAPI",
-            "shade.polaris.io.grpc.ManagedChannel",
-            "org.polarisagent.core.AgentInstaller",
-            "org.polarisagent.plugin.grpc.GrpcPlugin");
+  /** Classes the app must (Byte Buddy: its own copy) or must not (agent internals) see. */
+  private static final List<String> PROBED_CLASSES =
+      List.of(
+          "net.bytebuddy.ByteBuddy",
+          "com.tencent.polaris.api.core.ConsumerAPI",
+          "shade.polaris.io.grpc.ManagedChannel",
+          "org.polarisagent.core.AgentInstaller",
+          "org.polarisagent.plugin.grpc.GrpcPlugin");
 
-    private static final PrintStream OUT = System.out;
+  private static final PrintStream OUT = System.out;
 
-    private PlainApp() {
+  private PlainApp() {}
+
+  public static void main(String[] args) throws Exception {
+    OUT.println("PLAIN start");
+    Logger log = configureLogging();
+    reportLibrary("byte-buddy", ByteBuddy.class);
+    reportLibrary("logback", LoggerContext.class);
+    reportLibrary("guava", Joiner.class);
+    reportLibrary("netty", io.netty.util.Version.class);
+    reportLibrary("protobuf", StringValue.class);
+    reportLibrary("grpc", Server.class);
+    reportLibrary("grpc-netty-shaded", NettyServerBuilder.class);
+    ILoggerFactory factory = LoggerFactory.getILoggerFactory();
+    OUT.println(
+        "LIB name=slf4j factory="
+            + factory.getClass().getName()
+            + " location="
+            + location(LoggerFactory.class));
+    ClassLoader loader = PlainApp.class.getClassLoader();
+    for (String name : PROBED_CLASSES) {
+      probe(name, loader);
     }
+    log.info("logging through the app's logback");
+    OUT.println("CALL " + callItself());
+    OUT.println("PLAIN done");
+  }
 
-    public static void main(String[] args) throws Exception {
-        OUT.println("PLAIN start");
-        Logger log = configureLogging();
-        reportLibrary("byte-buddy", ByteBuddy.class);
-        reportLibrary("logback", LoggerContext.class);
-        reportLibrary("guava", Joiner.class);
-        reportLibrary("netty", io.netty.util.Version.class);
-        reportLibrary("protobuf", StringValue.class);
-        reportLibrary("grpc", Server.class);
-        reportLibrary("grpc-netty-shaded", NettyServerBuilder.class);
-        ILoggerFactory factory = LoggerFactory.getILoggerFactory();
-        OUT.println("LIB name=slf4j factory=" + factory.getClass().getName() + " location=" + location(LoggerFactory.class));
-        ClassLoader loader = PlainApp.class.getClassLoader();
-        for (String name : PROBED_CLASSES) {
-            probe(name, loader);
-        }
-        log.info("logging through the app's logback");
-        OUT.println("CALL " + callItself());
-        OUT.println("PLAIN done");
+  /** Sets up logback the way an app does, with a pattern free of times and threads. */
+  private static Logger configureLogging() {
+    ILoggerFactory factory = LoggerFactory.getILoggerFactory();
+    if (factory instanceof LoggerContext) {
+      LoggerContext context = (LoggerContext) factory;
+      context.reset();
+      PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+      encoder.setContext(context);
+      encoder.setPattern("%-5level %logger{0} - %msg%n");
+      encoder.start();
+      ConsoleAppender<ILoggingEvent> console = new ConsoleAppender<>();
+      console.setContext(context);
+      console.setName("console");
+      console.setEncoder(encoder);
+      console.start();
+      ch.qos.logback.classic.Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
+      root.setLevel(Level.INFO);
+      root.addAppender(console);
+    } else {
+      OUT.println("LOGGING not-logback factory=" + factory.getClass().getName());
     }
+    return LoggerFactory.getLogger(PlainApp.class);
+  }
 
-    /** Sets up logback the way an app does, with a pattern free of times and threads. */
-    private static Logger configureLogging() {
-        ILoggerFactory factory = LoggerFactory.getILoggerFactory();
-        if (factory instanceof LoggerContext) {
-            LoggerContext context = (LoggerContext) factory;
-            context.reset();
-            PatternLayoutEncoder encoder = new PatternLayoutEncoder();
-            encoder.setContext(context);
-            encoder.setPattern("%-5level %logger{0} - %msg%n");
-            encoder.start();
-            ConsoleAppender<ILoggingEvent> console = new ConsoleAppender<>();
-            console.setContext(context);
-            console.setName("console");
-            console.setEncoder(encoder);
-            console.start();
-            ch.qos.logback.classic.Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
-            root.setLevel(Level.INFO);
-            root.addAppender(console);
-        } else {
-            OUT.println("LOGGING not-logback factory=" + factory.getClass().getName());
-        }
-        return LoggerFactory.getLogger(PlainApp.class);
+  private static String callItself() throws Exception {
+    ServerServiceDefinition echo =
+        ServerServiceDefinition.builder(EchoService.DESCRIPTOR)
+            .addMethod(
+                EchoService.ECHO,
+                ServerCalls.asyncUnaryCall(
+                    (request, responses) -> {
+                      responses.onNext(StringValue.of("plain:" + request.getValue()));
+                      responses.onCompleted();
+                    }))
+            .addMethod(
+                EchoService.OTHER,
+                ServerCalls.asyncUnaryCall(
+                    (request, responses) -> {
+                      responses.onNext(StringValue.of("plain:" + request.getValue()));
+                      responses.onCompleted();
+                    }))
+            .addMethod(
+                EchoService.ECHO_STREAM,
+                ServerCalls.asyncServerStreamingCall(
+                    (request, responses) -> {
+                      responses.onNext(StringValue.of("plain:" + request.getValue()));
+                      responses.onCompleted();
+                    }))
+            .build();
+    Server server =
+        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+            .addService(echo)
+            .build()
+            .start();
+    ManagedChannel channel =
+        ManagedChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext().build();
+    try {
+      StringValue reply =
+          ClientCalls.blockingUnaryCall(
+              channel,
+              EchoService.ECHO,
+              io.grpc.CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS),
+              StringValue.of("hello"));
+      return "ok reply=" + reply.getValue();
+    } catch (RuntimeException e) {
+      return "failed error=" + e;
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
+  }
 
-    private static String callItself() throws Exception {
-        ServerServiceDefinition echo = ServerServiceDefinition.builder(EchoService.DESCRIPTOR)
-                .addMethod(EchoService.ECHO, ServerCalls.asyncUnaryCall((request, responses) -> {
-                    responses.onNext(StringValue.of("plain:" + request.getValue()));
-                    responses.onCompleted();
-                }))
-                .addMethod(EchoService.OTHER, ServerCalls.asyncUnaryCall((request, responses) -> {
-                    responses.onNext(StringValue.of("plain:" + request.getValue()));
-                    responses.onCompleted();
-                }))
-                .addMethod(EchoService.ECHO_STREAM, ServerCalls.asyncServerStreamingCall((request, responses) -> {
-                    responses.onNext(StringValue.of("plain:" + request.getValue()));
-                    responses.onCompleted();
-                }))
-                .build();
-        Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-                .addService(echo)
-                .build()
-                .start();
-        ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext().build();
-        try {
-            StringValue reply = ClientCalls.blockingUnaryCall(channel, EchoService.ECHO,
-                    io.grpc.CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), StringValue.of("hello"));
-            return "ok reply=" + reply.getValue();
-        } catch (RuntimeException e) {
-            return "failed error=" + e;
-        } finally {
-            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-            server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        }
-    }
+  private static void reportLibrary(String name, Class<?> type) {
+    String version =
+        type.getPackage() == null ? null : type.getPackage().getImplementationVersion();
+    OUT.println(
+        "LIB name="
+            + name
+            + (version == null ? "" : " version=" + version)
+            + " location="
+            + location(type));
+  }
 
-    private static void reportLibrary(String name, Class<?> type) {
-        String version = type.getPackage() == null ? null : type.getPackage().getImplementationVersion();
-        OUT.println("LIB name=" + name + (version == null ? "" : " version=" + version) + " location=" + location(type));
+  private static void probe(String className, ClassLoader loader) {
+    try {
+      Class<?> type = Class.forName(className, false, loader);
+      OUT.println("CLASS name=" + className + " visible=true location=" + location(type));
+    } catch (ClassNotFoundException | LinkageError e) {
+      OUT.println("CLASS name=" + className + " visible=false");
     }
+  }
 
-    private static void probe(String className, ClassLoader loader) {
-        try {
-            Class<?> type = Class.forName(className, false, loader);
-            OUT.println("CLASS name=" + className + " visible=true location=" + location(type));
-        } catch (ClassNotFoundException | LinkageError e) {
-            OUT.println("CLASS name=" + className + " visible=false");
-        }
+  /**
+   * The file name of the jar (or the last folder) a class comes from: no absolute paths in the
+   * output.
+   */
+  private static String location(Class<?> type) {
+    CodeSource source = type.getProtectionDomain().getCodeSource();
+    URL url = source == null ? null : source.getLocation();
+    if (url == null) {
+      return "bootstrap";
     }
-
-    /** The file name of the jar (or the last folder) a class comes from: no absolute paths in the output. */
-    private static String location(Class<?> type) {
-        CodeSource source = type.getProtectionDomain().getCodeSource();
-        URL url = source == null ? null : source.getLocation();
-        if (url == null) {
-            return "bootstrap";
-        }
-        try {
-            Path path = Paths.get(url.toURI());
-            return String.valueOf(path.getFileName());
-        } catch (Exception e) {
-            return url.getProtocol();
-        }
+    try {
+      Path path = Paths.get(url.toURI());
+      return String.valueOf(path.getFileName());
+    } catch (Exception e) {
+      return url.getProtocol();
     }
+  }
 }

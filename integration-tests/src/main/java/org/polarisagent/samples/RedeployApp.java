@@ -22,140 +22,172 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * An app server in miniature: it deploys a "web app" that brings its own gRPC in a class loader of its own
- * (child first, as servlet containers do), lets it serve, undeploys it, drops the loader and reports whether
- * the loader was garbage-collected. No Polaris or agent code.
+ * An app server in miniature: it deploys a "web app" that brings its own gRPC in a class loader of
+ * its own (child first, as servlet containers do), lets it serve, undeploys it, drops the loader
+ * and reports whether the loader was garbage-collected. No Polaris or agent code.
  *
- * <p>The web app ({@link #serveUntilStdinCloses}) starts a gRPC server with {@link EchoService} on loopback,
- * prints {@code SERVING port=N}, keeps serving until stdin is closed, then makes one call to itself (to the
- * target in the system property {@code redeploy.target} if set, else to its server's address) and
- * shuts its channel and server down and waits for both to terminate.
+ * <p>The web app ({@link #serveUntilStdinCloses}) starts a gRPC server with {@link EchoService} on
+ * loopback, prints {@code SERVING port=N}, keeps serving until stdin is closed, then makes one call
+ * to itself (to the target in the system property {@code redeploy.target} if set, else to its
+ * server's address) and shuts its channel and server down and waits for both to terminate.
  *
  * <p>Output lines: {@code SERVING port=N}, {@code REPLY webapp:bye}, {@code UNDEPLOYED}, then
- * {@code COLLECTED ms=N} once a weak reference to the loader is cleared, or {@code LEAKED after ms=N} if it is
- * not within 60 s.
+ * {@code COLLECTED ms=N} once a weak reference to the loader is cleared, or {@code LEAKED after
+ * ms=N} if it is not within 60 s.
  */
 public final class RedeployApp {
 
-    private static final PrintStream OUT = System.out;
-    private static final long COLLECT_DEADLINE_MILLIS = 60_000;
-    /** System property: the target of the web app's call to itself (default: its server's address). */
-    static final String TARGET_PROPERTY = "redeploy.target";
+  private static final PrintStream OUT = System.out;
+  private static final long COLLECT_DEADLINE_MILLIS = 60_000;
 
-    private RedeployApp() {
+  /**
+   * System property: the target of the web app's call to itself (default: its server's address).
+   */
+  static final String TARGET_PROPERTY = "redeploy.target";
+
+  private RedeployApp() {}
+
+  public static void main(String[] args) throws Exception {
+    WeakReference<ClassLoader> loader = deployAndUndeploy();
+    OUT.println("UNDEPLOYED");
+    long begin = System.nanoTime();
+    while (loader.get() != null) {
+      long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin);
+      if (millis > COLLECT_DEADLINE_MILLIS) {
+        OUT.println("LEAKED after ms=" + millis);
+        return;
+      }
+      System.gc();
+      Thread.sleep(100);
     }
+    OUT.println("COLLECTED ms=" + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin));
+  }
 
-    public static void main(String[] args) throws Exception {
-        WeakReference<ClassLoader> loader = deployAndUndeploy();
-        OUT.println("UNDEPLOYED");
-        long begin = System.nanoTime();
-        while (loader.get() != null) {
-            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin);
-            if (millis > COLLECT_DEADLINE_MILLIS) {
-                OUT.println("LEAKED after ms=" + millis);
-                return;
-            }
-            System.gc();
-            Thread.sleep(100);
-        }
-        OUT.println("COLLECTED ms=" + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin));
+  /**
+   * Runs the web app on a thread of its own, as a container's request thread would, so that no
+   * thread-local value of the web app's classes outlives it; the loader is dropped, not closed, as
+   * its classes may still load while gRPC's shared threads wind down.
+   */
+  private static WeakReference<ClassLoader> deployAndUndeploy() throws Exception {
+    List<URL> urls = new ArrayList<>();
+    for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+      urls.add(new File(entry).toURI().toURL());
     }
-
-    /**
-     * Runs the web app on a thread of its own, as a container's request thread would, so that no thread-local
-     * value of the web app's classes outlives it; the loader is dropped, not closed, as its classes may still
-     * load while gRPC's shared threads wind down.
-     */
-    private static WeakReference<ClassLoader> deployAndUndeploy() throws Exception {
-        List<URL> urls = new ArrayList<>();
-        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
-            urls.add(new File(entry).toURI().toURL());
-        }
-        ClassLoader webapp = new ChildFirstLoader(urls.toArray(new URL[0]), RedeployApp.class.getClassLoader());
-        Throwable[] failure = new Throwable[1];
-        Thread deployed = new Thread(() -> {
-            try {
-                Class.forName(RedeployApp.class.getName(), true, webapp).getMethod("serveUntilStdinCloses").invoke(null);
-            } catch (Throwable t) {
+    ClassLoader webapp =
+        new ChildFirstLoader(urls.toArray(new URL[0]), RedeployApp.class.getClassLoader());
+    Throwable[] failure = new Throwable[1];
+    Thread deployed =
+        new Thread(
+            () -> {
+              try {
+                Class.forName(RedeployApp.class.getName(), true, webapp)
+                    .getMethod("serveUntilStdinCloses")
+                    .invoke(null);
+              } catch (Throwable t) {
                 failure[0] = t;
-            }
-        }, "webapp");
-        deployed.setContextClassLoader(webapp);
-        deployed.start();
-        deployed.join();
-        if (failure[0] != null) {
-            throw new IOException("the web app failed", failure[0]);
-        }
-        return new WeakReference<>(webapp);
+              }
+            },
+            "webapp");
+    deployed.setContextClassLoader(webapp);
+    deployed.start();
+    deployed.join();
+    if (failure[0] != null) {
+      throw new IOException("the web app failed", failure[0]);
     }
+    return new WeakReference<>(webapp);
+  }
 
-    /** The web app, run inside its own class loader. */
-    public static void serveUntilStdinCloses() throws Exception {
-        ServerServiceDefinition echo = ServerServiceDefinition.builder(EchoService.DESCRIPTOR)
-                .addMethod(EchoService.ECHO, ServerCalls.asyncUnaryCall((request, responses) -> {
-                    responses.onNext(StringValue.of("webapp:" + request.getValue()));
-                    responses.onCompleted();
-                }))
-                .addMethod(EchoService.OTHER, ServerCalls.asyncUnaryCall((request, responses) -> {
-                    responses.onNext(request);
-                    responses.onCompleted();
-                }))
-                .addMethod(EchoService.ECHO_STREAM, ServerCalls.asyncServerStreamingCall((request, responses) ->
-                        responses.onCompleted()))
-                .build();
-        Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-                .addService(echo).build().start();
-        OUT.println("SERVING port=" + server.getPort());
-        InputStream in = System.in;
-        while (in.read() >= 0) {
-            // Serve until the test closes stdin.
-        }
-        String target = System.getProperty(TARGET_PROPERTY);
-        ManagedChannel channel = (target == null
+  /** The web app, run inside its own class loader. */
+  public static void serveUntilStdinCloses() throws Exception {
+    ServerServiceDefinition echo =
+        ServerServiceDefinition.builder(EchoService.DESCRIPTOR)
+            .addMethod(
+                EchoService.ECHO,
+                ServerCalls.asyncUnaryCall(
+                    (request, responses) -> {
+                      responses.onNext(StringValue.of("webapp:" + request.getValue()));
+                      responses.onCompleted();
+                    }))
+            .addMethod(
+                EchoService.OTHER,
+                ServerCalls.asyncUnaryCall(
+                    (request, responses) -> {
+                      responses.onNext(request);
+                      responses.onCompleted();
+                    }))
+            .addMethod(
+                EchoService.ECHO_STREAM,
+                ServerCalls.asyncServerStreamingCall(
+                    (request, responses) -> responses.onCompleted()))
+            .build();
+    Server server =
+        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+            .addService(echo)
+            .build()
+            .start();
+    OUT.println("SERVING port=" + server.getPort());
+    InputStream in = System.in;
+    while (in.read() >= 0) {
+      // Serve until the test closes stdin.
+    }
+    String target = System.getProperty(TARGET_PROPERTY);
+    ManagedChannel channel =
+        (target == null
                 ? NettyChannelBuilder.forAddress("127.0.0.1", server.getPort())
-                : NettyChannelBuilder.forTarget(target)).usePlaintext().build();
-        String reply = ClientCalls.blockingUnaryCall(channel, EchoService.ECHO,
-                CallOptions.DEFAULT.withWaitForReady().withDeadlineAfter(10, TimeUnit.SECONDS), StringValue.of("bye")).getValue();
-        OUT.println("REPLY " + reply);
-        channel.shutdownNow();
-        server.shutdown();
-        if (!channel.awaitTermination(30, TimeUnit.SECONDS) || !server.awaitTermination(30, TimeUnit.SECONDS)) {
-            throw new IOException("the web app did not terminate");
-        }
+                : NettyChannelBuilder.forTarget(target))
+            .usePlaintext()
+            .build();
+    String reply =
+        ClientCalls.blockingUnaryCall(
+                channel,
+                EchoService.ECHO,
+                CallOptions.DEFAULT.withWaitForReady().withDeadlineAfter(10, TimeUnit.SECONDS),
+                StringValue.of("bye"))
+            .getValue();
+    OUT.println("REPLY " + reply);
+    channel.shutdownNow();
+    server.shutdown();
+    if (!channel.awaitTermination(30, TimeUnit.SECONDS)
+        || !server.awaitTermination(30, TimeUnit.SECONDS)) {
+      throw new IOException("the web app did not terminate");
+    }
+  }
+
+  /** Loads classes from its own URLs first, as a servlet container's web app loader does. */
+  private static final class ChildFirstLoader extends URLClassLoader {
+
+    ChildFirstLoader(URL[] urls, ClassLoader parent) {
+      super(urls, parent);
     }
 
-    /** Loads classes from its own URLs first, as a servlet container's web app loader does. */
-    private static final class ChildFirstLoader extends URLClassLoader {
-
-        ChildFirstLoader(URL[] urls, ClassLoader parent) {
-            super(urls, parent);
+    @Override
+    protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+      synchronized (getClassLoadingLock(name)) {
+        Class<?> type = findLoadedClass(name);
+        if (type == null && !fromParent(name)) {
+          try {
+            type = findClass(name);
+          } catch (ClassNotFoundException notHere) {
+            type = null;
+          }
         }
-
-        @Override
-        protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
-            synchronized (getClassLoadingLock(name)) {
-                Class<?> type = findLoadedClass(name);
-                if (type == null && !fromParent(name)) {
-                    try {
-                        type = findClass(name);
-                    } catch (ClassNotFoundException notHere) {
-                        type = null;
-                    }
-                }
-                if (type == null) {
-                    return super.loadClass(name, resolve);
-                }
-                if (resolve) {
-                    resolveClass(type);
-                }
-                return type;
-            }
+        if (type == null) {
+          return super.loadClass(name, resolve);
         }
-
-        private static boolean fromParent(String name) {
-            return name.startsWith("java.") || name.startsWith("javax.") || name.startsWith("jdk.")
-                    || name.startsWith("sun.") || name.startsWith("com.sun.")
-                    || name.startsWith("org.polarisagent.bootstrap.");
+        if (resolve) {
+          resolveClass(type);
         }
+        return type;
+      }
     }
+
+    private static boolean fromParent(String name) {
+      return name.startsWith("java.")
+          || name.startsWith("javax.")
+          || name.startsWith("jdk.")
+          || name.startsWith("sun.")
+          || name.startsWith("com.sun.")
+          || name.startsWith("org.polarisagent.bootstrap.");
+    }
+  }
 }

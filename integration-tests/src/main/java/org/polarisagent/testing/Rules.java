@@ -5,26 +5,42 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 
 /**
- * Creates, enables and deletes governance rules through the Polaris OpenAPI, as an operator would; used by the
- * tests and the benchmarks.
+ * Creates, enables and deletes governance rules through the Polaris OpenAPI, as an operator would;
+ * used by the tests and the benchmarks.
  */
 public final class Rules {
 
   private Rules() {}
 
   /**
-   * A v2 routing rule on {@code service}: calls carrying header {@code header=value} go to instances with
-   * metadata {@code version=taggedVersion}, all other calls to {@code version=otherVersion}. Returns its id.
+   * A v2 routing rule on {@code service}: calls carrying header {@code header=value} go to
+   * instances with metadata {@code version=taggedVersion}, all other calls to {@code
+   * version=otherVersion}. Returns its id.
    */
-  public static String headerRouting(PolarisOpenApi api, String service, String header, String value,
-      String taggedVersion, String otherVersion) {
+  public static String headerRouting(
+      PolarisOpenApi api,
+      String service,
+      String header,
+      String value,
+      String taggedVersion,
+      String otherVersion) {
     return headerRouting(api, service, header, value, "version", taggedVersion, otherVersion);
   }
 
-  /** Like {@link #headerRouting(PolarisOpenApi, String, String, String, String, String)} on any metadata label. */
-  public static String headerRouting(PolarisOpenApi api, String service, String header, String value, String label,
-      String taggedValue, String otherValue) {
-    String body = """
+  /**
+   * Like {@link #headerRouting(PolarisOpenApi, String, String, String, String, String)} on any
+   * metadata label.
+   */
+  public static String headerRouting(
+      PolarisOpenApi api,
+      String service,
+      String header,
+      String value,
+      String label,
+      String taggedValue,
+      String otherValue) {
+    String body =
+        """
         [{"name": "%1$s-by-header", "namespace": "default", "enable": false, "routing_policy": "RulePolicy",
           "priority": 0,
           "routing_config": {"@type": "type.googleapis.com/v1.RuleRoutingConfig", "rules": [
@@ -37,7 +53,8 @@ public final class Rules {
              "sources": [{"service": "*", "namespace": "*", "arguments": []}],
              "destinations": [{"service": "%1$s", "namespace": "default", "name": "others", "weight": 100,
                "labels": {"%6$s": {"type": "EXACT", "value": "%5$s", "value_type": "TEXT"}}}]}]}}]
-        """.formatted(service, header, value, taggedValue, otherValue, label);
+        """
+            .formatted(service, header, value, taggedValue, otherValue, label);
     String id = firstId(api.post("/naming/v2/routings", body));
     api.put("/naming/v2/routings/enable", "[{\"id\": \"" + id + "\", \"enable\": true}]");
     return id;
@@ -48,11 +65,14 @@ public final class Rules {
   }
 
   /**
-   * An instance-level circuit-breaker rule on {@code service}: {@code errors} consecutive failed calls open
-   * an instance's breaker, {@code sleepSeconds} later it lets calls through again and closes after one success.
+   * An instance-level circuit-breaker rule on {@code service}: {@code errors} consecutive failed
+   * calls open an instance's breaker, {@code sleepSeconds} later it lets calls through again and
+   * closes after one success.
    */
-  public static String instanceBreaker(PolarisOpenApi api, String service, int errors, int sleepSeconds) {
-    String body = """
+  public static String instanceBreaker(
+      PolarisOpenApi api, String service, int errors, int sleepSeconds) {
+    String body =
+        """
         [{"name": "%1$s-instance-breaker", "namespace": "default", "enable": true, "level": "INSTANCE",
           "rule_matcher": {"source": {"service": "*", "namespace": "*"},
                            "destination": {"service": "%1$s", "namespace": "default"}},
@@ -61,16 +81,19 @@ public final class Rules {
           "trigger_condition": [{"trigger_type": "CONSECUTIVE_ERROR", "error_count": %2$d}],
           "recoverCondition": {"sleep_window": %3$d, "consecutiveSuccess": 1},
           "faultDetectConfig": {"enable": false}}]
-        """.formatted(service, errors, sleepSeconds);
+        """
+            .formatted(service, errors, sleepSeconds);
     return firstId(api.post("/naming/v1/circuitbreaker/rules", body));
   }
 
   /**
-   * A method-level circuit-breaker rule on {@code method} of {@code service}: {@code errors} consecutive
-   * failed calls of that method open its breaker for {@code sleepSeconds}.
+   * A method-level circuit-breaker rule on {@code method} of {@code service}: {@code errors}
+   * consecutive failed calls of that method open its breaker for {@code sleepSeconds}.
    */
-  public static String methodBreaker(PolarisOpenApi api, String service, String method, int errors, int sleepSeconds) {
-    String body = """
+  public static String methodBreaker(
+      PolarisOpenApi api, String service, String method, int errors, int sleepSeconds) {
+    String body =
+        """
         [{"name": "%1$s-method-breaker", "namespace": "default", "enable": true, "level": "METHOD",
           "rule_matcher": {"source": {"service": "*", "namespace": "*"},
                            "destination": {"service": "%1$s", "namespace": "default",
@@ -80,7 +103,8 @@ public final class Rules {
           "trigger_condition": [{"trigger_type": "CONSECUTIVE_ERROR", "error_count": %3$d}],
           "recoverCondition": {"sleep_window": %4$d, "consecutiveSuccess": 1},
           "faultDetectConfig": {"enable": false}}]
-        """.formatted(service, method, errors, sleepSeconds);
+        """
+            .formatted(service, method, errors, sleepSeconds);
     return firstId(api.post("/naming/v1/circuitbreaker/rules", body));
   }
 
@@ -88,7 +112,9 @@ public final class Rules {
     JsonArray responses = response.getAsJsonArray("responses");
     JsonObject first = responses.get(0).getAsJsonObject();
     for (String field : new String[] {"data", "routing", "circuitBreakerRule", "data"}) {
-      if (first.has(field) && first.get(field).isJsonObject() && first.getAsJsonObject(field).has("id")) {
+      if (first.has(field)
+          && first.get(field).isJsonObject()
+          && first.getAsJsonObject(field).has("id")) {
         return first.getAsJsonObject(field).get("id").getAsString();
       }
     }

@@ -4,13 +4,13 @@ import java.io.IOException;
 import org.polarisagent.bootstrap.AgentClassLoader;
 
 /**
- * Defines a plugin's adapter classes (the ones that extend or implement library types) once per application
- * class loader that holds the library.
+ * Defines a plugin's adapter classes (the ones that extend or implement library types) once per
+ * application class loader that holds the library.
  *
- * <p>Lookup order: classes of the adapter package are defined here from the agent jar; any other class comes
- * from the agent class loader if it has it (agent core, the Polaris SDK), else from the application loader
- * (the library itself). So adapters see the application's library and the agent's internals, and the
- * application sees neither the adapters nor the internals. Thread-safe.
+ * <p>Lookup order: classes of the adapter package are defined here from the agent jar; any other
+ * class comes from the agent class loader if it has it (agent core, the Polaris SDK), else from the
+ * application loader (the library itself). So adapters see the application's library and the
+ * agent's internals, and the application sees neither the adapters nor the internals. Thread-safe.
  */
 public final class AdapterClassLoader extends ClassLoader {
 
@@ -25,7 +25,8 @@ public final class AdapterClassLoader extends ClassLoader {
   /**
    * @param adapterPackage package prefix (ending with a dot) of the classes defined in this loader
    */
-  public AdapterClassLoader(AgentClassLoader agentLoader, ClassLoader applicationLoader, String adapterPackage) {
+  public AdapterClassLoader(
+      AgentClassLoader agentLoader, ClassLoader applicationLoader, String adapterPackage) {
     super(null);
     this.agentLoader = agentLoader;
     this.applicationLoader = applicationLoader;

@@ -12,9 +12,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Makes the agent's background schedulers and pools: daemon threads named {@code polaris-agent-*}, whose
- * context class loader is the agent's (the Polaris SDK finds its plugins through it), ending when idle so
- * that an idle agent keeps few threads. Stateless.
+ * Makes the agent's background schedulers and pools: daemon threads named {@code polaris-agent-*},
+ * whose context class loader is the agent's (the Polaris SDK finds its plugins through it), ending
+ * when idle so that an idle agent keeps few threads. Stateless.
  */
 public final class DaemonScheduler {
 
@@ -31,8 +31,8 @@ public final class DaemonScheduler {
   }
 
   /**
-   * A scheduler with up to the given number of threads, for work that may block and must not wait for
-   * other such work.
+   * A scheduler with up to the given number of threads, for work that may block and must not wait
+   * for other such work.
    *
    * @param name the threads' name
    * @param contextLoader the threads' context class loader
@@ -42,8 +42,7 @@ public final class DaemonScheduler {
       final String name, final ClassLoader contextLoader, int threads) {
     ScheduledThreadPoolExecutor scheduler =
         new ScheduledThreadPoolExecutor(
-            threads,
-            runnable -> newThread(runnable, name, contextLoader));
+            threads, runnable -> newThread(runnable, name, contextLoader));
     scheduler.setKeepAliveTime(1, TimeUnit.MINUTES);
     scheduler.allowCoreThreadTimeOut(true);
     scheduler.setRemoveOnCancelPolicy(true);
@@ -51,9 +50,9 @@ public final class DaemonScheduler {
   }
 
   /**
-   * A pool of at most {@code maxThreads} daemon threads for blocking work, created on demand and ending
-   * after 10 s idle (so that whatever the work left in their thread-locals goes with them); it rejects work
-   * when every thread is busy (pair it with {@link SerialExecutor}).
+   * A pool of at most {@code maxThreads} daemon threads for blocking work, created on demand and
+   * ending after 10 s idle (so that whatever the work left in their thread-locals goes with them);
+   * it rejects work when every thread is busy (pair it with {@link SerialExecutor}).
    *
    * @param name the threads' name prefix
    * @param contextLoader the threads' context class loader
@@ -62,20 +61,26 @@ public final class DaemonScheduler {
       final String name, final ClassLoader contextLoader, int maxThreads) {
     final AtomicInteger count = new AtomicInteger();
     return new ThreadPoolExecutor(
-        0, maxThreads, 10, TimeUnit.SECONDS, new SynchronousQueue<Runnable>(),
+        0,
+        maxThreads,
+        10,
+        TimeUnit.SECONDS,
+        new SynchronousQueue<Runnable>(),
         runnable -> newThread(runnable, name + "-" + count.incrementAndGet(), contextLoader));
   }
 
   /**
-   * Runs a task every period for as long as something else holds it: the scheduler holds it only weakly,
-   * and stops once it is gone. For tasks of an application's adapters, which the agent's threads must not
-   * keep alive (that would keep the application's class loader).
+   * Runs a task every period for as long as something else holds it: the scheduler holds it only
+   * weakly, and stops once it is gone. For tasks of an application's adapters, which the agent's
+   * threads must not keep alive (that would keep the application's class loader).
    *
    * @return the schedule, which also cancels it
    */
-  public static Future<?> scheduleWhileHeld(ScheduledExecutorService scheduler, Runnable task, long periodMillis) {
+  public static Future<?> scheduleWhileHeld(
+      ScheduledExecutorService scheduler, Runnable task, long periodMillis) {
     WeakTask weak = new WeakTask(task);
-    weak.scheduled = scheduler.scheduleWithFixedDelay(weak, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
+    weak.scheduled =
+        scheduler.scheduleWithFixedDelay(weak, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
     return weak.scheduled;
   }
 
@@ -100,12 +105,14 @@ public final class DaemonScheduler {
   }
 
   /**
-   * A daemon thread, not started, that keeps nothing of the thread that happens to start it: threads start lazily, often on an
-   * application thread, and would otherwise inherit its access control context (the protection domains, so
-   * the class loaders, of the application code on its stack) and pin them as long as they run.
+   * A daemon thread, not started, that keeps nothing of the thread that happens to start it:
+   * threads start lazily, often on an application thread, and would otherwise inherit its access
+   * control context (the protection domains, so the class loaders, of the application code on its
+   * stack) and pin them as long as they run.
    */
   @SuppressWarnings("removal") // AccessController: still what a thread inherits its context from.
-  public static Thread newThread(final Runnable runnable, final String name, final ClassLoader contextLoader) {
+  public static Thread newThread(
+      final Runnable runnable, final String name, final ClassLoader contextLoader) {
     return AccessController.doPrivileged(
         new PrivilegedAction<Thread>() {
           @Override

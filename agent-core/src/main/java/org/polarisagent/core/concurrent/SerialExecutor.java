@@ -10,10 +10,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.polarisagent.core.logging.AgentLog;
 
 /**
- * Runs its tasks one at a time, in order, on threads of a shared pool: work of one owner (one service's
- * resolver, say) never overlaps, and a task that blocks holds up its own owner and one thread of the pool;
- * other owners go on as long as the pool has threads left. When it has none, tasks are retried shortly
- * after on {@code timer}. A task that throws is logged and the next one runs. Thread-safe.
+ * Runs its tasks one at a time, in order, on threads of a shared pool: work of one owner (one
+ * service's resolver, say) never overlaps, and a task that blocks holds up its own owner and one
+ * thread of the pool; other owners go on as long as the pool has threads left. When it has none,
+ * tasks are retried shortly after on {@code timer}. A task that throws is logged and the next one
+ * runs. Thread-safe.
  */
 public final class SerialExecutor implements Executor {
 

@@ -12,11 +12,11 @@ import org.polarisagent.core.config.ConfigKey.OnInvalid;
 /**
  * The agent's configuration: every key it reads is declared here, and nowhere else.
  *
- * <p>Each value comes from the first source that sets it: agent arguments, {@code -Dpolaris.*} system
- * properties, {@code POLARIS_*} environment variables, the properties file named by
- * {@link #CONFIG_FILE} ({@link ConfigSources} reads them), then the default. Keys declared as maps also
- * collect {@code <key>.<entry>=value} forms. A value that cannot be parsed gives one ERROR line and the key's
- * {@link OnInvalid} fallback. Immutable once loaded.
+ * <p>Each value comes from the first source that sets it: agent arguments, {@code -Dpolaris.*}
+ * system properties, {@code POLARIS_*} environment variables, the properties file named by {@link
+ * #CONFIG_FILE} ({@link ConfigSources} reads them), then the default. Keys declared as maps also
+ * collect {@code <key>.<entry>=value} forms. A value that cannot be parsed gives one ERROR line and
+ * the key's {@link OnInvalid} fallback. Immutable once loaded.
  */
 public final class AgentConfig {
 
@@ -24,33 +24,53 @@ public final class AgentConfig {
 
   // ---- agent and connection
   public static final ConfigKey<Boolean> ENABLED =
-      flag("polaris.agent.enabled", true,
+      flag(
+          "polaris.agent.enabled",
+          true,
           "Set to false to turn the agent into a no-op: nothing is instrumented, nothing connects.");
   public static final ConfigKey<List<String>> ADDRESS =
-      key("polaris.address", "127.0.0.1:8091", ValueType.ADDRESSES, OnInvalid.DISCONNECT,
+      key(
+          "polaris.address",
+          "127.0.0.1:8091",
+          ValueType.ADDRESSES,
+          OnInvalid.DISCONNECT,
           "Polaris server gRPC addresses. If invalid, the agent stays away from Polaris (no registration,"
               + " Polaris channels fail fast) and the application runs on.");
   public static final ConfigKey<String> NAMESPACE =
-      key("polaris.namespace", "default", ValueType.polarisName(false),
+      key(
+          "polaris.namespace",
+          "default",
+          ValueType.polarisName(false),
           "Namespace of registered services and the default namespace of polaris:// targets.");
   public static final ConfigKey<String> TOKEN =
-      text("polaris.token",
+      text(
+          "polaris.token",
           "Token sent to the Polaris server when it requires authentication. Masked (***) in every log line.");
   public static final ConfigKey<String> SERVICE =
-      key("polaris.service", "", ValueType.polarisName(true),
+      key(
+          "polaris.service",
+          "",
+          ValueType.polarisName(true),
           "This application's service name: the Polaris service its gRPC servers register as, and the caller"
               + " service its calls carry. Empty: each gRPC service a server exposes registers under its own"
               + " full name.");
   public static final ConfigKey<String> CONFIG_FILE =
-      text("polaris.config.file",
+      text(
+          "polaris.config.file",
           "A properties file with any of these keys; the lowest-precedence source above the defaults.");
   public static final ConfigKey<String> SDK_CONFIG_FILE =
-      key("polaris.sdk.config.file", "", ValueType.READABLE_FILE,
+      key(
+          "polaris.sdk.config.file",
+          "",
+          ValueType.READABLE_FILE,
           "Advanced: a Polaris SDK yaml used as the base SDK configuration instead of the agent's built-in"
               + " one; address and token from the agent's keys still apply.");
 
   public static final ConfigKey<String> SDK_START =
-      key("polaris.sdk.start", "auto", ValueType.oneOf("auto", "eager", "lazy"),
+      key(
+          "polaris.sdk.start",
+          "auto",
+          ValueType.oneOf("auto", "eager", "lazy"),
           "When the Polaris SDK starts (it loads about 4,600 classes and some 15 threads, and takes about a"
               + " second on 2 cores): lazy on the first Polaris channel or the first server to register, so an"
               + " app that never uses Polaris never pays for it; eager in the background at JVM start, so the"
@@ -59,109 +79,158 @@ public final class AgentConfig {
 
   // ---- this application as an instance (provider side)
   public static final ConfigKey<String> INSTANCE_HOST =
-      text("polaris.instance.host",
+      text(
+          "polaris.instance.host",
           "Host registered for this application's servers. Empty: the server's own address if it is bound to"
               + " a specific one, else POD_IP or HOST_IP from the environment if set, else the address of the local"
               + " interface that reaches the first Polaris server; never 0.0.0.0.");
   public static final ConfigKey<String> INSTANCE_VERSION =
       text("polaris.instance.version", "Version registered with each instance.");
   public static final ConfigKey<Integer> INSTANCE_WEIGHT =
-      key("polaris.instance.weight", "100", ValueType.intRange(0, 10000), "Weight registered with each instance.");
+      key(
+          "polaris.instance.weight",
+          "100",
+          ValueType.intRange(0, 10000),
+          "Weight registered with each instance.");
   public static final ConfigKey<Integer> INSTANCE_TTL =
-      key("polaris.instance.ttl", "5", ValueType.intRange(1, 60),
+      key(
+          "polaris.instance.ttl",
+          "5",
+          ValueType.intRange(1, 60),
           "Heartbeat TTL in seconds; the server marks an instance unhealthy after 3 missed TTLs.");
   public static final ConfigKey<Map<String, String>> METADATA =
-      entries("polaris.metadata",
+      entries(
+          "polaris.metadata",
           "Metadata registered with each instance; single entries also as polaris.metadata.<name>=<value>.");
   public static final ConfigKey<String> REGION =
-      text("polaris.location.region",
+      text(
+          "polaris.location.region",
           "Region of this application, registered with its instances and used for nearby routing. Empty: the"
               + " REGION environment variable, as the Polaris SDK reads it.");
   public static final ConfigKey<String> ZONE =
-      text("polaris.location.zone",
+      text(
+          "polaris.location.zone",
           "Zone of this application, as for the region (environment fallback: ZONE).");
   public static final ConfigKey<String> CAMPUS =
-      text("polaris.location.campus",
+      text(
+          "polaris.location.campus",
           "Campus of this application, as for the region (environment fallback: CAMPUS).");
 
   // ---- gRPC servers
   public static final ConfigKey<Boolean> SERVER_REGISTER =
-      flag("polaris.grpc.server.register", true,
+      flag(
+          "polaris.grpc.server.register",
+          true,
           "Register started gRPC servers in Polaris: as polaris.service if set, else each gRPC service under its"
               + " full name. In-process servers and servers that expose only infrastructure services (health,"
               + " reflection, channelz, CSDS, ORCA) are never registered; registration runs in the background and"
               + " is retried while Polaris is unreachable.");
   public static final ConfigKey<List<String>> SERVER_PORTS =
-      key("polaris.grpc.server.ports", "", ValueType.LIST,
+      key(
+          "polaris.grpc.server.ports",
+          "",
+          ValueType.LIST,
           "If set, only servers listening on one of these ports register (for apps with a separate admin or"
               + " health server that also exposes business services). Invalid entries are ignored with an ERROR;"
               + " if none is valid, no server registers.");
   public static final ConfigKey<Long> SERVER_WARMUP =
-      key("polaris.grpc.server.warmup", "0", ValueType.DURATION_MILLIS,
+      key(
+          "polaris.grpc.server.warmup",
+          "0",
+          ValueType.DURATION_MILLIS,
           "Delay between a server's start() and its registration.");
   public static final ConfigKey<Long> SERVER_SHUTDOWN_DELAY =
-      key("polaris.grpc.server.shutdown-delay", "6s", ValueType.DURATION_MILLIS,
+      key(
+          "polaris.grpc.server.shutdown-delay",
+          "6s",
+          ValueType.DURATION_MILLIS,
           "On shutdown()/shutdownNow()/JVM exit, time a server keeps serving after deregistering, so that"
               + " consumers stop sending to it first (they notice within about 4 s: server cache 1 s, SDK"
               + " refresh 2 s plus jitter). Waited once per server, and only if it was registered.");
 
   // ---- gRPC channels
   public static final ConfigKey<Map<String, String>> CLIENT_TARGET_MAPPING =
-      entries("polaris.grpc.client.target-mapping",
+      entries(
+          "polaris.grpc.client.target-mapping",
           "Maps existing channel targets to Polaris services, e.g. echo.internal:50051=echo or"
               + " dns:///echo:50051=polaris://echo?namespace=test. A dns:/// prefix is ignored when matching.");
   public static final ConfigKey<Boolean> CLIENT_KEEP_AUTHORITY =
-      flag("polaris.grpc.client.keep-authority", true,
+      flag(
+          "polaris.grpc.client.keep-authority",
+          true,
           "A mapped channel keeps the authority of its original target (for TLS and :authority); false uses"
               + " the Polaris service name.");
   public static final ConfigKey<String> LOAD_BALANCER =
-      key("polaris.loadbalancer", "weighted_random",
+      key(
+          "polaris.loadbalancer",
+          "weighted_random",
           ValueType.oneOf("weighted_random", "round_robin", "ring_hash", "maglev"),
           "Load-balancing policy of Polaris channels.");
   public static final ConfigKey<String> LOAD_BALANCER_HASH_HEADER =
-      key("polaris.loadbalancer.hash-header", "", ValueType.HEADER_NAME,
+      key(
+          "polaris.loadbalancer.hash-header",
+          "",
+          ValueType.HEADER_NAME,
           "Request header whose value is the hash key of ring_hash and maglev; calls without it pick at random.");
 
   // ---- governance
   public static final ConfigKey<Boolean> CIRCUIT_BREAKER_ENABLED =
-      flag("polaris.circuitbreaker.enabled", true,
+      flag(
+          "polaris.circuitbreaker.enabled",
+          true,
           "Circuit breaking of Polaris channels: call outcomes are reported and broken instances get no calls.");
   public static final ConfigKey<List<String>> CIRCUIT_BREAKER_FAILURE_CODES =
-      key("polaris.circuitbreaker.failure-codes", "UNAVAILABLE,DEADLINE_EXCEEDED,INTERNAL,UNKNOWN",
+      key(
+          "polaris.circuitbreaker.failure-codes",
+          "UNAVAILABLE,DEADLINE_EXCEEDED,INTERNAL,UNKNOWN",
           ValueType.STATUS_CODES,
           "gRPC status codes that count as failures for circuit breaking; other codes count as successes.");
   public static final ConfigKey<Boolean> RATE_LIMIT_ENABLED =
-      flag("polaris.ratelimit.enabled", true,
+      flag(
+          "polaris.ratelimit.enabled",
+          true,
           "Rate limiting of calls to this application's gRPC servers (unary and streaming) by the Polaris"
               + " rate-limit rules of the services they register as; a call over quota fails with"
               + " RESOURCE_EXHAUSTED. Rule methods are gRPC paths such as /echo.Echo/Echo. While Polaris cannot"
               + " tell, calls pass.");
 
   public static final ConfigKey<Map<String, String>> ROUTER_METADATA =
-      entries("polaris.router.metadata",
+      entries(
+          "polaris.router.metadata",
           "Metadata routing: calls go only to instances that have all these metadata entries (all"
               + " instances if none has them); single entries also as polaris.router.metadata.<name>=<value>.");
   public static final ConfigKey<Boolean> ROUTER_NEARBY =
-      flag("polaris.router.nearby.enabled", false,
+      flag(
+          "polaris.router.nearby.enabled",
+          false,
           "Nearby routing: prefer instances in this application's zone (polaris.location.*), falling back to"
               + " farther ones when the zone has none.");
   public static final ConfigKey<Map<String, String>> ROUTER_LABELS =
-      entries("polaris.router.labels",
+      entries(
+          "polaris.router.labels",
           "Custom labels every call carries for rule routing, besides the method, the request headers and the"
               + " caller; single entries also as polaris.router.labels.<name>=<value>.");
 
   // ---- logging
   public static final ConfigKey<String> LOG_LEVEL =
-      key("polaris.log.level", "info", ValueType.oneOf("error", "warn", "info", "debug"),
+      key(
+          "polaris.log.level",
+          "info",
+          ValueType.oneOf("error", "warn", "info", "debug"),
           "Level of the agent's own log lines, written to stderr with the prefix [polaris-agent].");
   public static final ConfigKey<String> SDK_LOG_FILE =
-      key("polaris.log.sdk.file", "${java.io.tmpdir}/polaris-agent-${user.name}/polaris-sdk.log",
+      key(
+          "polaris.log.sdk.file",
+          "${java.io.tmpdir}/polaris-agent-${user.name}/polaris-sdk.log",
           ValueType.STRING,
           "File the Polaris SDK logs to (appended, rotated at 10 MB), with polaris.token masked. Never the"
               + " application's logging. Its directory is made readable by the current user only; one that"
               + " is a symbolic link or belongs to another user is refused.");
   public static final ConfigKey<String> SDK_LOG_LEVEL =
-      key("polaris.log.sdk.level", "info", ValueType.oneOf("error", "warn", "info", "debug"),
+      key(
+          "polaris.log.sdk.level",
+          "info",
+          ValueType.oneOf("error", "warn", "info", "debug"),
           "Level of the Polaris SDK's log lines in polaris.log.sdk.file.");
 
   private final Map<ConfigKey<?>, Object> values;
@@ -190,12 +259,16 @@ public final class AgentConfig {
     return key(name, "", ValueType.STRING, description);
   }
 
-  /** A key of {@code name=value} entries, none by default; also set entry by entry as {@code <key>.<name>}. */
+  /**
+   * A key of {@code name=value} entries, none by default; also set entry by entry as {@code
+   * <key>.<name>}.
+   */
   private static ConfigKey<Map<String, String>> entries(String name, String description) {
     return key(name, "", ValueType.MAP, description);
   }
 
-  static <T> ConfigKey<T> key(String name, String defaultText, ValueType<T> type, String description) {
+  static <T> ConfigKey<T> key(
+      String name, String defaultText, ValueType<T> type, String description) {
     return key(name, defaultText, type, OnInvalid.USE_DEFAULT, description);
   }
 
@@ -217,12 +290,18 @@ public final class AgentConfig {
     return (T) values.get(key);
   }
 
-  /** One message per invalid value found while loading, each naming the key, the value and what is accepted. */
+  /**
+   * One message per invalid value found while loading, each naming the key, the value and what is
+   * accepted.
+   */
   public List<String> errors() {
     return errors;
   }
 
-  /** True when a value the Polaris connection depends on is invalid: the agent must not contact Polaris. */
+  /**
+   * True when a value the Polaris connection depends on is invalid: the agent must not contact
+   * Polaris.
+   */
   public boolean disconnected() {
     return disconnected;
   }
@@ -233,7 +312,8 @@ public final class AgentConfig {
   }
 
   /** Loads the configuration from the given sources, highest precedence first. */
-  public static AgentConfig load(String agentArgs, Properties systemProperties, Map<String, String> env) {
+  public static AgentConfig load(
+      String agentArgs, Properties systemProperties, Map<String, String> env) {
     List<Map<String, String>> sources = new ArrayList<>();
     sources.add(ConfigSources.agentArgs(agentArgs));
     sources.add(ConfigSources.polarisEntries(systemProperties));
@@ -274,9 +354,10 @@ public final class AgentConfig {
   }
 
   /**
-   * Free-form entries under a prefix, such as {@code polaris.metadata.<name>=value}, from agent arguments,
-   * system properties and the config file (environment variable names cannot carry them), merged with the
-   * map value of the key named like the prefix; the higher-precedence source wins per entry.
+   * Free-form entries under a prefix, such as {@code polaris.metadata.<name>=value}, from agent
+   * arguments, system properties and the config file (environment variable names cannot carry
+   * them), merged with the map value of the key named like the prefix; the higher-precedence source
+   * wins per entry.
    */
   public Map<String, String> entriesUnder(ConfigKey<Map<String, String>> mapKey) {
     String prefix = mapKey.name() + ".";
@@ -292,7 +373,8 @@ public final class AgentConfig {
   }
 
   /** Properties of the Polaris SDK itself, which the agent leaves to it. */
-  private static final List<String> SDK_PROPERTIES = java.util.Arrays.asList("polaris.log.home", "polaris.logging.config");
+  private static final List<String> SDK_PROPERTIES =
+      java.util.Arrays.asList("polaris.log.home", "polaris.logging.config");
 
   private static boolean isKnown(String name) {
     if (SDK_PROPERTIES.contains(name)) {
@@ -300,7 +382,9 @@ public final class AgentConfig {
     }
     for (ConfigKey<?> key : KEYS) {
       if (key.name().equals(name)
-          || (key.type() == ValueType.MAP && name.startsWith(key.name() + ".") && name.length() > key.name().length() + 1)) {
+          || (key.type() == ValueType.MAP
+              && name.startsWith(key.name() + ".")
+              && name.length() > key.name().length() + 1)) {
         return true;
       }
     }
@@ -322,8 +406,16 @@ public final class AgentConfig {
         key.onInvalid() == OnInvalid.DISCONNECT
             ? "the agent will not contact Polaris"
             : "using the default '" + key.defaultText() + "'";
-    return "invalid value '" + text + "' for " + key.name() + " (" + key.envName() + "): expected "
-        + key.type().accepted() + "; " + fallback;
+    return "invalid value '"
+        + text
+        + "' for "
+        + key.name()
+        + " ("
+        + key.envName()
+        + "): expected "
+        + key.type().accepted()
+        + "; "
+        + fallback;
   }
 
   private static String firstText(List<Map<String, String>> sources, ConfigKey<?> key) {

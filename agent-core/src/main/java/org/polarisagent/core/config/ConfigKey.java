@@ -3,8 +3,8 @@ package org.polarisagent.core.config;
 import java.util.Locale;
 
 /**
- * One configuration key: its name, the environment variable that also sets it, its default, what it means,
- * and how its text is parsed. Immutable.
+ * One configuration key: its name, the environment variable that also sets it, its default, what it
+ * means, and how its text is parsed. Immutable.
  *
  * @param <T> the parsed type
  */
@@ -14,7 +14,10 @@ public final class ConfigKey<T> {
   public enum OnInvalid {
     /** Log one ERROR line and use the default. */
     USE_DEFAULT,
-    /** Log one ERROR line and keep the agent away from Polaris: no registration, Polaris channels fail fast. */
+    /**
+     * Log one ERROR line and keep the agent away from Polaris: no registration, Polaris channels
+     * fail fast.
+     */
     DISCONNECT
   }
 
@@ -24,7 +27,8 @@ public final class ConfigKey<T> {
   private final ValueType<T> type;
   private final OnInvalid onInvalid;
 
-  ConfigKey(String name, String defaultText, String description, ValueType<T> type, OnInvalid onInvalid) {
+  ConfigKey(
+      String name, String defaultText, String description, ValueType<T> type, OnInvalid onInvalid) {
     this.name = name;
     this.defaultText = defaultText;
     this.description = description;

@@ -14,8 +14,9 @@ final class ConfigSources {
   private ConfigSources() {}
 
   /**
-   * Agent arguments are {@code key=value} pairs separated by commas; a comma followed by something other
-   * than {@code key=} belongs to the previous value, so {@code polaris.address=a:1,b:2} works.
+   * Agent arguments are {@code key=value} pairs separated by commas; a comma followed by something
+   * other than {@code key=} belongs to the previous value, so {@code polaris.address=a:1,b:2}
+   * works.
    */
   static Map<String, String> agentArgs(String agentArgs) {
     Map<String, String> entries = new LinkedHashMap<>();
@@ -54,7 +55,10 @@ final class ConfigSources {
     return entries;
   }
 
-  /** The {@code polaris.*} entries of the properties file {@code path}; none, with an error, if unreadable. */
+  /**
+   * The {@code polaris.*} entries of the properties file {@code path}; none, with an error, if
+   * unreadable.
+   */
   static Map<String, String> file(String path, ConfigKey<String> fileKey, List<String> errors) {
     Map<String, String> entries = new LinkedHashMap<>();
     Properties properties = new Properties();
@@ -62,8 +66,14 @@ final class ConfigSources {
       properties.load(in);
       entries.putAll(polarisEntries(properties));
     } catch (IOException e) {
-      errors.add("cannot read " + fileKey.name() + " '" + path + "': " + e.getMessage()
-          + "; continuing without it");
+      errors.add(
+          "cannot read "
+              + fileKey.name()
+              + " '"
+              + path
+              + "': "
+              + e.getMessage()
+              + "; continuing without it");
     }
     return entries;
   }

@@ -12,8 +12,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * How the text of a configuration value becomes a typed value, and how the accepted forms are described in
- * errors and in the reference table. Immutable.
+ * How the text of a configuration value becomes a typed value, and how the accepted forms are
+ * described in errors and in the reference table. Immutable.
  *
  * @param <T> the parsed type
  */
@@ -30,7 +30,10 @@ public abstract class ValueType<T> {
     return accepted;
   }
 
-  /** Parses trimmed text; throws {@link IllegalArgumentException} when it is not one of the accepted forms. */
+  /**
+   * Parses trimmed text; throws {@link IllegalArgumentException} when it is not one of the accepted
+   * forms.
+   */
   public abstract T parse(String text);
 
   public static final ValueType<String> STRING =
@@ -66,9 +69,13 @@ public abstract class ValueType<T> {
 
   private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m)?");
 
-  /** Durations in milliseconds: {@code 500ms}, {@code 5s}, {@code 2m}; a bare number is milliseconds. */
+  /**
+   * Durations in milliseconds: {@code 500ms}, {@code 5s}, {@code 2m}; a bare number is
+   * milliseconds.
+   */
   public static final ValueType<Long> DURATION_MILLIS =
-      new ValueType<Long>("a duration >= 0 such as 500ms, 5s or 2m (a bare number is milliseconds)") {
+      new ValueType<Long>(
+          "a duration >= 0 such as 500ms, 5s or 2m (a bare number is milliseconds)") {
         @Override
         public Long parse(String text) {
           Matcher m = DURATION.matcher(text.toLowerCase(Locale.ROOT));
@@ -107,13 +114,14 @@ public abstract class ValueType<T> {
   private static final Pattern HEADER = Pattern.compile("[0-9a-z_.-]+");
 
   /**
-   * A gRPC ASCII request header name: lower-case letters, digits, {@code -}, {@code _} and {@code .}, not
-   * ending in {@code -bin} (binary headers) and not a pseudo-header; empty means none. Parsed lower-case,
-   * as gRPC compares header names.
+   * A gRPC ASCII request header name: lower-case letters, digits, {@code -}, {@code _} and {@code
+   * .}, not ending in {@code -bin} (binary headers) and not a pseudo-header; empty means none.
+   * Parsed lower-case, as gRPC compares header names.
    */
   public static final ValueType<String> HEADER_NAME =
-      new ValueType<String>("empty, or a header name of lower-case letters, digits, '-', '_' and '.' that does"
-          + " not end in -bin") {
+      new ValueType<String>(
+          "empty, or a header name of lower-case letters, digits, '-', '_' and '.' that does"
+              + " not end in -bin") {
         @Override
         public String parse(String text) {
           String name = text.toLowerCase(Locale.ROOT);
@@ -124,14 +132,30 @@ public abstract class ValueType<T> {
         }
       };
 
-  private static final List<String> STATUS_CODE_NAMES = java.util.Arrays.asList(
-      "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS",
-      "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
-      "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED");
+  private static final List<String> STATUS_CODE_NAMES =
+      java.util.Arrays.asList(
+          "OK",
+          "CANCELLED",
+          "UNKNOWN",
+          "INVALID_ARGUMENT",
+          "DEADLINE_EXCEEDED",
+          "NOT_FOUND",
+          "ALREADY_EXISTS",
+          "PERMISSION_DENIED",
+          "RESOURCE_EXHAUSTED",
+          "FAILED_PRECONDITION",
+          "ABORTED",
+          "OUT_OF_RANGE",
+          "UNIMPLEMENTED",
+          "INTERNAL",
+          "UNAVAILABLE",
+          "DATA_LOSS",
+          "UNAUTHENTICATED");
 
   /** Comma-separated gRPC status code names, case-insensitive; parsed to their upper-case names. */
   public static final ValueType<List<String>> STATUS_CODES =
-      new ValueType<List<String>>("comma-separated gRPC status code names such as UNAVAILABLE, DEADLINE_EXCEEDED") {
+      new ValueType<List<String>>(
+          "comma-separated gRPC status code names such as UNAVAILABLE, DEADLINE_EXCEEDED") {
         @Override
         public List<String> parse(String text) {
           List<String> codes = new ArrayList<>();
@@ -148,13 +172,19 @@ public abstract class ValueType<T> {
 
   private static final Pattern POLARIS_NAME = Pattern.compile("[A-Za-z0-9_.:/-]{1,128}");
 
-  /** A Polaris namespace or service name: letters, digits, {@code _ . : / -}; empty if {@code optional}. */
+  /**
+   * A Polaris namespace or service name: letters, digits, {@code _ . : / -}; empty if {@code
+   * optional}.
+   */
   public static ValueType<String> polarisName(final boolean optional) {
-    return new ValueType<String>((optional ? "empty, or a" : "a") + " name of letters, digits, '_', '.', ':', '/'"
-        + " and '-' (at most 128)") {
+    return new ValueType<String>(
+        (optional ? "empty, or a" : "a")
+            + " name of letters, digits, '_', '.', ':', '/'"
+            + " and '-' (at most 128)") {
       @Override
       public String parse(String text) {
-        if ((text.isEmpty() && !optional) || (!text.isEmpty() && !POLARIS_NAME.matcher(text).matches())) {
+        if ((text.isEmpty() && !optional)
+            || (!text.isEmpty() && !POLARIS_NAME.matcher(text).matches())) {
           throw new IllegalArgumentException();
         }
         return text;
@@ -206,11 +236,12 @@ public abstract class ValueType<T> {
   }
 
   /**
-   * Polaris server addresses: comma-separated {@code host:port}, each optionally prefixed by
-   * {@code grpc://}; parsed to {@code host:port} strings.
+   * Polaris server addresses: comma-separated {@code host:port}, each optionally prefixed by {@code
+   * grpc://}; parsed to {@code host:port} strings.
    */
   public static final ValueType<List<String>> ADDRESSES =
-      new ValueType<List<String>>("comma-separated host:port, each optionally prefixed by grpc://") {
+      new ValueType<List<String>>(
+          "comma-separated host:port, each optionally prefixed by grpc://") {
         @Override
         public List<String> parse(String text) {
           List<String> addresses = new ArrayList<>();

@@ -5,9 +5,9 @@ import java.io.StringWriter;
 import java.util.Locale;
 
 /**
- * The agent's own log: one line per event on stderr, prefixed {@code [polaris-agent] LEVEL}, filtered by
- * {@code polaris.log.level}, with {@link Secrets} masked. It never touches the application's logging.
- * Thread-safe.
+ * The agent's own log: one line per event on stderr, prefixed {@code [polaris-agent] LEVEL},
+ * filtered by {@code polaris.log.level}, with {@link Secrets} masked. It never touches the
+ * application's logging. Thread-safe.
  */
 public final class AgentLog {
 
@@ -65,9 +65,13 @@ public final class AgentLog {
     if (!enabled(level)) {
       return;
     }
-    String line = level == Level.DEBUG
-        ? "[polaris-agent] DEBUG +" + (System.nanoTime() - START_NANOS) / 1_000_000 + "ms " + message
-        : "[polaris-agent] " + level + " " + message;
+    String line =
+        level == Level.DEBUG
+            ? "[polaris-agent] DEBUG +"
+                + (System.nanoTime() - START_NANOS) / 1_000_000
+                + "ms "
+                + message
+            : "[polaris-agent] " + level + " " + message;
     if (failure != null) {
       line += ": " + failure;
     }

@@ -26,20 +26,23 @@ import java.util.HashSet;
 import java.util.Set;
 
 /**
- * Where the Polaris SDK's log lines go: one file outside the application's working directory, appended,
- * rotated once to {@code <file>.1} when it passes {@value #MAX_BYTES} bytes, with {@link Secrets} masked.
+ * Where the Polaris SDK's log lines go: one file outside the application's working directory,
+ * appended, rotated once to {@code <file>.1} when it passes {@value #MAX_BYTES} bytes, with {@link
+ * Secrets} masked.
  *
- * <p>Only the current user may read it: on a POSIX file system the directory is created {@code 0700} and
- * the file {@code 0600} (and set so if they exist), and a directory or file that is a symbolic link or
- * belongs to another user is refused with one ERROR line. If the file cannot be used, lines are dropped
- * after that one line; the application runs on. Thread-safe.
+ * <p>Only the current user may read it: on a POSIX file system the directory is created {@code
+ * 0700} and the file {@code 0600} (and set so if they exist), and a directory or file that is a
+ * symbolic link or belongs to another user is refused with one ERROR line. If the file cannot be
+ * used, lines are dropped after that one line; the application runs on. Thread-safe.
  */
 public final class SdkLogFile {
 
   static final long MAX_BYTES = 10L * 1024 * 1024;
 
-  private static final Set<PosixFilePermission> OWNER_ONLY_DIR = PosixFilePermissions.fromString("rwx------");
-  private static final Set<PosixFilePermission> OWNER_ONLY_FILE = PosixFilePermissions.fromString("rw-------");
+  private static final Set<PosixFilePermission> OWNER_ONLY_DIR =
+      PosixFilePermissions.fromString("rwx------");
+  private static final Set<PosixFilePermission> OWNER_ONLY_FILE =
+      PosixFilePermissions.fromString("rw-------");
 
   private static volatile AgentLog.Level threshold = AgentLog.Level.INFO;
   private static Path file;
@@ -69,9 +72,15 @@ public final class SdkLogFile {
     }
     StringBuilder line = new StringBuilder(128);
     line.append(new SimpleDateFormat("yyyy-MM-dd HH:mm:ss.SSS").format(new Date()))
-        .append(' ').append(level)
-        .append(" [").append(Thread.currentThread().getName()).append("] ")
-        .append(logger).append(" - ").append(message).append('\n');
+        .append(' ')
+        .append(level)
+        .append(" [")
+        .append(Thread.currentThread().getName())
+        .append("] ")
+        .append(logger)
+        .append(" - ")
+        .append(message)
+        .append('\n');
     if (failure != null) {
       StringWriter trace = new StringWriter();
       failure.printStackTrace(new PrintWriter(trace));
@@ -96,7 +105,12 @@ public final class SdkLogFile {
       AgentLog.error("the Polaris SDK log is not written: " + e.getMessage());
     } catch (IOException | RuntimeException e) {
       failed = true;
-      AgentLog.warn("cannot write the Polaris SDK log to " + file + " (" + e + "); SDK log lines are dropped");
+      AgentLog.warn(
+          "cannot write the Polaris SDK log to "
+              + file
+              + " ("
+              + e
+              + "); SDK log lines are dropped");
     }
   }
 
@@ -105,7 +119,10 @@ public final class SdkLogFile {
     if (out != null) {
       out.close();
       out = null;
-      Files.move(file, file.resolveSibling(file.getFileName() + ".1"), StandardCopyOption.REPLACE_EXISTING);
+      Files.move(
+          file,
+          file.resolveSibling(file.getFileName() + ".1"),
+          StandardCopyOption.REPLACE_EXISTING);
     }
     Path dir = file.getParent();
     if (dir != null) {
@@ -122,11 +139,16 @@ public final class SdkLogFile {
       throw new RefusedException(file + " is a symbolic link");
     }
     Set<OpenOption> options = new HashSet<>();
-    Collections.addAll(options, StandardOpenOption.CREATE, StandardOpenOption.APPEND,
-        StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
-    FileAttribute<?>[] attributes = posix
-        ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(OWNER_ONLY_FILE)}
-        : new FileAttribute<?>[0];
+    Collections.addAll(
+        options,
+        StandardOpenOption.CREATE,
+        StandardOpenOption.APPEND,
+        StandardOpenOption.WRITE,
+        LinkOption.NOFOLLOW_LINKS);
+    FileAttribute<?>[] attributes =
+        posix
+            ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(OWNER_ONLY_FILE)}
+            : new FileAttribute<?>[0];
     OutputStream opened = Channels.newOutputStream(Files.newByteChannel(file, options, attributes));
     try {
       if (posix) {
@@ -141,7 +163,9 @@ public final class SdkLogFile {
     out = opened;
   }
 
-  /** Refuses a directory that is a link, or not the current user's; makes it owner-only if it is. */
+  /**
+   * Refuses a directory that is a link, or not the current user's; makes it owner-only if it is.
+   */
   private static void checkOwnedDirectory(Path dir, boolean posix) throws IOException {
     if (Files.isSymbolicLink(dir)) {
       throw new RefusedException("its directory " + dir + " is a symbolic link");
@@ -161,15 +185,20 @@ public final class SdkLogFile {
     UserPrincipal owner = Files.getOwner(path, LinkOption.NOFOLLOW_LINKS);
     UserPrincipal current = currentUser();
     if (!owner.equals(current)) {
-      throw new RefusedException(path + " belongs to " + owner.getName() + ", not to the current user "
-          + current.getName());
+      throw new RefusedException(
+          path
+              + " belongs to "
+              + owner.getName()
+              + ", not to the current user "
+              + current.getName());
     }
   }
 
   /** The user this JVM runs as: by its name, or else as the owner of a file it creates. */
   private static UserPrincipal currentUser() throws IOException {
     try {
-      return FileSystems.getDefault().getUserPrincipalLookupService()
+      return FileSystems.getDefault()
+          .getUserPrincipalLookupService()
           .lookupPrincipalByName(System.getProperty("user.name"));
     } catch (IOException | RuntimeException unknownName) {
       // A user without a name on this host (e.g. a bare uid in a container): ask the file system.

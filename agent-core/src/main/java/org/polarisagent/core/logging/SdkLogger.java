@@ -13,11 +13,11 @@ import org.slf4j.helpers.FormattingTuple;
 import org.slf4j.helpers.MessageFormatter;
 
 /**
- * An SLF4J logger of the Polaris SDK, writing to {@link SdkLogFile}; trace counts as debug, markers are
- * ignored. SLF4J 1.x has no base class that funnels its sixty level methods into one, so the logger is a
- * proxy and this handler reads the level from the method's name: {@code isInfoEnabled}, {@code info(msg)},
- * {@code info(msg, throwable)}, {@code info(format, args...)}, each with or without a leading marker.
- * Thread-safe.
+ * An SLF4J logger of the Polaris SDK, writing to {@link SdkLogFile}; trace counts as debug, markers
+ * are ignored. SLF4J 1.x has no base class that funnels its sixty level methods into one, so the
+ * logger is a proxy and this handler reads the level from the method's name: {@code isInfoEnabled},
+ * {@code info(msg)}, {@code info(msg, throwable)}, {@code info(format, args...)}, each with or
+ * without a leading marker. Thread-safe.
  */
 final class SdkLogger implements InvocationHandler {
 
@@ -28,8 +28,9 @@ final class SdkLogger implements InvocationHandler {
   }
 
   static Logger create(String name) {
-    return (Logger) Proxy.newProxyInstance(
-        SdkLogger.class.getClassLoader(), new Class<?>[] {Logger.class}, new SdkLogger(name));
+    return (Logger)
+        Proxy.newProxyInstance(
+            SdkLogger.class.getClassLoader(), new Class<?>[] {Logger.class}, new SdkLogger(name));
   }
 
   @Override
@@ -49,7 +50,10 @@ final class SdkLogger implements InvocationHandler {
     }
     boolean enabledQuery = methodName.startsWith("is");
     Level level =
-        levelOf(enabledQuery ? methodName.substring(2, methodName.length() - "Enabled".length()) : methodName);
+        levelOf(
+            enabledQuery
+                ? methodName.substring(2, methodName.length() - "Enabled".length())
+                : methodName);
     if (enabledQuery) {
       return SdkLogFile.enabled(level);
     }
@@ -61,9 +65,10 @@ final class SdkLogger implements InvocationHandler {
     } else if (types.length == first + 2 && types[first + 1] == Throwable.class) {
       log(level, message, (Throwable) args[first + 1]);
     } else if (SdkLogFile.enabled(level)) {
-      Object[] formatArgs = types[first + 1] == Object[].class
-          ? (Object[]) args[first + 1]
-          : Arrays.copyOfRange(args, first + 1, args.length);
+      Object[] formatArgs =
+          types[first + 1] == Object[].class
+              ? (Object[]) args[first + 1]
+              : Arrays.copyOfRange(args, first + 1, args.length);
       FormattingTuple tuple = MessageFormatter.arrayFormat(message, formatArgs);
       log(level, tuple.getMessage(), tuple.getThrowable());
     }
@@ -71,7 +76,9 @@ final class SdkLogger implements InvocationHandler {
   }
 
   private static Level levelOf(String methodLevel) {
-    return methodLevel.equalsIgnoreCase("trace") ? Level.DEBUG : Level.valueOf(methodLevel.toUpperCase(Locale.ROOT));
+    return methodLevel.equalsIgnoreCase("trace")
+        ? Level.DEBUG
+        : Level.valueOf(methodLevel.toUpperCase(Locale.ROOT));
   }
 
   private void log(Level level, String message, Throwable failure) {

@@ -1,8 +1,9 @@
 package org.polarisagent.core.logging;
 
 /**
- * Values that no log line may show, such as {@code polaris.token}: every log line the agent or the SDK
- * writes passes through {@link #mask}, which replaces each of them with {@code ***}. Thread-safe.
+ * Values that no log line may show, such as {@code polaris.token}: every log line the agent or the
+ * SDK writes passes through {@link #mask}, which replaces each of them with {@code ***}.
+ * Thread-safe.
  */
 public final class Secrets {
 

@@ -6,14 +6,15 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
 /**
- * The gRPC shaded inside the Polaris SDK logs through {@code java.util.logging} under {@code shade.polaris}.
- * Those records go to {@link SdkLogFile} instead of the application's console; no other logger is touched.
- * Called from the SDK's start thread, not premain, so that the JDK log manager is not set up before the
- * application can choose its own. Thread-safe.
+ * The gRPC shaded inside the Polaris SDK logs through {@code java.util.logging} under {@code
+ * shade.polaris}. Those records go to {@link SdkLogFile} instead of the application's console; no
+ * other logger is touched. Called from the SDK's start thread, not premain, so that the JDK log
+ * manager is not set up before the application can choose its own. Thread-safe.
  */
 public final class ShadedJulLogging {
 
   private static final String SHADED_ROOT = "shade.polaris";
+
   /** Held strongly: the log manager only keeps weak references to configured loggers. */
   private static Logger shadedRoot;
 
@@ -67,7 +68,10 @@ public final class ShadedJulLogging {
           // leave the raw message
         }
       }
-      SdkLogFile.write(agentLevel(record.getLevel()), record.getLoggerName(), String.valueOf(message),
+      SdkLogFile.write(
+          agentLevel(record.getLevel()),
+          record.getLoggerName(),
+          String.valueOf(message),
           record.getThrown());
     }
 

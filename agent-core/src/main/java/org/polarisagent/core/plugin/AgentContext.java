@@ -3,7 +3,10 @@ package org.polarisagent.core.plugin;
 import org.polarisagent.core.config.AgentConfig;
 import org.polarisagent.core.sdk.PolarisSdk;
 
-/** What the agent core gives plugins: configuration, the SDK, the agent loader and the exit sequence. Immutable. */
+/**
+ * What the agent core gives plugins: configuration, the SDK, the agent loader and the exit
+ * sequence. Immutable.
+ */
 public final class AgentContext {
 
   private final AgentConfig config;
@@ -11,7 +14,8 @@ public final class AgentContext {
   private final ClassLoader agentLoader;
   private final ShutdownSequence shutdown;
 
-  public AgentContext(AgentConfig config, PolarisSdk sdk, ClassLoader agentLoader, ShutdownSequence shutdown) {
+  public AgentContext(
+      AgentConfig config, PolarisSdk sdk, ClassLoader agentLoader, ShutdownSequence shutdown) {
     this.config = config;
     this.sdk = sdk;
     this.agentLoader = agentLoader;

@@ -3,7 +3,8 @@ package org.polarisagent.core.plugin;
 import net.bytebuddy.agent.builder.AgentBuilder;
 
 /**
- * An instrumentation plugin, found with {@link java.util.ServiceLoader} in the agent's class loader.
+ * An instrumentation plugin, found with {@link java.util.ServiceLoader} in the agent's class
+ * loader.
  *
  * <p>Implementations are stateless and cheap to construct: the work they register runs when the
  * application loads the types they match, not at agent start.
@@ -14,8 +15,9 @@ public interface AgentPlugin {
   String name();
 
   /**
-   * The binary names of every type this plugin transforms, known before Byte Buddy is loaded: only these
-   * classes wait for the instrumentation when they load before it is ready, and only they are matched.
+   * The binary names of every type this plugin transforms, known before Byte Buddy is loaded: only
+   * these classes wait for the instrumentation when they load before it is ready, and only they are
+   * matched.
    */
   java.util.Set<String> typeNames();
 

@@ -5,8 +5,8 @@ import java.util.List;
 import org.polarisagent.core.logging.AgentLog;
 
 /**
- * The agent's single JVM shutdown hook: runs registered steps in registration order, each guarded, so that
- * servers deregister before the SDK closes. Thread-safe.
+ * The agent's single JVM shutdown hook: runs registered steps in registration order, each guarded,
+ * so that servers deregister before the SDK closes. Thread-safe.
  */
 public final class ShutdownSequence {
 
@@ -19,8 +19,9 @@ public final class ShutdownSequence {
   }
 
   /**
-   * Adds a step that runs after every step added with {@link #add}, whenever those were added: for closing
-   * what the other steps still use, such as the Polaris SDK that servers deregister through.
+   * Adds a step that runs after every step added with {@link #add}, whenever those were added: for
+   * closing what the other steps still use, such as the Polaris SDK that servers deregister
+   * through.
    */
   public synchronized void addFinal(Runnable step) {
     finalSteps.add(step);

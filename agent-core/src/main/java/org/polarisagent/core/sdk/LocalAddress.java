@@ -11,8 +11,8 @@ public final class LocalAddress {
   private LocalAddress() {}
 
   /**
-   * The address of the local interface that routes to {@code host:port}: a UDP socket is "connected" to it,
-   * which selects a route and sends nothing, and its local address read.
+   * The address of the local interface that routes to {@code host:port}: a UDP socket is
+   * "connected" to it, which selects a route and sends nothing, and its local address read.
    *
    * @return the address, or null when there is no route or it cannot be told
    */
@@ -28,8 +28,10 @@ public final class LocalAddress {
   public static String towards(String hostPort) {
     int colon = hostPort.lastIndexOf(':');
     try {
-      InetAddress local = routeTo(colon > 0 ? hostPort.substring(0, colon) : hostPort,
-          colon > 0 ? Integer.parseInt(hostPort.substring(colon + 1)) : 8091);
+      InetAddress local =
+          routeTo(
+              colon > 0 ? hostPort.substring(0, colon) : hostPort,
+              colon > 0 ? Integer.parseInt(hostPort.substring(colon + 1)) : 8091);
       if (local != null) {
         return local.getHostAddress();
       }

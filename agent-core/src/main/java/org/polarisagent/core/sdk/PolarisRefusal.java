@@ -3,10 +3,11 @@ package org.polarisagent.core.sdk;
 import com.tencent.polaris.api.exception.PolarisException;
 
 /**
- * Tells a request Polaris refused for the caller's credentials (server codes 401xxx: a token missing, unknown
- * or without the permission) from any other failure, and says why in the server's words, never with the
- * token. Some refusals the SDK only logs (a discovery it then reports as unanswered): the agent's SDK log
- * binding hands every logged failure to {@link #notice}, so that {@link #noticed()} can tell. Thread-safe.
+ * Tells a request Polaris refused for the caller's credentials (server codes 401xxx: a token
+ * missing, unknown or without the permission) from any other failure, and says why in the server's
+ * words, never with the token. Some refusals the SDK only logs (a discovery it then reports as
+ * unanswered): the agent's SDK log binding hands every logged failure to {@link #notice}, so that
+ * {@link #noticed()} can tell. Thread-safe.
  */
 public final class PolarisRefusal {
 
@@ -14,7 +15,9 @@ public final class PolarisRefusal {
 
   private PolarisRefusal() {}
 
-  /** Remembers the reason if {@code failure} is a refusal; called with every failure the SDK logs. */
+  /**
+   * Remembers the reason if {@code failure} is a refusal; called with every failure the SDK logs.
+   */
   public static void notice(Throwable failure) {
     String reason = reason(failure);
     if (reason != null) {

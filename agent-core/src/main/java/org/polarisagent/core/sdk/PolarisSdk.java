@@ -16,34 +16,44 @@ import org.polarisagent.core.logging.ShadedJulLogging;
 /**
  * The one Polaris {@link SDKContext} of the JVM.
  *
- * <p>Nothing of the SDK is loaded or started until something first needs it (the first Polaris channel, the
- * first server to register): then it is built from code in a background thread, so no application thread
- * waits for it; callers either take it if it is ready ({@link #apisIfReady()}), wait a bounded time
- * ({@link #awaitApis(long)}) or ask to be called back ({@link #whenSettled(Runnable)}). When the
- * configuration forbids contacting Polaris, or the SDK fails to start, {@link #unavailableReason()} says
- * why. Thread-safe.
+ * <p>Nothing of the SDK is loaded or started until something first needs it (the first Polaris
+ * channel, the first server to register): then it is built from code in a background thread, so no
+ * application thread waits for it; callers either take it if it is ready ({@link #apisIfReady()}),
+ * wait a bounded time ({@link #awaitApis(long)}) or ask to be called back ({@link
+ * #whenSettled(Runnable)}). When the configuration forbids contacting Polaris, or the SDK fails to
+ * start, {@link #unavailableReason()} says why. Thread-safe.
  */
 public final class PolarisSdk {
 
   /**
-   * How long the agent's users of the SDK wait for it to start in the background before they give up for
-   * now: a resolver fails its calls with the reason, a registration attempt is retried later.
+   * How long the agent's users of the SDK wait for it to start in the background before they give
+   * up for now: a resolver fails its calls with the reason, a registration attempt is retried
+   * later.
    */
   public static final long STARTUP_WAIT_MILLIS = 10_000;
 
   private static final String LOG_HOME_PROPERTY = "polaris.log.home";
-  /** Classes of the SDK whose static state keeps a stack trace of the thread that initializes them. */
+
+  /**
+   * Classes of the SDK whose static state keeps a stack trace of the thread that initializes them.
+   */
   private static final String[] STACK_CAPTURING_CLASSES = {
     "shade.polaris.io.netty.util.concurrent.GlobalEventExecutor",
     "shade.polaris.io.grpc.internal.ManagedChannelOrphanWrapper$ManagedChannelReference",
   };
-  /** Read once, when the class above initializes: off, the SDK's channels keep no stack of their creator. */
+
+  /**
+   * Read once, when the class above initializes: off, the SDK's channels keep no stack of their
+   * creator.
+   */
   private static final String CHANNEL_ALLOCATION_TRACKING =
       "shade.polaris.io.grpc.ManagedChannel.enableAllocationTracking";
 
   private final CountDownLatch settled = new CountDownLatch(1);
+
   /** Tasks to run once the SDK has started or failed; null once it has. Guarded by {@code this}. */
   private List<Runnable> onSettled = new ArrayList<>();
+
   private volatile SdkApis apis;
   private final ScheduledThreadPoolExecutor scheduler =
       DaemonScheduler.create("polaris-agent-sdk-maintenance", PolarisSdk.class.getClassLoader());
@@ -59,8 +69,8 @@ public final class PolarisSdk {
   }
 
   /**
-   * The SDK of this configuration, started on first need; unavailable at once when the configuration says
-   * not to contact Polaris.
+   * The SDK of this configuration, started on first need; unavailable at once when the
+   * configuration says not to contact Polaris.
    */
   public static PolarisSdk create(AgentConfig config, ClassLoader agentLoader) {
     PolarisSdk sdk = new PolarisSdk(config, agentLoader);
@@ -94,17 +104,23 @@ public final class PolarisSdk {
   }
 
   private void startOnce() {
-    if (config == null || closed || settled.getCount() == 0 || !started.compareAndSet(false, true)) {
+    if (config == null
+        || closed
+        || settled.getCount() == 0
+        || !started.compareAndSet(false, true)) {
       return;
     }
-    // Often first asked for on an application thread: the new thread must keep nothing of it. Threads the
-    // SDK creates inherit its context loader, so the SDK's service lookups find the agent's plugins.
+    // Often first asked for on an application thread: the new thread must keep nothing of it.
+    // Threads the
+    // SDK creates inherit its context loader, so the SDK's service lookups find the agent's
+    // plugins.
     DaemonScheduler.newThread(() -> init(config), "polaris-agent-sdk-init", agentLoader).start();
   }
 
   private void init(AgentConfig config) {
     long start = System.nanoTime();
-    // The SDK's logging bootstrap sets this JVM-wide property; the application must not see it change.
+    // The SDK's logging bootstrap sets this JVM-wide property; the application must not see it
+    // change.
     String logHome = System.getProperty(LOG_HOME_PROPERTY);
     try {
       ShadedJulLogging.redirect(AgentLog.Level.named(config.get(AgentConfig.SDK_LOG_LEVEL)));
@@ -118,11 +134,17 @@ public final class PolarisSdk {
           return;
         }
         apis = created;
-        scheduler.scheduleWithFixedDelay(new StuckTaskWatchdog(context), StuckTaskWatchdog.PERIOD_SECONDS,
-            StuckTaskWatchdog.PERIOD_SECONDS, TimeUnit.SECONDS);
+        scheduler.scheduleWithFixedDelay(
+            new StuckTaskWatchdog(context),
+            StuckTaskWatchdog.PERIOD_SECONDS,
+            StuckTaskWatchdog.PERIOD_SECONDS,
+            TimeUnit.SECONDS);
       }
-      AgentLog.debug("Polaris SDK started in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)
-          + " ms, server " + config.get(AgentConfig.ADDRESS));
+      AgentLog.debug(
+          "Polaris SDK started in "
+              + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)
+              + " ms, server "
+              + config.get(AgentConfig.ADDRESS));
     } catch (Throwable t) {
       fail("the Polaris SDK failed to start: " + t);
       AgentLog.error("Polaris SDK failed to start; no registration, Polaris channels fail fast", t);
@@ -137,12 +159,12 @@ public final class PolarisSdk {
   }
 
   /**
-   * Initializes, on this agent-only thread, the SDK classes whose static state keeps a stack trace of the
-   * thread that initializes them (an exception made once, with the classes on that stack), with the SDK's
-   * channels told not to keep the stack of the thread that creates them. Otherwise a server's first
-   * registration, which creates the SDK's channels, would pin that application's class loader (whose classes
-   * are on its stack) for the life of the JVM. The property is the SDK's relocated one and is set only while
-   * its class initializes.
+   * Initializes, on this agent-only thread, the SDK classes whose static state keeps a stack trace
+   * of the thread that initializes them (an exception made once, with the classes on that stack),
+   * with the SDK's channels told not to keep the stack of the thread that creates them. Otherwise a
+   * server's first registration, which creates the SDK's channels, would pin that application's
+   * class loader (whose classes are on its stack) for the life of the JVM. The property is the
+   * SDK's relocated one and is set only while its class initializes.
    */
   private static void initializeStackCapturingClasses() {
     boolean set = System.getProperty(CHANNEL_ALLOCATION_TRACKING) == null;
@@ -188,8 +210,8 @@ public final class PolarisSdk {
   }
 
   /**
-   * Runs {@code task} once the SDK has started or failed to: at once on this thread if it already has, else
-   * on the thread that settles it (so the task must only hand work off, never block).
+   * Runs {@code task} once the SDK has started or failed to: at once on this thread if it already
+   * has, else on the thread that settles it (so the task must only hand work off, never block).
    */
   public void whenSettled(Runnable task) {
     startOnce();
@@ -211,7 +233,10 @@ public final class PolarisSdk {
     return current;
   }
 
-  /** Waits at most the given time for the SDK to start; returns its APIs, or null if not (yet) there. */
+  /**
+   * Waits at most the given time for the SDK to start; returns its APIs, or null if not (yet)
+   * there.
+   */
   public SdkApis awaitApis(long timeoutMillis) {
     startOnce();
     try {
@@ -228,14 +253,17 @@ public final class PolarisSdk {
     return unavailableReason;
   }
 
-  /** How long the JVM exit waits for the SDK to close: its own close waits up to 1 s per open stream. */
+  /**
+   * How long the JVM exit waits for the SDK to close: its own close waits up to 1 s per open
+   * stream.
+   */
   static final long CLOSE_WAIT_MILLIS = 100;
 
   /**
-   * Destroys the context; called once at JVM exit, after the servers deregistered. The SDK's close waits
-   * for its own gRPC streams to end (a second each): it runs on a daemon thread, and the exit waits for it
-   * at most {@value #CLOSE_WAIT_MILLIS} ms. Nothing is lost by not waiting longer: registrations are gone
-   * by then, and the process is ending.
+   * Destroys the context; called once at JVM exit, after the servers deregistered. The SDK's close
+   * waits for its own gRPC streams to end (a second each): it runs on a daemon thread, and the exit
+   * waits for it at most {@value #CLOSE_WAIT_MILLIS} ms. Nothing is lost by not waiting longer:
+   * registrations are gone by then, and the process is ending.
    */
   public void close() {
     final SdkApis current;
@@ -248,7 +276,9 @@ public final class PolarisSdk {
     if (current == null) {
       return;
     }
-    Thread closing = DaemonScheduler.newThread(() -> current.context().close(), "polaris-agent-sdk-close", agentLoader);
+    Thread closing =
+        DaemonScheduler.newThread(
+            () -> current.context().close(), "polaris-agent-sdk-close", agentLoader);
     closing.start();
     try {
       closing.join(CLOSE_WAIT_MILLIS);

@@ -12,9 +12,9 @@ import com.tencent.polaris.ratelimit.factory.LimitAPIFactory;
 import com.tencent.polaris.router.api.core.RouterAPI;
 
 /**
- * The SDK's APIs, all created once from the one context, on a thread whose context class loader is the
- * agent's (the SDK finds its plugins through it). Never close one of them: closing any API tears down the
- * shared context. Immutable.
+ * The SDK's APIs, all created once from the one context, on a thread whose context class loader is
+ * the agent's (the SDK finds its plugins through it). Never close one of them: closing any API
+ * tears down the shared context. Immutable.
  */
 public final class SdkApis {
 

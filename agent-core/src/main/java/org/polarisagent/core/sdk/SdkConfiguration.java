@@ -18,10 +18,10 @@ import org.polarisagent.core.config.AgentConfig;
 /**
  * Builds the SDK configuration from the agent configuration, in code.
  *
- * <p>Never from {@code polaris.yml} found through the application's class loader. Unless an SDK yaml is
- * given, the built-in configuration keeps the SDK from opening ports, phoning home, or writing into the
- * working directory, and runs only the routers the agent uses. Must run with the agent loader as the
- * thread's context class loader. Stateless.
+ * <p>Never from {@code polaris.yml} found through the application's class loader. Unless an SDK
+ * yaml is given, the built-in configuration keeps the SDK from opening ports, phoning home, or
+ * writing into the working directory, and runs only the routers the agent uses. Must run with the
+ * agent loader as the thread's context class loader. Stateless.
  */
 final class SdkConfiguration {
 
@@ -53,9 +53,10 @@ final class SdkConfiguration {
   }
 
   /**
-   * No listening port, no reports sent home, no file under the working directory. The event reporter stays
-   * on (it only logs, to the SDK log): with it off, the SDK's circuit breaker fails on its way to OPEN and
-   * never schedules the move to HALF_OPEN, so a broken instance would never come back.
+   * No listening port, no reports sent home, no file under the working directory. The event
+   * reporter stays on (it only logs, to the SDK log): with it off, the SDK's circuit breaker fails
+   * on its way to OPEN and never schedules the move to HALF_OPEN, so a broken instance would never
+   * come back.
    */
   private static void quiet(ConfigurationImpl configuration) {
     configuration.getGlobal().getStatReporter().setEnable(false);
@@ -64,7 +65,10 @@ final class SdkConfiguration {
     configuration.getConsumer().getLocalCache().setPersistEnable(false);
   }
 
-  /** Isolated instances out first, then metadata, rule and nearby routing, broken or unhealthy ones out last. */
+  /**
+   * Isolated instances out first, then metadata, rule and nearby routing, broken or unhealthy ones
+   * out last.
+   */
   private static void routers(ConfigurationImpl configuration) {
     ServiceRouterConfigImpl routers = configuration.getConsumer().getServiceRouter();
     routers.setBeforeChain(Collections.singletonList("isolatedRouter"));
@@ -72,7 +76,10 @@ final class SdkConfiguration {
     routers.setAfterChain(Collections.singletonList("recoverRouter"));
   }
 
-  /** The configured location wins; empty keys keep the SDK's default (REGION, ZONE, CAMPUS from the environment). */
+  /**
+   * The configured location wins; empty keys keep the SDK's default (REGION, ZONE, CAMPUS from the
+   * environment).
+   */
   private static void location(ConfigurationImpl configuration, AgentConfig config) {
     LocationProviderConfigImpl local =
         ((LocationConfigImpl) configuration.getGlobal().getLocation()).getByType("local");

@@ -16,13 +16,15 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.polarisagent.core.logging.AgentLog;
 
 /**
- * Works around a defect of the Polaris SDK (2.1.0.0): when a discovery stream fails while it is being
- * created, typically as the Polaris server goes away or comes back, the SDK logs "fail to run discover task"
- * and leaves that task RUNNING forever, so the service's instances or rules are never refreshed again.
+ * Works around a defect of the Polaris SDK (2.1.0.0): when a discovery stream fails while it is
+ * being created, typically as the Polaris server goes away or comes back, the SDK logs "fail to run
+ * discover task" and leaves that task RUNNING forever, so the service's instances or rules are
+ * never refreshed again.
  *
- * <p>Every {@link #PERIOD_SECONDS} seconds this looks at the SDK's long-running update tasks; one that was
- * RUNNING with no update at the previous look and still is now is retried. Uses reflection on SDK internals;
- * if they change, it logs once and stops. Confined to the scheduler thread that runs it.
+ * <p>Every {@link #PERIOD_SECONDS} seconds this looks at the SDK's long-running update tasks; one
+ * that was RUNNING with no update at the previous look and still is now is retried. Uses reflection
+ * on SDK internals; if they change, it logs once and stops. Confined to the scheduler thread that
+ * runs it.
  */
 final class StuckTaskWatchdog implements Runnable {
 
@@ -43,7 +45,8 @@ final class StuckTaskWatchdog implements Runnable {
     }
     try {
       Map<ServiceUpdateTask, Long> runningNow = new IdentityHashMap<>();
-      for (DestroyableServerConnector connector : connectors(context.getExtensions().getServerConnector())) {
+      for (DestroyableServerConnector connector :
+          connectors(context.getExtensions().getServerConnector())) {
         for (ServiceUpdateTask task : tasks(connector)) {
           if (task.getTaskType() != ServiceUpdateTaskConstant.Type.LONG_RUNNING
               || task.getTaskStatus() != ServiceUpdateTaskConstant.Status.RUNNING) {

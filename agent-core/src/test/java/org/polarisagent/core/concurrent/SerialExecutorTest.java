@@ -15,8 +15,10 @@ import org.junit.jupiter.api.Test;
 
 class SerialExecutorTest {
 
-  private final ThreadPoolExecutor pool = DaemonScheduler.pool("test-pool", getClass().getClassLoader(), 2);
-  private final ScheduledThreadPoolExecutor timer = DaemonScheduler.create("test-timer", getClass().getClassLoader());
+  private final ThreadPoolExecutor pool =
+      DaemonScheduler.pool("test-pool", getClass().getClassLoader(), 2);
+  private final ScheduledThreadPoolExecutor timer =
+      DaemonScheduler.create("test-timer", getClass().getClassLoader());
 
   @AfterEach
   void stop() {
@@ -32,7 +34,9 @@ class SerialExecutorTest {
     CountDownLatch fastRan = new CountDownLatch(1);
     slow.execute(() -> await(release));
     fast.execute(fastRan::countDown);
-    assertTrue(fastRan.await(10, TimeUnit.SECONDS), "the other owner's task ran while the first is blocked");
+    assertTrue(
+        fastRan.await(10, TimeUnit.SECONDS),
+        "the other owner's task ran while the first is blocked");
     release.countDown();
   }
 
@@ -45,16 +49,17 @@ class SerialExecutorTest {
     CountDownLatch done = new CountDownLatch(100);
     for (int i = 0; i < 100; i++) {
       int n = i;
-      serial.execute(() -> {
-        synchronized (running) {
-          overlapped[0] |= ++running[0] > 1;
-        }
-        order.add(n);
-        synchronized (running) {
-          running[0]--;
-        }
-        done.countDown();
-      });
+      serial.execute(
+          () -> {
+            synchronized (running) {
+              overlapped[0] |= ++running[0] > 1;
+            }
+            order.add(n);
+            synchronized (running) {
+              running[0]--;
+            }
+            done.countDown();
+          });
     }
     assertTrue(done.await(10, TimeUnit.SECONDS));
     assertTrue(!overlapped[0], "two tasks of one owner ran at once");
@@ -79,9 +84,10 @@ class SerialExecutorTest {
   void aThrowingTaskDoesNotStopTheNext() throws InterruptedException {
     SerialExecutor serial = new SerialExecutor(pool, timer);
     CountDownLatch ran = new CountDownLatch(1);
-    serial.execute(() -> {
-      throw new IllegalStateException("expected by the test");
-    });
+    serial.execute(
+        () -> {
+          throw new IllegalStateException("expected by the test");
+        });
     serial.execute(ran::countDown);
     assertTrue(ran.await(10, TimeUnit.SECONDS));
   }

@@ -46,15 +46,31 @@ class AgentConfigTest {
   }
 
   @Test
-  void precedenceIsArgumentsThenPropertiesThenEnvironmentThenFile(@TempDir Path dir) throws IOException {
+  void precedenceIsArgumentsThenPropertiesThenEnvironmentThenFile(@TempDir Path dir)
+      throws IOException {
     Path file = dir.resolve("agent.properties");
-    Files.write(file, ("polaris.namespace=from-file\npolaris.service=file-service\npolaris.token=file-token\n"
-        + "polaris.instance.version=file-version\n").getBytes(StandardCharsets.UTF_8));
-    AgentConfig config = AgentConfig.load(
-        "polaris.namespace=from-args",
-        props("polaris.namespace", "from-props", "polaris.service", "props-service",
-            "polaris.config.file", file.toString()),
-        env("POLARIS_NAMESPACE", "from-env", "POLARIS_SERVICE", "env-service", "POLARIS_TOKEN", "env-token"));
+    Files.write(
+        file,
+        ("polaris.namespace=from-file\npolaris.service=file-service\npolaris.token=file-token\n"
+                + "polaris.instance.version=file-version\n")
+            .getBytes(StandardCharsets.UTF_8));
+    AgentConfig config =
+        AgentConfig.load(
+            "polaris.namespace=from-args",
+            props(
+                "polaris.namespace",
+                "from-props",
+                "polaris.service",
+                "props-service",
+                "polaris.config.file",
+                file.toString()),
+            env(
+                "POLARIS_NAMESPACE",
+                "from-env",
+                "POLARIS_SERVICE",
+                "env-service",
+                "POLARIS_TOKEN",
+                "env-token"));
     assertEquals("from-args", config.get(AgentConfig.NAMESPACE));
     assertEquals("props-service", config.get(AgentConfig.SERVICE));
     assertEquals("env-token", config.get(AgentConfig.TOKEN));
@@ -63,8 +79,11 @@ class AgentConfigTest {
 
   @Test
   void agentArgumentsKeepCommasInsideListValues() {
-    AgentConfig config = AgentConfig.load(
-        "polaris.address=grpc://10.0.0.1:8091,10.0.0.2:8091,polaris.service=echo", props(), env());
+    AgentConfig config =
+        AgentConfig.load(
+            "polaris.address=grpc://10.0.0.1:8091,10.0.0.2:8091,polaris.service=echo",
+            props(),
+            env());
     assertEquals(Arrays.asList("10.0.0.1:8091", "10.0.0.2:8091"), config.get(AgentConfig.ADDRESS));
     assertEquals("echo", config.get(AgentConfig.SERVICE));
   }
@@ -82,25 +101,45 @@ class AgentConfigTest {
 
   @Test
   void invalidValuesFallBackToTheDefault() {
-    AgentConfig config = AgentConfig.load(null,
-        props("polaris.loadbalancer", "fastest", "polaris.grpc.server.shutdown-delay", "-3s",
-            "polaris.agent.enabled", "yes"),
-        env());
+    AgentConfig config =
+        AgentConfig.load(
+            null,
+            props(
+                "polaris.loadbalancer",
+                "fastest",
+                "polaris.grpc.server.shutdown-delay",
+                "-3s",
+                "polaris.agent.enabled",
+                "yes"),
+            env());
     assertEquals("weighted_random", config.get(AgentConfig.LOAD_BALANCER));
     assertEquals(6000L, config.get(AgentConfig.SERVER_SHUTDOWN_DELAY));
     assertTrue(config.get(AgentConfig.ENABLED));
     assertEquals(3, config.errors().size());
     assertFalse(config.disconnected());
-    assertTrue(config.errors().get(0).contains("weighted_random, round_robin, ring_hash, maglev")
-        || config.errors().stream().anyMatch(e -> e.contains("one of weighted_random")), config.errors().toString());
+    assertTrue(
+        config.errors().get(0).contains("weighted_random, round_robin, ring_hash, maglev")
+            || config.errors().stream().anyMatch(e -> e.contains("one of weighted_random")),
+        config.errors().toString());
   }
 
   @Test
   void unknownKeysAreReportedWithASuggestion() {
-    AgentConfig config = AgentConfig.load("polaris.enabled=false",
-        props("polaris.metadata.team", "blue", "polaris.log.home", "/x", "polaris.servce", "echo"), env());
+    AgentConfig config =
+        AgentConfig.load(
+            "polaris.enabled=false",
+            props(
+                "polaris.metadata.team",
+                "blue",
+                "polaris.log.home",
+                "/x",
+                "polaris.servce",
+                "echo"),
+            env());
     assertEquals(2, config.errors().size(), config.errors().toString());
-    assertTrue(config.errors().get(0).contains("polaris.enabled") && config.errors().get(0).contains("polaris.agent.enabled"),
+    assertTrue(
+        config.errors().get(0).contains("polaris.enabled")
+            && config.errors().get(0).contains("polaris.agent.enabled"),
         config.errors().get(0));
     assertTrue(config.errors().get(1).contains("polaris.servce"), config.errors().get(1));
     assertTrue(config.get(AgentConfig.ENABLED));
@@ -116,8 +155,11 @@ class AgentConfigTest {
 
   @Test
   void metadataComesFromTheMapKeyAndFromPrefixedEntries() {
-    AgentConfig config = AgentConfig.load("polaris.metadata.env=gray",
-        props("polaris.metadata", "version=v2,env=prod", "polaris.metadata.team", "blue"), env());
+    AgentConfig config =
+        AgentConfig.load(
+            "polaris.metadata.env=gray",
+            props("polaris.metadata", "version=v2,env=prod", "polaris.metadata.team", "blue"),
+            env());
     Map<String, String> metadata = config.entriesUnder(AgentConfig.METADATA);
     assertEquals("v2", metadata.get("version"));
     assertEquals("gray", metadata.get("env"));
@@ -133,8 +175,8 @@ class AgentConfigTest {
   }
 
   /**
-   * A value that cannot work for each key, or null where every text is accepted. Every key must be listed:
-   * a new key makes this test fail until someone decides what a bad value of it is.
+   * A value that cannot work for each key, or null where every text is accepted. Every key must be
+   * listed: a new key makes this test fail until someone decides what a bad value of it is.
    */
   private static final Map<String, String> BAD_VALUES = badValues();
 
@@ -188,8 +230,11 @@ class AgentConfigTest {
       AgentConfig config = AgentConfig.load(null, props(key.name(), bad), env());
       assertEquals(1, config.errors().size(), key.name() + ": " + config.errors());
       String error = config.errors().get(0);
-      assertTrue(error.contains(key.name()) && error.contains("'" + bad + "'")
-          && error.contains(key.type().accepted()), error);
+      assertTrue(
+          error.contains(key.name())
+              && error.contains("'" + bad + "'")
+              && error.contains(key.type().accepted()),
+          error);
       assertEquals(defaults.get(key), config.get(key), key.name());
       assertEquals(key == AgentConfig.ADDRESS, config.disconnected(), key.name());
     }
@@ -198,11 +243,13 @@ class AgentConfigTest {
   @Test
   void hashHeaderMustBeAnAsciiHeaderGrpcAccepts() {
     for (String bad : new String[] {"x-user-bin", "x user", ":path", "x-é"}) {
-      AgentConfig config = AgentConfig.load(null, props("polaris.loadbalancer.hash-header", bad), env());
+      AgentConfig config =
+          AgentConfig.load(null, props("polaris.loadbalancer.hash-header", bad), env());
       assertEquals("", config.get(AgentConfig.LOAD_BALANCER_HASH_HEADER), bad);
       assertEquals(1, config.errors().size(), bad);
     }
-    AgentConfig config = AgentConfig.load(null, props("polaris.loadbalancer.hash-header", "X-User_Id.v2"), env());
+    AgentConfig config =
+        AgentConfig.load(null, props("polaris.loadbalancer.hash-header", "X-User_Id.v2"), env());
     assertEquals("x-user_id.v2", config.get(AgentConfig.LOAD_BALANCER_HASH_HEADER));
     assertTrue(config.errors().isEmpty(), config.errors().toString());
   }

@@ -10,8 +10,8 @@ import java.nio.file.Paths;
 import org.junit.jupiter.api.Test;
 
 /**
- * The committed {@code docs/configuration.md} must be what {@link ConfigReference} renders from the code.
- * Run with {@code -Dpolaris.docs.update=true} to rewrite it.
+ * The committed {@code docs/configuration.md} must be what {@link ConfigReference} renders from the
+ * code. Run with {@code -Dpolaris.docs.update=true} to rewrite it.
  */
 class ConfigReferenceTest {
 
@@ -24,8 +24,11 @@ class ConfigReferenceTest {
       Files.createDirectories(DOC.getParent());
       Files.write(DOC, expected.getBytes(StandardCharsets.UTF_8));
     }
-    String committed = Files.exists(DOC) ? new String(Files.readAllBytes(DOC), StandardCharsets.UTF_8) : "";
-    assertEquals(expected, committed,
+    String committed =
+        Files.exists(DOC) ? new String(Files.readAllBytes(DOC), StandardCharsets.UTF_8) : "";
+    assertEquals(
+        expected,
+        committed,
         "docs/configuration.md is out of date; regenerate it with:"
             + " mvn -pl agent-core test -Dtest=ConfigReferenceTest -Dpolaris.docs.update=true");
   }

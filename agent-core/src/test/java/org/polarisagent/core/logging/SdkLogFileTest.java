@@ -116,8 +116,13 @@ class SdkLogFileTest {
     sdkLogger().error("second");
 
     assertEquals(0, Files.list(elsewhere).count(), "nothing is written through the link");
-    assertEquals(1, lines("ERROR the Polaris SDK log is not written: its directory " + link
-        + " is a symbolic link"), stderr());
+    assertEquals(
+        1,
+        lines(
+            "ERROR the Polaris SDK log is not written: its directory "
+                + link
+                + " is a symbolic link"),
+        stderr());
     assertEquals(1, stderr().split("\n").length, stderr());
   }
 
@@ -131,7 +136,10 @@ class SdkLogFileTest {
     sdkLogger().info("hello");
 
     assertEquals(0, Files.size(target));
-    assertEquals(1, lines("ERROR the Polaris SDK log is not written: " + log + " is a symbolic link"), stderr());
+    assertEquals(
+        1,
+        lines("ERROR the Polaris SDK log is not written: " + log + " is a symbolic link"),
+        stderr());
   }
 
   @Test
@@ -149,7 +157,8 @@ class SdkLogFileTest {
     sdkLogger().info("hello");
 
     assertFalse(Files.exists(dir.resolve("polaris-sdk.log")));
-    assertEquals(1, lines("ERROR the Polaris SDK log is not written: " + dir + " belongs to "), stderr());
+    assertEquals(
+        1, lines("ERROR the Polaris SDK log is not written: " + dir + " belongs to "), stderr());
   }
 
   private long lines(String fragment) {
@@ -157,6 +166,7 @@ class SdkLogFileTest {
   }
 
   private static String permissions(Path path) throws IOException {
-    return PosixFilePermissions.toString(Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS));
+    return PosixFilePermissions.toString(
+        Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS));
   }
 }

@@ -24,200 +24,258 @@ import org.polarisagent.testing.PolarisServer;
 import org.polarisagent.testing.Program;
 
 /**
- * Runs the system benchmarks of the agent against a real Polaris server on loopback, each figure next to its
- * baseline measured in the same run, and prints one Markdown table (also written to {@code <report>}):
+ * Runs the system benchmarks of the agent against a real Polaris server on loopback, each figure
+ * next to its baseline measured in the same run, and prints one Markdown table (also written to
+ * {@code <report>}):
  *
  * <ul>
- *   <li><b>2. Per-call cost.</b> {@link ClosedLoopClient} against three {@link TrafficProvider}s: with the agent
- *       ({@code polaris://echo}, Polaris balancer, no rule), without it (plain gRPC {@code round_robin} over the
- *       same three addresses, {@link FixedAddresses}), with the agent while one header routing rule is active, and
- *       (a diagnostic) with the agent but without circuit breaking, which reports every call's outcome.
- *       The cases alternate, each in a fresh JVM, {@code --rounds} times; medians are reported. Plus the JMH
- *       picker benchmark ({@code PickerBenchmark}), if {@code --jmh-classpath} is given.</li>
- *   <li><b>3-5. Convergence, rolling restart, crash.</b> One {@link SteadyClient} with the agent calls at
- *       {@code --rate} while the three providers are restarted one by one (SIGTERM, start a replacement, wait
- *       until it is called and the old one has exited), then one is SIGKILLed and replaced.</li>
- *   <li><b>6. Footprint.</b> An idle provider and a consumer making one call per second, each with and without the
- *       agent: threads, resident memory, heap and metaspace after a full GC.</li>
+ *   <li><b>2. Per-call cost.</b> {@link ClosedLoopClient} against three {@link TrafficProvider}s:
+ *       with the agent ({@code polaris://echo}, Polaris balancer, no rule), without it (plain gRPC
+ *       {@code round_robin} over the same three addresses, {@link FixedAddresses}), with the agent
+ *       while one header routing rule is active, and (a diagnostic) with the agent but without
+ *       circuit breaking, which reports every call's outcome. The cases alternate, each in a fresh
+ *       JVM, {@code --rounds} times; medians are reported. Plus the JMH picker benchmark ({@code
+ *       PickerBenchmark}), if {@code --jmh-classpath} is given.
+ *   <li><b>3-5. Convergence, rolling restart, crash.</b> One {@link SteadyClient} with the agent
+ *       calls at {@code --rate} while the three providers are restarted one by one (SIGTERM, start
+ *       a replacement, wait until it is called and the old one has exited), then one is SIGKILLed
+ *       and replaced.
+ *   <li><b>6. Footprint.</b> An idle provider and a consumer making one call per second, each with
+ *       and without the agent: threads, resident memory, heap and metaspace after a full GC.
  * </ul>
  *
- * <p>Flags: {@code --agent=JAR --server-script=polaris-server.sh --out=DIR --report=FILE} (required),
- * {@code --jmh-classpath=CP}, {@code --rounds=3 --warmup=5s --measure=20s --concurrency=16 --rate=200},
- * {@code --command=TEXT} (the command line, for the report), {@code --note=TEXT}. ChildProcess JVMs use this JVM's
- * {@code java} and class path. Every process is bounded in time and stopped at the end, also on failure.
+ * <p>Flags: {@code --agent=JAR --server-script=polaris-server.sh --out=DIR --report=FILE}
+ * (required), {@code --jmh-classpath=CP}, {@code --rounds=3 --warmup=5s --measure=20s
+ * --concurrency=16 --rate=200}, {@code --command=TEXT} (the command line, for the report), {@code
+ * --note=TEXT}. ChildProcess JVMs use this JVM's {@code java} and class path. Every process is
+ * bounded in time and stopped at the end, also on failure.
  */
 public final class SystemBench {
 
-    static final Pattern READY = Pattern.compile("^READY ");
-    static final Pattern FIRST_CALL = Pattern.compile("^FIRST_CALL ");
-    static final Pattern SERVED = Pattern.compile("^SERVED ");
-    static final Pattern STOPPED = Pattern.compile("^STOPPED ");
-    static final Pattern RESULT = Pattern.compile("^RESULT ");
-    static final Pattern SPREAD = Pattern.compile("^SPREAD");
-    static final Pattern AT = Pattern.compile("at-us=(\\d+)");
-    static final Pattern PORT = Pattern.compile("port=(\\d+)");
-    static final Pattern REGISTERED = Pattern.compile("registered gRPC server .* (\\d+) ms after start");
-    static final Pattern ROUTING = Pattern.compile("resolved to (\\d+) instance\\(s\\), routing (\\S+)");
-    static final Duration START_TIMEOUT = Duration.ofSeconds(60);
-    static final Duration CONVERGE_TIMEOUT = Duration.ofSeconds(30);
-    static final Duration EXIT_TIMEOUT = Duration.ofSeconds(40);
-    static final String SERVICE = "echo";
-    static final String BASE_VERSION = "v1";
+  static final Pattern READY = Pattern.compile("^READY ");
+  static final Pattern FIRST_CALL = Pattern.compile("^FIRST_CALL ");
+  static final Pattern SERVED = Pattern.compile("^SERVED ");
+  static final Pattern STOPPED = Pattern.compile("^STOPPED ");
+  static final Pattern RESULT = Pattern.compile("^RESULT ");
+  static final Pattern SPREAD = Pattern.compile("^SPREAD");
+  static final Pattern AT = Pattern.compile("at-us=(\\d+)");
+  static final Pattern PORT = Pattern.compile("port=(\\d+)");
+  static final Pattern REGISTERED =
+      Pattern.compile("registered gRPC server .* (\\d+) ms after start");
+  static final Pattern ROUTING =
+      Pattern.compile("resolved to (\\d+) instance\\(s\\), routing (\\S+)");
+  static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+  static final Duration CONVERGE_TIMEOUT = Duration.ofSeconds(30);
+  static final Duration EXIT_TIMEOUT = Duration.ofSeconds(40);
+  static final String SERVICE = "echo";
+  static final String BASE_VERSION = "v1";
 
-    final Path agent;
-    private final Path serverScript;
-    final Path out;
-    final Path logs;
-    private final Path reportFile;
-    final String jmhClasspath;
-    final int rounds;
-    final Duration warmup;
-    final Duration measure;
-    final int concurrency;
-    final double rate;
-    private final String command;
-    private final String note;
-    final String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
-    final String classPath = System.getProperty("java.class.path");
-    final MarkdownTable table = new MarkdownTable("Figure", "Measure", "With agent", "Baseline", "Agent vs baseline",
-            "Target", "Met");
-    final StringBuilder details = new StringBuilder();
-    final List<String> misses = new ArrayList<>();
-    PolarisServer polaris;
-    private int providerSerial;
+  final Path agent;
+  private final Path serverScript;
+  final Path out;
+  final Path logs;
+  private final Path reportFile;
+  final String jmhClasspath;
+  final int rounds;
+  final Duration warmup;
+  final Duration measure;
+  final int concurrency;
+  final double rate;
+  private final String command;
+  private final String note;
+  final String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+  final String classPath = System.getProperty("java.class.path");
+  final MarkdownTable table =
+      new MarkdownTable(
+          "Figure", "Measure", "With agent", "Baseline", "Agent vs baseline", "Target", "Met");
+  final StringBuilder details = new StringBuilder();
+  final List<String> misses = new ArrayList<>();
+  PolarisServer polaris;
+  private int providerSerial;
 
-    private SystemBench(Flags flags) {
-        agent = Paths.get(flags.required("agent")).toAbsolutePath();
-        serverScript = Paths.get(flags.required("server-script")).toAbsolutePath();
-        out = Paths.get(flags.required("out")).toAbsolutePath();
-        logs = out.resolve("logs");
-        reportFile = Paths.get(flags.required("report")).toAbsolutePath();
-        jmhClasspath = flags.string("jmh-classpath", "");
-        rounds = flags.integer("rounds", 3);
-        warmup = flags.duration("warmup", Duration.ofSeconds(5));
-        measure = flags.duration("measure", Duration.ofSeconds(20));
-        concurrency = flags.integer("concurrency", 16);
-        rate = flags.number("rate", 200);
-        command = flags.string("command", "");
-        note = flags.string("note", "");
-        if (!Files.isRegularFile(agent) || !Files.isRegularFile(serverScript)) {
-            throw new IllegalArgumentException("--agent and --server-script must name existing files");
-        }
-        if (rounds < 1 || concurrency < 1 || rate <= 0) {
-            throw new IllegalArgumentException("--rounds, --concurrency and --rate must be positive");
-        }
+  private SystemBench(Flags flags) {
+    agent = Paths.get(flags.required("agent")).toAbsolutePath();
+    serverScript = Paths.get(flags.required("server-script")).toAbsolutePath();
+    out = Paths.get(flags.required("out")).toAbsolutePath();
+    logs = out.resolve("logs");
+    reportFile = Paths.get(flags.required("report")).toAbsolutePath();
+    jmhClasspath = flags.string("jmh-classpath", "");
+    rounds = flags.integer("rounds", 3);
+    warmup = flags.duration("warmup", Duration.ofSeconds(5));
+    measure = flags.duration("measure", Duration.ofSeconds(20));
+    concurrency = flags.integer("concurrency", 16);
+    rate = flags.number("rate", 200);
+    command = flags.string("command", "");
+    note = flags.string("note", "");
+    if (!Files.isRegularFile(agent) || !Files.isRegularFile(serverScript)) {
+      throw new IllegalArgumentException("--agent and --server-script must name existing files");
     }
-
-    public static void main(String[] args) throws Exception {
-        Program.main(SystemBench.class, "bench-system", args, Set.of("agent", "server-script", "out", "report",
-                "jmh-classpath", "rounds", "warmup", "measure", "concurrency", "rate", "command", "note"),
-                flags -> new SystemBench(flags)::run);
+    if (rounds < 1 || concurrency < 1 || rate <= 0) {
+      throw new IllegalArgumentException("--rounds, --concurrency and --rate must be positive");
     }
+  }
 
-    private void run() throws Exception {
-        Files.createDirectories(logs);
-        long begin = System.nanoTime();
-        String machine = machine();
-        if (!jmhClasspath.isEmpty()) {
-            new PerCallFigure(this).picker();
-        }
-        progress("starting the Polaris server");
-        polaris = PolarisServer.start(serverScript, out.resolve("polaris-run"));
-        List<ChildProcess> providers = new ArrayList<>();
-        try {
-            new FootprintFigure(this).footprint();
-            for (int i = 1; i <= 3; i++) {
-                providers.add(startProvider("p" + i, SERVICE, true));
-            }
-            polaris.awaitHealthy(SERVICE, 3, START_TIMEOUT);
-            new PerCallFigure(this).perCall(providers);
-            new EventFigures(this).events(providers);
-        } finally {
-            ChildProcess.stopAll(providers, EXIT_TIMEOUT).forEach(SystemBench::progress);
-            polaris.close();
-        }
-        startupRow();
-        double minutes = (System.nanoTime() - begin) / 60e9;
-        String report = "# System benchmark\n\n" + machine
-                + String.format(Locale.ROOT, "- total run time: %.1f min; load average at the end: %.2f%n", minutes,
+  public static void main(String[] args) throws Exception {
+    Program.main(
+        SystemBench.class,
+        "bench-system",
+        args,
+        Set.of(
+            "agent",
+            "server-script",
+            "out",
+            "report",
+            "jmh-classpath",
+            "rounds",
+            "warmup",
+            "measure",
+            "concurrency",
+            "rate",
+            "command",
+            "note"),
+        flags -> new SystemBench(flags)::run);
+  }
+
+  private void run() throws Exception {
+    Files.createDirectories(logs);
+    long begin = System.nanoTime();
+    String machine = machine();
+    if (!jmhClasspath.isEmpty()) {
+      new PerCallFigure(this).picker();
+    }
+    progress("starting the Polaris server");
+    polaris = PolarisServer.start(serverScript, out.resolve("polaris-run"));
+    List<ChildProcess> providers = new ArrayList<>();
+    try {
+      new FootprintFigure(this).footprint();
+      for (int i = 1; i <= 3; i++) {
+        providers.add(startProvider("p" + i, SERVICE, true));
+      }
+      polaris.awaitHealthy(SERVICE, 3, START_TIMEOUT);
+      new PerCallFigure(this).perCall(providers);
+      new EventFigures(this).events(providers);
+    } finally {
+      ChildProcess.stopAll(providers, EXIT_TIMEOUT).forEach(SystemBench::progress);
+      polaris.close();
+    }
+    startupRow();
+    double minutes = (System.nanoTime() - begin) / 60e9;
+    String report =
+        "# System benchmark\n\n"
+            + machine
+            + String.format(
+                Locale.ROOT,
+                "- total run time: %.1f min; load average at the end: %.2f%n",
+                minutes,
                 Machine.loadAverage())
-                + (command.isEmpty() ? "" : "\nCommand: `" + command + "`\n")
-                + "\nSetup: one real Polaris server; three providers (" + TrafficProvider.class.getSimpleName()
-                + ", a plain gRPC server app) with the agent, registered as `" + SERVICE + "`; consumers are fresh"
-                + " client JVMs with the agent (`polaris://" + SERVICE + "`, `polaris.loadbalancer=round_robin` in"
-                + " figure 2) or without it (gRPC `round_robin` over the same three addresses). Everything on"
-                + " loopback; the machine is shared, so the load average is part of the result.\n"
-                + "\n" + table.renderByFigure()
-                + (misses.isEmpty() ? "\nEvery target is met in this run.\n"
-                : "\nTargets missed in this run:\n\n" + misses.stream().map(m -> "- " + m + "\n")
-                .collect(Collectors.joining()))
-                + "\n## Details\n\n" + details;
-        Files.createDirectories(reportFile.getParent());
-        Files.writeString(reportFile, report, StandardCharsets.UTF_8);
-        System.out.println();
-        System.out.println(report);
-        System.out.println("Written to " + reportFile + " (logs: " + logs + ")");
+            + (command.isEmpty() ? "" : "\nCommand: `" + command + "`\n")
+            + "\nSetup: one real Polaris server; three providers ("
+            + TrafficProvider.class.getSimpleName()
+            + ", a plain gRPC server app) with the agent, registered as `"
+            + SERVICE
+            + "`; consumers are fresh"
+            + " client JVMs with the agent (`polaris://"
+            + SERVICE
+            + "`, `polaris.loadbalancer=round_robin` in"
+            + " figure 2) or without it (gRPC `round_robin` over the same three addresses). Everything on"
+            + " loopback; the machine is shared, so the load average is part of the result.\n"
+            + "\n"
+            + table.renderByFigure()
+            + (misses.isEmpty()
+                ? "\nEvery target is met in this run.\n"
+                : "\nTargets missed in this run:\n\n"
+                    + misses.stream().map(m -> "- " + m + "\n").collect(Collectors.joining()))
+            + "\n## Details\n\n"
+            + details;
+    Files.createDirectories(reportFile.getParent());
+    Files.writeString(reportFile, report, StandardCharsets.UTF_8);
+    System.out.println();
+    System.out.println(report);
+    System.out.println("Written to " + reportFile + " (logs: " + logs + ")");
+  }
+
+  private void startupRow() {
+    table.row(
+        "1. Startup",
+        "JVM launch → first successful RPC",
+        "see bench.sh (BENCHMARKS.md)",
+        "",
+        "",
+        "≤ +250 ms",
+        "");
+  }
+
+  // ---- processes
+
+  ChildProcess startProvider(String name, String service, boolean withAgent) throws Exception {
+    Map<String, String> props = new LinkedHashMap<>();
+    props.put("polaris.service", service);
+    props.put("polaris.metadata.version", BASE_VERSION);
+    String logName = "provider-" + name + "-" + (++providerSerial);
+    ChildProcess provider =
+        ChildProcess.start(
+            logName,
+            command(
+                withAgent,
+                logName,
+                props,
+                TrafficProvider.class,
+                "--name=" + name,
+                "--max-lifetime=15m"),
+            logs);
+    provider.awaitLine(READY, START_TIMEOUT);
+    return provider.labelled(name);
+  }
+
+  /**
+   * The command of a child JVM; with the agent it talks to this run's Polaris server and logs into
+   * the run.
+   */
+  List<String> command(
+      boolean withAgent,
+      String name,
+      Map<String, String> agentProps,
+      Class<?> main,
+      String... args) {
+    List<String> command = new ArrayList<>(List.of(java));
+    if (withAgent) {
+      command.add("-javaagent:" + agent);
+      command.add("-Dpolaris.address=" + polaris.grpcAddress());
+      command.add("-Dpolaris.log.sdk.file=" + logs.resolve("sdk-" + name + ".log"));
+      agentProps.forEach((k, v) -> command.add("-D" + k + "=" + v));
     }
+    command.addAll(List.of("-cp", classPath, main.getName()));
+    command.addAll(List.of(args));
+    return command;
+  }
 
-    private void startupRow() {
-        table.row("1. Startup", "JVM launch → first successful RPC", "see bench.sh (BENCHMARKS.md)", "", "",
-                "≤ +250 ms", "");
+  static int port(ChildProcess provider) {
+    return (int) ChildProcess.number(PORT, provider.awaitLine(READY, Duration.ZERO).text());
+  }
+
+  // ---- helpers
+
+  String met(boolean met, String miss) {
+    if (!met) {
+      misses.add(miss);
     }
+    return met ? "yes" : "**no**";
+  }
 
-    // ---- processes
-
-    ChildProcess startProvider(String name, String service, boolean withAgent) throws Exception {
-        Map<String, String> props = new LinkedHashMap<>();
-        props.put("polaris.service", service);
-        props.put("polaris.metadata.version", BASE_VERSION);
-        String logName = "provider-" + name + "-" + (++providerSerial);
-        ChildProcess provider = ChildProcess.start(logName, command(withAgent, logName, props, TrafficProvider.class,
-                "--name=" + name, "--max-lifetime=15m"), logs);
-        provider.awaitLine(READY, START_TIMEOUT);
-        return provider.labelled(name);
+  private String machine() throws IOException {
+    Map<String, String> facts = new LinkedHashMap<>();
+    facts.put("date", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm")));
+    Machine.addFacts(facts);
+    facts.put(
+        "load average at the start", String.format(Locale.ROOT, "%.2f", Machine.loadAverage()));
+    if (!note.isEmpty()) {
+      facts.put("note", note);
     }
+    return Machine.bullets(facts);
+  }
 
-    /** The command of a child JVM; with the agent it talks to this run's Polaris server and logs into the run. */
-    List<String> command(boolean withAgent, String name, Map<String, String> agentProps, Class<?> main,
-            String... args) {
-        List<String> command = new ArrayList<>(List.of(java));
-        if (withAgent) {
-            command.add("-javaagent:" + agent);
-            command.add("-Dpolaris.address=" + polaris.grpcAddress());
-            command.add("-Dpolaris.log.sdk.file=" + logs.resolve("sdk-" + name + ".log"));
-            agentProps.forEach((k, v) -> command.add("-D" + k + "=" + v));
-        }
-        command.addAll(List.of("-cp", classPath, main.getName()));
-        command.addAll(List.of(args));
-        return command;
-    }
-
-    static int port(ChildProcess provider) {
-        return (int) ChildProcess.number(PORT, provider.awaitLine(READY, Duration.ZERO).text());
-    }
-
-    // ---- helpers
-
-    String met(boolean met, String miss) {
-        if (!met) {
-            misses.add(miss);
-        }
-        return met ? "yes" : "**no**";
-    }
-
-    private String machine() throws IOException {
-        Map<String, String> facts = new LinkedHashMap<>();
-        facts.put("date", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm")));
-        Machine.addFacts(facts);
-        facts.put("load average at the start", String.format(Locale.ROOT, "%.2f", Machine.loadAverage()));
-        if (!note.isEmpty()) {
-            facts.put("note", note);
-        }
-        return Machine.bullets(facts);
-    }
-
-    static void progress(String message) {
-        System.out.println("bench-system: " + message);
-        System.out.flush();
-    }
+  static void progress(String message) {
+    System.out.println("bench-system: " + message);
+    System.out.flush();
+  }
 }

@@ -8,13 +8,13 @@ import java.util.List;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.polarisagent.it.harness.ForkedApp;
-import org.polarisagent.testing.FreePorts;
 import org.polarisagent.samples.PlainApp;
+import org.polarisagent.testing.FreePorts;
 
 /**
- * The agent hides everything but its bridge types: an app that brings its own Byte Buddy, slf4j + logback,
- * guava, netty and protobuf sees its own copies, no agent internal, and prints and logs exactly what it prints
- * and logs without the agent.
+ * The agent hides everything but its bridge types: an app that brings its own Byte Buddy, slf4j +
+ * logback, guava, netty and protobuf sees its own copies, no agent internal, and prints and logs
+ * exactly what it prints and logs without the agent.
  */
 class AgentIsolationTest {
 
@@ -25,39 +25,66 @@ class AgentIsolationTest {
     String unusedPolaris = "127.0.0.1:" + FreePorts.pick();
     List<String> plainOut;
     List<String> plainErr;
-    try (ForkedApp plain = ForkedApp.main(PlainApp.class).name("plain-without-agent").withAppLibraries().start()) {
+    try (ForkedApp plain =
+        ForkedApp.main(PlainApp.class).name("plain-without-agent").withAppLibraries().start()) {
       assertTrue(plain.waitFor(RUN), "app without agent did not finish: " + plain.describe());
       assertEquals(0, plain.exitCode(), plain.describe());
       plainOut = plain.lines();
       plainErr = plain.stderrLines();
     }
-    try (ForkedApp agent = ForkedApp.main(PlainApp.class).name("plain-with-agent").withAppLibraries()
-        .withAgent().property("polaris.address", unusedPolaris).property("polaris.log.level", "debug").start()) {
+    try (ForkedApp agent =
+        ForkedApp.main(PlainApp.class)
+            .name("plain-with-agent")
+            .withAppLibraries()
+            .withAgent()
+            .property("polaris.address", unusedPolaris)
+            .property("polaris.log.level", "debug")
+            .start()) {
       assertTrue(agent.waitFor(RUN), "app with agent did not finish: " + agent.describe());
       assertEquals(0, agent.exitCode(), agent.describe());
-      assertTrue(agent.stderr().contains("premain done in"),
+      assertTrue(
+          agent.stderr().contains("premain done in"),
           "the agent must have run: " + agent.describe());
       assertEquals(plainOut, agent.lines(), "stdout differs with the agent");
-      assertEquals(plainErr, withoutAgentLines(agent.stderrLines()), "the app's stderr differs with the agent");
+      assertEquals(
+          plainErr,
+          withoutAgentLines(agent.stderrLines()),
+          "the app's stderr differs with the agent");
       List<String> out = agent.lines();
-      for (String internal : new String[] {
-          "com.tencent.polaris.api.core.ConsumerAPI", "shade.polaris.io.grpc.ManagedChannel",
-          "org.polarisagent.core.AgentInstaller", "org.polarisagent.plugin.grpc.GrpcPlugin"}) {
-        assertTrue(out.contains("CLASS name=" + internal + " visible=false"), internal + " leaked: " + out);
+      for (String internal :
+          new String[] {
+            "com.tencent.polaris.api.core.ConsumerAPI", "shade.polaris.io.grpc.ManagedChannel",
+            "org.polarisagent.core.AgentInstaller", "org.polarisagent.plugin.grpc.GrpcPlugin"
+          }) {
+        assertTrue(
+            out.contains("CLASS name=" + internal + " visible=false"),
+            internal + " leaked: " + out);
       }
-      assertTrue(out.stream().anyMatch(l -> l.startsWith("CLASS name=net.bytebuddy.ByteBuddy visible=true")
-          && l.contains("byte-buddy-1.14")), "the app must see its own Byte Buddy: " + out);
-      assertTrue(out.stream().anyMatch(l -> l.startsWith("LIB name=netty") && l.contains("netty-common-4.1.140")),
+      assertTrue(
+          out.stream()
+              .anyMatch(
+                  l ->
+                      l.startsWith("CLASS name=net.bytebuddy.ByteBuddy visible=true")
+                          && l.contains("byte-buddy-1.14")),
+          "the app must see its own Byte Buddy: " + out);
+      assertTrue(
+          out.stream()
+              .anyMatch(l -> l.startsWith("LIB name=netty") && l.contains("netty-common-4.1.140")),
           "the app must see its own netty: " + out);
       assertTrue(out.contains("CALL ok reply=plain:hello"), out.toString());
-      try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.list(agent.workingDirectory())) {
-        assertEquals(List.of(), files.collect(Collectors.toList()),
+      try (java.util.stream.Stream<java.nio.file.Path> files =
+          java.nio.file.Files.list(agent.workingDirectory())) {
+        assertEquals(
+            List.of(),
+            files.collect(Collectors.toList()),
             "the agent must not write into the application's working directory");
       }
     }
   }
 
   private static List<String> withoutAgentLines(List<String> stderr) {
-    return stderr.stream().filter(line -> !line.startsWith("[polaris-agent]")).collect(Collectors.toList());
+    return stderr.stream()
+        .filter(line -> !line.startsWith("[polaris-agent]"))
+        .collect(Collectors.toList());
   }
 }

@@ -16,13 +16,13 @@ import java.util.regex.Matcher;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.polarisagent.it.harness.ForkedApp;
-import org.polarisagent.testing.FreePorts;
 import org.polarisagent.samples.EchoConsumer;
 import org.polarisagent.samples.EchoProvider;
+import org.polarisagent.testing.FreePorts;
 
 /**
- * With no Polaris server reachable, or a malformed {@code polaris.address}, or the agent disabled, an app
- * with the agent starts, serves and calls plain targets exactly as without it.
+ * With no Polaris server reachable, or a malformed {@code polaris.address}, or the agent disabled,
+ * an app with the agent starts, serves and calls plain targets exactly as without it.
  */
 class AgentWithoutPolarisTest {
 
@@ -37,7 +37,9 @@ class AgentWithoutPolarisTest {
   @Test
   void malformedAddressGivesOneErrorLineAndChangesNothing() throws Exception {
     String stderr = assertPlainTrafficWorks("polaris.address", "grpc://no-port-here");
-    assertTrue(stderr.contains("[polaris-agent] ERROR invalid value 'grpc://no-port-here' for polaris.address"),
+    assertTrue(
+        stderr.contains(
+            "[polaris-agent] ERROR invalid value 'grpc://no-port-here' for polaris.address"),
         stderr);
   }
 
@@ -49,24 +51,37 @@ class AgentWithoutPolarisTest {
   }
 
   @Test
-  void appThatNeverUsesPolarisNeverLoadsTheSdkNorConnectsToPolaris(@TempDir Path dir) throws Exception {
+  void appThatNeverUsesPolarisNeverLoadsTheSdkNorConnectsToPolaris(@TempDir Path dir)
+      throws Exception {
     try (ServerSocket polaris = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        ForkedApp provider = ForkedApp.main(EchoProvider.class).name("provider-without-agent")
-            .args("--name=p1").start()) {
+        ForkedApp provider =
+            ForkedApp.main(EchoProvider.class)
+                .name("provider-without-agent")
+                .args("--name=p1")
+                .start()) {
       polaris.setSoTimeout(200);
       String target = "127.0.0.1:" + provider.awaitLine("READY port=(\\d+) .*", START).group(1);
       Path classLog = dir.resolve("classes.log");
-      try (ForkedApp consumer = ForkedApp.main(EchoConsumer.class).name("plain-consumer").withAgent()
-          .property("polaris.address", "127.0.0.1:" + polaris.getLocalPort())
-          .jvmArgs("-Xlog:class+load=info:file=" + classLog)
-          .args("--target=" + target, "--calls=20", "--rate=40").start()) {
+      try (ForkedApp consumer =
+          ForkedApp.main(EchoConsumer.class)
+              .name("plain-consumer")
+              .withAgent()
+              .property("polaris.address", "127.0.0.1:" + polaris.getLocalPort())
+              .jvmArgs("-Xlog:class+load=info:file=" + classLog)
+              .args("--target=" + target, "--calls=20", "--rate=40")
+              .start()) {
         Matcher result = consumer.awaitLine("RESULT ok=(\\d+) failed=(\\d+) .*", START);
         assertEquals("20", result.group(1), consumer.describe());
         assertTrue(consumer.waitFor(START), consumer.describe());
-        List<String> sdkClasses = Files.readAllLines(classLog).stream()
-            .filter(line -> line.contains(" com.tencent.polaris.")).limit(5).toList();
+        List<String> sdkClasses =
+            Files.readAllLines(classLog).stream()
+                .filter(line -> line.contains(" com.tencent.polaris."))
+                .limit(5)
+                .toList();
         assertEquals(List.of(), sdkClasses, "SDK classes loaded by an app that never used Polaris");
-        assertTrue(Files.readAllLines(classLog).stream().anyMatch(line -> line.contains(" org.polarisagent.")),
+        assertTrue(
+            Files.readAllLines(classLog).stream()
+                .anyMatch(line -> line.contains(" org.polarisagent.")),
             "the agent ran (its classes were loaded)");
       }
       assertThrows(SocketTimeoutException.class, polaris::accept, "the agent connected to Polaris");
@@ -75,12 +90,22 @@ class AgentWithoutPolarisTest {
 
   /** Returns the agent-side stderr of both apps. */
   private static String assertPlainTrafficWorks(String key, String value) throws Exception {
-    try (ForkedApp provider = ForkedApp.main(EchoProvider.class).name("provider-" + key).withAgent()
-            .property(key, value).args("--name=p1").start()) {
+    try (ForkedApp provider =
+        ForkedApp.main(EchoProvider.class)
+            .name("provider-" + key)
+            .withAgent()
+            .property(key, value)
+            .args("--name=p1")
+            .start()) {
       Matcher ready = provider.awaitLine("READY port=(\\d+) .*", START);
       String target = "127.0.0.1:" + ready.group(1);
-      try (ForkedApp consumer = ForkedApp.main(EchoConsumer.class).name("consumer-" + key).withAgent()
-              .property(key, value).args("--target=" + target, "--calls=20", "--rate=40").start()) {
+      try (ForkedApp consumer =
+          ForkedApp.main(EchoConsumer.class)
+              .name("consumer-" + key)
+              .withAgent()
+              .property(key, value)
+              .args("--target=" + target, "--calls=20", "--rate=40")
+              .start()) {
         Matcher result = consumer.awaitLine("RESULT ok=(\\d+) failed=(\\d+) .*", START);
         assertEquals("20", result.group(1), consumer.describe());
         assertEquals("0", result.group(2), consumer.describe());

@@ -12,23 +12,26 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.polarisagent.it.harness.ForkedApp;
 import org.polarisagent.it.harness.PolarisServerExtension;
-import org.polarisagent.testing.Poll;
 import org.polarisagent.samples.EchoConsumer;
 import org.polarisagent.samples.EchoProvider;
+import org.polarisagent.testing.Poll;
 
 /**
- * A provider and a consumer started with a bad value for every key that can have one (but the address,
- * whose bad value keeps the agent away from Polaris by design): each bad value gives one ERROR line naming
- * it, and both apps still register, discover and call through Polaris on the defaults.
+ * A provider and a consumer started with a bad value for every key that can have one (but the
+ * address, whose bad value keeps the agent away from Polaris by design): each bad value gives one
+ * ERROR line naming it, and both apps still register, discover and call through Polaris on the
+ * defaults.
  */
 class BadConfigurationTest {
 
-  @RegisterExtension
-  static final PolarisServerExtension POLARIS = new PolarisServerExtension();
+  @RegisterExtension static final PolarisServerExtension POLARIS = new PolarisServerExtension();
 
   private static final Duration RUN = Duration.ofSeconds(90);
 
-  /** A bad value of every key that can have one, the address excepted (see AgentConfigTest for each key). */
+  /**
+   * A bad value of every key that can have one, the address excepted (see AgentConfigTest for each
+   * key).
+   */
   private static final Map<String, String> BAD = badValues();
 
   private static Map<String, String> badValues() {
@@ -61,14 +64,23 @@ class BadConfigurationTest {
 
   @Test
   void everyBadValueIsOneErrorAndTheAppsStillServeAndCallThroughPolaris() {
-    try (ForkedApp provider = withBadValues(ForkedApp.main(EchoProvider.class).name("provider-bad-config"))
-        .args("--name=p1").start()) {
+    try (ForkedApp provider =
+        withBadValues(ForkedApp.main(EchoProvider.class).name("provider-bad-config"))
+            .args("--name=p1")
+            .start()) {
       provider.awaitLine("READY .*", RUN);
-      // polaris.service falls back to empty: the server registers under its gRPC service's own name.
-      Poll.until(RUN, Duration.ofMillis(200), () -> POLARIS.openApi().listInstances("echo.Echo", "default"),
-          list -> list.stream().anyMatch(i -> i.healthy()), "the provider registered as echo.Echo");
-      try (ForkedApp consumer = withBadValues(ForkedApp.main(EchoConsumer.class).name("consumer-bad-config"))
-          .args("--target=polaris://echo.Echo", "--calls=20", "--rate=40", "--deadline=10s").start()) {
+      // polaris.service falls back to empty: the server registers under its gRPC service's own
+      // name.
+      Poll.until(
+          RUN,
+          Duration.ofMillis(200),
+          () -> POLARIS.openApi().listInstances("echo.Echo", "default"),
+          list -> list.stream().anyMatch(i -> i.healthy()),
+          "the provider registered as echo.Echo");
+      try (ForkedApp consumer =
+          withBadValues(ForkedApp.main(EchoConsumer.class).name("consumer-bad-config"))
+              .args("--target=polaris://echo.Echo", "--calls=20", "--rate=40", "--deadline=10s")
+              .start()) {
         Matcher result = consumer.awaitLine("RESULT ok=(\\d+) failed=(\\d+) .*", RUN);
         assertEquals("20", result.group(1), consumer.describe());
         assertTrue(consumer.waitFor(RUN), consumer.describe());
@@ -85,11 +97,16 @@ class BadConfigurationTest {
   }
 
   private static void assertOneErrorPerBadValue(ForkedApp app) {
-    List<String> errors = app.stderrLines().stream()
-        .filter(line -> line.startsWith("[polaris-agent] ERROR")).toList();
+    List<String> errors =
+        app.stderrLines().stream()
+            .filter(line -> line.startsWith("[polaris-agent] ERROR"))
+            .toList();
     assertEquals(BAD.size(), errors.size(), app.stderr());
-    BAD.forEach((key, value) -> assertTrue(
-        errors.stream().anyMatch(line -> line.contains(key + " ") && line.contains("'" + value + "'")),
-        "no ERROR line for " + key + "=" + value + " in\n" + String.join("\n", errors)));
+    BAD.forEach(
+        (key, value) ->
+            assertTrue(
+                errors.stream()
+                    .anyMatch(line -> line.contains(key + " ") && line.contains("'" + value + "'")),
+                "no ERROR line for " + key + "=" + value + " in\n" + String.join("\n", errors)));
   }
 }

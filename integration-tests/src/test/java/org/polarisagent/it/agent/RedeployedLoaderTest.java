@@ -7,19 +7,19 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.polarisagent.it.harness.ForkedApp;
-import org.polarisagent.testing.PolarisOpenApi.Instance;
 import org.polarisagent.it.harness.PolarisServerExtension;
-import org.polarisagent.testing.Poll;
 import org.polarisagent.samples.RedeployApp;
+import org.polarisagent.testing.PolarisOpenApi.Instance;
+import org.polarisagent.testing.Poll;
 
 /**
- * A web app that brings its own gRPC in its own class loader, registered in Polaris by the agent, leaves no
- * trace once undeployed: its class loader is garbage-collected, as it is without the agent.
+ * A web app that brings its own gRPC in its own class loader, registered in Polaris by the agent,
+ * leaves no trace once undeployed: its class loader is garbage-collected, as it is without the
+ * agent.
  */
 class RedeployedLoaderTest {
 
-  @RegisterExtension
-  static final PolarisServerExtension POLARIS = new PolarisServerExtension();
+  @RegisterExtension static final PolarisServerExtension POLARIS = new PolarisServerExtension();
 
   private static final Duration START = Duration.ofSeconds(60);
 
@@ -35,14 +35,21 @@ class RedeployedLoaderTest {
   @Test
   void aLoaderWhoseServerWasRegisteredIsCollectedOnceUndeployed() {
     String namespace = "redeploy";
-    try (ForkedApp app = ForkedApp.main(RedeployApp.class).name("redeploy-agent").withAgent()
+    try (ForkedApp app =
+        ForkedApp.main(RedeployApp.class)
+            .name("redeploy-agent")
+            .withAgent()
             .property("polaris.address", POLARIS.grpcAddress())
             .property("polaris.namespace", namespace)
             .property("polaris.grpc.server.shutdown-delay", "1s")
             .start()) {
       app.awaitLine("SERVING port=\\d+", START);
-      Poll.until(START, Duration.ofMillis(100), () -> POLARIS.openApi().listInstances("echo.Echo", namespace),
-          list -> list.size() == 1 && list.get(0).healthy(), "the web app's server registered");
+      Poll.until(
+          START,
+          Duration.ofMillis(100),
+          () -> POLARIS.openApi().listInstances("echo.Echo", namespace),
+          list -> list.size() == 1 && list.get(0).healthy(),
+          "the web app's server registered");
       app.closeStdin();
       assertCollected(app);
       List<Instance> left = POLARIS.openApi().listInstances("echo.Echo", namespace);
@@ -53,15 +60,22 @@ class RedeployedLoaderTest {
   @Test
   void aLoaderThatCalledThroughAPolarisChannelIsCollectedOnceUndeployed() {
     String namespace = "redeploy-client";
-    try (ForkedApp app = ForkedApp.main(RedeployApp.class).name("redeploy-polaris-channel").withAgent()
+    try (ForkedApp app =
+        ForkedApp.main(RedeployApp.class)
+            .name("redeploy-polaris-channel")
+            .withAgent()
             .property("polaris.address", POLARIS.grpcAddress())
             .property("polaris.namespace", namespace)
             .property("polaris.grpc.server.shutdown-delay", "1s")
             .jvmArgs("-Dredeploy.target=polaris://echo.Echo")
             .start()) {
       app.awaitLine("SERVING port=\\d+", START);
-      Poll.until(START, Duration.ofMillis(100), () -> POLARIS.openApi().listInstances("echo.Echo", namespace),
-          list -> list.size() == 1 && list.get(0).healthy(), "the web app's server registered");
+      Poll.until(
+          START,
+          Duration.ofMillis(100),
+          () -> POLARIS.openApi().listInstances("echo.Echo", namespace),
+          list -> list.size() == 1 && list.get(0).healthy(),
+          "the web app's server registered");
       app.closeStdin();
       app.awaitLine("REPLY webapp:bye", START);
       assertCollected(app);
@@ -69,8 +83,11 @@ class RedeployedLoaderTest {
   }
 
   private static void assertCollected(ForkedApp app) {
-    String line = app.awaitLine(l -> l.startsWith("COLLECTED ") || l.startsWith("LEAKED "), Duration.ofSeconds(120),
-        "COLLECTED or LEAKED");
+    String line =
+        app.awaitLine(
+            l -> l.startsWith("COLLECTED ") || l.startsWith("LEAKED "),
+            Duration.ofSeconds(120),
+            "COLLECTED or LEAKED");
     System.out.println("[redeploy] " + app.name() + ": " + line);
     assertTrue(line.startsWith("COLLECTED "), line + "; " + app.describe());
     assertTrue(app.waitFor(Duration.ofSeconds(30)), app.describe());

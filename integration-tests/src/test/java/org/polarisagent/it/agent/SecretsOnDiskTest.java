@@ -21,39 +21,49 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.polarisagent.it.harness.ConsumerProgress;
 import org.polarisagent.it.harness.ForkedApp;
 import org.polarisagent.it.harness.PolarisServerExtension;
-import org.polarisagent.testing.Poll;
 import org.polarisagent.samples.EchoConsumer;
 import org.polarisagent.samples.EchoProvider;
+import org.polarisagent.testing.Poll;
 
 /**
- * A provider and a consumer that talk to Polaris with a token (the server accepts any token on its client
- * APIs by default) leave it in no file under their temp dir, where the SDK log lives, and the SDK log is
- * readable by its owner only.
+ * A provider and a consumer that talk to Polaris with a token (the server accepts any token on its
+ * client APIs by default) leave it in no file under their temp dir, where the SDK log lives, and
+ * the SDK log is readable by its owner only.
  */
 class SecretsOnDiskTest {
 
-  @RegisterExtension
-  static final PolarisServerExtension POLARIS = new PolarisServerExtension();
+  @RegisterExtension static final PolarisServerExtension POLARIS = new PolarisServerExtension();
 
   private static final Duration START = Duration.ofSeconds(60);
 
   @Test
   void theTokenIsInNoFileAndTheSdkLogIsOwnerOnly() throws IOException {
     String token = "it-token-" + UUID.randomUUID();
-    Path temp = Files.createDirectories(
-        Paths.get(System.getProperty("it.output.dir", "target"), "secrets-" + System.nanoTime()).toAbsolutePath());
+    Path temp =
+        Files.createDirectories(
+            Paths.get(System.getProperty("it.output.dir", "target"), "secrets-" + System.nanoTime())
+                .toAbsolutePath());
     Path logDir = temp.resolve("polaris-agent-" + System.getProperty("user.name"));
 
-    try (ForkedApp provider = app(EchoProvider.class, "secret-provider", token, temp, logDir)
+    try (ForkedApp provider =
+        app(EchoProvider.class, "secret-provider", token, temp, logDir)
             .property("polaris.service", "secret-echo")
             .property("polaris.grpc.server.shutdown-delay", "1s")
-            .args("--name=s1").start()) {
+            .args("--name=s1")
+            .start()) {
       provider.awaitLine("READY .*", START);
-      try (ForkedApp consumer = app(EchoConsumer.class, "secret-consumer", token, temp, logDir)
+      try (ForkedApp consumer =
+          app(EchoConsumer.class, "secret-consumer", token, temp, logDir)
               .property("polaris.service", "secret-caller")
-              .args("--target=polaris://secret-echo", "--rate=20", "--duration=60s", "--deadline=3s").start()) {
-        Poll.until(START, Duration.ofMillis(200), () -> ConsumerProgress.of(consumer),
-            progress -> progress.count("s1") > 0, "calls answered through Polaris");
+              .args(
+                  "--target=polaris://secret-echo", "--rate=20", "--duration=60s", "--deadline=3s")
+              .start()) {
+        Poll.until(
+            START,
+            Duration.ofMillis(200),
+            () -> ConsumerProgress.of(consumer),
+            progress -> progress.count("s1") > 0,
+            "calls answered through Polaris");
         consumer.sigterm();
         assertTrue(consumer.waitFor(Duration.ofSeconds(30)), consumer.describe());
       }
@@ -79,9 +89,15 @@ class SecretsOnDiskTest {
     assertEquals("rw-------", permissions(sdkLog));
   }
 
-  /** An app with the agent, the token from the environment, and its temp dir and SDK log under {@code temp}. */
-  private static ForkedApp.Builder app(Class<?> main, String name, String token, Path temp, Path logDir) {
-    return ForkedApp.main(main).name(name).withAgent()
+  /**
+   * An app with the agent, the token from the environment, and its temp dir and SDK log under
+   * {@code temp}.
+   */
+  private static ForkedApp.Builder app(
+      Class<?> main, String name, String token, Path temp, Path logDir) {
+    return ForkedApp.main(main)
+        .name(name)
+        .withAgent()
         .env("POLARIS_TOKEN", token)
         .property("polaris.address", POLARIS.grpcAddress())
         .property("polaris.log.sdk.level", "debug")
@@ -90,6 +106,7 @@ class SecretsOnDiskTest {
   }
 
   private static String permissions(Path path) throws IOException {
-    return PosixFilePermissions.toString(Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS));
+    return PosixFilePermissions.toString(
+        Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS));
   }
 }

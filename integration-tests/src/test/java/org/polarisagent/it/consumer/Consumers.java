@@ -9,8 +9,16 @@ final class Consumers {
 
   private Consumers() {}
 
-  /** A consumer of {@code target} that runs at {@code rate} calls per second for at most {@code duration}. */
-  static ForkedApp steady(PolarisServerExtension polaris, String name, String target, int rate, String duration,
+  /**
+   * A consumer of {@code target} that runs at {@code rate} calls per second for at most {@code
+   * duration}.
+   */
+  static ForkedApp steady(
+      PolarisServerExtension polaris,
+      String name,
+      String target,
+      int rate,
+      String duration,
       String... extraArgs) {
     String[] args = new String[4 + extraArgs.length];
     args[0] = "--target=" + target;
@@ -18,7 +26,9 @@ final class Consumers {
     args[2] = "--duration=" + duration;
     args[3] = "--deadline=3s";
     System.arraycopy(extraArgs, 0, args, 4, extraArgs.length);
-    return ForkedApp.main(EchoConsumer.class).name(name).withAgent()
+    return ForkedApp.main(EchoConsumer.class)
+        .name(name)
+        .withAgent()
         .property("polaris.address", polaris.grpcAddress())
         .property("polaris.service", "echo-consumer")
         .property("polaris.loadbalancer", "round_robin")

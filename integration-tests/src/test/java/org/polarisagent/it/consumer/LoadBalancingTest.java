@@ -20,13 +20,13 @@ import org.polarisagent.it.harness.PolarisServerExtension;
 import org.polarisagent.samples.EchoConsumer;
 
 /**
- * Three providers, one consumer: calls through {@code polaris://echo} spread over all of them, whichever
- * builder entry point made the channel, and a plain target mapped by configuration reaches them too.
+ * Three providers, one consumer: calls through {@code polaris://echo} spread over all of them,
+ * whichever builder entry point made the channel, and a plain target mapped by configuration
+ * reaches them too.
  */
 class LoadBalancingTest {
 
-  @RegisterExtension
-  static final PolarisServerExtension POLARIS = new PolarisServerExtension();
+  @RegisterExtension static final PolarisServerExtension POLARIS = new PolarisServerExtension();
 
   private static final Duration RUN = Duration.ofSeconds(90);
   private static final Pattern INSTANCE = Pattern.compile("INSTANCE name=(\\S+) count=(\\d+)");
@@ -46,15 +46,18 @@ class LoadBalancingTest {
   void roundRobinGivesEveryProviderAFairShare() {
     Map<String, Integer> counts = run("round_robin", "forTarget", "polaris://echo", 300);
     assertEquals(3, counts.size(), counts.toString());
-    counts.forEach((name, count) ->
-        assertTrue(Math.abs(count - 100) <= 10, "unfair share for " + name + ": " + counts));
+    counts.forEach(
+        (name, count) ->
+            assertTrue(Math.abs(count - 100) <= 10, "unfair share for " + name + ": " + counts));
   }
 
   @Test
   void weightedRandomReachesEveryProvider() {
-    Map<String, Integer> counts = run("weighted_random", "forTarget", "polaris://echo?namespace=default", 300);
+    Map<String, Integer> counts =
+        run("weighted_random", "forTarget", "polaris://echo?namespace=default", 300);
     assertEquals(3, counts.size(), counts.toString());
-    counts.forEach((name, count) -> assertTrue(count >= 50, "too few calls for " + name + ": " + counts));
+    counts.forEach(
+        (name, count) -> assertTrue(count >= 50, "too few calls for " + name + ": " + counts));
   }
 
   @ParameterizedTest
@@ -65,39 +68,69 @@ class LoadBalancingTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"forTarget", "forAddress", "grpcNewChannelBuilderForAddress", "nettyForAddress"})
+  @ValueSource(
+      strings = {"forTarget", "forAddress", "grpcNewChannelBuilderForAddress", "nettyForAddress"})
   void mappedPlainTargetReachesThePolarisInstances(String entry) {
-    Map<String, Integer> counts = run("round_robin", entry, "echo.internal:50051", 30,
-        "polaris.grpc.client.target-mapping", "echo.internal:50051=echo");
+    Map<String, Integer> counts =
+        run(
+            "round_robin",
+            entry,
+            "echo.internal:50051",
+            30,
+            "polaris.grpc.client.target-mapping",
+            "echo.internal:50051=echo");
     assertEquals(3, counts.size(), entry + ": " + counts);
   }
 
   @Test
   void hashHeaderGrpcRejectsGivesOneErrorLineAndCallsStillWork() {
-    ForkedApp.Builder builder = ForkedApp.main(EchoConsumer.class).name("consumer-bad-hash-header").withAgent()
-        .property("polaris.address", POLARIS.grpcAddress())
-        .property("polaris.loadbalancer", "ring_hash")
-        .property("polaris.loadbalancer.hash-header", "x-user-bin")
-        .args("--target=polaris://echo", "--calls=30", "--rate=100", "--deadline=10s", "--header=x-user=alice");
+    ForkedApp.Builder builder =
+        ForkedApp.main(EchoConsumer.class)
+            .name("consumer-bad-hash-header")
+            .withAgent()
+            .property("polaris.address", POLARIS.grpcAddress())
+            .property("polaris.loadbalancer", "ring_hash")
+            .property("polaris.loadbalancer.hash-header", "x-user-bin")
+            .args(
+                "--target=polaris://echo",
+                "--calls=30",
+                "--rate=100",
+                "--deadline=10s",
+                "--header=x-user=alice");
     try (ForkedApp consumer = builder.start()) {
       Matcher result = consumer.awaitLine("RESULT ok=(\\d+) failed=(\\d+) .*", RUN);
       assertEquals("30", result.group(1), consumer.describe());
       assertTrue(consumer.waitFor(RUN), consumer.describe());
-      List<String> errors = consumer.stderrLines().stream().filter(line -> line.startsWith("[polaris-agent] ERROR")).toList();
+      List<String> errors =
+          consumer.stderrLines().stream()
+              .filter(line -> line.startsWith("[polaris-agent] ERROR"))
+              .toList();
       assertEquals(1, errors.size(), consumer.stderr());
-      assertTrue(errors.get(0).contains("polaris.loadbalancer.hash-header") && errors.get(0).contains("x-user-bin"),
+      assertTrue(
+          errors.get(0).contains("polaris.loadbalancer.hash-header")
+              && errors.get(0).contains("x-user-bin"),
           errors.get(0));
     }
   }
 
   /** Runs a consumer to the end; asserts that no call failed and returns the calls per provider. */
-  private static Map<String, Integer> run(String policy, String entry, String target, int calls, String... properties) {
-    ForkedApp.Builder builder = ForkedApp.main(EchoConsumer.class).name("consumer-" + entry).withAgent()
-        .property("polaris.address", POLARIS.grpcAddress())
-        .property("polaris.service", "echo-consumer")
-        .property("polaris.loadbalancer", policy)
-        // Startup latency is a benchmark figure, not asserted here: the first calls may wait for the SDK.
-        .args("--target=" + target, "--entry=" + entry, "--calls=" + calls, "--rate=100", "--deadline=10s");
+  private static Map<String, Integer> run(
+      String policy, String entry, String target, int calls, String... properties) {
+    ForkedApp.Builder builder =
+        ForkedApp.main(EchoConsumer.class)
+            .name("consumer-" + entry)
+            .withAgent()
+            .property("polaris.address", POLARIS.grpcAddress())
+            .property("polaris.service", "echo-consumer")
+            .property("polaris.loadbalancer", policy)
+            // Startup latency is a benchmark figure, not asserted here: the first calls may wait
+            // for the SDK.
+            .args(
+                "--target=" + target,
+                "--entry=" + entry,
+                "--calls=" + calls,
+                "--rate=100",
+                "--deadline=10s");
     for (int i = 0; i + 1 < properties.length; i += 2) {
       builder.property(properties[i], properties[i + 1]);
     }

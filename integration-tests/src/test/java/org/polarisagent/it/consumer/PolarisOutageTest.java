@@ -11,13 +11,12 @@ import org.polarisagent.it.harness.PolarisServerExtension;
 import org.polarisagent.testing.Poll;
 
 /**
- * The Polaris server going away under steady load changes nothing for calls: the last known instances keep
- * serving; when it comes back, changes are followed again.
+ * The Polaris server going away under steady load changes nothing for calls: the last known
+ * instances keep serving; when it comes back, changes are followed again.
  */
 class PolarisOutageTest {
 
-  @RegisterExtension
-  static final PolarisServerExtension POLARIS = new PolarisServerExtension();
+  @RegisterExtension static final PolarisServerExtension POLARIS = new PolarisServerExtension();
 
   private static final Duration OBSERVE = Duration.ofMillis(250);
 
@@ -26,25 +25,46 @@ class PolarisOutageTest {
     ForkedApp p1 = Providers.start(POLARIS, "echo", "p1");
     ForkedApp p2 = Providers.start(POLARIS, "echo", "p2");
     Providers.awaitHealthy(POLARIS, "echo", 2);
-    try (p1; p2; ForkedApp consumer = Consumers.steady(POLARIS, "consumer", "polaris://echo", 50, "150s")) {
-      Poll.until(Duration.ofSeconds(30), OBSERVE, () -> ConsumerProgress.of(consumer),
-          p -> p.count("p1") > 0 && p.count("p2") > 0, "traffic on p1 and p2");
+    try (p1;
+        p2;
+        ForkedApp consumer = Consumers.steady(POLARIS, "consumer", "polaris://echo", 50, "150s")) {
+      Poll.until(
+          Duration.ofSeconds(30),
+          OBSERVE,
+          () -> ConsumerProgress.of(consumer),
+          p -> p.count("p1") > 0 && p.count("p2") > 0,
+          "traffic on p1 and p2");
 
-      long failedAtStart = ConsumerProgress.awaitSteady(consumer, Duration.ofSeconds(3), Duration.ofSeconds(30)).failed();
+      long failedAtStart =
+          ConsumerProgress.awaitSteady(consumer, Duration.ofSeconds(3), Duration.ofSeconds(30))
+              .failed();
 
       POLARIS.stop();
       // The outage itself is the point of this test: calls must keep succeeding all through it.
-      Poll.holds(Duration.ofSeconds(20), OBSERVE, () -> ConsumerProgress.of(consumer),
-          p -> p.failed() == failedAtStart, "no failed call while Polaris is down");
+      Poll.holds(
+          Duration.ofSeconds(20),
+          OBSERVE,
+          () -> ConsumerProgress.of(consumer),
+          p -> p.failed() == failedAtStart,
+          "no failed call while Polaris is down");
       long okDuringOutage = ConsumerProgress.of(consumer).ok();
       POLARIS.resume();
 
       try (ForkedApp p3 = Providers.start(POLARIS, "echo", "p3")) {
-        Poll.until(Duration.ofSeconds(30), OBSERVE, () -> ConsumerProgress.of(consumer),
-            p -> p.count("p3") > 0, "traffic on p3, added after Polaris came back");
+        Poll.until(
+            Duration.ofSeconds(30),
+            OBSERVE,
+            () -> ConsumerProgress.of(consumer),
+            p -> p.count("p3") > 0,
+            "traffic on p3, added after Polaris came back");
         ConsumerProgress end = ConsumerProgress.of(consumer);
         assertEquals(failedAtStart, end.failed(), consumer.describe());
-        System.out.println("calls during the run: " + end.ok() + " (" + okDuringOutage + " by the end of the outage)");
+        System.out.println(
+            "calls during the run: "
+                + end.ok()
+                + " ("
+                + okDuringOutage
+                + " by the end of the outage)");
       }
     }
   }

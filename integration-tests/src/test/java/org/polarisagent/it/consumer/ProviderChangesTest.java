@@ -12,13 +12,12 @@ import org.polarisagent.it.harness.PolarisServerExtension;
 import org.polarisagent.testing.Poll;
 
 /**
- * Under steady load: a provider that starts gets traffic within seconds; one stopped gracefully costs no
- * call; one killed costs only the calls in flight, and traffic moves to the others.
+ * Under steady load: a provider that starts gets traffic within seconds; one stopped gracefully
+ * costs no call; one killed costs only the calls in flight, and traffic moves to the others.
  */
 class ProviderChangesTest {
 
-  @RegisterExtension
-  static final PolarisServerExtension POLARIS = new PolarisServerExtension();
+  @RegisterExtension static final PolarisServerExtension POLARIS = new PolarisServerExtension();
 
   private static final Duration OBSERVE = Duration.ofMillis(200);
 
@@ -27,33 +26,55 @@ class ProviderChangesTest {
     ForkedApp p1 = Providers.start(POLARIS, "echo", "p1");
     ForkedApp p2 = Providers.start(POLARIS, "echo", "p2");
     Providers.awaitHealthy(POLARIS, "echo", 2);
-    try (p1; p2; ForkedApp consumer = Consumers.steady(POLARIS, "consumer", "polaris://echo", 50, "120s")) {
-      Poll.until(Duration.ofSeconds(30), OBSERVE, () -> ConsumerProgress.of(consumer),
-          p -> p.count("p1") > 0 && p.count("p2") > 0, "traffic on p1 and p2");
+    try (p1;
+        p2;
+        ForkedApp consumer = Consumers.steady(POLARIS, "consumer", "polaris://echo", 50, "120s")) {
+      Poll.until(
+          Duration.ofSeconds(30),
+          OBSERVE,
+          () -> ConsumerProgress.of(consumer),
+          p -> p.count("p1") > 0 && p.count("p2") > 0,
+          "traffic on p1 and p2");
 
       // A provider started during the run gets traffic.
       try (ForkedApp p3 = Providers.start(POLARIS, "echo", "p3")) {
         long started = System.nanoTime();
-        Poll.until(Duration.ofSeconds(15), OBSERVE, () -> ConsumerProgress.of(consumer),
-            p -> p.count("p3") > 0, "traffic on the new provider p3");
-        System.out.println("new provider served " + (System.nanoTime() - started) / 1_000_000
-            + " ms after its start() returned");
+        Poll.until(
+            Duration.ofSeconds(15),
+            OBSERVE,
+            () -> ConsumerProgress.of(consumer),
+            p -> p.count("p3") > 0,
+            "traffic on the new provider p3");
+        System.out.println(
+            "new provider served "
+                + (System.nanoTime() - started) / 1_000_000
+                + " ms after its start() returned");
 
         // Graceful stop: deregistered first, so no call fails.
-        long failedBefore = ConsumerProgress.awaitSteady(consumer, Duration.ofSeconds(3), Duration.ofSeconds(30)).failed();
+        long failedBefore =
+            ConsumerProgress.awaitSteady(consumer, Duration.ofSeconds(3), Duration.ofSeconds(30))
+                .failed();
         p1.sigterm();
         assertTrue(p1.waitFor(Duration.ofSeconds(30)), p1.describe());
         // Progress lines come once a second: watch a few more of them after p1 is gone.
-        Poll.holds(Duration.ofSeconds(3), OBSERVE, () -> ConsumerProgress.of(consumer),
-            p -> p.failed() == failedBefore, "no failed call during and after p1's graceful stop");
+        Poll.holds(
+            Duration.ofSeconds(3),
+            OBSERVE,
+            () -> ConsumerProgress.of(consumer),
+            p -> p.failed() == failedBefore,
+            "no failed call during and after p1's graceful stop");
         assertEquals(failedBefore, ConsumerProgress.of(consumer).failed(), consumer.describe());
 
         // Crash: only calls in flight may fail, then the survivors take the traffic.
         long failedBeforeKill = ConsumerProgress.of(consumer).failed();
         p2.sigkill();
         long p3BeforeKill = ConsumerProgress.of(consumer).count("p3");
-        Poll.until(Duration.ofSeconds(10), OBSERVE, () -> ConsumerProgress.of(consumer),
-            p -> p.count("p3") > p3BeforeKill + 100, "traffic moving to p3 after p2 crashed");
+        Poll.until(
+            Duration.ofSeconds(10),
+            OBSERVE,
+            () -> ConsumerProgress.of(consumer),
+            p -> p.count("p3") > p3BeforeKill + 100,
+            "traffic moving to p3 after p2 crashed");
         long lost = ConsumerProgress.of(consumer).failed() - failedBeforeKill;
         System.out.println("calls failed when a provider was killed: " + lost);
         assertTrue(lost <= 5, "more than the in-flight calls failed after SIGKILL: " + lost);

@@ -4,10 +4,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.polarisagent.it.harness.ForkedApp;
-import org.polarisagent.testing.PolarisOpenApi;
 import org.polarisagent.it.harness.PolarisServerExtension;
-import org.polarisagent.testing.Poll;
 import org.polarisagent.samples.EchoProvider;
+import org.polarisagent.testing.PolarisOpenApi;
+import org.polarisagent.testing.Poll;
 
 /** Starts sample providers with the agent and waits until Polaris lists them healthy. */
 final class Providers {
@@ -17,20 +17,31 @@ final class Providers {
   private Providers() {}
 
   /** Starts one provider of {@code service} named {@code name}; returns once it listens. */
-  static ForkedApp start(PolarisServerExtension polaris, String service, String name, String... properties) {
+  static ForkedApp start(
+      PolarisServerExtension polaris, String service, String name, String... properties) {
     return start(polaris, service, name, List.of(), properties);
   }
 
-  /** Like {@link #start(PolarisServerExtension, String, String, String...)} with more provider flags. */
-  static ForkedApp start(PolarisServerExtension polaris, String service, String name, List<String> flags,
+  /**
+   * Like {@link #start(PolarisServerExtension, String, String, String...)} with more provider
+   * flags.
+   */
+  static ForkedApp start(
+      PolarisServerExtension polaris,
+      String service,
+      String name,
+      List<String> flags,
       String... properties) {
     List<String> args = new ArrayList<>(flags);
     args.add(0, "--name=" + name);
-    ForkedApp.Builder builder = ForkedApp.main(EchoProvider.class).name(name).withAgent()
-        .property("polaris.address", polaris.grpcAddress())
-        .property("polaris.service", service)
-        .property("polaris.grpc.server.shutdown-delay", "3s")
-        .args(args.toArray(new String[0]));
+    ForkedApp.Builder builder =
+        ForkedApp.main(EchoProvider.class)
+            .name(name)
+            .withAgent()
+            .property("polaris.address", polaris.grpcAddress())
+            .property("polaris.service", service)
+            .property("polaris.grpc.server.shutdown-delay", "3s")
+            .args(args.toArray(new String[0]));
     for (int i = 0; i + 1 < properties.length; i += 2) {
       builder.property(properties[i], properties[i + 1]);
     }
@@ -39,8 +50,12 @@ final class Providers {
     return provider;
   }
 
-  /** Starts {@code count} providers named {@code prefix1..n} and waits until all are healthy in Polaris. */
-  static List<ForkedApp> startAll(PolarisServerExtension polaris, String service, String prefix, int count) {
+  /**
+   * Starts {@code count} providers named {@code prefix1..n} and waits until all are healthy in
+   * Polaris.
+   */
+  static List<ForkedApp> startAll(
+      PolarisServerExtension polaris, String service, String prefix, int count) {
     List<ForkedApp> providers = new ArrayList<>();
     for (int i = 1; i <= count; i++) {
       providers.add(start(polaris, service, prefix + i));
@@ -51,7 +66,9 @@ final class Providers {
 
   /** Waits until Polaris lists exactly {@code count} healthy instances of the service. */
   static void awaitHealthy(PolarisServerExtension polaris, String service, int count) {
-    Poll.until(START, Duration.ofMillis(200),
+    Poll.until(
+        START,
+        Duration.ofMillis(200),
         () -> polaris.openApi().listInstances(service, "default"),
         instances -> instances.stream().filter(PolarisOpenApi.Instance::healthy).count() == count,
         count + " healthy instances of " + service);

@@ -24,19 +24,18 @@ import org.polarisagent.it.harness.PolarisServerExtension;
 import org.polarisagent.samples.EchoConsumer;
 
 /**
- * The application's default service config stays in force on a channel whose plain target is mapped to
- * Polaris: a per-method timeout still times calls out and a retry policy still retries, exactly as without
- * the agent; only the load-balancing part of the config is the agent's.
+ * The application's default service config stays in force on a channel whose plain target is mapped
+ * to Polaris: a per-method timeout still times calls out and a retry policy still retries, exactly
+ * as without the agent; only the load-balancing part of the config is the agent's.
  *
  * <p>Two providers answer after 300 ms and fail the first attempt of every {@code Echo} call with
- * UNAVAILABLE. The app's config gives {@code Other} a 100 ms timeout, gives {@code Echo} a retry policy on
- * UNAVAILABLE, and names pick_first. Circuit breaking is off: the failed attempts would trip it, which is
- * not what this test is about.
+ * UNAVAILABLE. The app's config gives {@code Other} a 100 ms timeout, gives {@code Echo} a retry
+ * policy on UNAVAILABLE, and names pick_first. Circuit breaking is off: the failed attempts would
+ * trip it, which is not what this test is about.
  */
 class ServiceConfigTest {
 
-  @RegisterExtension
-  static final PolarisServerExtension POLARIS = new PolarisServerExtension();
+  @RegisterExtension static final PolarisServerExtension POLARIS = new PolarisServerExtension();
 
   private static final String SERVICE = "configured";
   private static final String MAPPED = "configured.internal:50051";
@@ -47,8 +46,7 @@ class ServiceConfigTest {
   private static final int CALLS = 20;
   private static final List<String> FLAGS = List.of("--delay=300ms", "--fail-first-attempt=Echo");
 
-  @TempDir
-  static Path dir;
+  @TempDir static Path dir;
 
   private static List<ForkedApp> providers;
   private static Path serviceConfig;
@@ -56,21 +54,26 @@ class ServiceConfigTest {
 
   @BeforeAll
   static void start() throws IOException {
-    providers = List.of(
-        Providers.start(POLARIS, SERVICE, "c1", FLAGS),
-        Providers.start(POLARIS, SERVICE, "c2", FLAGS));
+    providers =
+        List.of(
+            Providers.start(POLARIS, SERVICE, "c1", FLAGS),
+            Providers.start(POLARIS, SERVICE, "c2", FLAGS));
     Providers.awaitHealthy(POLARIS, SERVICE, 2);
-    firstProviderAddress = "127.0.0.1:" + providers.get(0).awaitLine("LISTENING name=c1 port=(\\d+)", RUN).group(1);
+    firstProviderAddress =
+        "127.0.0.1:" + providers.get(0).awaitLine("LISTENING name=c1 port=(\\d+)", RUN).group(1);
     serviceConfig = dir.resolve("service-config.json");
-    Files.write(serviceConfig, ("{\n"
-        + "  \"loadBalancingConfig\": [{\"pick_first\": {}}],\n"
-        + "  \"methodConfig\": [\n"
-        + "    {\"name\": [{\"service\": \"echo.Echo\", \"method\": \"Other\"}], \"timeout\": \"0.1s\"},\n"
-        + "    {\"name\": [{\"service\": \"echo.Echo\", \"method\": \"Echo\"}],\n"
-        + "     \"retryPolicy\": {\"maxAttempts\": 3, \"initialBackoff\": \"0.01s\", \"maxBackoff\": \"0.05s\",\n"
-        + "                     \"backoffMultiplier\": 2, \"retryableStatusCodes\": [\"UNAVAILABLE\"]}}\n"
-        + "  ]\n"
-        + "}\n").getBytes(StandardCharsets.UTF_8));
+    Files.write(
+        serviceConfig,
+        ("{\n"
+                + "  \"loadBalancingConfig\": [{\"pick_first\": {}}],\n"
+                + "  \"methodConfig\": [\n"
+                + "    {\"name\": [{\"service\": \"echo.Echo\", \"method\": \"Other\"}], \"timeout\": \"0.1s\"},\n"
+                + "    {\"name\": [{\"service\": \"echo.Echo\", \"method\": \"Echo\"}],\n"
+                + "     \"retryPolicy\": {\"maxAttempts\": 3, \"initialBackoff\": \"0.01s\", \"maxBackoff\": \"0.05s\",\n"
+                + "                     \"backoffMultiplier\": 2, \"retryableStatusCodes\": [\"UNAVAILABLE\"]}}\n"
+                + "  ]\n"
+                + "}\n")
+            .getBytes(StandardCharsets.UTF_8));
   }
 
   @AfterAll
@@ -101,10 +104,14 @@ class ServiceConfigTest {
 
     Outcome mapped = run(true, "Other", true);
     assertEquals(0, mapped.ok, "with the agent on a mapped target: " + mapped);
-    assertEquals(Map.of("DEADLINE_EXCEEDED", CALLS), mapped.errors, "with the agent on a mapped target: " + mapped);
+    assertEquals(
+        Map.of("DEADLINE_EXCEEDED", CALLS),
+        mapped.errors,
+        "with the agent on a mapped target: " + mapped);
 
     Outcome unconfigured = run(true, "Other", false);
-    assertEquals(0, unconfigured.errors.getOrDefault("DEADLINE_EXCEEDED", 0), unconfigured.toString());
+    assertEquals(
+        0, unconfigured.errors.getOrDefault("DEADLINE_EXCEEDED", 0), unconfigured.toString());
   }
 
   @Test
@@ -118,17 +125,31 @@ class ServiceConfigTest {
     assertTrue(mapped.stderr.contains("replaced by the Polaris balancer"), mapped.stderr);
   }
 
-  private static Outcome run(boolean agent, String method, boolean configured, String... properties) {
-    List<String> args = new ArrayList<>(List.of("--target=" + (agent ? MAPPED : firstProviderAddress),
-        "--method=" + method, "--calls=" + CALLS, "--rate=20", "--deadline=10s", "--header=x-user=alice"));
+  private static Outcome run(
+      boolean agent, String method, boolean configured, String... properties) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--target=" + (agent ? MAPPED : firstProviderAddress),
+                "--method=" + method,
+                "--calls=" + CALLS,
+                "--rate=20",
+                "--deadline=10s",
+                "--header=x-user=alice"));
     if (configured) {
       args.add("--service-config=" + serviceConfig);
     }
-    ForkedApp.Builder builder = ForkedApp.main(EchoConsumer.class)
-        .name("consumer-" + method + (agent ? "-agent" : "-plain") + (configured ? "-configured" : ""))
-        .args(args.toArray(new String[0]));
+    ForkedApp.Builder builder =
+        ForkedApp.main(EchoConsumer.class)
+            .name(
+                "consumer-"
+                    + method
+                    + (agent ? "-agent" : "-plain")
+                    + (configured ? "-configured" : ""))
+            .args(args.toArray(new String[0]));
     if (agent) {
-      builder.withAgent()
+      builder
+          .withAgent()
           .property("polaris.address", POLARIS.grpcAddress())
           .property("polaris.service", "configured-consumer")
           .property("polaris.circuitbreaker.enabled", "false")

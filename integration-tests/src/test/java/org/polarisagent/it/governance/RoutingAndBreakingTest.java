@@ -14,19 +14,18 @@ import org.junit.jupiter.api.io.TempDir;
 import org.polarisagent.it.harness.ConsumerProgress;
 import org.polarisagent.it.harness.ForkedApp;
 import org.polarisagent.it.harness.PolarisServerExtension;
-import org.polarisagent.testing.Poll;
-import org.polarisagent.testing.Rules;
 import org.polarisagent.samples.EchoConsumer;
 import org.polarisagent.samples.EchoProvider;
+import org.polarisagent.testing.Poll;
+import org.polarisagent.testing.Rules;
 
 /**
- * Rules an operator creates in Polaris change where unmodified apps send their calls, live: header routing
- * and instance circuit breaking.
+ * Rules an operator creates in Polaris change where unmodified apps send their calls, live: header
+ * routing and instance circuit breaking.
  */
 class RoutingAndBreakingTest {
 
-  @RegisterExtension
-  static final PolarisServerExtension POLARIS = new PolarisServerExtension();
+  @RegisterExtension static final PolarisServerExtension POLARIS = new PolarisServerExtension();
 
   private static final Duration OBSERVE = Duration.ofMillis(250);
   private static final Duration RULE_TAKES_EFFECT = Duration.ofSeconds(20);
@@ -39,23 +38,45 @@ class RoutingAndBreakingTest {
       awaitHealthy("route", 3);
       try (ForkedApp gray = consumer("polaris://route", "--header=env=gray");
           ForkedApp plain = consumer("polaris://route")) {
-        Poll.until(Duration.ofSeconds(30), OBSERVE, () -> ConsumerProgress.of(plain),
-            p -> p.count("v1a") > 0 && p.count("v1b") > 0 && p.count("v2") > 0, "plain calls on all three");
-        Poll.until(Duration.ofSeconds(30), OBSERVE, () -> ConsumerProgress.of(gray),
-            p -> p.count("v1a") > 0 && p.count("v1b") > 0 && p.count("v2") > 0, "gray calls on all three");
-        // Calls at start-up may wait for the SDK longer than their deadline; from here on none may fail.
-        long grayFailedAtStart = ConsumerProgress.awaitSteady(gray, Duration.ofSeconds(3), Duration.ofSeconds(30)).failed();
-        long plainFailedAtStart = ConsumerProgress.awaitSteady(plain, Duration.ofSeconds(3), Duration.ofSeconds(30)).failed();
+        Poll.until(
+            Duration.ofSeconds(30),
+            OBSERVE,
+            () -> ConsumerProgress.of(plain),
+            p -> p.count("v1a") > 0 && p.count("v1b") > 0 && p.count("v2") > 0,
+            "plain calls on all three");
+        Poll.until(
+            Duration.ofSeconds(30),
+            OBSERVE,
+            () -> ConsumerProgress.of(gray),
+            p -> p.count("v1a") > 0 && p.count("v1b") > 0 && p.count("v2") > 0,
+            "gray calls on all three");
+        // Calls at start-up may wait for the SDK longer than their deadline; from here on none may
+        // fail.
+        long grayFailedAtStart =
+            ConsumerProgress.awaitSteady(gray, Duration.ofSeconds(3), Duration.ofSeconds(30))
+                .failed();
+        long plainFailedAtStart =
+            ConsumerProgress.awaitSteady(plain, Duration.ofSeconds(3), Duration.ofSeconds(30))
+                .failed();
 
         String rule = Rules.headerRouting(POLARIS.openApi(), "route", "env", "gray", "v2", "v1");
         // Once the rule is in force, a window of calls shows the split.
-        ConsumerProgress.awaitWindow(gray, RULE_TAKES_EFFECT, w -> w.total() >= 20 && w.onlyOn("v2"),
+        ConsumerProgress.awaitWindow(
+            gray,
+            RULE_TAKES_EFFECT,
+            w -> w.total() >= 20 && w.onlyOn("v2"),
             "gray calls only on v2");
-        ConsumerProgress.awaitWindow(plain, RULE_TAKES_EFFECT, w -> w.total() >= 20 && w.onlyOn("v1a", "v1b"),
+        ConsumerProgress.awaitWindow(
+            plain,
+            RULE_TAKES_EFFECT,
+            w -> w.total() >= 20 && w.onlyOn("v1a", "v1b"),
             "plain calls only on v1a and v1b");
 
         Rules.deleteRouting(POLARIS.openApi(), rule);
-        ConsumerProgress.awaitWindow(gray, RULE_TAKES_EFFECT, w -> w.count("v1a") > 0 && w.count("v2") > 0,
+        ConsumerProgress.awaitWindow(
+            gray,
+            RULE_TAKES_EFFECT,
+            w -> w.count("v1a") > 0 && w.count("v2") > 0,
             "gray calls spread again after the rule is deleted");
         assertEquals(grayFailedAtStart, ConsumerProgress.of(gray).failed(), gray.describe());
         assertEquals(plainFailedAtStart, ConsumerProgress.of(plain).failed(), plain.describe());
@@ -65,33 +86,65 @@ class RoutingAndBreakingTest {
 
   @Test
   void ringHashKeepsAKeyOnItsInstanceWhenARoutingRuleLeavesThatInstanceIn() throws Exception {
-    // Two labels: whichever instance alice's key lands on, one of them names it and one other instance.
+    // Two labels: whichever instance alice's key lands on, one of them names it and one other
+    // instance.
     try (ForkedApp a = pairedProvider("hashed", "a", "v1", "pair-x");
         ForkedApp b = pairedProvider("hashed", "b", "v1", "pair-y");
         ForkedApp c = pairedProvider("hashed", "c", "v2", "pair-y")) {
       awaitHealthy("hashed", 3);
-      ForkedApp consumer = ForkedApp.main(EchoConsumer.class).name("consumer-ring-hash").withAgent()
-          .property("polaris.address", POLARIS.grpcAddress())
-          .property("polaris.service", "governed-consumer")
-          .property("polaris.loadbalancer", "ring_hash")
-          .property("polaris.loadbalancer.hash-header", "x-user")
-          .args("--target=polaris://hashed", "--rate=40", "--duration=150s", "--deadline=3s", "--header=x-user=alice")
-          .start();
+      ForkedApp consumer =
+          ForkedApp.main(EchoConsumer.class)
+              .name("consumer-ring-hash")
+              .withAgent()
+              .property("polaris.address", POLARIS.grpcAddress())
+              .property("polaris.service", "governed-consumer")
+              .property("polaris.loadbalancer", "ring_hash")
+              .property("polaris.loadbalancer.hash-header", "x-user")
+              .args(
+                  "--target=polaris://hashed",
+                  "--rate=40",
+                  "--duration=150s",
+                  "--deadline=3s",
+                  "--header=x-user=alice")
+              .start();
       try (consumer) {
-        ConsumerProgress first = ConsumerProgress.awaitWindow(consumer, Duration.ofSeconds(30),
-            w -> w.total() >= 40 && w.answering() == 1, "alice's calls on one instance");
-        String home = Collections.max(first.perInstance().entrySet(), Map.Entry.comparingByValue()).getKey();
-        // Calls without env=gray may go to two instances only, one of them alice's, so her key must stay.
+        ConsumerProgress first =
+            ConsumerProgress.awaitWindow(
+                consumer,
+                Duration.ofSeconds(30),
+                w -> w.total() >= 40 && w.answering() == 1,
+                "alice's calls on one instance");
+        String home =
+            Collections.max(first.perInstance().entrySet(), Map.Entry.comparingByValue()).getKey();
+        // Calls without env=gray may go to two instances only, one of them alice's, so her key must
+        // stay.
         boolean byVersion = !home.equals("c");
-        Rules.headerRouting(POLARIS.openApi(), "hashed", "env", "gray", byVersion ? "version" : "pair",
-            byVersion ? "v2" : "pair-x", byVersion ? "v1" : "pair-y");
+        Rules.headerRouting(
+            POLARIS.openApi(),
+            "hashed",
+            "env",
+            "gray",
+            byVersion ? "version" : "pair",
+            byVersion ? "v2" : "pair-x",
+            byVersion ? "v1" : "pair-y");
         String[] allowed = byVersion ? new String[] {"a", "b"} : new String[] {"b", "c"};
-        ConsumerProgress.awaitWindow(consumer, RULE_TAKES_EFFECT, w -> w.total() >= 40 && w.onlyOn(allowed),
+        ConsumerProgress.awaitWindow(
+            consumer,
+            RULE_TAKES_EFFECT,
+            w -> w.total() >= 40 && w.onlyOn(allowed),
             "alice's calls only on " + String.join(" and ", allowed));
         ConsumerProgress underRule =
-            ConsumerProgress.awaitWindow(consumer, Duration.ofSeconds(10), w -> w.total() >= 40, "calls under the rule");
-        System.out.println("ring hash: alice on " + home + " before the rule, " + underRule.perInstance() + " under it");
-        assertTrue(underRule.onlyOn(home), "alice moved from " + home + " although the rule keeps it: " + underRule);
+            ConsumerProgress.awaitWindow(
+                consumer, Duration.ofSeconds(10), w -> w.total() >= 40, "calls under the rule");
+        System.out.println(
+            "ring hash: alice on "
+                + home
+                + " before the rule, "
+                + underRule.perInstance()
+                + " under it");
+        assertTrue(
+            underRule.onlyOn(home),
+            "alice moved from " + home + " although the rule keeps it: " + underRule);
       }
     }
   }
@@ -105,27 +158,38 @@ class RoutingAndBreakingTest {
         ForkedApp c = provider("breaker", "c", "v1", "--fail-file=" + failFile)) {
       awaitHealthy("breaker", 3);
       try (ForkedApp consumer = consumer("polaris://breaker")) {
-        Poll.until(Duration.ofSeconds(30), OBSERVE, () -> ConsumerProgress.of(consumer),
-            p -> p.count("a") > 0 && p.count("b") > 0 && p.count("c") > 0, "calls on all three");
+        Poll.until(
+            Duration.ofSeconds(30),
+            OBSERVE,
+            () -> ConsumerProgress.of(consumer),
+            p -> p.count("a") > 0 && p.count("b") > 0 && p.count("c") > 0,
+            "calls on all three");
 
         Files.writeString(failFile, "UNAVAILABLE");
         long failedBefore = ConsumerProgress.of(consumer).failed();
         // The breaker opens after 3 consecutive failures: then c gets nothing, so failures stop.
-        ConsumerProgress.awaitWindow(consumer, Duration.ofSeconds(15), w -> w.total() >= 40 && w.failed() == 0,
+        ConsumerProgress.awaitWindow(
+            consumer,
+            Duration.ofSeconds(15),
+            w -> w.total() >= 40 && w.failed() == 0,
             "a window without failures once c's breaker is open");
         long failuresToOpen = ConsumerProgress.of(consumer).failed() - failedBefore;
         System.out.println("failed calls before the breaker opened: " + failuresToOpen);
         assertTrue(failuresToOpen <= 10, "the breaker let too many calls fail: " + failuresToOpen);
 
         Files.delete(failFile);
-        ConsumerProgress.awaitWindow(consumer, Duration.ofSeconds(30), w -> w.count("c") > 0,
+        ConsumerProgress.awaitWindow(
+            consumer,
+            Duration.ofSeconds(30),
+            w -> w.count("c") > 0,
             "c serving again after the sleep window");
       }
     }
   }
 
   @Test
-  void openMethodBreakerRejectsThatMethodAtOnceAndLeavesOthersAlone(@TempDir Path dir) throws Exception {
+  void openMethodBreakerRejectsThatMethodAtOnceAndLeavesOthersAlone(@TempDir Path dir)
+      throws Exception {
     Path failFile = dir.resolve("fail");
     Rules.methodBreaker(POLARIS.openApi(), "methods", "/echo.Echo/Other", 3, 30);
     try (ForkedApp a = provider("methods", "a", "v1", "--fail-file=" + failFile);
@@ -133,38 +197,63 @@ class RoutingAndBreakingTest {
       awaitHealthy("methods", 2);
       try (ForkedApp other = consumer("polaris://methods", "--method=Other");
           ForkedApp echo = consumer("polaris://methods", "--method=Echo")) {
-        Poll.until(Duration.ofSeconds(30), OBSERVE, () -> ConsumerProgress.of(echo), p -> p.ok() >= 40, "Echo calls");
-        Poll.until(Duration.ofSeconds(30), OBSERVE, () -> ConsumerProgress.of(other), p -> p.ok() >= 80, "Other calls");
-        long echoFailed = ConsumerProgress.awaitSteady(echo, Duration.ofSeconds(3), Duration.ofSeconds(30)).failed();
+        Poll.until(
+            Duration.ofSeconds(30),
+            OBSERVE,
+            () -> ConsumerProgress.of(echo),
+            p -> p.ok() >= 40,
+            "Echo calls");
+        Poll.until(
+            Duration.ofSeconds(30),
+            OBSERVE,
+            () -> ConsumerProgress.of(other),
+            p -> p.ok() >= 80,
+            "Other calls");
+        long echoFailed =
+            ConsumerProgress.awaitSteady(echo, Duration.ofSeconds(3), Duration.ofSeconds(30))
+                .failed();
         Files.writeString(failFile, "INTERNAL Other");
-        Poll.until(Duration.ofSeconds(30), OBSERVE, () -> ConsumerProgress.of(other), p -> p.failed() >= 40,
+        Poll.until(
+            Duration.ofSeconds(30),
+            OBSERVE,
+            () -> ConsumerProgress.of(other),
+            p -> p.failed() >= 40,
             "Other calls failing");
-        ConsumerProgress.awaitWindow(other, Duration.ofSeconds(10), w -> w.failed() >= 40, "Other still failing");
-        ConsumerProgress.awaitWindow(echo, Duration.ofSeconds(10), w -> w.ok() >= 40 && w.failed() == 0,
-            "Echo unaffected");
+        ConsumerProgress.awaitWindow(
+            other, Duration.ofSeconds(10), w -> w.failed() >= 40, "Other still failing");
+        ConsumerProgress.awaitWindow(
+            echo, Duration.ofSeconds(10), w -> w.ok() >= 40 && w.failed() == 0, "Echo unaffected");
         assertEquals(echoFailed, ConsumerProgress.of(echo).failed(), echo.describe());
         other.sigterm();
         assertTrue(other.waitFor(Duration.ofSeconds(30)), other.describe());
         String summary = String.join("\n", other.lines());
         assertTrue(summary.contains("circuit breaker open for method /echo.Echo/Other"), summary);
-        long reachedProviders = other.lines().stream()
-            .filter(line -> line.startsWith("ERROR code=INTERNAL "))
-            .mapToLong(line -> Long.parseLong(line.replaceAll(".* count=(\\d+) .*", "$1")))
-            .sum();
-        System.out.println("Other calls that reached a provider before its breaker opened: " + reachedProviders);
-        assertTrue(reachedProviders <= 10, "the open breaker still let calls through: " + reachedProviders);
+        long reachedProviders =
+            other.lines().stream()
+                .filter(line -> line.startsWith("ERROR code=INTERNAL "))
+                .mapToLong(line -> Long.parseLong(line.replaceAll(".* count=(\\d+) .*", "$1")))
+                .sum();
+        System.out.println(
+            "Other calls that reached a provider before its breaker opened: " + reachedProviders);
+        assertTrue(
+            reachedProviders <= 10,
+            "the open breaker still let calls through: " + reachedProviders);
       }
     }
   }
 
-  private static ForkedApp pairedProvider(String service, String name, String version, String pair) {
-    ForkedApp provider = ForkedApp.main(EchoProvider.class).name(name).withAgent()
-        .property("polaris.address", POLARIS.grpcAddress())
-        .property("polaris.service", service)
-        .property("polaris.metadata.version", version)
-        .property("polaris.metadata.pair", pair)
-        .args("--name=" + name)
-        .start();
+  private static ForkedApp pairedProvider(
+      String service, String name, String version, String pair) {
+    ForkedApp provider =
+        ForkedApp.main(EchoProvider.class)
+            .name(name)
+            .withAgent()
+            .property("polaris.address", POLARIS.grpcAddress())
+            .property("polaris.service", service)
+            .property("polaris.metadata.version", version)
+            .property("polaris.metadata.pair", pair)
+            .args("--name=" + name)
+            .start();
     provider.awaitLine("READY .*", Duration.ofSeconds(60));
     return provider;
   }
@@ -173,12 +262,15 @@ class RoutingAndBreakingTest {
     String[] all = new String[args.length + 1];
     all[0] = "--name=" + name;
     System.arraycopy(args, 0, all, 1, args.length);
-    ForkedApp provider = ForkedApp.main(EchoProvider.class).name(name).withAgent()
-        .property("polaris.address", POLARIS.grpcAddress())
-        .property("polaris.service", service)
-        .property("polaris.metadata.version", version)
-        .args(all)
-        .start();
+    ForkedApp provider =
+        ForkedApp.main(EchoProvider.class)
+            .name(name)
+            .withAgent()
+            .property("polaris.address", POLARIS.grpcAddress())
+            .property("polaris.service", service)
+            .property("polaris.metadata.version", version)
+            .args(all)
+            .start();
     provider.awaitLine("READY .*", Duration.ofSeconds(60));
     return provider;
   }
@@ -190,7 +282,8 @@ class RoutingAndBreakingTest {
     all[2] = "--duration=150s";
     all[3] = "--deadline=3s";
     System.arraycopy(args, 0, all, 4, args.length);
-    return ForkedApp.main(EchoConsumer.class).name("consumer" + (args.length > 0 ? "-tagged" : ""))
+    return ForkedApp.main(EchoConsumer.class)
+        .name("consumer" + (args.length > 0 ? "-tagged" : ""))
         .withAgent()
         .property("polaris.address", POLARIS.grpcAddress())
         .property("polaris.service", "governed-consumer")
@@ -200,7 +293,11 @@ class RoutingAndBreakingTest {
   }
 
   private static void awaitHealthy(String service, int count) {
-    Poll.until(Duration.ofSeconds(60), OBSERVE, () -> POLARIS.openApi().listInstances(service, "default"),
-        list -> list.stream().filter(i -> i.healthy()).count() == count, count + " healthy " + service);
+    Poll.until(
+        Duration.ofSeconds(60),
+        OBSERVE,
+        () -> POLARIS.openApi().listInstances(service, "default"),
+        list -> list.stream().filter(i -> i.healthy()).count() == count,
+        count + " healthy " + service);
   }
 }

@@ -9,8 +9,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Cumulative counts of an {@code EchoConsumer} from its last {@code PROGRESS} line (one a second), or the
- * difference between two of them (a window).
+ * Cumulative counts of an {@code EchoConsumer} from its last {@code PROGRESS} line (one a second),
+ * or the difference between two of them (a window).
  */
 public record ConsumerProgress(long ok, long failed, Map<String, Long> perInstance) {
 
@@ -53,7 +53,8 @@ public record ConsumerProgress(long ok, long failed, Map<String, Long> perInstan
   /** Whether no instance but these answered. */
   public boolean onlyOn(String... instances) {
     Set<String> allowed = Set.of(instances);
-    return perInstance.entrySet().stream().allMatch(e -> e.getValue() == 0 || allowed.contains(e.getKey()));
+    return perInstance.entrySet().stream()
+        .allMatch(e -> e.getValue() == 0 || allowed.contains(e.getKey()));
   }
 
   /** What happened between an earlier progress and this one. */
@@ -64,32 +65,38 @@ public record ConsumerProgress(long ok, long failed, Map<String, Long> perInstan
   }
 
   /**
-   * Waits until the consumer is past its start: a window of PROGRESS lines (one a second) longer than the
-   * consumer's call deadline, with answered calls and no failure, so that no call from the start-up (which
-   * may time out while the first resolution runs on a busy machine) can still fail after it. Returns the
-   * counts at that point, for tests that then assert that no further call fails.
+   * Waits until the consumer is past its start: a window of PROGRESS lines (one a second) longer
+   * than the consumer's call deadline, with answered calls and no failure, so that no call from the
+   * start-up (which may time out while the first resolution runs on a busy machine) can still fail
+   * after it. Returns the counts at that point, for tests that then assert that no further call
+   * fails.
    */
-  public static ConsumerProgress awaitSteady(ForkedApp consumer, Duration callDeadline, Duration timeout) {
+  public static ConsumerProgress awaitSteady(
+      ForkedApp consumer, Duration callDeadline, Duration timeout) {
     int lines = (int) Math.max(2, (callDeadline.toMillis() + 999) / 1000 + 1);
     awaitWindow(consumer, timeout, lines, w -> w.ok() > 0 && w.failed() == 0, "a steady consumer");
     return of(consumer);
   }
 
   /**
-   * Waits until the calls of some window of two PROGRESS lines satisfy {@code condition}; each window
-   * starts where the previous one ended.
+   * Waits until the calls of some window of two PROGRESS lines satisfy {@code condition}; each
+   * window starts where the previous one ended.
    */
-  public static ConsumerProgress awaitWindow(ForkedApp consumer, Duration timeout,
-      Predicate<ConsumerProgress> condition, String what) {
+  public static ConsumerProgress awaitWindow(
+      ForkedApp consumer, Duration timeout, Predicate<ConsumerProgress> condition, String what) {
     return awaitWindow(consumer, timeout, 2, condition, what);
   }
 
   /**
-   * Like {@link #awaitWindow(ForkedApp, Duration, Predicate, String)} with windows of {@code lines} lines;
-   * returns the window that satisfied the condition.
+   * Like {@link #awaitWindow(ForkedApp, Duration, Predicate, String)} with windows of {@code lines}
+   * lines; returns the window that satisfied the condition.
    */
-  public static ConsumerProgress awaitWindow(ForkedApp consumer, Duration timeout, int lines,
-      Predicate<ConsumerProgress> condition, String what) {
+  public static ConsumerProgress awaitWindow(
+      ForkedApp consumer,
+      Duration timeout,
+      int lines,
+      Predicate<ConsumerProgress> condition,
+      String what) {
     long deadline = System.nanoTime() + timeout.toNanos();
     ConsumerProgress window = null;
     while (System.nanoTime() < deadline) {
@@ -104,7 +111,14 @@ public record ConsumerProgress(long ok, long failed, Map<String, Long> perInstan
         return window;
       }
     }
-    throw new AssertionError("timed out after " + timeout + " waiting for " + what + "; last window " + window
-        + "; " + consumer.describe());
+    throw new AssertionError(
+        "timed out after "
+            + timeout
+            + " waiting for "
+            + what
+            + "; last window "
+            + window
+            + "; "
+            + consumer.describe());
   }
 }

@@ -11,104 +11,153 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.polarisagent.it.harness.ConsumerProgress;
 import org.polarisagent.it.harness.ForkedApp;
-import org.polarisagent.testing.PolarisOpenApi.Instance;
 import org.polarisagent.it.harness.PolarisServerExtension;
-import org.polarisagent.testing.Poll;
 import org.polarisagent.samples.EchoConsumer;
 import org.polarisagent.samples.EchoProvider;
+import org.polarisagent.testing.PolarisOpenApi.Instance;
+import org.polarisagent.testing.Poll;
 
 /**
- * Against a server whose client APIs check the token: with the right token the agent registers, discovers and
- * gets rules; with a wrong one it says so in one ERROR line without the token, and the app serves on.
+ * Against a server whose client APIs check the token: with the right token the agent registers,
+ * discovers and gets rules; with a wrong one it says so in one ERROR line without the token, and
+ * the app serves on.
  */
 class AuthenticatedServerTest {
 
-    @RegisterExtension
-    static final PolarisServerExtension POLARIS = PolarisServerExtension.withClientAuth();
+  @RegisterExtension
+  static final PolarisServerExtension POLARIS = PolarisServerExtension.withClientAuth();
 
-    private static final Duration START = Duration.ofSeconds(60);
-    private static final Pattern LISTENING = Pattern.compile("LISTENING name=\\S+ port=(\\d+)");
+  private static final Duration START = Duration.ofSeconds(60);
+  private static final Pattern LISTENING = Pattern.compile("LISTENING name=\\S+ port=(\\d+)");
 
-    private static ForkedApp.Builder provider(String name, String service, String token) {
-        return ForkedApp.main(EchoProvider.class).name(name).withAgent()
-                .env("POLARIS_TOKEN", token)
-                .property("polaris.address", POLARIS.grpcAddress())
-                .property("polaris.service", service)
-                .property("polaris.grpc.server.shutdown-delay", "0s")
-                .args("--name=" + name, "--port=0");
+  private static ForkedApp.Builder provider(String name, String service, String token) {
+    return ForkedApp.main(EchoProvider.class)
+        .name(name)
+        .withAgent()
+        .env("POLARIS_TOKEN", token)
+        .property("polaris.address", POLARIS.grpcAddress())
+        .property("polaris.service", service)
+        .property("polaris.grpc.server.shutdown-delay", "0s")
+        .args("--name=" + name, "--port=0");
+  }
+
+  private static List<Instance> instances(String service) {
+    return POLARIS.openApi().listInstances(service, "default");
+  }
+
+  @Test
+  void withTheRightTokenRegistrationDiscoveryAndRulesWork() {
+    String service = "auth-echo";
+    String token = POLARIS.adminToken();
+    try (ForkedApp provider = provider("auth-provider", service, token).start()) {
+      provider.awaitLine(LISTENING, START, 0);
+      Poll.until(
+          START,
+          Duration.ofMillis(200),
+          () -> instances(service),
+          list -> list.size() == 1 && list.get(0).healthy(),
+          "a healthy instance registered with the token");
+      POLARIS
+          .openApi()
+          .post(
+              "/naming/v1/ratelimits",
+              "[{\"name\": \"auth-limit\", \"namespace\": \"default\","
+                  + " \"service\": \""
+                  + service
+                  + "\", \"method\": {\"type\": \"EXACT\", \"value\": \"/echo.Echo/Other\"},"
+                  + " \"type\": \"LOCAL\", \"resource\": \"QPS\", \"action\": \"REJECT\","
+                  + " \"amounts\": [{\"maxAmount\": 5, \"validDuration\": \"1s\"}], \"disable\": false}]");
+
+      try (ForkedApp consumer =
+          ForkedApp.main(EchoConsumer.class)
+              .name("auth-consumer")
+              .withAgent()
+              .env("POLARIS_TOKEN", token)
+              .property("polaris.address", POLARIS.grpcAddress())
+              .args("--target=polaris://" + service, "--rate=20", "--duration=60s", "--deadline=3s")
+              .start()) {
+        Poll.until(
+            START,
+            Duration.ofMillis(200),
+            () -> ConsumerProgress.of(consumer),
+            progress -> progress.count("auth-provider") > 0,
+            "calls answered through Polaris");
+      }
+      provider.awaitStderrLine(
+          ".*INFO rate limiting of calls to default/"
+              + service
+              + ": Polaris rules \\[.*auth-limit.*\\] in force.*",
+          Duration.ofSeconds(30));
+      assertFalse(provider.stderr().contains("ERROR"), provider.stderr());
     }
+  }
 
-    private static List<Instance> instances(String service) {
-        return POLARIS.openApi().listInstances(service, "default");
+  @Test
+  void aWrongTokenIsOneErrorLineWithoutTheTokenAndTheAppServes() {
+    String service = "auth-wrong";
+    String wrong = "wrong-token-" + System.nanoTime();
+    try (ForkedApp provider = provider("auth-wrong-provider", service, wrong).start()) {
+      int port = Integer.parseInt(provider.awaitLine(LISTENING, START, 0).group(1));
+      provider.awaitStderrLine(
+          ".*ERROR Polaris refused to register gRPC server on port "
+              + port
+              + ": .*; check polaris.token\\..*",
+          Duration.ofSeconds(60));
+
+      assertEquals("auth-wrong-provider:still-serving", DirectCall.echo(port, "still-serving"));
+      assertTrue(instances(service).isEmpty());
+      assertEquals(
+          1,
+          provider.stderrLines().stream().filter(line -> line.contains("ERROR")).count(),
+          provider.stderr());
+      assertFalse(provider.stderr().contains(wrong), "the token is in the agent's log");
+      System.out.println(
+          "[auth] wrong token: "
+              + provider.stderrLines().stream()
+                  .filter(line -> line.contains("ERROR"))
+                  .findFirst()
+                  .orElse(""));
     }
+  }
 
-    @Test
-    void withTheRightTokenRegistrationDiscoveryAndRulesWork() {
-        String service = "auth-echo";
-        String token = POLARIS.adminToken();
-        try (ForkedApp provider = provider("auth-provider", service, token).start()) {
-            provider.awaitLine(LISTENING, START, 0);
-            Poll.until(START, Duration.ofMillis(200), () -> instances(service),
-                    list -> list.size() == 1 && list.get(0).healthy(), "a healthy instance registered with the token");
-            POLARIS.openApi().post("/naming/v1/ratelimits", "[{\"name\": \"auth-limit\", \"namespace\": \"default\","
-                    + " \"service\": \"" + service + "\", \"method\": {\"type\": \"EXACT\", \"value\": \"/echo.Echo/Other\"},"
-                    + " \"type\": \"LOCAL\", \"resource\": \"QPS\", \"action\": \"REJECT\","
-                    + " \"amounts\": [{\"maxAmount\": 5, \"validDuration\": \"1s\"}], \"disable\": false}]");
-
-            try (ForkedApp consumer = ForkedApp.main(EchoConsumer.class).name("auth-consumer").withAgent()
-                    .env("POLARIS_TOKEN", token)
-                    .property("polaris.address", POLARIS.grpcAddress())
-                    .args("--target=polaris://" + service, "--rate=20", "--duration=60s", "--deadline=3s").start()) {
-                Poll.until(START, Duration.ofMillis(200), () -> ConsumerProgress.of(consumer),
-                        progress -> progress.count("auth-provider") > 0, "calls answered through Polaris");
-            }
-            provider.awaitStderrLine(".*INFO rate limiting of calls to default/" + service
-                    + ": Polaris rules \\[.*auth-limit.*\\] in force.*", Duration.ofSeconds(30));
-            assertFalse(provider.stderr().contains("ERROR"), provider.stderr());
-        }
+  @Test
+  void aConsumerWithAWrongTokenIsOneErrorLineWithoutTheTokenAndItsCallsFailSayingSo() {
+    String service = "auth-consumed";
+    String wrong = "wrong-token-" + System.nanoTime();
+    try (ForkedApp provider =
+        provider("auth-consumed-provider", service, POLARIS.adminToken()).start()) {
+      provider.awaitLine(LISTENING, START, 0);
+      Poll.until(
+          START,
+          Duration.ofMillis(200),
+          () -> instances(service),
+          list -> list.size() == 1 && list.get(0).healthy(),
+          "a healthy instance registered with the token");
+      try (ForkedApp consumer =
+          ForkedApp.main(EchoConsumer.class)
+              .name("auth-wrong-consumer")
+              .withAgent()
+              .env("POLARIS_TOKEN", wrong)
+              .property("polaris.address", POLARIS.grpcAddress())
+              .args("--target=polaris://" + service, "--calls=10", "--rate=5", "--deadline=10s")
+              .start()) {
+        consumer.awaitLine("RESULT .*", START);
+        assertTrue(consumer.waitFor(START), consumer.describe());
+        System.out.println(
+            "[auth] consumer with a wrong token: " + String.join(" | ", consumer.stderrLines()));
+        List<String> errors =
+            consumer.stderrLines().stream().filter(line -> line.contains("ERROR")).toList();
+        assertEquals(1, errors.size(), consumer.stderr());
+        assertTrue(errors.get(0).contains("polaris.token"), errors.get(0));
+        assertFalse(consumer.stderr().contains(wrong), "the token is in the agent's log");
+        assertTrue(
+            consumer.lines().stream()
+                .anyMatch(
+                    line ->
+                        line.startsWith("ERROR code=UNAVAILABLE")
+                            && line.contains("polaris.token")),
+            consumer.stdout());
+      }
     }
-
-    @Test
-    void aWrongTokenIsOneErrorLineWithoutTheTokenAndTheAppServes() {
-        String service = "auth-wrong";
-        String wrong = "wrong-token-" + System.nanoTime();
-        try (ForkedApp provider = provider("auth-wrong-provider", service, wrong).start()) {
-            int port = Integer.parseInt(provider.awaitLine(LISTENING, START, 0).group(1));
-            provider.awaitStderrLine(".*ERROR Polaris refused to register gRPC server on port " + port
-                    + ": .*; check polaris.token\\..*", Duration.ofSeconds(60));
-
-            assertEquals("auth-wrong-provider:still-serving", DirectCall.echo(port, "still-serving"));
-            assertTrue(instances(service).isEmpty());
-            assertEquals(1, provider.stderrLines().stream().filter(line -> line.contains("ERROR")).count(),
-                    provider.stderr());
-            assertFalse(provider.stderr().contains(wrong), "the token is in the agent's log");
-            System.out.println("[auth] wrong token: " + provider.stderrLines().stream()
-                    .filter(line -> line.contains("ERROR")).findFirst().orElse(""));
-        }
-    }
-
-    @Test
-    void aConsumerWithAWrongTokenIsOneErrorLineWithoutTheTokenAndItsCallsFailSayingSo() {
-        String service = "auth-consumed";
-        String wrong = "wrong-token-" + System.nanoTime();
-        try (ForkedApp provider = provider("auth-consumed-provider", service, POLARIS.adminToken()).start()) {
-            provider.awaitLine(LISTENING, START, 0);
-            Poll.until(START, Duration.ofMillis(200), () -> instances(service),
-                    list -> list.size() == 1 && list.get(0).healthy(), "a healthy instance registered with the token");
-            try (ForkedApp consumer = ForkedApp.main(EchoConsumer.class).name("auth-wrong-consumer").withAgent()
-                    .env("POLARIS_TOKEN", wrong)
-                    .property("polaris.address", POLARIS.grpcAddress())
-                    .args("--target=polaris://" + service, "--calls=10", "--rate=5", "--deadline=10s").start()) {
-                consumer.awaitLine("RESULT .*", START);
-                assertTrue(consumer.waitFor(START), consumer.describe());
-                System.out.println("[auth] consumer with a wrong token: " + String.join(" | ", consumer.stderrLines()));
-                List<String> errors = consumer.stderrLines().stream().filter(line -> line.contains("ERROR")).toList();
-                assertEquals(1, errors.size(), consumer.stderr());
-                assertTrue(errors.get(0).contains("polaris.token"), errors.get(0));
-                assertFalse(consumer.stderr().contains(wrong), "the token is in the agent's log");
-                assertTrue(consumer.lines().stream().anyMatch(line -> line.startsWith("ERROR code=UNAVAILABLE")
-                        && line.contains("polaris.token")), consumer.stdout());
-            }
-        }
-    }
+  }
 }

@@ -10,62 +10,85 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.polarisagent.it.harness.ForkedApp;
 import org.polarisagent.it.harness.PolarisServerExtension;
-import org.polarisagent.testing.Poll;
 import org.polarisagent.samples.EchoProvider;
+import org.polarisagent.testing.Poll;
 
 /**
- * A provider that starts while Polaris is down serves anyway, warns once, keeps retrying in the background and
- * registers within seconds of Polaris coming up.
+ * A provider that starts while Polaris is down serves anyway, warns once, keeps retrying in the
+ * background and registers within seconds of Polaris coming up.
  */
 class ProviderPolarisOutageTest {
 
-    @RegisterExtension
-    static final PolarisServerExtension POLARIS = new PolarisServerExtension();
+  @RegisterExtension static final PolarisServerExtension POLARIS = new PolarisServerExtension();
 
-    private static final Duration START = Duration.ofSeconds(60);
-    private static final Pattern LISTENING = Pattern.compile("LISTENING name=\\S+ port=(\\d+)");
+  private static final Duration START = Duration.ofSeconds(60);
+  private static final Pattern LISTENING = Pattern.compile("LISTENING name=\\S+ port=(\\d+)");
 
-    @Test
-    void aProviderStartedBeforePolarisRegistersOncePolarisIsUp() {
-        String namespace = "provider-outage";
-        POLARIS.stop();
-        try (ForkedApp app = ForkedApp.main(EchoProvider.class).name("provider-outage").withAgent()
-                .property("polaris.address", POLARIS.grpcAddress())
-                .property("polaris.namespace", namespace)
-                .property("polaris.log.level", "debug")
-                .args("--name=p1", "--port=0")
-                .start()) {
-            int port = Integer.parseInt(app.awaitLine(LISTENING, START, 0).group(1));
-            assertEquals("p1:while-polaris-is-down", DirectCall.echo(port, "while-polaris-is-down"));
-            // Two retries after the first failure: the agent keeps trying, quietly.
-            Poll.until(Duration.ofSeconds(30), Duration.ofMillis(100), () -> app.stderrLines().stream()
-                    .filter(line -> line.startsWith("[polaris-agent] DEBUG") && line.contains(
-                            "registration of gRPC server on port " + port + " failed again")).count(), count -> count >= 2, "two background retries");
+  @Test
+  void aProviderStartedBeforePolarisRegistersOncePolarisIsUp() {
+    String namespace = "provider-outage";
+    POLARIS.stop();
+    try (ForkedApp app =
+        ForkedApp.main(EchoProvider.class)
+            .name("provider-outage")
+            .withAgent()
+            .property("polaris.address", POLARIS.grpcAddress())
+            .property("polaris.namespace", namespace)
+            .property("polaris.log.level", "debug")
+            .args("--name=p1", "--port=0")
+            .start()) {
+      int port = Integer.parseInt(app.awaitLine(LISTENING, START, 0).group(1));
+      assertEquals("p1:while-polaris-is-down", DirectCall.echo(port, "while-polaris-is-down"));
+      // Two retries after the first failure: the agent keeps trying, quietly.
+      Poll.until(
+          Duration.ofSeconds(30),
+          Duration.ofMillis(100),
+          () ->
+              app.stderrLines().stream()
+                  .filter(
+                      line ->
+                          line.startsWith("[polaris-agent] DEBUG")
+                              && line.contains(
+                                  "registration of gRPC server on port " + port + " failed again"))
+                  .count(),
+          count -> count >= 2,
+          "two background retries");
 
-            POLARIS.start();
-            long polarisUp = System.nanoTime();
-            Poll.until(Duration.ofSeconds(20), Duration.ofMillis(50),
-                    () -> POLARIS.openApi().listInstances("echo.Echo", namespace),
-                    list -> list.size() == 1 && list.get(0).healthy() && list.get(0).port() == port,
-                    "the provider registered after Polaris came up");
-            long registeredMillis = Duration.ofNanos(System.nanoTime() - polarisUp).toMillis();
-            System.out.println("[provider] Polaris up -> provider visible: " + registeredMillis + " ms");
+      POLARIS.start();
+      long polarisUp = System.nanoTime();
+      Poll.until(
+          Duration.ofSeconds(20),
+          Duration.ofMillis(50),
+          () -> POLARIS.openApi().listInstances("echo.Echo", namespace),
+          list -> list.size() == 1 && list.get(0).healthy() && list.get(0).port() == port,
+          "the provider registered after Polaris came up");
+      long registeredMillis = Duration.ofNanos(System.nanoTime() - polarisUp).toMillis();
+      System.out.println("[provider] Polaris up -> provider visible: " + registeredMillis + " ms");
 
-            // The instance can be listed a moment before the agent's log line about it is read.
-            app.awaitStderrLine("\\[polaris-agent\\] INFO registered gRPC server on port " + port + " .*",
-                    Duration.ofSeconds(10));
-            List<String> agentLines = app.stderrLines().stream()
-                    .filter(line -> line.startsWith("[polaris-agent] WARN") || line.startsWith("[polaris-agent] INFO"))
-                    .filter(line -> line.contains("gRPC server on port " + port))
-                    .toList();
-            assertEquals(1, agentLines.stream().filter(line -> line.contains("WARN cannot register")).count(),
-                    String.join("\n", agentLines));
-            assertEquals(1, agentLines.stream().filter(line -> line.contains("INFO registered")).count(),
-                    String.join("\n", agentLines));
-            assertTrue(app.isAlive(), app.describe());
+      // The instance can be listed a moment before the agent's log line about it is read.
+      app.awaitStderrLine(
+          "\\[polaris-agent\\] INFO registered gRPC server on port " + port + " .*",
+          Duration.ofSeconds(10));
+      List<String> agentLines =
+          app.stderrLines().stream()
+              .filter(
+                  line ->
+                      line.startsWith("[polaris-agent] WARN")
+                          || line.startsWith("[polaris-agent] INFO"))
+              .filter(line -> line.contains("gRPC server on port " + port))
+              .toList();
+      assertEquals(
+          1,
+          agentLines.stream().filter(line -> line.contains("WARN cannot register")).count(),
+          String.join("\n", agentLines));
+      assertEquals(
+          1,
+          agentLines.stream().filter(line -> line.contains("INFO registered")).count(),
+          String.join("\n", agentLines));
+      assertTrue(app.isAlive(), app.describe());
 
-            app.sigterm();
-            assertTrue(app.waitFor(Duration.ofSeconds(30)), app.describe());
-        }
+      app.sigterm();
+      assertTrue(app.waitFor(Duration.ofSeconds(30)), app.describe());
     }
+  }
 }

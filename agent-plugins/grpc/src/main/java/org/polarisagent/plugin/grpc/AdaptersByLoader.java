@@ -12,19 +12,23 @@ import org.polarisagent.core.plugin.AgentContext;
 /**
  * Finds or creates the {@link LoaderAdapters} of the class loader that holds a given gRPC type.
  *
- * <p>In the agent, adapters are defined in an {@link AdapterClassLoader} per application loader; when the
- * plugin runs on a plain class path (unit tests), they are loaded directly. Unsupported gRPC versions get
- * no-op adapters and one WARN line.
+ * <p>In the agent, adapters are defined in an {@link AdapterClassLoader} per application loader;
+ * when the plugin runs on a plain class path (unit tests), they are loaded directly. Unsupported
+ * gRPC versions get no-op adapters and one WARN line.
  *
- * <p>A loader's adapters keep that application loader alive (through their adapter loader), so nothing of
- * the agent may hold them strongly, or an application loader would never be collected: the map holds them
- * weakly, and each gRPC type asked about holds its loader's adapters (a {@link ClassValue}, which lives as
- * long as that class, hence as long as its loader). Thread-safe.
+ * <p>A loader's adapters keep that application loader alive (through their adapter loader), so
+ * nothing of the agent may hold them strongly, or an application loader would never be collected:
+ * the map holds them weakly, and each gRPC type asked about holds its loader's adapters (a {@link
+ * ClassValue}, which lives as long as that class, hence as long as its loader). Thread-safe.
  */
 final class AdaptersByLoader {
 
   static final String ADAPTER_PACKAGE = "org.polarisagent.plugin.grpc.adapter.";
-  /** Implements {@link LoaderAdapters}; named, not referenced, so that the adapter loader defines it. */
+
+  /**
+   * Implements {@link LoaderAdapters}; named, not referenced, so that the adapter loader defines
+   * it.
+   */
   private static final String IMPLEMENTATION = ADAPTER_PACKAGE + "GrpcLoaderAdapters";
 
   private final AgentContext context;
@@ -71,20 +75,25 @@ final class AdaptersByLoader {
   private LoaderAdapters create(ClassLoader applicationLoader) {
     String version = GrpcVersion.of(applicationLoader);
     if (!GrpcVersion.supported(version)) {
-      AgentLog.warn("gRPC " + version + " is not supported (1.30.0 or later is); its channels and servers"
-          + " run without Polaris");
+      AgentLog.warn(
+          "gRPC "
+              + version
+              + " is not supported (1.30.0 or later is); its channels and servers"
+              + " run without Polaris");
       return NoAdapters.INSTANCE;
     }
     try {
       ClassLoader agentLoader = context.agentLoader();
       ClassLoader adapterLoader =
           agentLoader instanceof AgentClassLoader
-              ? new AdapterClassLoader((AgentClassLoader) agentLoader, applicationLoader, ADAPTER_PACKAGE)
+              ? new AdapterClassLoader(
+                  (AgentClassLoader) agentLoader, applicationLoader, ADAPTER_PACKAGE)
               : AdaptersByLoader.class.getClassLoader();
       Class<?> type = Class.forName(IMPLEMENTATION, true, adapterLoader);
       return (LoaderAdapters) type.getConstructor(AgentContext.class).newInstance(context);
     } catch (Throwable t) {
-      AgentLog.error("cannot attach to gRPC " + version + "; its channels and servers run without Polaris", t);
+      AgentLog.error(
+          "cannot attach to gRPC " + version + "; its channels and servers run without Polaris", t);
       return NoAdapters.INSTANCE;
     }
   }

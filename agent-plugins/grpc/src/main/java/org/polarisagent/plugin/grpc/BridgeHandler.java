@@ -9,10 +9,10 @@ import org.polarisagent.core.logging.AgentLog;
 import org.polarisagent.core.logging.OncePerKey;
 
 /**
- * What the bridge calls: answers the {@link ClientHooks} and {@link ServerHooks} calls of the advice inlined
- * into gRPC. Maps channel targets, has the {@link LoaderAdapters} of the channel's class loader prepare the
- * Polaris resolver and balancer for Polaris targets, and hands server builds to those of the builder's loader.
- * Thread-safe.
+ * What the bridge calls: answers the {@link ClientHooks} and {@link ServerHooks} calls of the
+ * advice inlined into gRPC. Maps channel targets, has the {@link LoaderAdapters} of the channel's
+ * class loader prepare the Polaris resolver and balancer for Polaris targets, and hands server
+ * builds to those of the builder's loader. Thread-safe.
  */
 final class BridgeHandler implements ClientHooks.Handler, ServerHooks.Handler {
 
@@ -33,7 +33,8 @@ final class BridgeHandler implements ClientHooks.Handler, ServerHooks.Handler {
     if (PolarisTarget.isPolaris(result)) {
       adapters.forType(grpcType).prepareClient(result);
       if (mapped != null && mappingLogged.first(target)) {
-        AgentLog.info("channel target " + target + " is mapped to " + mapped + " (said once per target)");
+        AgentLog.info(
+            "channel target " + target + " is mapped to " + mapped + " (said once per target)");
       }
     }
     return result;
@@ -47,7 +48,8 @@ final class BridgeHandler implements ClientHooks.Handler, ServerHooks.Handler {
   }
 
   @Override
-  public Map<String, ?> onServiceConfig(Object builder, Map<String, ?> config) throws IllegalAccessException {
+  public Map<String, ?> onServiceConfig(Object builder, Map<String, ?> config)
+      throws IllegalAccessException {
     return builders.serviceConfig(builder, config);
   }
 
@@ -57,8 +59,11 @@ final class BridgeHandler implements ClientHooks.Handler, ServerHooks.Handler {
   }
 
   @Override
-  public Object redirectAddress(Class<?> grpcType, String factory, Object[] arguments) throws Exception {
-    if (mapping.isEmpty() || !(arguments[0] instanceof String) || !(arguments[1] instanceof Integer)) {
+  public Object redirectAddress(Class<?> grpcType, String factory, Object[] arguments)
+      throws Exception {
+    if (mapping.isEmpty()
+        || !(arguments[0] instanceof String)
+        || !(arguments[1] instanceof Integer)) {
       return null;
     }
     String mapped = mapping.map((String) arguments[0], (Integer) arguments[1]);
@@ -78,8 +83,19 @@ final class BridgeHandler implements ClientHooks.Handler, ServerHooks.Handler {
         return method.invoke(null, targetArguments);
       }
     }
-    AgentLog.warn("cannot map " + arguments[0] + ":" + arguments[1] + " created by " + grpcType.getName() + "."
-        + factory + Arrays.toString(arguments) + ": no " + targetFactory + " counterpart; the channel is unchanged");
+    AgentLog.warn(
+        "cannot map "
+            + arguments[0]
+            + ":"
+            + arguments[1]
+            + " created by "
+            + grpcType.getName()
+            + "."
+            + factory
+            + Arrays.toString(arguments)
+            + ": no "
+            + targetFactory
+            + " counterpart; the channel is unchanged");
     return null;
   }
 

@@ -27,14 +27,17 @@ import org.polarisagent.plugin.grpc.advice.ChannelTargetAdvice;
 import org.polarisagent.plugin.grpc.advice.ServerBuildAdvice;
 
 /**
- * The gRPC plugin: hooks every public network channel builder factory (in-process excluded), the default
- * service config and policy setters of the channel builder implementations, and {@code build()} of every
- * concrete or forwarding server builder; the advice calls {@link ClientHooks} and {@link ServerHooks}, which
- * this plugin answers with one {@link BridgeHandler}.
+ * The gRPC plugin: hooks every public network channel builder factory (in-process excluded), the
+ * default service config and policy setters of the channel builder implementations, and {@code
+ * build()} of every concrete or forwarding server builder; the advice calls {@link ClientHooks} and
+ * {@link ServerHooks}, which this plugin answers with one {@link BridgeHandler}.
  */
 public final class GrpcPlugin implements AgentPlugin {
 
-  /** Types whose static factories create network channel builders. In-process builders are left alone. */
+  /**
+   * Types whose static factories create network channel builders. In-process builders are left
+   * alone.
+   */
   static final String[] CHANNEL_FACTORIES = {
     "io.grpc.ManagedChannelBuilder",
     "io.grpc.Grpc",
@@ -44,8 +47,8 @@ public final class GrpcPlugin implements AgentPlugin {
   };
 
   /**
-   * The channel builder implementations every network channel builder ends in (1.30 to 1.33.0, and after):
-   * where the application's default service config and policy are set.
+   * The channel builder implementations every network channel builder ends in (1.30 to 1.33.0, and
+   * after): where the application's default service config and policy are set.
    */
   static final String[] CHANNEL_BUILDER_IMPLEMENTATIONS = {
     "io.grpc.internal.AbstractManagedChannelImplBuilder",
@@ -53,8 +56,8 @@ public final class GrpcPlugin implements AgentPlugin {
   };
 
   /**
-   * Every concrete or forwarding server builder of gRPC-Java (1.30 to the latest); builders that forward to
-   * one of these (the application's own, xDS) are covered through it.
+   * Every concrete or forwarding server builder of gRPC-Java (1.30 to the latest); builders that
+   * forward to one of these (the application's own, xDS) are covered through it.
    */
   static final String[] SERVER_BUILDERS = {
     "io.grpc.internal.AbstractServerImplBuilder",
@@ -84,17 +87,25 @@ public final class GrpcPlugin implements AgentPlugin {
     AgentConfig config = context.config();
     TargetMapping mapping;
     try {
-      mapping = new TargetMapping(config.get(AgentConfig.CLIENT_TARGET_MAPPING),
-          config.get(AgentConfig.NAMESPACE), config.get(AgentConfig.CLIENT_KEEP_AUTHORITY));
+      mapping =
+          new TargetMapping(
+              config.get(AgentConfig.CLIENT_TARGET_MAPPING),
+              config.get(AgentConfig.NAMESPACE),
+              config.get(AgentConfig.CLIENT_KEEP_AUTHORITY));
     } catch (IllegalArgumentException invalid) {
-      AgentLog.error("invalid " + AgentConfig.CLIENT_TARGET_MAPPING.name() + ": " + invalid.getMessage()
-          + "; no target is mapped");
+      AgentLog.error(
+          "invalid "
+              + AgentConfig.CLIENT_TARGET_MAPPING.name()
+              + ": "
+              + invalid.getMessage()
+              + "; no target is mapped");
       mapping = new TargetMapping(java.util.Collections.<String, String>emptyMap(), "", false);
     }
     BridgeHandler handler = new BridgeHandler(new AdaptersByLoader(context), mapping);
     ClientHooks.install(handler);
     ServerHooks.install(handler);
-    // Added while plugins install, so it runs before the SDK closes: registered servers leave Polaris
+    // Added while plugins install, so it runs before the SDK closes: registered servers leave
+    // Polaris
     // and drain even if the application exits without shutting them down.
     context.shutdown().add(ServerDepartures.jvm()::departAll);
     return builder
@@ -102,29 +113,44 @@ public final class GrpcPlugin implements AgentPlugin {
         .transform(
             (typeBuilder, type, loader, module, domain) ->
                 typeBuilder
-                    .visit(Advice.to(ChannelTargetAdvice.class)
-                        .on(isStatic()
-                            .and(namedOneOf("forTarget", "newChannelBuilder"))
-                            .and(takesArgument(0, String.class))))
-                    .visit(Advice.to(ChannelAddressAdvice.class)
-                        .on(isStatic()
-                            .and(namedOneOf("forAddress", "newChannelBuilderForAddress"))
-                            .and(takesArgument(0, String.class))
-                            .and(takesArgument(1, int.class)))))
+                    .visit(
+                        Advice.to(ChannelTargetAdvice.class)
+                            .on(
+                                isStatic()
+                                    .and(namedOneOf("forTarget", "newChannelBuilder"))
+                                    .and(takesArgument(0, String.class))))
+                    .visit(
+                        Advice.to(ChannelAddressAdvice.class)
+                            .on(
+                                isStatic()
+                                    .and(namedOneOf("forAddress", "newChannelBuilderForAddress"))
+                                    .and(takesArgument(0, String.class))
+                                    .and(takesArgument(1, int.class)))))
         .type(namedOneOf(CHANNEL_BUILDER_IMPLEMENTATIONS))
         .transform(
             (typeBuilder, type, loader, module, domain) ->
                 typeBuilder
-                    .visit(Advice.to(ChannelConfigAdvice.ServiceConfig.class)
-                        .on(named("defaultServiceConfig").and(takesArguments(1)).and(takesArgument(0, Map.class))
-                            .and(not(isBridge())).and(not(isAbstract()))))
-                    .visit(Advice.to(ChannelConfigAdvice.LoadBalancingPolicy.class)
-                        .on(named("defaultLoadBalancingPolicy").and(takesArguments(1))
-                            .and(takesArgument(0, String.class)).and(not(isBridge())).and(not(isAbstract())))))
+                    .visit(
+                        Advice.to(ChannelConfigAdvice.ServiceConfig.class)
+                            .on(
+                                named("defaultServiceConfig")
+                                    .and(takesArguments(1))
+                                    .and(takesArgument(0, Map.class))
+                                    .and(not(isBridge()))
+                                    .and(not(isAbstract()))))
+                    .visit(
+                        Advice.to(ChannelConfigAdvice.LoadBalancingPolicy.class)
+                            .on(
+                                named("defaultLoadBalancingPolicy")
+                                    .and(takesArguments(1))
+                                    .and(takesArgument(0, String.class))
+                                    .and(not(isBridge()))
+                                    .and(not(isAbstract())))))
         .type(namedOneOf(SERVER_BUILDERS))
         .transform(
             (typeBuilder, type, loader, module, domain) ->
-                typeBuilder.visit(Advice.to(ServerBuildAdvice.class)
-                    .on(named("build").and(takesArguments(0)).and(not(isAbstract())))));
+                typeBuilder.visit(
+                    Advice.to(ServerBuildAdvice.class)
+                        .on(named("build").and(takesArguments(0)).and(not(isAbstract())))));
   }
 }

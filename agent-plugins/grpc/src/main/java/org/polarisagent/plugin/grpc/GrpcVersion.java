@@ -6,15 +6,17 @@ final class GrpcVersion {
   private GrpcVersion() {}
 
   /**
-   * The implementation version of gRPC in that loader (e.g. {@code 1.85.1}), or {@code unknown}. Read through
-   * {@code GrpcUtil.getGrpcBuildVersion().getImplementationVersion()}, public from 1.29.0 to 1.85.1 at least; the
-   * field {@code GrpcUtil.IMPLEMENTATION_VERSION} is private up to 1.59.1 at least (public in 1.85.1).
+   * The implementation version of gRPC in that loader (e.g. {@code 1.85.1}), or {@code unknown}.
+   * Read through {@code GrpcUtil.getGrpcBuildVersion().getImplementationVersion()}, public from
+   * 1.29.0 to 1.85.1 at least; the field {@code GrpcUtil.IMPLEMENTATION_VERSION} is private up to
+   * 1.59.1 at least (public in 1.85.1).
    */
   static String of(ClassLoader loader) {
     try {
       Class<?> grpcUtil = Class.forName("io.grpc.internal.GrpcUtil", false, loader);
       Object buildVersion = grpcUtil.getMethod("getGrpcBuildVersion").invoke(null);
-      Object version = buildVersion.getClass().getMethod("getImplementationVersion").invoke(buildVersion);
+      Object version =
+          buildVersion.getClass().getMethod("getImplementationVersion").invoke(buildVersion);
       if (version != null) {
         return String.valueOf(version);
       }

@@ -1,15 +1,16 @@
 package org.polarisagent.plugin.grpc;
 
 /**
- * The adapters of one application class loader that holds gRPC, as the bridge handler sees them: implemented
- * in the adapter package ({@code adapter.GrpcLoaderAdapters}), one instance per such loader. Signatures use
- * {@link Object} because classes outside the adapter package must not reference {@code io.grpc}.
+ * The adapters of one application class loader that holds gRPC, as the bridge handler sees them:
+ * implemented in the adapter package ({@code adapter.GrpcLoaderAdapters}), one instance per such
+ * loader. Signatures use {@link Object} because classes outside the adapter package must not
+ * reference {@code io.grpc}.
  */
 public interface LoaderAdapters {
 
   /**
-   * Makes the Polaris name resolver and load balancer known to this gRPC (idempotent) and starts fetching
-   * the target's instances, so that the channel's first call finds them cached.
+   * Makes the Polaris name resolver and load balancer known to this gRPC (idempotent) and starts
+   * fetching the target's instances, so that the channel's first call finds them cached.
    */
   void prepareClient(String polarisTarget);
 

@@ -6,19 +6,26 @@ import java.net.URLEncoder;
 import java.util.regex.Pattern;
 
 /**
- * A channel target naming a Polaris service: {@code polaris://service[:port][?namespace=ns][&authority=a]}.
+ * A channel target naming a Polaris service: {@code
+ * polaris://service[:port][?namespace=ns][&authority=a]}.
  *
- * <p>The port is accepted and ignored for lookup. {@code authority} is what the channel announces as its
- * authority (set when a mapped target keeps its original one); it defaults to the target's own authority.
- * Immutable.
+ * <p>The port is accepted and ignored for lookup. {@code authority} is what the channel announces
+ * as its authority (set when a mapped target keeps its original one); it defaults to the target's
+ * own authority. Immutable.
  */
 public final class PolarisTarget {
 
   public static final String SCHEME = "polaris";
+
   /** The load-balancing policy of every Polaris channel: the agent's balancer. */
   public static final String LOAD_BALANCING_POLICY = "polaris_agent";
-  /** The protocol of gRPC instances in Polaris: what providers register with and what consumers report. */
+
+  /**
+   * The protocol of gRPC instances in Polaris: what providers register with and what consumers
+   * report.
+   */
   public static final String PROTOCOL = "grpc";
+
   private static final String PREFIX = SCHEME + "://";
   private static final Pattern SERVICE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._\\-]*");
 
@@ -65,12 +72,18 @@ public final class PolarisTarget {
       service = hostPort.substring(0, colon);
       String port = hostPort.substring(colon + 1);
       if (!port.matches("\\d{1,5}")) {
-        throw new IllegalArgumentException(invalid(target, "the port '" + port + "' is not a number"));
+        throw new IllegalArgumentException(
+            invalid(target, "the port '" + port + "' is not a number"));
       }
     }
     if (!SERVICE.matcher(service).matches()) {
-      throw new IllegalArgumentException(invalid(target, "'" + service + "' is not a service name"
-          + " (letters, digits, dots, dashes and underscores)"));
+      throw new IllegalArgumentException(
+          invalid(
+              target,
+              "'"
+                  + service
+                  + "' is not a service name"
+                  + " (letters, digits, dots, dashes and underscores)"));
     }
     String namespace = defaultNamespace;
     String authority = hostPort;
@@ -86,8 +99,8 @@ public final class PolarisTarget {
       } else if ("authority".equals(name) && !value.isEmpty()) {
         authority = value;
       } else {
-        throw new IllegalArgumentException(invalid(target, "unknown parameter '" + name
-            + "' (known: namespace, authority)"));
+        throw new IllegalArgumentException(
+            invalid(target, "unknown parameter '" + name + "' (known: namespace, authority)"));
       }
     }
     return new PolarisTarget(service, namespace, authority);
@@ -95,7 +108,8 @@ public final class PolarisTarget {
 
   /** A target for a service, announcing the given authority (null: the service name). */
   public static String format(String service, String namespace, String authority) {
-    StringBuilder target = new StringBuilder(PREFIX).append(service).append("?namespace=").append(encode(namespace));
+    StringBuilder target =
+        new StringBuilder(PREFIX).append(service).append("?namespace=").append(encode(namespace));
     if (authority != null) {
       target.append("&authority=").append(encode(authority));
     }
@@ -103,7 +117,10 @@ public final class PolarisTarget {
   }
 
   private static String invalid(String target, String why) {
-    return "invalid Polaris target '" + target + "': " + why
+    return "invalid Polaris target '"
+        + target
+        + "': "
+        + why
         + "; expected polaris://<service>[:port][?namespace=<namespace>]";
   }
 

@@ -7,12 +7,14 @@ import java.util.Set;
 import org.polarisagent.core.logging.AgentLog;
 
 /**
- * The gRPC servers of the JVM that have joined, or are about to join, Polaris, or are leaving it, and so
- * must have left it before the JVM exits, even when the application never calls {@code shutdown()}.
+ * The gRPC servers of the JVM that have joined, or are about to join, Polaris, or are leaving it,
+ * and so must have left it before the JVM exits, even when the application never calls {@code
+ * shutdown()}.
  *
- * <p>JVM-wide: this class lives in the agent class loader, and the server adapters of every application
- * class loader add themselves here; the gRPC plugin runs {@link #departAll()} as a step of the agent's
- * shutdown sequence, before the Polaris SDK closes. JDK types only in signatures. Thread-safe.
+ * <p>JVM-wide: this class lives in the agent class loader, and the server adapters of every
+ * application class loader add themselves here; the gRPC plugin runs {@link #departAll()} as a step
+ * of the agent's shutdown sequence, before the Polaris SDK closes. JDK types only in signatures.
+ * Thread-safe.
  */
 public final class ServerDepartures {
 
@@ -25,8 +27,8 @@ public final class ServerDepartures {
     void beginDeparture();
 
     /**
-     * Waits until the drain delay after deregistration has passed, no longer than a short bound for the
-     * deregistration plus the delay; at once if no departure has begun or it is over.
+     * Waits until the drain delay after deregistration has passed, no longer than a short bound for
+     * the deregistration plus the delay; at once if no departure has begun or it is over.
      */
     void awaitDeparture();
   }
@@ -47,9 +49,9 @@ public final class ServerDepartures {
   }
 
   /**
-   * Begins the departure of every server, then waits for their drains, which thereby overlap: the JVM exit
-   * takes one delay (plus the deregistration, bounded), however many servers there are, and none when no
-   * server is registered or leaving.
+   * Begins the departure of every server, then waits for their drains, which thereby overlap: the
+   * JVM exit takes one delay (plus the deregistration, bounded), however many servers there are,
+   * and none when no server is registered or leaving.
    */
   public void departAll() {
     List<Departure> snapshot;

@@ -4,8 +4,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Maps the plain targets an application already uses (from {@code polaris.grpc.client.target-mapping}) to
- * Polaris targets, so that the application needs no change at all. Immutable.
+ * Maps the plain targets an application already uses (from {@code
+ * polaris.grpc.client.target-mapping}) to Polaris targets, so that the application needs no change
+ * at all. Immutable.
  */
 final class TargetMapping {
 
@@ -22,10 +23,13 @@ final class TargetMapping {
       String authority = keepAuthority ? from : null;
       if (PolarisTarget.isPolaris(to)) {
         PolarisTarget target = PolarisTarget.parse(to, defaultNamespace);
-        polarisTargets.put(from, PolarisTarget.format(target.service(), target.namespace(),
-            keepAuthority ? from : target.authority()));
+        polarisTargets.put(
+            from,
+            PolarisTarget.format(
+                target.service(), target.namespace(), keepAuthority ? from : target.authority()));
       } else {
-        PolarisTarget.parse(PolarisTarget.SCHEME + "://" + to, defaultNamespace); // validates the name
+        PolarisTarget.parse(
+            PolarisTarget.SCHEME + "://" + to, defaultNamespace); // validates the name
         polarisTargets.put(from, PolarisTarget.format(to, defaultNamespace, authority));
       }
     }
@@ -42,7 +46,10 @@ final class TargetMapping {
 
   /** The Polaris target for a host and port, or null when they are not mapped. */
   String map(String host, int port) {
-    String hostPort = host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]:" + port : host + ":" + port;
+    String hostPort =
+        host.indexOf(':') >= 0 && !host.startsWith("[")
+            ? "[" + host + "]:" + port
+            : host + ":" + port;
     return map(hostPort);
   }
 

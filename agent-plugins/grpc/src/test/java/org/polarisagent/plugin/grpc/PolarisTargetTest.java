@@ -19,7 +19,8 @@ class PolarisTargetTest {
 
   @Test
   void namespaceParameterPortAndTripleSlashFormAreAccepted() {
-    PolarisTarget target = PolarisTarget.parse("polaris://my_svc-1.v2:8080?namespace=prod", "default");
+    PolarisTarget target =
+        PolarisTarget.parse("polaris://my_svc-1.v2:8080?namespace=prod", "default");
     assertEquals("my_svc-1.v2", target.service());
     assertEquals("prod", target.namespace());
     assertEquals("my_svc-1.v2:8080", target.authority());
@@ -37,12 +38,19 @@ class PolarisTargetTest {
 
   @Test
   void malformedTargetsAreRejectedWithTheExpectedForm() {
-    IllegalArgumentException badName = assertThrows(IllegalArgumentException.class,
-        () -> PolarisTarget.parse("polaris://ec/ho", "default"));
+    IllegalArgumentException badName =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> PolarisTarget.parse("polaris://ec/ho", "default"));
     assertTrue(badName.getMessage().contains("expected polaris://<service>"), badName.getMessage());
-    assertThrows(IllegalArgumentException.class, () -> PolarisTarget.parse("polaris://echo:port", "default"));
-    assertThrows(IllegalArgumentException.class, () -> PolarisTarget.parse("polaris://echo?zone=a", "default"));
-    assertThrows(IllegalArgumentException.class, () -> PolarisTarget.parse("polaris://", "default"));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> PolarisTarget.parse("polaris://echo:port", "default"));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> PolarisTarget.parse("polaris://echo?zone=a", "default"));
+    assertThrows(
+        IllegalArgumentException.class, () -> PolarisTarget.parse("polaris://", "default"));
     assertFalse(PolarisTarget.isPolaris("dns:///echo"));
   }
 }

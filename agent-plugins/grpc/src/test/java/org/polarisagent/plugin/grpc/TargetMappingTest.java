@@ -24,7 +24,8 @@ class TargetMappingTest {
     assertEquals(expected, mapping.map("dns:///echo.internal:50051"));
     assertEquals(expected, mapping.map("dns://8.8.8.8/echo.internal:50051"));
     assertEquals(expected, mapping.map("echo.internal", 50051));
-    assertEquals("polaris://greeter?namespace=prod&authority=greeter%3A443", mapping.map("greeter:443"));
+    assertEquals(
+        "polaris://greeter?namespace=prod&authority=greeter%3A443", mapping.map("greeter:443"));
   }
 
   @Test
@@ -35,7 +36,8 @@ class TargetMappingTest {
 
   @Test
   void withoutKeepingTheAuthorityTheServiceNameIsAnnounced() {
-    PolarisTarget target = PolarisTarget.parse(mapping(false).map("echo.internal:50051"), "default");
+    PolarisTarget target =
+        PolarisTarget.parse(mapping(false).map("echo.internal:50051"), "default");
     assertEquals("echo", target.authority());
   }
 }

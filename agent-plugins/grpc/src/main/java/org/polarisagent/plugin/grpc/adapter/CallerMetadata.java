@@ -7,13 +7,14 @@ import java.util.List;
 import org.polarisagent.plugin.grpc.CallerHeaders;
 
 /**
- * The caller-identity headers of {@link CallerHeaders} as the application's gRPC metadata keys: callers
- * put the value under every name, providers read the first name present. Immutable.
+ * The caller-identity headers of {@link CallerHeaders} as the application's gRPC metadata keys:
+ * callers put the value under every name, providers read the first name present. Immutable.
  */
 public final class CallerMetadata {
 
   /** The caller's service, under each header name. */
   public static final List<Metadata.Key<String>> SERVICE = keys(CallerHeaders.SERVICE);
+
   /** The caller's namespace, under each header name. */
   public static final List<Metadata.Key<String>> NAMESPACE = keys(CallerHeaders.NAMESPACE);
 

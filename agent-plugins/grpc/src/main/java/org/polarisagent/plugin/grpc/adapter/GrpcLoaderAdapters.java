@@ -14,10 +14,10 @@ import org.polarisagent.plugin.grpc.adapter.server.ServerSide;
 import org.polarisagent.plugin.grpc.adapter.server.ratelimit.ProviderRateLimiting;
 
 /**
- * The adapters of one application class loader: defined in that loader's adapter loader, so {@code io.grpc}
- * here is the application's gRPC. Creates, on first need, the {@link ClientSide} (resolver and balancer), the
- * {@link ServerSide} (registration) and the {@link ProviderRateLimiting}, and hands them the bridge's calls.
- * Thread-safe.
+ * The adapters of one application class loader: defined in that loader's adapter loader, so {@code
+ * io.grpc} here is the application's gRPC. Creates, on first need, the {@link ClientSide} (resolver
+ * and balancer), the {@link ServerSide} (registration) and the {@link ProviderRateLimiting}, and
+ * hands them the bridge's calls. Thread-safe.
  */
 public final class GrpcLoaderAdapters implements LoaderAdapters {
 
@@ -28,12 +28,16 @@ public final class GrpcLoaderAdapters implements LoaderAdapters {
 
   public GrpcLoaderAdapters(AgentContext context) {
     this.context = context;
-    this.clientSide = new Lazy<>(() -> {
-      ClientSide created = new ClientSide(context);
-      LoadBalancerRegistry.getDefaultRegistry().register(new PolarisLoadBalancerProvider(created));
-      NameResolverRegistry.getDefaultRegistry().register(new PolarisNameResolverProvider(created));
-      return created;
-    });
+    this.clientSide =
+        new Lazy<>(
+            () -> {
+              ClientSide created = new ClientSide(context);
+              LoadBalancerRegistry.getDefaultRegistry()
+                  .register(new PolarisLoadBalancerProvider(created));
+              NameResolverRegistry.getDefaultRegistry()
+                  .register(new PolarisNameResolverProvider(created));
+              return created;
+            });
     this.serverSide = new Lazy<>(() -> new ServerSide(context));
     this.rateLimiting =
         new Lazy<>(() -> new ProviderRateLimiting(context, serverSide.get().providedServices()));
@@ -44,10 +48,14 @@ public final class GrpcLoaderAdapters implements LoaderAdapters {
     clientSide.get().prefetch(polarisTarget);
   }
 
-  /** Adds the rate-limit interceptor to network server builders unless {@code polaris.ratelimit.enabled=false}. */
+  /**
+   * Adds the rate-limit interceptor to network server builders unless {@code
+   * polaris.ratelimit.enabled=false}.
+   */
   @Override
   public void beforeServerBuild(Object serverBuilder) {
-    if (!context.config().get(AgentConfig.RATE_LIMIT_ENABLED) || !ProvidedServices.networkBuilder(serverBuilder)) {
+    if (!context.config().get(AgentConfig.RATE_LIMIT_ENABLED)
+        || !ProvidedServices.networkBuilder(serverBuilder)) {
       return;
     }
     rateLimiting.get().attach(serverBuilder);

@@ -6,9 +6,9 @@ import org.polarisagent.bootstrap.ClientHooks;
 
 /**
  * Inlined into static channel builder factories that take a host and a port ({@code forAddress},
- * {@code newChannelBuilderForAddress}): when configuration maps that address to a Polaris service, the
- * application gets the builder of the matching target factory instead. The original factory still runs, so
- * that any failure of the mapping leaves the application's own builder in place.
+ * {@code newChannelBuilderForAddress}): when configuration maps that address to a Polaris service,
+ * the application gets the builder of the matching target factory instead. The original factory
+ * still runs, so that any failure of the mapping leaves the application's own builder in place.
  */
 public final class ChannelAddressAdvice {
 

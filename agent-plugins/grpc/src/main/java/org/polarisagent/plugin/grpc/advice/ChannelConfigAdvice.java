@@ -6,9 +6,9 @@ import net.bytebuddy.implementation.bytecode.assign.Assigner;
 import org.polarisagent.bootstrap.ClientHooks;
 
 /**
- * Inlined into the channel builder implementation's {@code defaultServiceConfig} and
- * {@code defaultLoadBalancingPolicy}: on a Polaris channel the application's service config stays, only its
- * load-balancing part becomes the agent's.
+ * Inlined into the channel builder implementation's {@code defaultServiceConfig} and {@code
+ * defaultLoadBalancingPolicy}: on a Polaris channel the application's service config stays, only
+ * its load-balancing part becomes the agent's.
  */
 public final class ChannelConfigAdvice {
 
@@ -21,7 +21,8 @@ public final class ChannelConfigAdvice {
     @Advice.OnMethodEnter(suppress = Throwable.class)
     static void enter(
         @Advice.This Object builder,
-        @Advice.Argument(value = 0, readOnly = false, typing = Assigner.Typing.DYNAMIC) Map<String, ?> config) {
+        @Advice.Argument(value = 0, readOnly = false, typing = Assigner.Typing.DYNAMIC)
+            Map<String, ?> config) {
       config = ClientHooks.onServiceConfig(builder, config);
     }
   }
@@ -31,7 +32,8 @@ public final class ChannelConfigAdvice {
     private LoadBalancingPolicy() {}
 
     @Advice.OnMethodEnter(suppress = Throwable.class)
-    static void enter(@Advice.This Object builder, @Advice.Argument(value = 0, readOnly = false) String policy) {
+    static void enter(
+        @Advice.This Object builder, @Advice.Argument(value = 0, readOnly = false) String policy) {
       policy = ClientHooks.onLoadBalancingPolicy(builder, policy);
     }
   }

@@ -5,8 +5,8 @@ import org.polarisagent.bootstrap.ClientHooks;
 
 /**
  * Inlined into static channel builder factories that take a target string ({@code forTarget},
- * {@code newChannelBuilder}): lets the agent map the target before the builder sees it, and prepare the
- * builder of a Polaris target once it exists.
+ * {@code newChannelBuilder}): lets the agent map the target before the builder sees it, and prepare
+ * the builder of a Polaris target once it exists.
  */
 public final class ChannelTargetAdvice {
 

@@ -5,8 +5,8 @@ import net.bytebuddy.implementation.bytecode.assign.Assigner;
 import org.polarisagent.bootstrap.ServerHooks;
 
 /**
- * Inlined into {@code build()} of every concrete {@code io.grpc.ServerBuilder}: prepares the builder and
- * observes the server it returns, once per outermost call.
+ * Inlined into {@code build()} of every concrete {@code io.grpc.ServerBuilder}: prepares the
+ * builder and observes the server it returns, once per outermost call.
  */
 public final class ServerBuildAdvice {
 

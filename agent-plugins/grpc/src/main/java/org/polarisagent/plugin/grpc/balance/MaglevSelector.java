@@ -4,8 +4,8 @@ import java.util.Arrays;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Maglev consistent hashing: a lookup table filled from per-endpoint permutations in proportion to weight,
- * so a key maps in O(1) and endpoints get near-equal shares. Immutable.
+ * Maglev consistent hashing: a lookup table filled from per-endpoint permutations in proportion to
+ * weight, so a key maps in O(1) and endpoints get near-equal shares. Immutable.
  */
 final class MaglevSelector implements Selector {
 

@@ -4,8 +4,9 @@ import java.util.Arrays;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Consistent hashing on a ring with virtual nodes in proportion to weight: a key keeps its endpoint while
- * that endpoint stays, and only about 1/n of the keys move when one joins or leaves. Immutable.
+ * Consistent hashing on a ring with virtual nodes in proportion to weight: a key keeps its endpoint
+ * while that endpoint stays, and only about 1/n of the keys move when one joins or leaves.
+ * Immutable.
  */
 final class RingHashSelector implements Selector {
 
@@ -24,7 +25,8 @@ final class RingHashSelector implements Selector {
     int total = 0;
     int[] nodes = new int[size];
     for (int i = 0; i < size; i++) {
-      nodes[i] = Math.max(1, (int) ((long) NODES_PER_WEIGHT_UNIT * Math.max(weights[i], 1) / maxWeight));
+      nodes[i] =
+          Math.max(1, (int) ((long) NODES_PER_WEIGHT_UNIT * Math.max(weights[i], 1) / maxWeight));
       total += nodes[i];
     }
     long[][] ring = new long[total][];

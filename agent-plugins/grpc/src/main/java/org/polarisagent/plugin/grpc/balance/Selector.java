@@ -1,8 +1,8 @@
 package org.polarisagent.plugin.grpc.balance;
 
 /**
- * Chooses one of a fixed list of weighted endpoints per call. Built once per change of the endpoint list,
- * used by many threads at once; {@link #select} does not allocate.
+ * Chooses one of a fixed list of weighted endpoints per call. Built once per change of the endpoint
+ * list, used by many threads at once; {@link #select} does not allocate.
  */
 public interface Selector {
 
@@ -13,7 +13,10 @@ public interface Selector {
    */
   int select(CharSequence hashKey);
 
-  /** Creates the selector of a policy ({@code weighted_random}, {@code round_robin}, {@code ring_hash}, {@code maglev}). */
+  /**
+   * Creates the selector of a policy ({@code weighted_random}, {@code round_robin}, {@code
+   * ring_hash}, {@code maglev}).
+   */
   static Selector of(String policy, int[] weights, String[] ids) {
     switch (policy) {
       case "round_robin":

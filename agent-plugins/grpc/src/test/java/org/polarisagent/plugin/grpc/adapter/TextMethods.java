@@ -12,32 +12,34 @@ import java.nio.charset.StandardCharsets;
 public final class TextMethods {
 
   /** Marshals strings as UTF-8 bytes. */
-  public static final MethodDescriptor.Marshaller<String> TEXT = new MethodDescriptor.Marshaller<String>() {
-    @Override
-    public InputStream stream(String value) {
-      return new ByteArrayInputStream(value.getBytes(StandardCharsets.UTF_8));
-    }
-
-    @Override
-    public String parse(InputStream stream) {
-      try {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        byte[] buffer = new byte[256];
-        int n;
-        while ((n = stream.read(buffer)) > 0) {
-          out.write(buffer, 0, n);
+  public static final MethodDescriptor.Marshaller<String> TEXT =
+      new MethodDescriptor.Marshaller<String>() {
+        @Override
+        public InputStream stream(String value) {
+          return new ByteArrayInputStream(value.getBytes(StandardCharsets.UTF_8));
         }
-        return new String(out.toByteArray(), StandardCharsets.UTF_8);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-  };
+
+        @Override
+        public String parse(InputStream stream) {
+          try {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            byte[] buffer = new byte[256];
+            int n;
+            while ((n = stream.read(buffer)) > 0) {
+              out.write(buffer, 0, n);
+            }
+            return new String(out.toByteArray(), StandardCharsets.UTF_8);
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        }
+      };
 
   private TextMethods() {}
 
   /** A method of this full name ({@code package.Service/Method}) and type, with text messages. */
-  public static MethodDescriptor<String, String> method(String fullName, MethodDescriptor.MethodType type) {
+  public static MethodDescriptor<String, String> method(
+      String fullName, MethodDescriptor.MethodType type) {
     return MethodDescriptor.<String, String>newBuilder()
         .setFullMethodName(fullName)
         .setType(type)

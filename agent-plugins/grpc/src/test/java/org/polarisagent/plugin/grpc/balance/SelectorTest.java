@@ -27,7 +27,8 @@ class SelectorTest {
 
   @Test
   void weightedRandomFollowsWeightsAndSkipsZeroWeight() {
-    int[] counts = counts(Selector.of("weighted_random", new int[] {300, 100, 0}, IDS), 40_000, false);
+    int[] counts =
+        counts(Selector.of("weighted_random", new int[] {300, 100, 0}, IDS), 40_000, false);
     assertEquals(0, counts[2]);
     double ratio = counts[0] / (double) counts[1];
     assertTrue(ratio > 2.7 && ratio < 3.3, "ratio " + ratio);

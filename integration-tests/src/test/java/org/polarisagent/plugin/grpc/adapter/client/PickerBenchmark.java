@@ -48,14 +48,15 @@ import org.polarisagent.plugin.grpc.PolarisTarget;
 import org.polarisagent.samples.EchoService;
 
 /**
- * The cost of one pick of the Polaris balancer's picker ({@link PolarisPicker.Balancing}) over three READY
- * instances when no routing rule applies ({@link RoutePlan#ALL}), next to gRPC's own {@code round_robin} picker
- * over three READY subchannels, built through the public {@link LoadBalancerRegistry}. Run with {@code -prof gc}
- * to see the bytes allocated per pick. Lives in the picker's package (split across jars on the class path) because
- * the picker is package-private. A benchmark, not a test: it asserts nothing.
+ * The cost of one pick of the Polaris balancer's picker ({@link PolarisPicker.Balancing}) over
+ * three READY instances when no routing rule applies ({@link RoutePlan#ALL}), next to gRPC's own
+ * {@code round_robin} picker over three READY subchannels, built through the public {@link
+ * LoadBalancerRegistry}. Run with {@code -prof gc} to see the bytes allocated per pick. Lives in
+ * the picker's package (split across jars on the class path) because the picker is package-private.
+ * A benchmark, not a test: it asserts nothing.
  *
- * <p>{@code java -cp target/test-classes:$(cat target/bench-classpath.txt) org.openjdk.jmh.Main PickerBenchmark
- * -prof gc}
+ * <p>{@code java -cp target/test-classes:$(cat target/bench-classpath.txt) org.openjdk.jmh.Main
+ * PickerBenchmark -prof gc}
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -64,7 +65,9 @@ import org.polarisagent.samples.EchoService;
 @Fork(1)
 public class PickerBenchmark {
 
-  /** One pick of the agent's picker: Polaris balancer, no rule, circuit breaking on (the defaults). */
+  /**
+   * One pick of the agent's picker: Polaris balancer, no rule, circuit breaking on (the defaults).
+   */
   @Benchmark
   public PickResult polarisPicker(PolarisState state) {
     return state.picker.pickSubchannel(state.args);
@@ -76,7 +79,9 @@ public class PickerBenchmark {
     return state.picker.pickSubchannel(state.args);
   }
 
-  /** The agent's picker over three READY instances, as its balancer builds it when no rule applies. */
+  /**
+   * The agent's picker over three READY instances, as its balancer builds it when no rule applies.
+   */
   @State(Scope.Benchmark)
   public static class PolarisState {
     /** The agent's selection policy ({@code polaris.loadbalancer}). */
@@ -91,10 +96,14 @@ public class PickerBenchmark {
       Properties properties = new Properties();
       properties.setProperty(AgentConfig.LOAD_BALANCER.name(), policy);
       properties.setProperty(AgentConfig.ADDRESS.name(), "127.0.0.1:1");
-      AgentContext context = new AgentContext(AgentConfig.load("", properties, Map.of()),
-          PolarisSdk.unavailable("benchmark"), PickerBenchmark.class.getClassLoader(), new ShutdownSequence());
+      AgentContext context =
+          new AgentContext(
+              AgentConfig.load("", properties, Map.of()),
+              PolarisSdk.unavailable("benchmark"),
+              PickerBenchmark.class.getClassLoader(),
+              new ShutdownSequence());
       ClientSide client = new ClientSide(context);
-      OutcomeReporter reporter = new OutcomeReporter(client, () -> { });
+      OutcomeReporter reporter = new OutcomeReporter(client, () -> {});
       List<PolarisLoadBalancer.Endpoint> ready = new ArrayList<>();
       for (int i = 1; i <= 3; i++) {
         DefaultInstance instance = new DefaultInstance();
@@ -108,8 +117,13 @@ public class PickerBenchmark {
         instance.setProtocol("grpc");
         ready.add(new PolarisLoadBalancer.Endpoint(new FakeSubchannel(address(i)), instance));
       }
-      picker = new PolarisPicker.Balancing(ready, client, reporter,
-          PolarisTarget.parse("polaris://echo", "default"), RoutePlan.ALL);
+      picker =
+          new PolarisPicker.Balancing(
+              ready,
+              client,
+              reporter,
+              PolarisTarget.parse("polaris://echo", "default"),
+              RoutePlan.ALL);
     }
   }
 
@@ -136,22 +150,36 @@ public class PickerBenchmark {
     return new EquivalentAddressGroup(new InetSocketAddress("127.0.0.1", 50000 + i));
   }
 
-  /** Drives gRPC's registered {@code round_robin} balancer until it publishes a READY picker over three subchannels. */
+  /**
+   * Drives gRPC's registered {@code round_robin} balancer until it publishes a READY picker over
+   * three subchannels.
+   */
   private static SubchannelPicker grpcRoundRobinPicker(ScheduledExecutorService timers) {
-    SynchronizationContext sync = new SynchronizationContext((thread, error) -> {
-      throw new IllegalStateException(error);
-    });
+    SynchronizationContext sync =
+        new SynchronizationContext(
+            (thread, error) -> {
+              throw new IllegalStateException(error);
+            });
     RecordingHelper helper = new RecordingHelper(sync, timers);
-    LoadBalancer balancer = LoadBalancerRegistry.getDefaultRegistry().getProvider("round_robin").newLoadBalancer(helper);
+    LoadBalancer balancer =
+        LoadBalancerRegistry.getDefaultRegistry()
+            .getProvider("round_robin")
+            .newLoadBalancer(helper);
     List<EquivalentAddressGroup> addresses = List.of(address(1), address(2), address(3));
-    sync.execute(() -> balancer.acceptResolvedAddresses(
-        LoadBalancer.ResolvedAddresses.newBuilder().setAddresses(addresses).build()));
+    sync.execute(
+        () ->
+            balancer.acceptResolvedAddresses(
+                LoadBalancer.ResolvedAddresses.newBuilder().setAddresses(addresses).build()));
     for (FakeSubchannel subchannel : new ArrayList<>(helper.subchannels)) {
       sync.execute(() -> subchannel.setState(ConnectivityState.READY));
     }
     if (helper.state != ConnectivityState.READY || helper.subchannels.size() != 3) {
-      throw new IllegalStateException("round_robin did not become READY over 3 subchannels: " + helper.state
-          + ", " + helper.subchannels.size() + " subchannels");
+      throw new IllegalStateException(
+          "round_robin did not become READY over 3 subchannels: "
+              + helper.state
+              + ", "
+              + helper.subchannels.size()
+              + " subchannels");
     }
     return helper.picker;
   }
@@ -181,12 +209,10 @@ public class PickerBenchmark {
     }
 
     @Override
-    public void shutdown() {
-    }
+    public void shutdown() {}
 
     @Override
-    public void requestConnection() {
-    }
+    public void requestConnection() {}
 
     @Override
     public List<EquivalentAddressGroup> getAllAddresses() {
@@ -260,12 +286,10 @@ public class PickerBenchmark {
     static final QuietLogger INSTANCE = new QuietLogger();
 
     @Override
-    public void log(ChannelLogLevel level, String message) {
-    }
+    public void log(ChannelLogLevel level, String message) {}
 
     @Override
-    public void log(ChannelLogLevel level, String messageFormat, Object... args) {
-    }
+    public void log(ChannelLogLevel level, String messageFormat, Object... args) {}
   }
 
   /** The arguments of one unary call without headers, as gRPC passes them to a picker. */

@@ -22,11 +22,11 @@ import org.polarisagent.core.sdk.SdkApis;
 import org.polarisagent.plugin.grpc.PolarisTarget;
 
 /**
- * Runs the SDK's router chain (isolated, metadata, rule, nearby, then unhealthy and circuit-broken instances
- * out) for this application as the caller. Without routing rules the result cannot depend on the call, so
- * it is computed once per change ({@link #route(SdkApis, ServiceInstances)}); with rules, per call, with
- * the method path, the request headers, this application's IP and the configured labels as arguments.
- * Immutable.
+ * Runs the SDK's router chain (isolated, metadata, rule, nearby, then unhealthy and circuit-broken
+ * instances out) for this application as the caller. Without routing rules the result cannot depend
+ * on the call, so it is computed once per change ({@link #route(SdkApis, ServiceInstances)}); with
+ * rules, per call, with the method path, the request headers, this application's IP and the
+ * configured labels as arguments. Immutable.
  */
 final class CallRouting {
 
@@ -40,7 +40,11 @@ final class CallRouting {
   private final Map<String, String> labels;
   private final String configuredHost;
   private final String firstServer;
-  /** This application's IP as rule routing sees it; found on first need, off the application's threads. */
+
+  /**
+   * This application's IP as rule routing sees it; found on first need, off the application's
+   * threads.
+   */
   private volatile String callerIp;
 
   CallRouting(AgentConfig config) {
@@ -55,8 +59,9 @@ final class CallRouting {
   }
 
   /**
-   * This application's IP: {@code polaris.instance.host}, else the local address that routes to Polaris
-   * (a DNS lookup and a socket call the first time: call it first from a background thread).
+   * This application's IP: {@code polaris.instance.host}, else the local address that routes to
+   * Polaris (a DNS lookup and a socket call the first time: call it first from a background
+   * thread).
    */
   String callerIp() {
     String ip = callerIp;
@@ -72,7 +77,8 @@ final class CallRouting {
     if (rulesOf(sdk, target.namespace(), target.service()) > 0) {
       return true;
     }
-    return !caller.getService().isEmpty() && rulesOf(sdk, caller.getNamespace(), caller.getService()) > 0;
+    return !caller.getService().isEmpty()
+        && rulesOf(sdk, caller.getNamespace(), caller.getService()) > 0;
   }
 
   /** Whether the destination has an enabled method-level circuit-breaker rule. */
@@ -85,7 +91,8 @@ final class CallRouting {
     if (rule == null || !(rule.getRule() instanceof CircuitBreakerProto.CircuitBreaker)) {
       return false;
     }
-    for (CircuitBreakerProto.CircuitBreakerRule breaker : ((CircuitBreakerProto.CircuitBreaker) rule.getRule()).getRulesList()) {
+    for (CircuitBreakerProto.CircuitBreakerRule breaker :
+        ((CircuitBreakerProto.CircuitBreaker) rule.getRule()).getRulesList()) {
       if (breaker.getEnable() && breaker.getLevel() == CircuitBreakerProto.Level.METHOD) {
         return true;
       }
@@ -99,11 +106,15 @@ final class CallRouting {
     request.setService(service);
     request.setRuleType(ServiceEventKey.EventType.ROUTING);
     ServiceRule rule = sdk.consumer().getServiceRule(request).getServiceRule();
-    if (rule == null || !(rule.getRule() instanceof com.tencent.polaris.specification.api.v1.traffic.manage.RoutingProto.Routing)) {
+    if (rule == null
+        || !(rule.getRule()
+            instanceof
+            com.tencent.polaris.specification.api.v1.traffic.manage.RoutingProto.Routing)) {
       return 0;
     }
     com.tencent.polaris.specification.api.v1.traffic.manage.RoutingProto.Routing routing =
-        (com.tencent.polaris.specification.api.v1.traffic.manage.RoutingProto.Routing) rule.getRule();
+        (com.tencent.polaris.specification.api.v1.traffic.manage.RoutingProto.Routing)
+            rule.getRule();
     return routing.getInboundsCount() + routing.getOutboundsCount() + routing.getRulesCount();
   }
 

@@ -7,7 +7,9 @@ import java.util.Set;
 import org.polarisagent.core.config.AgentConfig;
 import org.polarisagent.core.logging.AgentLog;
 
-/** The consumer-side part of the agent configuration, read once, as this gRPC's types. Immutable. */
+/**
+ * The consumer-side part of the agent configuration, read once, as this gRPC's types. Immutable.
+ */
 final class ClientSettings {
 
   private final String defaultNamespace;
@@ -26,7 +28,10 @@ final class ClientSettings {
     }
   }
 
-  /** The configuration validated the name; a gRPC that still refuses it gets no hash header, said once. */
+  /**
+   * The configuration validated the name; a gRPC that still refuses it gets no hash header, said
+   * once.
+   */
   private static Metadata.Key<String> headerKey(String name) {
     if (name.isEmpty()) {
       return null;
@@ -34,8 +39,14 @@ final class ClientSettings {
     try {
       return Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER);
     } catch (RuntimeException invalid) {
-      AgentLog.error("invalid " + AgentConfig.LOAD_BALANCER_HASH_HEADER.name() + " '" + name + "': " + invalid.getMessage()
-          + "; calls are balanced without a hash key");
+      AgentLog.error(
+          "invalid "
+              + AgentConfig.LOAD_BALANCER_HASH_HEADER.name()
+              + " '"
+              + name
+              + "': "
+              + invalid.getMessage()
+              + "; calls are balanced without a hash key");
       return null;
     }
   }

@@ -13,10 +13,10 @@ import org.polarisagent.core.sdk.SdkApis;
 import org.polarisagent.plugin.grpc.PolarisTarget;
 
 /**
- * The client side of one application's gRPC: what its Polaris resolvers and balancers share. Owns their
- * {@link ClientSettings}, {@link CallRouting}, {@link OutcomeQueue} and {@link DiscoveryThreads}, gives them
- * the SDK (without waiting for it) and prefetches the services of new Polaris channels. Nothing here blocks
- * the thread that creates it. Thread-safe.
+ * The client side of one application's gRPC: what its Polaris resolvers and balancers share. Owns
+ * their {@link ClientSettings}, {@link CallRouting}, {@link OutcomeQueue} and {@link
+ * DiscoveryThreads}, gives them the SDK (without waiting for it) and prefetches the services of new
+ * Polaris channels. Nothing here blocks the thread that creates it. Thread-safe.
  */
 public final class ClientSide {
 
@@ -31,7 +31,8 @@ public final class ClientSide {
   private final DiscoveryThreads threads;
   private final ServiceDirectory directoryOverride;
   private volatile ServiceDirectory directory;
-  private final Set<String> prefetched = Collections.newSetFromMap(new ConcurrentHashMap<String, Boolean>());
+  private final Set<String> prefetched =
+      Collections.newSetFromMap(new ConcurrentHashMap<String, Boolean>());
   private volatile boolean routingFailureLogged;
 
   public ClientSide(AgentContext context) {
@@ -113,12 +114,15 @@ public final class ClientSide {
   /** Why Polaris cannot be used, for error messages. */
   String unavailableReason() {
     String reason = sdk.unavailableReason();
-    return reason != null ? reason : "the Polaris SDK has not started within " + PolarisSdk.STARTUP_WAIT_MILLIS + " ms";
+    return reason != null
+        ? reason
+        : "the Polaris SDK has not started within " + PolarisSdk.STARTUP_WAIT_MILLIS + " ms";
   }
 
   /**
-   * Starts loading a target's instances into the SDK's cache in the background, once per service, and what
-   * routing needs to know about this application; a malformed target is left to the resolver to report.
+   * Starts loading a target's instances into the SDK's cache in the background, once per service,
+   * and what routing needs to know about this application; a malformed target is left to the
+   * resolver to report.
    */
   public void prefetch(String polarisTarget) {
     final PolarisTarget target;
@@ -132,19 +136,22 @@ public final class ClientSide {
       return; // once per service: an app that makes a channel per call must not load the pool
     }
     final Executor serial = threads.newSerialExecutor();
-    sdk.whenSettled(() -> serial.execute(() -> {
-      routing.callerIp();
-      SdkApis apis = sdk.apisIfReady();
-      if (apis != null) {
-        GetAllInstancesRequest request = new GetAllInstancesRequest();
-        request.setService(target.service());
-        request.setNamespace(target.namespace());
-        try {
-          apis.consumer().getAllInstances(request);
-        } catch (RuntimeException e) {
-          AgentLog.debug("prefetch of " + target + " failed: " + e);
-        }
-      }
-    }));
+    sdk.whenSettled(
+        () ->
+            serial.execute(
+                () -> {
+                  routing.callerIp();
+                  SdkApis apis = sdk.apisIfReady();
+                  if (apis != null) {
+                    GetAllInstancesRequest request = new GetAllInstancesRequest();
+                    request.setService(target.service());
+                    request.setNamespace(target.namespace());
+                    try {
+                      apis.consumer().getAllInstances(request);
+                    } catch (RuntimeException e) {
+                      AgentLog.debug("prefetch of " + target + " failed: " + e);
+                    }
+                  }
+                }));
   }
 }

@@ -1,8 +1,8 @@
 package org.polarisagent.plugin.grpc.adapter.client;
 
 /**
- * Remembers whether discovery last failed, so that an outage gives one WARN line and its end one INFO line,
- * not a line per attempt. Thread-safe.
+ * Remembers whether discovery last failed, so that an outage gives one WARN line and its end one
+ * INFO line, not a line per attempt. Thread-safe.
  */
 final class DiscoveryState {
 

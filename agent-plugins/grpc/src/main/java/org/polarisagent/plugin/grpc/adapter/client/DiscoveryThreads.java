@@ -7,10 +7,11 @@ import org.polarisagent.core.concurrent.DaemonScheduler;
 import org.polarisagent.core.concurrent.SerialExecutor;
 
 /**
- * The threads of one gRPC's discovery work, started on first need: a small pool for blocking work and one
- * timer thread that only hands work to that pool. Each resolver runs its work serially on the pool, so a
- * service whose look-ups block holds up only its own resolution while fewer than {@value #DISCOVERY_THREADS}
- * services block at once; beyond, resolutions wait their turn. Thread-safe.
+ * The threads of one gRPC's discovery work, started on first need: a small pool for blocking work
+ * and one timer thread that only hands work to that pool. Each resolver runs its work serially on
+ * the pool, so a service whose look-ups block holds up only its own resolution while fewer than
+ * {@value #DISCOVERY_THREADS} services block at once; beyond, resolutions wait their turn.
+ * Thread-safe.
  */
 final class DiscoveryThreads {
 
@@ -33,7 +34,10 @@ final class DiscoveryThreads {
     return new SerialExecutor(pool, timer());
   }
 
-  /** One timer thread for every Polaris channel of this gRPC: it only hands work to serial executors. */
+  /**
+   * One timer thread for every Polaris channel of this gRPC: it only hands work to serial
+   * executors.
+   */
   synchronized ScheduledExecutorService timer() {
     if (timer == null) {
       timer = DaemonScheduler.create("polaris-agent-discovery-timer", agentLoader);

@@ -10,15 +10,16 @@ import org.polarisagent.core.logging.AgentLog;
 import org.polarisagent.core.sdk.SdkApis;
 
 /**
- * Hands call outcomes to the SDK's circuit breaker off the calls' threads: a report costs the SDK tens of
- * microseconds, so calls only queue theirs. One daemon thread per gRPC, started on the first outcome and
- * ending after {@value #IDLE_SECONDS} s without one, serves every Polaris channel. When the queue is full,
- * outcomes are dropped rather than slowing calls: counted, and said once (WARN). Whatever the SDK throws,
- * the thread goes on. Thread-safe.
+ * Hands call outcomes to the SDK's circuit breaker off the calls' threads: a report costs the SDK
+ * tens of microseconds, so calls only queue theirs. One daemon thread per gRPC, started on the
+ * first outcome and ending after {@value #IDLE_SECONDS} s without one, serves every Polaris
+ * channel. When the queue is full, outcomes are dropped rather than slowing calls: counted, and
+ * said once (WARN). Whatever the SDK throws, the thread goes on. Thread-safe.
  */
 final class OutcomeQueue {
 
   private static final int CAPACITY = 8192;
+
   /** How long the thread waits for an outcome before it ends. */
   private static final long IDLE_SECONDS = 10;
 
@@ -39,8 +40,9 @@ final class OutcomeQueue {
     if (!queue.offer(new Outcome(stat, reporter))) {
       long count = dropped.incrementAndGet();
       if (count == 1) {
-        AgentLog.warn("call outcomes arrive faster than the Polaris SDK takes them; the excess is dropped, so"
-            + " circuit breaking sees fewer calls (said once; the count follows at debug level)");
+        AgentLog.warn(
+            "call outcomes arrive faster than the Polaris SDK takes them; the excess is dropped, so"
+                + " circuit breaking sees fewer calls (said once; the count follows at debug level)");
       } else if (count % 10_000 == 0) {
         AgentLog.debug(count + " call outcomes dropped so far");
       }
@@ -67,7 +69,8 @@ final class OutcomeQueue {
         outcome = null;
       }
       if (outcome == null) {
-        // Idle: the thread ends, so that it keeps nothing alive (this gRPC's class loader, through the
+        // Idle: the thread ends, so that it keeps nothing alive (this gRPC's class loader, through
+        // the
         // channels' reporters); the next outcome starts a new one.
         synchronized (this) {
           if (queue.isEmpty()) {

@@ -12,13 +12,13 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import java.util.concurrent.TimeUnit;
 import org.polarisagent.core.sdk.SdkApis;
-import org.polarisagent.plugin.grpc.adapter.CallerMetadata;
 import org.polarisagent.plugin.grpc.PolarisTarget;
+import org.polarisagent.plugin.grpc.adapter.CallerMetadata;
 
 /**
- * Reports the outcome of every call (failure or success, and latency) and of every failed connection to the
- * Polaris circuit breaker, per instance and per method, and puts the caller's identity in each call's
- * headers.
+ * Reports the outcome of every call (failure or success, and latency) and of every failed
+ * connection to the Polaris circuit breaker, per instance and per method, and puts the caller's
+ * identity in each call's headers.
  *
  * <p>Calls only queue their outcome ({@link OutcomeQueue}); what follows a report (noticing that an
  * instance's breaker opened or closed) runs on the queue's thread. Thread-safe.
@@ -34,12 +34,13 @@ final class OutcomeReporter {
   private final Runnable onBreakerChange;
   private final java.util.concurrent.ConcurrentMap<String, MethodResource> methodResources =
       new java.util.concurrent.ConcurrentHashMap<>();
+
   /** Instances last seen with an open breaker; used by the queue's thread only. */
   private final java.util.Set<Resource> openInstances = new java.util.HashSet<>();
 
   /**
-   * @param onBreakerChange run (on the reporting thread) when an instance's breaker is found to have opened
-   *     or to let calls through again
+   * @param onBreakerChange run (on the reporting thread) when an instance's breaker is found to
+   *     have opened or to let calls through again
    */
   OutcomeReporter(ClientSide client, Runnable onBreakerChange) {
     this.client = client;
@@ -49,20 +50,29 @@ final class OutcomeReporter {
   }
 
   /**
-   * The tracer factory of calls to one instance and method; created once, reused for every such call.
+   * The tracer factory of calls to one instance and method; created once, reused for every such
+   * call.
    *
-   * @param reportMethod whether the method's outcome matters: only when the service has method-level rules
+   * @param reportMethod whether the method's outcome matters: only when the service has
+   *     method-level rules
    */
   ClientStreamTracer.Factory tracerFactory(
       PolarisTarget target, Instance instance, String method, boolean reportMethod) {
     ServiceKey destination = new ServiceKey(target.namespace(), target.service());
-    final InstanceResource instanceResource = instance == null
-        ? null
-        : new InstanceResource(destination, instance.getHost(), instance.getPort(), caller, PolarisTarget.PROTOCOL);
+    final InstanceResource instanceResource =
+        instance == null
+            ? null
+            : new InstanceResource(
+                destination,
+                instance.getHost(),
+                instance.getPort(),
+                caller,
+                PolarisTarget.PROTOCOL);
     final MethodResource methodResource = reportMethod ? methodResource(target, method) : null;
     return new ClientStreamTracer.Factory() {
       @Override
-      public ClientStreamTracer newClientStreamTracer(ClientStreamTracer.StreamInfo info, Metadata headers) {
+      public ClientStreamTracer newClientStreamTracer(
+          ClientStreamTracer.StreamInfo info, Metadata headers) {
         if (!caller.getService().isEmpty()) {
           CallerMetadata.put(headers, CallerMetadata.SERVICE, caller.getService());
           CallerMetadata.put(headers, CallerMetadata.NAMESPACE, caller.getNamespace());
@@ -73,15 +83,16 @@ final class OutcomeReporter {
   }
 
   /**
-   * The circuit-breaker resource of one method, the same object for reports and checks. Rules name the
-   * method by its gRPC path, {@code /package.Service/Method}, as rate-limit rules do.
+   * The circuit-breaker resource of one method, the same object for reports and checks. Rules name
+   * the method by its gRPC path, {@code /package.Service/Method}, as rate-limit rules do.
    */
   MethodResource methodResource(PolarisTarget target, String method) {
     MethodResource resource = methodResources.get(method);
     if (resource == null) {
       ServiceKey destination = new ServiceKey(target.namespace(), target.service());
       String path = "/" + method;
-      MethodResource created = new MethodResource(destination, PolarisTarget.PROTOCOL, path, path, caller);
+      MethodResource created =
+          new MethodResource(destination, PolarisTarget.PROTOCOL, path, path, caller);
       resource = methodResources.putIfAbsent(method, created);
       if (resource == null) {
         resource = created;
@@ -94,15 +105,25 @@ final class OutcomeReporter {
   void connectionFailed(PolarisTarget target, Instance instance) {
     if (enabled && target != null && instance != null) {
       ServiceKey destination = new ServiceKey(target.namespace(), target.service());
-      offer(new InstanceResource(destination, instance.getHost(), instance.getPort(), caller, PolarisTarget.PROTOCOL),
-          FAILURE_CODE, 0);
+      offer(
+          new InstanceResource(
+              destination, instance.getHost(), instance.getPort(), caller, PolarisTarget.PROTOCOL),
+          FAILURE_CODE,
+          0);
     }
   }
 
   private void offer(Resource resource, int code, long delayMillis) {
     if (resource != null) {
-      client.outcomes().offer(new ResourceStat(resource, code, delayMillis,
-          code == FAILURE_CODE ? RetStatus.RetFail : RetStatus.RetSuccess), this);
+      client
+          .outcomes()
+          .offer(
+              new ResourceStat(
+                  resource,
+                  code,
+                  delayMillis,
+                  code == FAILURE_CODE ? RetStatus.RetFail : RetStatus.RetSuccess),
+              this);
     }
   }
 
@@ -113,7 +134,9 @@ final class OutcomeReporter {
     }
   }
 
-  /** After a failure, or a success of an instance known broken, checks whether its breaker changed. */
+  /**
+   * After a failure, or a success of an instance known broken, checks whether its breaker changed.
+   */
   private void noticeBreakerChange(SdkApis sdk, ResourceStat stat) {
     Resource resource = stat.getResource();
     boolean knownOpen = openInstances.contains(resource);

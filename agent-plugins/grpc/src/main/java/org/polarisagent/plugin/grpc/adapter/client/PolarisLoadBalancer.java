@@ -25,9 +25,10 @@ import org.polarisagent.core.logging.AgentLog;
 import org.polarisagent.plugin.grpc.PolarisTarget;
 
 /**
- * The balancer of a Polaris channel: one subchannel per instance, connected eagerly and reconnected when
- * idle; calls go only to READY subchannels, chosen by the configured policy. With no instance, or none
- * reachable, calls fail fast with UNAVAILABLE saying why. Runs in the channel's synchronization context.
+ * The balancer of a Polaris channel: one subchannel per instance, connected eagerly and reconnected
+ * when idle; calls go only to READY subchannels, chosen by the configured policy. With no instance,
+ * or none reachable, calls fail fast with UNAVAILABLE saying why. Runs in the channel's
+ * synchronization context.
  */
 final class PolarisLoadBalancer extends LoadBalancer {
 
@@ -39,18 +40,26 @@ final class PolarisLoadBalancer extends LoadBalancer {
   private RoutePlan plan = RoutePlan.ALL;
   private Status lastResolutionError;
   private ConnectivityState currentState;
-  /** When the first instance became READY while others were still connecting; 0 if not in that phase. */
+
+  /**
+   * When the first instance became READY while others were still connecting; 0 if not in that
+   * phase.
+   */
   private long firstReadyNanos;
+
   /** The timer that ends the first-connections grace; cancelled at shutdown. */
   private SynchronizationContext.ScheduledHandle graceTimer;
+
   static final long FIRST_CONNECTIONS_GRACE_MILLIS = 1000;
 
   PolarisLoadBalancer(Helper helper, ClientSide client) {
     this.helper = helper;
     this.client = client;
     // An instance whose breaker opens or closes makes the resolver route again at once.
-    this.reporter = new OutcomeReporter(client,
-        () -> helper.getSynchronizationContext().execute(helper::refreshNameResolution));
+    this.reporter =
+        new OutcomeReporter(
+            client,
+            () -> helper.getSynchronizationContext().execute(helper::refreshNameResolution));
   }
 
   @Override
@@ -79,7 +88,8 @@ final class PolarisLoadBalancer extends LoadBalancer {
         endpoint.instance = instance;
       }
     }
-    for (java.util.Iterator<Map.Entry<List<SocketAddress>, Endpoint>> it = endpoints.entrySet().iterator();
+    for (java.util.Iterator<Map.Entry<List<SocketAddress>, Endpoint>> it =
+            endpoints.entrySet().iterator();
         it.hasNext(); ) {
       Map.Entry<List<SocketAddress>, Endpoint> entry = it.next();
       if (!seen.contains(entry.getKey())) {
@@ -93,7 +103,10 @@ final class PolarisLoadBalancer extends LoadBalancer {
   private Endpoint newEndpoint(EquivalentAddressGroup group, Instance instance) {
     Subchannel subchannel =
         helper.createSubchannel(
-            CreateSubchannelArgs.newBuilder().setAddresses(group).setAttributes(Attributes.EMPTY).build());
+            CreateSubchannelArgs.newBuilder()
+                .setAddresses(group)
+                .setAttributes(Attributes.EMPTY)
+                .build());
     final Endpoint endpoint = new Endpoint(subchannel, instance);
     subchannel.start(stateInfo -> onSubchannelState(endpoint, stateInfo));
     subchannel.requestConnection();
@@ -105,9 +118,12 @@ final class PolarisLoadBalancer extends LoadBalancer {
       return; // removed meanwhile
     }
     ConnectivityState previous = endpoint.state.getState();
-    if (previous == TRANSIENT_FAILURE && (stateInfo.getState() == CONNECTING || stateInfo.getState() == IDLE)) {
-      // A failed instance stays failed until it is READY again, as in gRPC's round_robin: otherwise each
-      // reconnect attempt would make calls wait instead of failing fast while every instance is down.
+    if (previous == TRANSIENT_FAILURE
+        && (stateInfo.getState() == CONNECTING || stateInfo.getState() == IDLE)) {
+      // A failed instance stays failed until it is READY again, as in gRPC's round_robin: otherwise
+      // each
+      // reconnect attempt would make calls wait instead of failing fast while every instance is
+      // down.
       if (stateInfo.getState() == IDLE) {
         endpoint.subchannel.requestConnection();
       }
@@ -150,7 +166,9 @@ final class PolarisLoadBalancer extends LoadBalancer {
     boolean connecting = false;
     Status lastFailure = null;
     for (Endpoint endpoint : endpoints.values()) {
-      if (!plan.isPerCall() && endpoint.instance != null && !plan.allows(endpoint.instance.getId())) {
+      if (!plan.isPerCall()
+          && endpoint.instance != null
+          && !plan.allows(endpoint.instance.getId())) {
         continue; // routed away (rules, metadata, nearby, circuit breaker)
       }
       ConnectivityState state = endpoint.state.getState();
@@ -163,29 +181,41 @@ final class PolarisLoadBalancer extends LoadBalancer {
       }
     }
     if (!ready.isEmpty() && awaitingFirstConnections()) {
-      // The channel's first instances: hold calls until each made its first attempt (at most the grace),
+      // The channel's first instances: hold calls until each made its first attempt (at most the
+      // grace),
       // so that they spread evenly instead of all landing on the instance that connected first.
       publish(CONNECTING, PolarisPicker.Buffering.INSTANCE);
     } else if (!ready.isEmpty()) {
       publish(READY, new PolarisPicker.Balancing(ready, client, reporter, target, plan));
     } else if (endpoints.isEmpty()) {
-      Status status = lastResolutionError != null
-          ? lastResolutionError
-          : Status.UNAVAILABLE.withDescription("no instance of " + describe()
-              + " is available: Polaris lists no healthy gRPC instance");
+      Status status =
+          lastResolutionError != null
+              ? lastResolutionError
+              : Status.UNAVAILABLE.withDescription(
+                  "no instance of "
+                      + describe()
+                      + " is available: Polaris lists no healthy gRPC instance");
       publish(TRANSIENT_FAILURE, new PolarisPicker.Failing(status));
     } else if (connecting) {
       publish(CONNECTING, PolarisPicker.Buffering.INSTANCE);
     } else {
-      publish(TRANSIENT_FAILURE, new PolarisPicker.Failing(Status.UNAVAILABLE.withDescription(
-          "no instance of " + describe() + " is reachable: " + endpoints.size()
-              + " instance(s) failed to connect, last: " + lastFailure)));
+      publish(
+          TRANSIENT_FAILURE,
+          new PolarisPicker.Failing(
+              Status.UNAVAILABLE.withDescription(
+                  "no instance of "
+                      + describe()
+                      + " is reachable: "
+                      + endpoints.size()
+                      + " instance(s) failed to connect, last: "
+                      + lastFailure)));
     }
   }
 
   /**
-   * True while some instance is still making its first connection attempt and the first READY one became
-   * ready less than {@value #FIRST_CONNECTIONS_GRACE_MILLIS} ms ago (a timer re-evaluates when that ends).
+   * True while some instance is still making its first connection attempt and the first READY one
+   * became ready less than {@value #FIRST_CONNECTIONS_GRACE_MILLIS} ms ago (a timer re-evaluates
+   * when that ends).
    */
   private boolean awaitingFirstConnections() {
     boolean pending = false;
@@ -198,9 +228,14 @@ final class PolarisLoadBalancer extends LoadBalancer {
     long now = System.nanoTime();
     if (firstReadyNanos == 0) {
       firstReadyNanos = now;
-      graceTimer = helper.getSynchronizationContext().schedule(
-          this::updateBalancingState, FIRST_CONNECTIONS_GRACE_MILLIS, TimeUnit.MILLISECONDS,
-          helper.getScheduledExecutorService());
+      graceTimer =
+          helper
+              .getSynchronizationContext()
+              .schedule(
+                  this::updateBalancingState,
+                  FIRST_CONNECTIONS_GRACE_MILLIS,
+                  TimeUnit.MILLISECONDS,
+                  helper.getScheduledExecutorService());
     }
     return now - firstReadyNanos < TimeUnit.MILLISECONDS.toNanos(FIRST_CONNECTIONS_GRACE_MILLIS);
   }
@@ -214,7 +249,9 @@ final class PolarisLoadBalancer extends LoadBalancer {
   }
 
   private String describe() {
-    return target == null ? "the Polaris service" : "service " + target.service() + " in namespace " + target.namespace();
+    return target == null
+        ? "the Polaris service"
+        : "service " + target.service() + " in namespace " + target.namespace();
   }
 
   /** One instance and its subchannel. Mutated only in the synchronization context. */
@@ -222,6 +259,7 @@ final class PolarisLoadBalancer extends LoadBalancer {
     final Subchannel subchannel;
     volatile Instance instance;
     ConnectivityStateInfo state = ConnectivityStateInfo.forNonError(IDLE);
+
     /** Whether the first connection attempt has ended (READY or failed). */
     boolean attempted;
 

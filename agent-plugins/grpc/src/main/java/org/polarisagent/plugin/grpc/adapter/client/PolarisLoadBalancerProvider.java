@@ -6,7 +6,10 @@ import io.grpc.NameResolver;
 import java.util.Map;
 import org.polarisagent.plugin.grpc.PolarisTarget;
 
-/** Provides the {@value #POLICY} load-balancing policy, the policy of every Polaris channel. Thread-safe. */
+/**
+ * Provides the {@value #POLICY} load-balancing policy, the policy of every Polaris channel.
+ * Thread-safe.
+ */
 public final class PolarisLoadBalancerProvider extends LoadBalancerProvider {
 
   /** The policy name in the service config of Polaris targets. */

@@ -20,24 +20,27 @@ import org.polarisagent.core.sdk.PolarisSdk;
 import org.polarisagent.plugin.grpc.PolarisTarget;
 
 /**
- * Resolves a {@code polaris://} target to the healthy, non-isolated gRPC instances of the service, one
- * address group per instance carrying the instance, and follows changes: the SDK's watch notifies it, and
- * gRPC's {@link #refresh()} re-reads. Its work runs serially on the shared discovery pool, never on gRPC's
- * threads or the application's (see {@link ClientSide} for how services share the pool).
+ * Resolves a {@code polaris://} target to the healthy, non-isolated gRPC instances of the service,
+ * one address group per instance carrying the instance, and follows changes: the SDK's watch
+ * notifies it, and gRPC's {@link #refresh()} re-reads. Its work runs serially on the shared
+ * discovery pool, never on gRPC's threads or the application's (see {@link ClientSide} for how
+ * services share the pool).
  *
- * <p>The result carries no service config: the application's own default service config (method configs,
- * retries, timeouts) stays in force, and the channel builder hooks make the Polaris balancer the channel's
- * policy. Thread-safe.
+ * <p>The result carries no service config: the application's own default service config (method
+ * configs, retries, timeouts) stays in force, and the channel builder hooks make the Polaris
+ * balancer the channel's policy. Thread-safe.
  */
 final class PolarisNameResolver extends NameResolver {
 
   /**
-   * Re-read of the SDK's cache: catches rule changes (which the watch does not report) and instances whose
-   * circuit breaker lets calls through again.
+   * Re-read of the SDK's cache: catches rule changes (which the watch does not report) and
+   * instances whose circuit breaker lets calls through again.
    */
   private static final long REREAD_SECONDS = 1;
+
   /** How long calls may wait for the server's first answer before failing with UNAVAILABLE. */
   private static final long FIRST_ANSWER_WAIT_MILLIS = 5_000;
+
   /** A refused token is said once per JVM, not once per service. */
   private static final AtomicBoolean REFUSAL_LOGGED = new AtomicBoolean();
 
@@ -49,15 +52,24 @@ final class PolarisNameResolver extends NameResolver {
   private final DiscoveryState state = new DiscoveryState();
   private volatile Listener2 listener;
   private volatile boolean shutdown;
-  /** Ends the SDK's watch of the service; null until it watches. Confined to the serial executor. */
+
+  /**
+   * Ends the SDK's watch of the service; null until it watches. Confined to the serial executor.
+   */
   private Runnable unwatch;
+
   private volatile List<String> published;
   private volatile ScheduledFuture<?> reread;
+
   /** When start() was called; confined to the serial executor after that. */
   private long startNanos;
+
   /** When the first query was made; confined to the serial executor. */
   private long firstQueryNanos;
-  /** Whether a resolution is asked for once the SDK has started; confined to the serial executor. */
+
+  /**
+   * Whether a resolution is asked for once the SDK has started; confined to the serial executor.
+   */
   private boolean waitingForSdk;
 
   PolarisNameResolver(PolarisTarget target, Args args, ClientSide client) {
@@ -77,8 +89,12 @@ final class PolarisNameResolver extends NameResolver {
     this.listener = listener;
     startNanos = System.nanoTime();
     resolve();
-    reread = client.threads().timer()
-        .scheduleWithFixedDelay(this::resolve, REREAD_SECONDS, REREAD_SECONDS, TimeUnit.SECONDS);
+    reread =
+        client
+            .threads()
+            .timer()
+            .scheduleWithFixedDelay(
+                this::resolve, REREAD_SECONDS, REREAD_SECONDS, TimeUnit.SECONDS);
   }
 
   @Override
@@ -93,16 +109,17 @@ final class PolarisNameResolver extends NameResolver {
     if (task != null) {
       task.cancel(false);
     }
-    serial.execute(() -> {
-      if (unwatch != null) {
-        try {
-          unwatch.run();
-        } catch (RuntimeException e) {
-          AgentLog.debug("cannot end the watch of " + describe() + ": " + e);
-        }
-        unwatch = null;
-      }
-    });
+    serial.execute(
+        () -> {
+          if (unwatch != null) {
+            try {
+              unwatch.run();
+            } catch (RuntimeException e) {
+              AgentLog.debug("cannot end the watch of " + describe() + ": " + e);
+            }
+            unwatch = null;
+          }
+        });
   }
 
   private void resolve() {
@@ -136,8 +153,10 @@ final class PolarisNameResolver extends NameResolver {
       instances = directory.instances(target);
       if (instances == null) {
         if (published == null
-            && System.nanoTime() - firstQueryNanos < TimeUnit.MILLISECONDS.toNanos(FIRST_ANSWER_WAIT_MILLIS)) {
-          // Calls wait (bounded) for the first answer rather than fail as if there were no instance.
+            && System.nanoTime() - firstQueryNanos
+                < TimeUnit.MILLISECONDS.toNanos(FIRST_ANSWER_WAIT_MILLIS)) {
+          // Calls wait (bounded) for the first answer rather than fail as if there were no
+          // instance.
           resolveLater(250);
           return;
         }
@@ -169,11 +188,13 @@ final class PolarisNameResolver extends NameResolver {
 
   /**
    * The SDK is not there: while it starts, resolve again once it has (calls wait, bounded by
-   * {@value PolarisSdk#STARTUP_WAIT_MILLIS} ms); once it failed, or took too long, calls fail with the reason.
+   * {@value PolarisSdk#STARTUP_WAIT_MILLIS} ms); once it failed, or took too long, calls fail with
+   * the reason.
    */
   private void awaitSdk() {
     if (client.sdkStarting()
-        && System.nanoTime() - startNanos < TimeUnit.MILLISECONDS.toNanos(PolarisSdk.STARTUP_WAIT_MILLIS)) {
+        && System.nanoTime() - startNanos
+            < TimeUnit.MILLISECONDS.toNanos(PolarisSdk.STARTUP_WAIT_MILLIS)) {
       if (!waitingForSdk) {
         waitingForSdk = true;
         client.whenSdkSettled(this::resolve);
@@ -184,10 +205,15 @@ final class PolarisNameResolver extends NameResolver {
     publishError("Polaris is unavailable for " + describe() + ": " + client.unavailableReason());
   }
 
-  /** Polaris refused this application's credentials: one ERROR per JVM, and calls fail saying so. */
+  /**
+   * Polaris refused this application's credentials: one ERROR per JVM, and calls fail saying so.
+   */
   private void refusedFailure(String refused) {
-    String reason = "Polaris refused this application's requests (" + refused + "); check "
-        + AgentConfig.TOKEN.name();
+    String reason =
+        "Polaris refused this application's requests ("
+            + refused
+            + "); check "
+            + AgentConfig.TOKEN.name();
     if (state.failed() && REFUSAL_LOGGED.compareAndSet(false, true)) {
       AgentLog.error("cannot discover " + describe() + ": " + reason);
     }
@@ -198,8 +224,12 @@ final class PolarisNameResolver extends NameResolver {
 
   private void handleFailure(String reason) {
     if (state.failed()) {
-      AgentLog.warn("cannot discover " + describe() + " from Polaris: " + reason
-          + (published != null ? "; its last known instances keep serving" : ""));
+      AgentLog.warn(
+          "cannot discover "
+              + describe()
+              + " from Polaris: "
+              + reason
+              + (published != null ? "; its last known instances keep serving" : ""));
     }
     if (published == null) {
       publishError("cannot discover " + describe() + " from Polaris: " + reason);
@@ -210,8 +240,16 @@ final class PolarisNameResolver extends NameResolver {
     List<String> identity = new ArrayList<>(instances.size() + 1);
     identity.add(plan.identity());
     for (Instance instance : instances) {
-      identity.add(instance.getId() + '@' + instance.getHost() + ':' + instance.getPort() + '/'
-          + instance.getWeight() + '/' + instance.getRevision());
+      identity.add(
+          instance.getId()
+              + '@'
+              + instance.getHost()
+              + ':'
+              + instance.getPort()
+              + '/'
+              + instance.getWeight()
+              + '/'
+              + instance.getRevision());
     }
     if (identity.equals(published)) {
       return; // nothing changed: no address is built (a host name would mean a DNS lookup)
@@ -219,33 +257,43 @@ final class PolarisNameResolver extends NameResolver {
     published = identity;
     List<EquivalentAddressGroup> groups = new ArrayList<>(instances.size());
     for (Instance instance : instances) {
-      Attributes attributes = Attributes.newBuilder().set(PolarisAttributes.INSTANCE, instance).build();
-      groups.add(new EquivalentAddressGroup(
-          new InetSocketAddress(instance.getHost(), instance.getPort()), attributes));
+      Attributes attributes =
+          Attributes.newBuilder().set(PolarisAttributes.INSTANCE, instance).build();
+      groups.add(
+          new EquivalentAddressGroup(
+              new InetSocketAddress(instance.getHost(), instance.getPort()), attributes));
     }
     final ResolutionResult result =
         ResolutionResult.newBuilder()
             .setAddresses(groups)
-            .setAttributes(Attributes.newBuilder()
-                .set(PolarisAttributes.TARGET, target)
-                .set(PolarisAttributes.ROUTE_PLAN, plan)
-                .build())
+            .setAttributes(
+                Attributes.newBuilder()
+                    .set(PolarisAttributes.TARGET, target)
+                    .set(PolarisAttributes.ROUTE_PLAN, plan)
+                    .build())
             .build();
-    AgentLog.debug(describe() + " resolved to " + instances.size() + " instance(s), routing " + plan.identity());
-    syncContext.execute(() -> {
-      if (!shutdown) {
-        listener.onResult(result);
-      }
-    });
+    AgentLog.debug(
+        describe()
+            + " resolved to "
+            + instances.size()
+            + " instance(s), routing "
+            + plan.identity());
+    syncContext.execute(
+        () -> {
+          if (!shutdown) {
+            listener.onResult(result);
+          }
+        });
   }
 
   private void publishError(String message) {
     final Status error = Status.UNAVAILABLE.withDescription(message);
-    syncContext.execute(() -> {
-      if (!shutdown) {
-        listener.onError(error);
-      }
-    });
+    syncContext.execute(
+        () -> {
+          if (!shutdown) {
+            listener.onError(error);
+          }
+        });
   }
 
   private String describe() {

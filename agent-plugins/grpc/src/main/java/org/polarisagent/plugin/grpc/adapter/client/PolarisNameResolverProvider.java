@@ -7,8 +7,8 @@ import java.net.URI;
 import org.polarisagent.plugin.grpc.PolarisTarget;
 
 /**
- * Name resolver provider for the {@code polaris} scheme. Its priority is below DNS so that it never becomes
- * gRPC's default scheme. Thread-safe.
+ * Name resolver provider for the {@code polaris} scheme. Its priority is below DNS so that it never
+ * becomes gRPC's default scheme. Thread-safe.
  */
 public final class PolarisNameResolverProvider extends NameResolverProvider {
 
@@ -40,7 +40,8 @@ public final class PolarisNameResolverProvider extends NameResolverProvider {
     }
     String target = targetUri.toString();
     try {
-      return new PolarisNameResolver(PolarisTarget.parse(target, client.settings().defaultNamespace()), args, client);
+      return new PolarisNameResolver(
+          PolarisTarget.parse(target, client.settings().defaultNamespace()), args, client);
     } catch (IllegalArgumentException invalid) {
       return new FailingNameResolver(Status.UNAVAILABLE.withDescription(invalid.getMessage()));
     }

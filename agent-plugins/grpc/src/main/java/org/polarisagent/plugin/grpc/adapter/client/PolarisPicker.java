@@ -25,11 +25,11 @@ abstract class PolarisPicker extends SubchannelPicker {
   private PolarisPicker() {}
 
   /**
-   * Chooses among READY instances with the configured policy. Everything that does not depend on the call
-   * is prepared when the picker is built; a pick allocates nothing once each method has been seen. With
-   * routing rules, each distinct set of instances the rules allow gets its own selector of the same policy,
-   * built once per picker, so round robin stays round robin and hash policies keep a key on its instance
-   * while that instance stays in the set.
+   * Chooses among READY instances with the configured policy. Everything that does not depend on
+   * the call is prepared when the picker is built; a pick allocates nothing once each method has
+   * been seen. With routing rules, each distinct set of instances the rules allow gets its own
+   * selector of the same policy, built once per picker, so round robin stays round robin and hash
+   * policies keep a key on its instance while that instance stays in the set.
    */
   static final class Balancing extends PolarisPicker {
     /** Most routed sets whose selector is kept per picker; beyond, selectors are built per call. */
@@ -45,8 +45,12 @@ abstract class PolarisPicker extends SubchannelPicker {
     private final Map<String, Integer> indexById = new HashMap<>();
     private final ConcurrentMap<BitSet, Candidates> routedSets = new ConcurrentHashMap<>();
 
-    Balancing(List<PolarisLoadBalancer.Endpoint> ready, ClientSide client, OutcomeReporter reporter,
-        PolarisTarget target, RoutePlan plan) {
+    Balancing(
+        List<PolarisLoadBalancer.Endpoint> ready,
+        ClientSide client,
+        OutcomeReporter reporter,
+        PolarisTarget target,
+        RoutePlan plan) {
       this.reporter = reporter;
       this.target = target;
       this.plan = plan;
@@ -65,10 +69,11 @@ abstract class PolarisPicker extends SubchannelPicker {
     }
 
     /**
-     * The instances that may get calls: weight 0 means none in Polaris, whatever the policy; if every
-     * instance has weight 0, all of them rather than none.
+     * The instances that may get calls: weight 0 means none in Polaris, whatever the policy; if
+     * every instance has weight 0, all of them rather than none.
      */
-    private static List<PolarisLoadBalancer.Endpoint> withWeight(List<PolarisLoadBalancer.Endpoint> ready) {
+    private static List<PolarisLoadBalancer.Endpoint> withWeight(
+        List<PolarisLoadBalancer.Endpoint> ready) {
       List<PolarisLoadBalancer.Endpoint> weighted = new ArrayList<>(ready.size());
       for (PolarisLoadBalancer.Endpoint endpoint : ready) {
         if (endpoint.instance == null || endpoint.instance.getWeight() > 0) {
@@ -84,9 +89,10 @@ abstract class PolarisPicker extends SubchannelPicker {
       for (int i = 0; i < entries.length; i++) {
         Instance instance = entries[i].instance;
         weights[i] = instance == null ? 100 : instance.getWeight();
-        ids[i] = instance == null
-            ? String.valueOf(entries[i].subchannel.getAddresses())
-            : instance.getHost() + ":" + instance.getPort();
+        ids[i] =
+            instance == null
+                ? String.valueOf(entries[i].subchannel.getAddresses())
+                : instance.getHost() + ":" + instance.getPort();
       }
       return Selector.of(policy, weights, ids);
     }
@@ -105,9 +111,14 @@ abstract class PolarisPicker extends SubchannelPicker {
       if (plan.isPerCall()) {
         entry = routedEntry(args, method, hashKey);
         if (entry == null) {
-          return PickResult.withError(Status.UNAVAILABLE.withDescription("no reachable instance of service "
-              + target.service() + " in namespace " + target.namespace() + " matches the routing rules for "
-              + method));
+          return PickResult.withError(
+              Status.UNAVAILABLE.withDescription(
+                  "no reachable instance of service "
+                      + target.service()
+                      + " in namespace "
+                      + target.namespace()
+                      + " matches the routing rules for "
+                      + method));
         }
       } else {
         entry = entries[selector.select(hashKey)];
@@ -115,7 +126,10 @@ abstract class PolarisPicker extends SubchannelPicker {
       return pickResult(entry, method);
     }
 
-    /** A method-level circuit breaker that is open rejects the call at once, without trying an instance. */
+    /**
+     * A method-level circuit breaker that is open rejects the call at once, without trying an
+     * instance.
+     */
     private PickResult methodBreakerRejection(String method) {
       SdkApis sdk = client.sdkIfReady();
       if (sdk == null) {
@@ -130,9 +144,17 @@ abstract class PolarisPicker extends SubchannelPicker {
       if (check.isPass()) {
         return null;
       }
-      return PickResult.withDrop(Status.UNAVAILABLE.withDescription("circuit breaker open for method /" + method
-          + " of service " + target.service() + " in namespace " + target.namespace()
-          + " (rule " + check.getRuleName() + ")"));
+      return PickResult.withDrop(
+          Status.UNAVAILABLE.withDescription(
+              "circuit breaker open for method /"
+                  + method
+                  + " of service "
+                  + target.service()
+                  + " in namespace "
+                  + target.namespace()
+                  + " (rule "
+                  + check.getRuleName()
+                  + ")"));
     }
 
     /** Routes one call through the SDK's rules; null if no READY instance is left. */
@@ -187,7 +209,11 @@ abstract class PolarisPicker extends SubchannelPicker {
     private PickResult pickResult(Entry entry, String method) {
       PickResult result = entry.results.get(method);
       if (result == null) {
-        result = PickResult.withSubchannel(entry.subchannel, reporter.tracerFactory(target, entry.instance, method, plan.checksMethodBreakers()));
+        result =
+            PickResult.withSubchannel(
+                entry.subchannel,
+                reporter.tracerFactory(
+                    target, entry.instance, method, plan.checksMethodBreakers()));
         PickResult raced = entry.results.putIfAbsent(method, result);
         if (raced != null) {
           result = raced;

@@ -7,9 +7,9 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * How the balancer treats the calls of one resolution: either the set of instances every call may use
- * (routing computed once), or per call because routing rules look at the call; and whether method-level
- * circuit breakers must be checked before each call. Immutable.
+ * How the balancer treats the calls of one resolution: either the set of instances every call may
+ * use (routing computed once), or per call because routing rules look at the call; and whether
+ * method-level circuit breakers must be checked before each call. Immutable.
  */
 final class RoutePlan {
 
@@ -27,7 +27,11 @@ final class RoutePlan {
   private final ServiceInstances instances;
   private final boolean methodBreakers;
 
-  private RoutePlan(Set<String> allowedIds, CallRouter router, ServiceInstances instances, boolean methodBreakers) {
+  private RoutePlan(
+      Set<String> allowedIds,
+      CallRouter router,
+      ServiceInstances instances,
+      boolean methodBreakers) {
     this.allowedIds = allowedIds;
     this.router = router;
     this.instances = instances;
@@ -68,7 +72,10 @@ final class RoutePlan {
 
   /** What identifies the plan, to publish a resolution only when something changed. */
   String identity() {
-    String routing = router != null ? "per-call" : allowedIds == null ? "all" : new java.util.TreeSet<>(allowedIds).toString();
+    String routing =
+        router != null
+            ? "per-call"
+            : allowedIds == null ? "all" : new java.util.TreeSet<>(allowedIds).toString();
     return methodBreakers ? routing + "+method-breakers" : routing;
   }
 }

@@ -16,8 +16,8 @@ import org.polarisagent.core.sdk.SdkApis;
 import org.polarisagent.plugin.grpc.PolarisTarget;
 
 /**
- * The {@link ServiceDirectory} of the Polaris SDK: its cache of instances (all of them, unrouted: routing
- * and circuit breaking happen in the balancer), its rules and its watch. Thread-safe.
+ * The {@link ServiceDirectory} of the Polaris SDK: its cache of instances (all of them, unrouted:
+ * routing and circuit breaking happen in the balancer), its rules and its watch. Thread-safe.
  */
 final class SdkServiceDirectory implements ServiceDirectory {
 
@@ -39,7 +39,8 @@ final class SdkServiceDirectory implements ServiceDirectory {
     InstancesResponse response = sdk.consumer().getAllInstances(request);
     ServiceInstances answered = response.getServiceInstances();
     if (answered == null || !answered.isInitialized()) {
-      // An empty list because the server has not answered yet, not because the service has no instance.
+      // An empty list because the server has not answered yet, not because the service has no
+      // instance.
       return null;
     }
     List<Instance> usable = new ArrayList<>();
@@ -53,7 +54,9 @@ final class SdkServiceDirectory implements ServiceDirectory {
   }
 
   private static boolean isGrpc(String protocol) {
-    return protocol == null || protocol.isEmpty() || PolarisTarget.PROTOCOL.equalsIgnoreCase(protocol);
+    return protocol == null
+        || protocol.isEmpty()
+        || PolarisTarget.PROTOCOL.equalsIgnoreCase(protocol);
   }
 
   @Override
@@ -63,27 +66,34 @@ final class SdkServiceDirectory implements ServiceDirectory {
     }
     routing.callerIp(); // found here, off the application's threads, before any call is routed
     ServiceInstances snapshot =
-        new DefaultServiceInstances(new ServiceKey(target.namespace(), target.service()), instances);
-    RoutePlan plan = routing.hasRules(sdk, target)
-        ? RoutePlan.perCall(snapshot, (all, method, headers) -> routing.route(sdk, all, method, headers))
-        : RoutePlan.fixed(routing.route(sdk, snapshot));
+        new DefaultServiceInstances(
+            new ServiceKey(target.namespace(), target.service()), instances);
+    RoutePlan plan =
+        routing.hasRules(sdk, target)
+            ? RoutePlan.perCall(
+                snapshot, (all, method, headers) -> routing.route(sdk, all, method, headers))
+            : RoutePlan.fixed(routing.route(sdk, snapshot));
     return plan.withMethodBreakers(methodBreakers && routing.hasMethodBreakers(sdk, target));
   }
 
   @Override
   public Runnable watch(final PolarisTarget target, final Runnable onChange) {
-    final List<ServiceListener> listeners = Collections.<ServiceListener>singletonList(event -> onChange.run());
-    sdk.consumer().watchService(
-        WatchServiceRequest.builder()
-            .namespace(target.namespace())
-            .service(target.service())
-            .listeners(listeners)
-            .build());
-    return () -> sdk.consumer().unWatchService(
-        UnWatchServiceRequest.UnWatchServiceRequestBuilder.anUnWatchServiceRequest()
-            .namespace(target.namespace())
-            .service(target.service())
-            .listeners(listeners)
-            .build());
+    final List<ServiceListener> listeners =
+        Collections.<ServiceListener>singletonList(event -> onChange.run());
+    sdk.consumer()
+        .watchService(
+            WatchServiceRequest.builder()
+                .namespace(target.namespace())
+                .service(target.service())
+                .listeners(listeners)
+                .build());
+    return () ->
+        sdk.consumer()
+            .unWatchService(
+                UnWatchServiceRequest.UnWatchServiceRequestBuilder.anUnWatchServiceRequest()
+                    .namespace(target.namespace())
+                    .service(target.service())
+                    .listeners(listeners)
+                    .build());
   }
 }

@@ -9,12 +9,13 @@ import java.util.Set;
 /**
  * Decides which Polaris services a started gRPC server registers as.
  *
- * <p>The rule: infrastructure services (health, reflection, channelz, CSDS, ORCA) are never advertised,
- * and a server that exposes nothing else is not registered at all, so an application's separate health or
- * admin server never receives business traffic. Otherwise the server registers as the configured
- * {@code polaris.service}, or, when that is empty, as each business service it exposes, under the
- * service's full gRPC name (e.g. {@code helloworld.Greeter}). A server that lists no service at all (a
- * server type that does not tell) registers only as a configured {@code polaris.service}. Stateless.
+ * <p>The rule: infrastructure services (health, reflection, channelz, CSDS, ORCA) are never
+ * advertised, and a server that exposes nothing else is not registered at all, so an application's
+ * separate health or admin server never receives business traffic. Otherwise the server registers
+ * as the configured {@code polaris.service}, or, when that is empty, as each business service it
+ * exposes, under the service's full gRPC name (e.g. {@code helloworld.Greeter}). A server that
+ * lists no service at all (a server type that does not tell) registers only as a configured {@code
+ * polaris.service}. Stateless.
  */
 final class AdvertisedServices {
 

@@ -6,9 +6,9 @@ import java.util.concurrent.TimeUnit;
 import org.polarisagent.core.concurrent.DaemonScheduler;
 
 /**
- * Daemon threads that do the Polaris work of an application's servers (registering them, or deregistering
- * them and ending their drain): created on first use and ended after a minute without work, so they never
- * keep the JVM alive. Thread-safe.
+ * Daemon threads that do the Polaris work of an application's servers (registering them, or
+ * deregistering them and ending their drain): created on first use and ended after a minute without
+ * work, so they never keep the JVM alive. Thread-safe.
  */
 final class BackgroundScheduler implements Scheduler {
 

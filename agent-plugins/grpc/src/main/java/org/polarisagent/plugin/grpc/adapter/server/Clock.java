@@ -3,7 +3,10 @@ package org.polarisagent.plugin.grpc.adapter.server;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
-/** Time as the server lifecycle sees it: a monotonic clock and a way to wait for a moment. Thread-safe. */
+/**
+ * Time as the server lifecycle sees it: a monotonic clock and a way to wait for a moment.
+ * Thread-safe.
+ */
 interface Clock {
 
   long nanoTime();
@@ -11,7 +14,10 @@ interface Clock {
   /** Returns once {@link #nanoTime()} has reached the deadline; at once if it already has. */
   void sleepUntil(long deadlineNanos) throws InterruptedException;
 
-  /** Waits until the latch opens or {@link #nanoTime()} reaches the deadline; true if the latch opened. */
+  /**
+   * Waits until the latch opens or {@link #nanoTime()} reaches the deadline; true if the latch
+   * opened.
+   */
   boolean await(CountDownLatch latch, long deadlineNanos) throws InterruptedException;
 
   /** The system's monotonic clock. */

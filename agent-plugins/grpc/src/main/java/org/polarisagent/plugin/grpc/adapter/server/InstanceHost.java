@@ -8,14 +8,18 @@ import org.polarisagent.core.sdk.LocalAddress;
 /**
  * Chooses the host a server is registered with; never a wildcard address.
  *
- * <p>In order: {@code polaris.instance.host}; the server's own address if it is bound to a specific one;
- * {@code POD_IP}, then {@code HOST_IP} from the environment; the local address of the interface that routes
- * to the first Polaris server (found by connecting a UDP socket, which sends nothing); the local host's
- * address; {@code 127.0.0.1}. The detected address is computed once. Thread-safe.
+ * <p>In order: {@code polaris.instance.host}; the server's own address if it is bound to a specific
+ * one; {@code POD_IP}, then {@code HOST_IP} from the environment; the local address of the
+ * interface that routes to the first Polaris server (found by connecting a UDP socket, which sends
+ * nothing); the local host's address; {@code 127.0.0.1}. The detected address is computed once.
+ * Thread-safe.
  */
 final class InstanceHost {
 
-  /** Environment variables that name the address of this process, as Kubernetes' downward API sets them. */
+  /**
+   * Environment variables that name the address of this process, as Kubernetes' downward API sets
+   * them.
+   */
   static final String[] ADDRESS_ENV = {"POD_IP", "HOST_IP"};
 
   /** Finds the local address that traffic to a remote address leaves from. */
@@ -39,7 +43,8 @@ final class InstanceHost {
   private final RouteProbe probe;
   private volatile String detected;
 
-  InstanceHost(String configuredHost, Map<String, String> env, String polarisAddress, RouteProbe probe) {
+  InstanceHost(
+      String configuredHost, Map<String, String> env, String polarisAddress, RouteProbe probe) {
     this.configuredHost = configuredHost == null ? "" : configuredHost.trim();
     this.env = env;
     this.polarisAddress = polarisAddress == null ? "" : polarisAddress.trim();

@@ -1,6 +1,8 @@
 package org.polarisagent.plugin.grpc.adapter.server;
 
-/** One Polaris instance a server registers: a service in a namespace at a host and port. Immutable. */
+/**
+ * One Polaris instance a server registers: a service in a namespace at a host and port. Immutable.
+ */
 final class InstanceSpec {
 
   final String namespace;
@@ -34,6 +36,12 @@ final class InstanceSpec {
 
   @Override
   public String toString() {
-    return namespace + "/" + service + " " + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+    return namespace
+        + "/"
+        + service
+        + " "
+        + (host.indexOf(':') >= 0 ? "[" + host + "]" : host)
+        + ":"
+        + port;
   }
 }

@@ -11,8 +11,8 @@ import org.polarisagent.core.sdk.SdkApis;
 import org.polarisagent.plugin.grpc.PolarisTarget;
 
 /**
- * Registers instances through the Polaris SDK's {@link ProviderAPI}, which heartbeats every registered
- * instance by itself until it is deregistered. Thread-safe.
+ * Registers instances through the Polaris SDK's {@link ProviderAPI}, which heartbeats every
+ * registered instance by itself until it is deregistered. Thread-safe.
  */
 final class PolarisRegistrar implements Registrar {
 

@@ -13,23 +13,27 @@ import java.util.concurrent.TimeUnit;
 import org.polarisagent.core.logging.AgentLog;
 
 /**
- * The server an application gets from {@code ServerBuilder.build()}: the real server, with its Polaris
- * lifecycle attached. {@link #start()} registers the server in the background once it is bound.
+ * The server an application gets from {@code ServerBuilder.build()}: the real server, with its
+ * Polaris lifecycle attached. {@link #start()} registers the server in the background once it is
+ * bound.
  *
- * <p>{@link #shutdown()} and {@link #shutdownNow()} return at once and {@link #isShutdown()} is true from
- * then on, as gRPC defines; in the background the server is deregistered, keeps serving for the drain delay,
- * then the real server gets the {@code shutdown()} (or {@code shutdownNow()}, if that was asked for at any
- * point). A server that was never registered stops at once. {@link #isTerminated()} and
- * {@code awaitTermination} cover the whole sequence: terminated means the real server has terminated after
- * the drain. Everything else forwards to the real server unchanged. Thread-safe.
+ * <p>{@link #shutdown()} and {@link #shutdownNow()} return at once and {@link #isShutdown()} is
+ * true from then on, as gRPC defines; in the background the server is deregistered, keeps serving
+ * for the drain delay, then the real server gets the {@code shutdown()} (or {@code shutdownNow()},
+ * if that was asked for at any point). A server that was never registered stops at once. {@link
+ * #isTerminated()} and {@code awaitTermination} cover the whole sequence: terminated means the real
+ * server has terminated after the drain. Everything else forwards to the real server unchanged.
+ * Thread-safe.
  */
 public final class PolarisServer extends Server {
 
   private final Server delegate;
   private final ServerLifecycle lifecycle;
   private final Object lock = new Object();
+
   /** Opens once the real server has been told to stop. */
   private final CountDownLatch stopIssued = new CountDownLatch(1);
+
   // Guarded by lock.
   private boolean shutdownRequested;
   private boolean now;
@@ -95,7 +99,9 @@ public final class PolarisServer extends Server {
     }
   }
 
-  /** Stops the real server, once, as the application asked: {@code shutdownNow()} if it ever did. */
+  /**
+   * Stops the real server, once, as the application asked: {@code shutdownNow()} if it ever did.
+   */
   private void stopReal() {
     boolean force;
     synchronized (lock) {
@@ -182,7 +188,8 @@ public final class PolarisServer extends Server {
     if (!stopIssued.await(timeout, unit)) {
       return false;
     }
-    return delegate.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    return delegate.awaitTermination(
+        Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
   }
 
   @Override

@@ -3,10 +3,11 @@ package org.polarisagent.plugin.grpc.adapter.server;
 import java.util.Set;
 
 /**
- * Which Polaris service a call to this application's servers is a call of, decided as registration decides
- * which services a server registers as ({@link AdvertisedServices}): {@code polaris.service} if set, else the
- * call's gRPC service; none for infrastructure services, for servers on ports outside
- * {@code polaris.grpc.server.ports}, and for in-process servers. Immutable.
+ * Which Polaris service a call to this application's servers is a call of, decided as registration
+ * decides which services a server registers as ({@link AdvertisedServices}): {@code
+ * polaris.service} if set, else the call's gRPC service; none for infrastructure services, for
+ * servers on ports outside {@code polaris.grpc.server.ports}, and for in-process servers.
+ * Immutable.
  */
 public final class ProvidedServices {
 
@@ -34,8 +35,8 @@ public final class ProvidedServices {
   }
 
   /**
-   * The Polaris service a call to the given gRPC service counts for, or null for infrastructure services
-   * (health, reflection, ...), which no server registers as.
+   * The Polaris service a call to the given gRPC service counts for, or null for infrastructure
+   * services (health, reflection, ...), which no server registers as.
    */
   public String polarisServiceOf(String grpcService) {
     if (grpcService == null || AdvertisedServices.isInfrastructure(grpcService)) {

@@ -28,10 +28,13 @@ final class ProviderSettings {
   final String region;
   final String zone;
   final String campus;
+
   /** Empty: every port. */
   final Set<Integer> ports;
+
   final long warmupMillis;
   final long shutdownDelayMillis;
+
   /** The first Polaris server address as {@code host:port}, or empty: where host detection aims. */
   final String polarisAddress;
 
@@ -44,7 +47,8 @@ final class ProviderSettings {
     this.version = config.get(AgentConfig.INSTANCE_VERSION).trim();
     this.weight = config.get(AgentConfig.INSTANCE_WEIGHT);
     this.ttlSeconds = config.get(AgentConfig.INSTANCE_TTL);
-    this.metadata = Collections.unmodifiableMap(new LinkedHashMap<>(config.entriesUnder(AgentConfig.METADATA)));
+    this.metadata =
+        Collections.unmodifiableMap(new LinkedHashMap<>(config.entriesUnder(AgentConfig.METADATA)));
     this.region = orEnv(config.get(AgentConfig.REGION), env, "REGION");
     this.zone = orEnv(config.get(AgentConfig.ZONE), env, "ZONE");
     this.campus = orEnv(config.get(AgentConfig.CAMPUS), env, "CAMPUS");
@@ -56,9 +60,9 @@ final class ProviderSettings {
   }
 
   /**
-   * Reads the settings; an invalid port in {@code polaris.grpc.server.ports} gives one ERROR line. An empty
-   * region, zone or campus falls back to the {@code REGION}, {@code ZONE} or {@code CAMPUS} environment
-   * variable, the names the Polaris SDK itself reads.
+   * Reads the settings; an invalid port in {@code polaris.grpc.server.ports} gives one ERROR line.
+   * An empty region, zone or campus falls back to the {@code REGION}, {@code ZONE} or {@code
+   * CAMPUS} environment variable, the names the Polaris SDK itself reads.
    */
   public static ProviderSettings from(AgentConfig config) {
     return from(config, System.getenv());
@@ -97,9 +101,15 @@ final class ProviderSettings {
     }
     if (!invalid.isEmpty()) {
       // With no valid entry left, registering no server is safer than registering every one.
-      AgentLog.error("invalid ports " + invalid + " in " + AgentConfig.SERVER_PORTS.name() + " ("
-          + AgentConfig.SERVER_PORTS.envName() + "): expected port numbers from 1 to 65535; "
-          + (ports.isEmpty() ? "no gRPC server registers" : "they are ignored"));
+      AgentLog.error(
+          "invalid ports "
+              + invalid
+              + " in "
+              + AgentConfig.SERVER_PORTS.name()
+              + " ("
+              + AgentConfig.SERVER_PORTS.envName()
+              + "): expected port numbers from 1 to 65535; "
+              + (ports.isEmpty() ? "no gRPC server registers" : "they are ignored"));
       if (ports.isEmpty()) {
         ports.add(NO_PORT);
       }

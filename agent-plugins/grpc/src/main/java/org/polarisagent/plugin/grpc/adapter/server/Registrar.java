@@ -13,8 +13,8 @@ interface Registrar {
   String register(InstanceSpec instance) throws Exception;
 
   /**
-   * If the failure of {@link #register} means that Polaris refused the agent's credentials
-   * ({@code polaris.token}), the server's reason; else null.
+   * If the failure of {@link #register} means that Polaris refused the agent's credentials ({@code
+   * polaris.token}), the server's reason; else null.
    */
   String refusal(Throwable failure);
 

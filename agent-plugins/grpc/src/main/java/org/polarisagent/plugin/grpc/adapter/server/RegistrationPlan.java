@@ -9,17 +9,21 @@ import java.util.Set;
 import org.polarisagent.core.config.AgentConfig;
 
 /**
- * What one started gRPC server registers as: its network endpoints allowed by {@code polaris.grpc.server.ports}
- * and the services it advertises ({@link AdvertisedServices}), or why it does not register at all. Immutable.
+ * What one started gRPC server registers as: its network endpoints allowed by {@code
+ * polaris.grpc.server.ports} and the services it advertises ({@link AdvertisedServices}), or why it
+ * does not register at all. Immutable.
  */
 final class RegistrationPlan {
 
   /** How a server is named in log lines. */
   final String serverName;
+
   /** Why the server is not registered, or null when it is. */
   final String skipped;
+
   /** The bound network addresses that register; a wildcard address means all interfaces. */
   private final List<InetSocketAddress> endpoints;
+
   /** Full names of the services the server registers as. */
   final List<String> services;
 
@@ -34,12 +38,14 @@ final class RegistrationPlan {
   /**
    * Decides for a server whose {@code start()} has returned.
    *
-   * @param listenSockets the server's bound addresses; anything but an {@link InetSocketAddress} is not a
-   *     network listener (in-process) and is never registered
+   * @param listenSockets the server's bound addresses; anything but an {@link InetSocketAddress} is
+   *     not a network listener (in-process) and is never registered
    * @param exposedServices full names of the gRPC services the server exposes
    */
   static RegistrationPlan of(
-      ProviderSettings settings, List<? extends SocketAddress> listenSockets, List<String> exposedServices) {
+      ProviderSettings settings,
+      List<? extends SocketAddress> listenSockets,
+      List<String> exposedServices) {
     List<InetSocketAddress> bound = networkEndpoints(listenSockets);
     String serverName = bound.isEmpty() ? "gRPC server" : "gRPC server on port " + ports(bound);
     String skipped = null;
@@ -47,9 +53,10 @@ final class RegistrationPlan {
     if (bound.isEmpty()) {
       skipped = "it has no network listen address";
     } else if (selected.isEmpty()) {
-      skipped = exposedServices.isEmpty()
-          ? "it lists no service and " + AgentConfig.SERVICE.name() + " is not set"
-          : "it exposes only infrastructure services " + exposedServices;
+      skipped =
+          exposedServices.isEmpty()
+              ? "it lists no service and " + AgentConfig.SERVICE.name() + " is not set"
+              : "it exposes only infrastructure services " + exposedServices;
     } else {
       List<InetSocketAddress> allowed = new ArrayList<>();
       for (InetSocketAddress endpoint : bound) {
@@ -65,7 +72,9 @@ final class RegistrationPlan {
     return new RegistrationPlan(serverName, skipped, bound, selected);
   }
 
-  /** The Polaris instances to register: one per endpoint and service, each endpoint under its host. */
+  /**
+   * The Polaris instances to register: one per endpoint and service, each endpoint under its host.
+   */
   List<InstanceSpec> instances(InstanceHost hosts, String namespace) {
     Set<InstanceSpec> result = new LinkedHashSet<>();
     for (InetSocketAddress endpoint : endpoints) {
@@ -77,7 +86,8 @@ final class RegistrationPlan {
     return new ArrayList<>(result);
   }
 
-  private static List<InetSocketAddress> networkEndpoints(List<? extends SocketAddress> listenSockets) {
+  private static List<InetSocketAddress> networkEndpoints(
+      List<? extends SocketAddress> listenSockets) {
     List<InetSocketAddress> result = new ArrayList<>();
     for (SocketAddress socket : listenSockets) {
       if (socket instanceof InetSocketAddress) {

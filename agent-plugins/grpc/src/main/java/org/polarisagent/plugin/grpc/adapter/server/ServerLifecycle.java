@@ -15,20 +15,21 @@ import org.polarisagent.core.sdk.PolarisSdk;
 import org.polarisagent.plugin.grpc.ServerDepartures;
 
 /**
- * The Polaris side of one gRPC server: once the server has started, registers it as its
- * {@link RegistrationPlan} says, in the background (after the warm-up delay), retrying with backoff while
- * Polaris cannot be reached; when the server shuts down or the JVM exits, deregisters it in the background
- * and lets it serve for the drain delay before the application's stop runs. Nobody waits for this but the
- * JVM exit ({@link #awaitDeparture()}).
+ * The Polaris side of one gRPC server: once the server has started, registers it as its {@link
+ * RegistrationPlan} says, in the background (after the warm-up delay), retrying with backoff while
+ * Polaris cannot be reached; when the server shuts down or the JVM exits, deregisters it in the
+ * background and lets it serve for the drain delay before the application's stop runs. Nobody waits
+ * for this but the JVM exit ({@link #awaitDeparture()}).
  *
- * <p>The departure happens once: every caller of {@link #awaitDeparture()}, concurrent or later, returns at
- * the same moment, the drain deadline, or at once if it has passed or the server was never registered.
- * Nothing here throws into the application. Thread-safe.
+ * <p>The departure happens once: every caller of {@link #awaitDeparture()}, concurrent or later,
+ * returns at the same moment, the drain deadline, or at once if it has passed or the server was
+ * never registered. Nothing here throws into the application. Thread-safe.
  */
 final class ServerLifecycle implements ServerDepartures.Departure {
 
   static final long FIRST_RETRY_MILLIS = 1_000;
   static final long MAX_RETRY_MILLIS = 10_000;
+
   /** How long the JVM exit waits for a deregistration before it stops waiting for that server. */
   static final long DEREGISTRATION_BOUND_MILLIS = 2_000;
 
@@ -41,8 +42,12 @@ final class ServerLifecycle implements ServerDepartures.Departure {
   private final ServerDepartures departures;
   private final AtomicBoolean unavailableLogged;
 
-  /** Held by a registration attempt while it talks to Polaris, and by the departure while it takes over. */
+  /**
+   * Held by a registration attempt while it talks to Polaris, and by the departure while it takes
+   * over.
+   */
   private final Object attemptLock = new Object();
+
   private final Object lock = new Object();
   // Guarded by lock.
   private boolean started;
@@ -58,8 +63,10 @@ final class ServerLifecycle implements ServerDepartures.Departure {
   private int failures;
   private boolean refusalLogged;
   private long startedNanos;
+
   /** Opens once the departure has deregistered what there was. */
   private final CountDownLatch deregistered = new CountDownLatch(1);
+
   // Written before the deregistered latch opens, read after.
   private volatile boolean drain;
   private volatile long drainDeadlineNanos;
@@ -84,11 +91,11 @@ final class ServerLifecycle implements ServerDepartures.Departure {
   }
 
   /**
-   * Called once the server's {@code start()} has returned: decides whether and as what it registers, and
-   * if so schedules the registration. Returns at once.
+   * Called once the server's {@code start()} has returned: decides whether and as what it
+   * registers, and if so schedules the registration. Returns at once.
    *
-   * @param listenSockets the server's bound addresses; anything but an {@link java.net.InetSocketAddress} is
-   *     not a network listener (in-process) and is never registered
+   * @param listenSockets the server's bound addresses; anything but an {@link
+   *     java.net.InetSocketAddress} is not a network listener (in-process) and is never registered
    * @param exposedServices full names of the gRPC services the server exposes
    */
   public void started(List<? extends SocketAddress> listenSockets, List<String> exposedServices) {
@@ -108,8 +115,13 @@ final class ServerLifecycle implements ServerDepartures.Departure {
       scheduled = scheduler.schedule(this::attemptSafely, settings.warmupMillis);
     }
     departures.add(this);
-    AgentLog.debug(decided.serverName + " will register as " + decided.services
-        + (settings.warmupMillis > 0 ? " after a warm-up of " + settings.warmupMillis + " ms" : ""));
+    AgentLog.debug(
+        decided.serverName
+            + " will register as "
+            + decided.services
+            + (settings.warmupMillis > 0
+                ? " after a warm-up of " + settings.warmupMillis + " ms"
+                : ""));
   }
 
   private void attemptSafely() {
@@ -179,8 +191,15 @@ final class ServerLifecycle implements ServerDepartures.Departure {
       failed = failures;
       sinceStart = TimeUnit.NANOSECONDS.toMillis(clock.nanoTime() - startedNanos);
     }
-    AgentLog.info("registered " + name + " in Polaris as " + done + ", " + sinceStart + " ms after start"
-        + (failed > 0 ? " (after " + failed + " failed attempts)" : ""));
+    AgentLog.info(
+        "registered "
+            + name
+            + " in Polaris as "
+            + done
+            + ", "
+            + sinceStart
+            + " ms after start"
+            + (failed > 0 ? " (after " + failed + " failed attempts)" : ""));
   }
 
   /** True, after one log line per application, when registration can never succeed. */
@@ -214,14 +233,31 @@ final class ServerLifecycle implements ServerDepartures.Departure {
       scheduled = scheduler.schedule(this::attemptSafely, delay);
     }
     if (firstRefusal) {
-      AgentLog.error("Polaris refused to register " + name + ": " + refused + "; check "
-          + AgentConfig.TOKEN.name() + ". It serves anyway, unregistered; registration is retried in the"
-          + " background");
+      AgentLog.error(
+          "Polaris refused to register "
+              + name
+              + ": "
+              + refused
+              + "; check "
+              + AgentConfig.TOKEN.name()
+              + ". It serves anyway, unregistered; registration is retried in the"
+              + " background");
     } else if (first) {
-      AgentLog.warn("cannot register " + name + " in Polaris yet (" + failure + "); it serves anyway and"
-          + " registration is retried in the background");
+      AgentLog.warn(
+          "cannot register "
+              + name
+              + " in Polaris yet ("
+              + failure
+              + "); it serves anyway and"
+              + " registration is retried in the background");
     } else {
-      AgentLog.debug("registration of " + name + " failed again, next attempt in " + delay + " ms: " + failure);
+      AgentLog.debug(
+          "registration of "
+              + name
+              + " failed again, next attempt in "
+              + delay
+              + " ms: "
+              + failure);
     }
   }
 
@@ -232,10 +268,10 @@ final class ServerLifecycle implements ServerDepartures.Departure {
   }
 
   /**
-   * What the server does once the application shuts it down: begins the departure if it has not begun,
-   * and has {@code stop} run once the drain delay after deregistration has passed (on a background thread),
-   * or at once, on the calling thread, when nothing was registered or the drain is already over. Returns at
-   * once; {@code stop} runs once at most.
+   * What the server does once the application shuts it down: begins the departure if it has not
+   * begun, and has {@code stop} run once the drain delay after deregistration has passed (on a
+   * background thread), or at once, on the calling thread, when nothing was registered or the drain
+   * is already over. Returns at once; {@code stop} runs once at most.
    */
   void leave(Runnable stop) {
     boolean over;
@@ -275,14 +311,22 @@ final class ServerLifecycle implements ServerDepartures.Departure {
     try {
       departingScheduler.schedule(this::deregister, 0);
     } catch (Throwable t) {
-      AgentLog.warn("cannot deregister " + name + " from Polaris (" + t + "); it expires after 3 missed"
-          + " heartbeats");
+      AgentLog.warn(
+          "cannot deregister "
+              + name
+              + " from Polaris ("
+              + t
+              + "); it expires after 3 missed"
+              + " heartbeats");
       deregistered.countDown();
       finish();
     }
   }
 
-  /** Deregisters what the server registered, then ends the departure when the drain delay has passed. */
+  /**
+   * Deregisters what the server registered, then ends the departure when the drain delay has
+   * passed.
+   */
   private void deregister() {
     long delayMillis = 0;
     try {
@@ -298,16 +342,25 @@ final class ServerLifecycle implements ServerDepartures.Departure {
         try {
           registrar.deregister(instance.getKey(), instance.getValue());
         } catch (Throwable t) {
-          AgentLog.warn("cannot deregister " + instance.getKey() + " from Polaris (" + t + "); it expires"
-              + " after 3 missed heartbeats");
+          AgentLog.warn(
+              "cannot deregister "
+                  + instance.getKey()
+                  + " from Polaris ("
+                  + t
+                  + "); it expires"
+                  + " after 3 missed heartbeats");
         }
       }
       if (!leaving.isEmpty()) {
         delayMillis = settings.shutdownDelayMillis;
         drainDeadlineNanos = clock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delayMillis);
         drain = true;
-        AgentLog.info("deregistered " + name + " from Polaris; it serves " + delayMillis
-            + " ms more before shutting down");
+        AgentLog.info(
+            "deregistered "
+                + name
+                + " from Polaris; it serves "
+                + delayMillis
+                + " ms more before shutting down");
       }
     } catch (Throwable t) {
       AgentLog.warn("deregistration of " + name + " failed unexpectedly: " + t);
@@ -326,7 +379,10 @@ final class ServerLifecycle implements ServerDepartures.Departure {
     }
   }
 
-  /** Ends the departure: the server is no longer waited for at exit, and the application's stop runs. */
+  /**
+   * Ends the departure: the server is no longer waited for at exit, and the application's stop
+   * runs.
+   */
   private void finish() {
     Runnable stop;
     synchronized (lock) {
@@ -352,9 +408,10 @@ final class ServerLifecycle implements ServerDepartures.Departure {
   }
 
   /**
-   * Waits until the drain delay after deregistration has passed: at most {@link #DEREGISTRATION_BOUND_MILLIS}
-   * from the beginning of the departure for the deregistration, then the drain delay. Returns at once when
-   * the departure has not begun, is over or registered nothing.
+   * Waits until the drain delay after deregistration has passed: at most {@link
+   * #DEREGISTRATION_BOUND_MILLIS} from the beginning of the departure for the deregistration, then
+   * the drain delay. Returns at once when the departure has not begun, is over or registered
+   * nothing.
    */
   @Override
   public void awaitDeparture() {
@@ -368,8 +425,12 @@ final class ServerLifecycle implements ServerDepartures.Departure {
     try {
       long bound = began + TimeUnit.MILLISECONDS.toNanos(DEREGISTRATION_BOUND_MILLIS);
       if (!clock.await(deregistered, bound)) {
-        AgentLog.warn("deregistration of " + name + " from Polaris did not end within "
-            + DEREGISTRATION_BOUND_MILLIS + " ms; not waiting for it");
+        AgentLog.warn(
+            "deregistration of "
+                + name
+                + " from Polaris did not end within "
+                + DEREGISTRATION_BOUND_MILLIS
+                + " ms; not waiting for it");
         return;
       }
       if (drain) {

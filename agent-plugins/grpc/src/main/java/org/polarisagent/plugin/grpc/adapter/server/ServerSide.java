@@ -7,9 +7,9 @@ import org.polarisagent.core.plugin.AgentContext;
 import org.polarisagent.plugin.grpc.ServerDepartures;
 
 /**
- * The provider side for one application's gRPC: attaches a {@link ServerLifecycle} to every network server
- * the application builds, sharing the settings, the SDK registrar and the background threads among them.
- * Thread-safe.
+ * The provider side for one application's gRPC: attaches a {@link ServerLifecycle} to every network
+ * server the application builds, sharing the settings, the SDK registrar and the background threads
+ * among them. Thread-safe.
  */
 public final class ServerSide {
 
@@ -31,19 +31,23 @@ public final class ServerSide {
     this.scheduler =
         new BackgroundScheduler("polaris-agent-server-registration", 1, context.agentLoader());
     this.departingScheduler =
-        new BackgroundScheduler("polaris-agent-server-departure", DEPARTING_THREADS, context.agentLoader());
+        new BackgroundScheduler(
+            "polaris-agent-server-departure", DEPARTING_THREADS, context.agentLoader());
     this.providedServices = new ProvidedServices(settings);
   }
 
-  /** Which Polaris service each call of this application's servers counts for, as registration decides. */
+  /**
+   * Which Polaris service each call of this application's servers counts for, as registration
+   * decides.
+   */
   public ProvidedServices providedServices() {
     return providedServices;
   }
 
   /**
    * The server the application gets from a builder's {@code build()}: the built server wrapped in a
-   * {@link PolarisServer}, or the built server itself when it is not to be registered or the builder's
-   * {@code build()} is declared to return a type the wrapper is not.
+   * {@link PolarisServer}, or the built server itself when it is not to be registered or the
+   * builder's {@code build()} is declared to return a type the wrapper is not.
    */
   public Object observe(Object builder, Object server) {
     if (!settings.register || !(server instanceof Server) || server instanceof PolarisServer) {
@@ -53,8 +57,10 @@ public final class ServerSide {
       return server;
     }
     if (!buildReturns(builder.getClass(), PolarisServer.class)) {
-      AgentLog.warn(builder.getClass().getName() + ".build() returns a specific server type; its servers"
-          + " are not registered in Polaris");
+      AgentLog.warn(
+          builder.getClass().getName()
+              + ".build() returns a specific server type; its servers"
+              + " are not registered in Polaris");
       return server;
     }
     ServerLifecycle lifecycle =
@@ -71,7 +77,10 @@ public final class ServerSide {
     return new PolarisServer((Server) server, lifecycle);
   }
 
-  /** True if the declared return type of the builder's {@code build()} accepts the given server type. */
+  /**
+   * True if the declared return type of the builder's {@code build()} accepts the given server
+   * type.
+   */
   static boolean buildReturns(Class<?> builderType, Class<?> serverType) {
     try {
       return builderType.getMethod("build").getReturnType().isAssignableFrom(serverType);

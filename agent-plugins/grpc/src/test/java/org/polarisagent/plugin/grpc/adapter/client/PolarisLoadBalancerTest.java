@@ -48,8 +48,8 @@ import org.polarisagent.plugin.grpc.PolarisTarget;
 import org.polarisagent.plugin.grpc.adapter.TextMethods;
 
 /**
- * The Polaris balancer against a fake {@link LoadBalancer.Helper}: which state and picker it publishes as
- * instances come, connect, fail and go, in the style of gRPC's own balancer tests.
+ * The Polaris balancer against a fake {@link LoadBalancer.Helper}: which state and picker it
+ * publishes as instances come, connect, fail and go, in the style of gRPC's own balancer tests.
  */
 class PolarisLoadBalancerTest {
 
@@ -75,8 +75,12 @@ class PolarisLoadBalancerTest {
       properties.setProperty(propertyPairs[i], propertyPairs[i + 1]);
     }
     AgentConfig config = AgentConfig.load(null, properties, new HashMap<>());
-    AgentContext context = new AgentContext(config, PolarisSdk.unavailable("test"),
-        PolarisLoadBalancerTest.class.getClassLoader(), new ShutdownSequence());
+    AgentContext context =
+        new AgentContext(
+            config,
+            PolarisSdk.unavailable("test"),
+            PolarisLoadBalancerTest.class.getClassLoader(),
+            new ShutdownSequence());
     return new PolarisLoadBalancer(helper, new ClientSide(context));
   }
 
@@ -86,7 +90,8 @@ class PolarisLoadBalancerTest {
     assertEquals(TRANSIENT_FAILURE, helper.state);
     Status status = pick().getStatus();
     assertEquals(Status.Code.UNAVAILABLE, status.getCode());
-    assertTrue(status.getDescription().contains("no instance of service echo in namespace default"),
+    assertTrue(
+        status.getDescription().contains("no instance of service echo in namespace default"),
         status.toString());
   }
 
@@ -187,14 +192,16 @@ class PolarisLoadBalancerTest {
   void resolutionErrorKeepsAReadyChannelServing() {
     resolve(instance("a", 1001));
     helper.subchannels.get(0).set(READY);
-    syncContext.execute(() -> balancer.handleNameResolutionError(Status.UNAVAILABLE.withDescription("outage")));
+    syncContext.execute(
+        () -> balancer.handleNameResolutionError(Status.UNAVAILABLE.withDescription("outage")));
     assertEquals(READY, helper.state);
     assertNotNull(pick().getSubchannel());
   }
 
   @Test
   void resolutionErrorBeforeAnyInstanceFailsCallsWithIt() {
-    syncContext.execute(() -> balancer.handleNameResolutionError(Status.UNAVAILABLE.withDescription("outage")));
+    syncContext.execute(
+        () -> balancer.handleNameResolutionError(Status.UNAVAILABLE.withDescription("outage")));
     assertEquals(TRANSIENT_FAILURE, helper.state);
     assertEquals("outage", pick().getStatus().getDescription());
   }
@@ -230,28 +237,34 @@ class PolarisLoadBalancerTest {
       LoadBalancer.Subchannel routed = pick("x-user", "u" + user, "x-exclude", "c").getSubchannel();
       assertSame(everywhere, pick("x-user", "u" + user).getSubchannel(), "a key is stable");
       if (everywhere != excluded) {
-        assertSame(everywhere, routed, "user u" + user + " moved although its instance is still allowed");
+        assertSame(
+            everywhere, routed, "user u" + user + " moved although its instance is still allowed");
         kept++;
       } else {
         moved++;
       }
     }
-    assertTrue(kept > 100 && moved > 20, "keys spread over the ring: kept " + kept + ", moved " + moved);
+    assertTrue(
+        kept > 100 && moved > 20, "keys spread over the ring: kept " + kept + ", moved " + moved);
   }
 
   /** A plan that routes each call to every instance but those named by its x-exclude header. */
   private static RoutePlan perCall(Instance... instances) {
-    ServiceInstances all = new DefaultServiceInstances(new ServiceKey("default", "echo"), Arrays.asList(instances));
-    return RoutePlan.perCall(all, (candidates, method, headers) -> {
-      String excluded = headers.get(Metadata.Key.of("x-exclude", Metadata.ASCII_STRING_MARSHALLER));
-      List<Instance> allowed = new ArrayList<>();
-      for (Instance instance : candidates.getInstances()) {
-        if (!instance.getId().equals(excluded)) {
-          allowed.add(instance);
-        }
-      }
-      return allowed;
-    });
+    ServiceInstances all =
+        new DefaultServiceInstances(new ServiceKey("default", "echo"), Arrays.asList(instances));
+    return RoutePlan.perCall(
+        all,
+        (candidates, method, headers) -> {
+          String excluded =
+              headers.get(Metadata.Key.of("x-exclude", Metadata.ASCII_STRING_MARSHALLER));
+          List<Instance> allowed = new ArrayList<>();
+          for (Instance instance : candidates.getInstances()) {
+            if (!instance.getId().equals(excluded)) {
+              allowed.add(instance);
+            }
+          }
+          return allowed;
+        });
   }
 
   private void resolve(Instance... instances) {
@@ -261,16 +274,20 @@ class PolarisLoadBalancerTest {
   private void resolve(RoutePlan plan, Instance... instances) {
     List<EquivalentAddressGroup> groups = new ArrayList<>();
     for (Instance instance : instances) {
-      groups.add(new EquivalentAddressGroup(new InetSocketAddress("127.0.0.1", instance.getPort()),
-          Attributes.newBuilder().set(PolarisAttributes.INSTANCE, instance).build()));
+      groups.add(
+          new EquivalentAddressGroup(
+              new InetSocketAddress("127.0.0.1", instance.getPort()),
+              Attributes.newBuilder().set(PolarisAttributes.INSTANCE, instance).build()));
     }
-    LoadBalancer.ResolvedAddresses resolved = LoadBalancer.ResolvedAddresses.newBuilder()
-        .setAddresses(groups)
-        .setAttributes(Attributes.newBuilder()
-            .set(PolarisAttributes.TARGET, TARGET)
-            .set(PolarisAttributes.ROUTE_PLAN, plan)
-            .build())
-        .build();
+    LoadBalancer.ResolvedAddresses resolved =
+        LoadBalancer.ResolvedAddresses.newBuilder()
+            .setAddresses(groups)
+            .setAttributes(
+                Attributes.newBuilder()
+                    .set(PolarisAttributes.TARGET, TARGET)
+                    .set(PolarisAttributes.ROUTE_PLAN, plan)
+                    .build())
+            .build();
     syncContext.execute(() -> balancer.handleResolvedAddresses(resolved));
   }
 
@@ -291,7 +308,8 @@ class PolarisLoadBalancerTest {
   private LoadBalancer.PickResult pick(String... headerPairs) {
     Metadata headers = new Metadata();
     for (int i = 0; i + 1 < headerPairs.length; i += 2) {
-      headers.put(Metadata.Key.of(headerPairs[i], Metadata.ASCII_STRING_MARSHALLER), headerPairs[i + 1]);
+      headers.put(
+          Metadata.Key.of(headerPairs[i], Metadata.ASCII_STRING_MARSHALLER), headerPairs[i + 1]);
     }
     return helper.picker.pickSubchannel(new PickArgs(headers));
   }
@@ -310,7 +328,8 @@ class PolarisLoadBalancerTest {
     }
 
     @Override
-    public void updateBalancingState(ConnectivityState newState, LoadBalancer.SubchannelPicker newPicker) {
+    public void updateBalancingState(
+        ConnectivityState newState, LoadBalancer.SubchannelPicker newPicker) {
       state = newState;
       picker = newPicker;
       updates++;
@@ -370,12 +389,16 @@ class PolarisLoadBalancerTest {
 
     void set(ConnectivityState state) {
       connectionRequested = false;
-      syncContext.execute(() -> listener.onSubchannelState(ConnectivityStateInfo.forNonError(state)));
+      syncContext.execute(
+          () -> listener.onSubchannelState(ConnectivityStateInfo.forNonError(state)));
     }
 
     void fail() {
-      syncContext.execute(() -> listener.onSubchannelState(
-          ConnectivityStateInfo.forTransientFailure(Status.UNAVAILABLE.withDescription("connection refused"))));
+      syncContext.execute(
+          () ->
+              listener.onSubchannelState(
+                  ConnectivityStateInfo.forTransientFailure(
+                      Status.UNAVAILABLE.withDescription("connection refused"))));
     }
 
     @Override

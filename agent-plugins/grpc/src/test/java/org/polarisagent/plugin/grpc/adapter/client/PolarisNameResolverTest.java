@@ -62,8 +62,9 @@ class PolarisNameResolverTest {
   @Test
   void publishesAgainOnlyWhenSomethingChanged() {
     directory.instances.put("echo", Collections.singletonList(instance("a", 1001)));
-    PolarisNameResolver resolver = new PolarisNameResolver(
-        PolarisTarget.parse("polaris://echo", "default"), args(), client(directory));
+    PolarisNameResolver resolver =
+        new PolarisNameResolver(
+            PolarisTarget.parse("polaris://echo", "default"), args(), client(directory));
     resolvers.add(resolver);
     Recorder recorder = new Recorder();
     resolver.start(recorder);
@@ -81,11 +82,14 @@ class PolarisNameResolverTest {
   @Test
   void shutdownEndsTheWatch() {
     directory.instances.put("echo", Collections.singletonList(instance("a", 1001)));
-    PolarisNameResolver resolver = new PolarisNameResolver(
-        PolarisTarget.parse("polaris://echo", "default"), args(), client(directory));
+    PolarisNameResolver resolver =
+        new PolarisNameResolver(
+            PolarisTarget.parse("polaris://echo", "default"), args(), client(directory));
     Recorder recorder = new Recorder();
     resolver.start(recorder);
-    awaitTrue(() -> recorder.results.size() == 1 && directory.watchers.containsKey("echo"), "a result and a watch");
+    awaitTrue(
+        () -> recorder.results.size() == 1 && directory.watchers.containsKey("echo"),
+        "a result and a watch");
     resolver.shutdown();
     awaitTrue(() -> !directory.watchers.containsKey("echo"), "the watch ended");
   }
@@ -106,8 +110,10 @@ class PolarisNameResolverTest {
     awaitTrue(() -> !recorder.errors.isEmpty(), "an error");
     Status error = recorder.errors.get(0);
     assertEquals(Status.Code.UNAVAILABLE, error.getCode());
-    assertTrue(error.getDescription().contains("service echo in namespace default")
-        && error.getDescription().contains("server said no"), error.toString());
+    assertTrue(
+        error.getDescription().contains("service echo in namespace default")
+            && error.getDescription().contains("server said no"),
+        error.toString());
   }
 
   @Test
@@ -118,7 +124,8 @@ class PolarisNameResolverTest {
     directory.failure = new IllegalStateException("outage");
     int before = directory.queries.get();
     awaitTrue(() -> directory.queries.get() > before + 1, "two re-reads during the outage");
-    assertTrue(recorder.errors.isEmpty(), "no error while last instances serve: " + recorder.errors);
+    assertTrue(
+        recorder.errors.isEmpty(), "no error while last instances serve: " + recorder.errors);
   }
 
   @Test
@@ -141,18 +148,23 @@ class PolarisNameResolverTest {
     assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 1000, "start() blocked");
     directory.release.countDown();
     awaitTrue(() -> directory.queryThreads.size() == 1, "one query");
-    assertTrue(directory.queryThreads.get(0).startsWith("polaris-agent-discovery"), directory.queryThreads.toString());
+    assertTrue(
+        directory.queryThreads.get(0).startsWith("polaris-agent-discovery"),
+        directory.queryThreads.toString());
   }
 
   @Test
   void withoutPolarisCallsFailWithTheReason() {
     Recorder recorder = start("polaris://echo", client(null));
     awaitTrue(() -> !recorder.errors.isEmpty(), "an error");
-    assertTrue(recorder.errors.get(0).getDescription().contains("Polaris is unavailable"), recorder.errors.toString());
+    assertTrue(
+        recorder.errors.get(0).getDescription().contains("Polaris is unavailable"),
+        recorder.errors.toString());
   }
 
   private Recorder start(String target, ClientSide client) {
-    PolarisNameResolver resolver = new PolarisNameResolver(PolarisTarget.parse(target, "default"), args(), client);
+    PolarisNameResolver resolver =
+        new PolarisNameResolver(PolarisTarget.parse(target, "default"), args(), client);
     resolvers.add(resolver);
     Recorder recorder = new Recorder();
     resolver.start(recorder);
@@ -160,28 +172,36 @@ class PolarisNameResolverTest {
   }
 
   private static ClientSide client(ServiceDirectory directory) {
-    AgentConfig config = AgentConfig.load(null, new Properties(), Collections.<String, String>emptyMap());
-    AgentContext context = new AgentContext(config, PolarisSdk.unavailable("test without a server"),
-        PolarisNameResolverTest.class.getClassLoader(), new ShutdownSequence());
+    AgentConfig config =
+        AgentConfig.load(null, new Properties(), Collections.<String, String>emptyMap());
+    AgentContext context =
+        new AgentContext(
+            config,
+            PolarisSdk.unavailable("test without a server"),
+            PolarisNameResolverTest.class.getClassLoader(),
+            new ShutdownSequence());
     return new ClientSide(context, directory);
   }
 
   private NameResolver.Args args() {
     return NameResolver.Args.newBuilder()
         .setDefaultPort(443)
-        .setProxyDetector(new ProxyDetector() {
-          @Override
-          public io.grpc.ProxiedSocketAddress proxyFor(java.net.SocketAddress target) {
-            return null;
-          }
-        })
+        .setProxyDetector(
+            new ProxyDetector() {
+              @Override
+              public io.grpc.ProxiedSocketAddress proxyFor(java.net.SocketAddress target) {
+                return null;
+              }
+            })
         .setSynchronizationContext(syncContext)
-        .setServiceConfigParser(new NameResolver.ServiceConfigParser() {
-          @Override
-          public NameResolver.ConfigOrError parseServiceConfig(Map<String, ?> rawServiceConfig) {
-            throw new AssertionError("the resolver must not parse a service config");
-          }
-        })
+        .setServiceConfigParser(
+            new NameResolver.ServiceConfigParser() {
+              @Override
+              public NameResolver.ConfigOrError parseServiceConfig(
+                  Map<String, ?> rawServiceConfig) {
+                throw new AssertionError("the resolver must not parse a service config");
+              }
+            })
         .build();
   }
 

@@ -33,16 +33,19 @@ class AdvertisedServicesTest {
   @Test
   void withoutAConfiguredNameEachBusinessServiceIsAdvertisedInServerOrder() {
     List<String> exposed =
-        Arrays.asList("helloworld.Greeter", "grpc.health.v1.Health", "shop.Cart", "helloworld.Greeter");
+        Arrays.asList(
+            "helloworld.Greeter", "grpc.health.v1.Health", "shop.Cart", "helloworld.Greeter");
 
-    assertEquals(Arrays.asList("helloworld.Greeter", "shop.Cart"), AdvertisedServices.select("", exposed));
+    assertEquals(
+        Arrays.asList("helloworld.Greeter", "shop.Cart"), AdvertisedServices.select("", exposed));
   }
 
   @Test
   void aConfiguredNameIsTheOnlyServiceAdvertised() {
     assertEquals(
         Collections.singletonList("shop"),
-        AdvertisedServices.select("shop", Arrays.asList("helloworld.Greeter", "grpc.health.v1.Health")));
+        AdvertisedServices.select(
+            "shop", Arrays.asList("helloworld.Greeter", "grpc.health.v1.Health")));
   }
 
   @Test
@@ -53,8 +56,10 @@ class AdvertisedServicesTest {
 
   @Test
   void aServerThatListsNoServiceIsAdvertisedOnlyUnderAConfiguredName() {
-    assertEquals(Collections.emptyList(), AdvertisedServices.select("", Collections.<String>emptyList()));
     assertEquals(
-        Collections.singletonList("shop"), AdvertisedServices.select("shop", Collections.<String>emptyList()));
+        Collections.emptyList(), AdvertisedServices.select("", Collections.<String>emptyList()));
+    assertEquals(
+        Collections.singletonList("shop"),
+        AdvertisedServices.select("shop", Collections.<String>emptyList()));
   }
 }

@@ -5,9 +5,9 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * A clock that never sleeps: {@link #sleepUntil} jumps to the deadline and records it, {@link #await} jumps to
- * the deadline unless the latch is already open. With a gate, a sleeper instead blocks until the test opens
- * the gate, so a test can hold callers inside the drain delay.
+ * A clock that never sleeps: {@link #sleepUntil} jumps to the deadline and records it, {@link
+ * #await} jumps to the deadline unless the latch is already open. With a gate, a sleeper instead
+ * blocks until the test opens the gate, so a test can hold callers inside the drain delay.
  */
 final class FakeClock implements Clock {
 

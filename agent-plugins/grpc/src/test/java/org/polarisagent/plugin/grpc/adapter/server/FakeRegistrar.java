@@ -3,20 +3,34 @@ package org.polarisagent.plugin.grpc.adapter.server;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A registrar that records what it is asked in one shared event list, and fails or blocks on demand. */
+/**
+ * A registrar that records what it is asked in one shared event list, and fails or blocks on
+ * demand.
+ */
 final class FakeRegistrar implements Registrar {
 
   final List<String> events;
   volatile String unavailableReason;
   volatile boolean ready = true;
-  /** What Polaris answers to the failing registrations: a refusal of the token, or null for an outage. */
+
+  /**
+   * What Polaris answers to the failing registrations: a refusal of the token, or null for an
+   * outage.
+   */
   volatile String refusal;
+
   /** Registrations that fail before one succeeds. */
   int failuresLeft;
+
   int registrations;
   int deregistrations;
-  /** Runs at the start of every registration, outside the event lock: to hold a registration in flight. */
+
+  /**
+   * Runs at the start of every registration, outside the event lock: to hold a registration in
+   * flight.
+   */
   volatile Step beforeRegister;
+
   /** Thrown by every deregistration, if set. */
   volatile RuntimeException deregisterFailure;
 

@@ -6,9 +6,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.FutureTask;
 
 /**
- * A scheduler whose tasks run only when the test says so; it records every requested delay. Made with a
- * clock, it runs the task due first and moves the clock to the moment it is due; made to run undelayed tasks
- * at once, it runs those on the scheduling thread.
+ * A scheduler whose tasks run only when the test says so; it records every requested delay. Made
+ * with a clock, it runs the task due first and moves the clock to the moment it is due; made to run
+ * undelayed tasks at once, it runs those on the scheduling thread.
  */
 final class FakeScheduler implements Scheduler {
 
@@ -62,12 +62,16 @@ final class FakeScheduler implements Scheduler {
     return count;
   }
 
-  /** Runs the oldest pending task (with a clock: the one due first) on the calling thread; false if none. */
+  /**
+   * Runs the oldest pending task (with a clock: the one due first) on the calling thread; false if
+   * none.
+   */
   boolean runNext() {
     Scheduled next = null;
     synchronized (this) {
       for (Scheduled task : tasks) {
-        if (!task.future.isDone() && (next == null || (clock != null && task.dueNanos < next.dueNanos))) {
+        if (!task.future.isDone()
+            && (next == null || (clock != null && task.dueNanos < next.dueNanos))) {
           next = task;
         }
       }

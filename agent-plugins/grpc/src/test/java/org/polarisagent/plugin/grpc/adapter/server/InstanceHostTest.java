@@ -30,7 +30,8 @@ class InstanceHostTest {
   @Test
   void theConfiguredHostWinsOverEverything() throws Exception {
     env.put("POD_IP", "10.0.0.9");
-    InstanceHost hosts = new InstanceHost("svc.example", env, "10.0.0.1:8091", probeAnswering("10.0.0.5"));
+    InstanceHost hosts =
+        new InstanceHost("svc.example", env, "10.0.0.1:8091", probeAnswering("10.0.0.5"));
 
     assertEquals("svc.example", hosts.hostFor(address("127.0.0.1")));
     assertEquals("svc.example", hosts.hostFor(null));
@@ -68,7 +69,8 @@ class InstanceHostTest {
 
   @Test
   void otherwiseTheInterfaceRoutingToPolarisIsUsedOnce() throws Exception {
-    InstanceHost hosts = new InstanceHost("", env, "polaris.example:8091", probeAnswering("10.0.0.5"));
+    InstanceHost hosts =
+        new InstanceHost("", env, "polaris.example:8091", probeAnswering("10.0.0.5"));
 
     assertEquals("10.0.0.5", hosts.hostFor(address("0.0.0.0")));
     assertEquals("10.0.0.5", hosts.hostFor(address("::")));
@@ -86,7 +88,8 @@ class InstanceHostTest {
   @Test
   void wildcardsAreNeverRegistered() throws Exception {
     env.put("POD_IP", "0.0.0.0");
-    InstanceHost hosts = new InstanceHost("0.0.0.0", env, "10.0.0.1:8091", probeAnswering("0.0.0.0"));
+    InstanceHost hosts =
+        new InstanceHost("0.0.0.0", env, "10.0.0.1:8091", probeAnswering("0.0.0.0"));
 
     String host = hosts.hostFor(address("0.0.0.0"));
 
@@ -97,9 +100,13 @@ class InstanceHostTest {
   @Test
   void aFailingProbeFallsBackToALocalAddress() throws Exception {
     InstanceHost hosts =
-        new InstanceHost("", env, "10.0.0.1:8091", (host, port) -> {
-          throw new java.net.SocketException("Network is unreachable");
-        });
+        new InstanceHost(
+            "",
+            env,
+            "10.0.0.1:8091",
+            (host, port) -> {
+              throw new java.net.SocketException("Network is unreachable");
+            });
 
     String host = hosts.hostFor(null);
 
@@ -111,6 +118,7 @@ class InstanceHostTest {
   void anIpv6ScopeIsDropped() throws Exception {
     InetAddress scoped = InetAddress.getByName("fe80::1%1");
 
-    assertEquals("fe80:0:0:0:0:0:0:1", new InstanceHost("", env, "", probeAnswering(null)).hostFor(scoped));
+    assertEquals(
+        "fe80:0:0:0:0:0:0:1", new InstanceHost("", env, "", probeAnswering(null)).hostFor(scoped));
   }
 }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -26,7 +25,8 @@ class PolarisServerTest extends ServerLifecycleFixture {
           "deregister default/echo.Echo 127.0.0.1:50051 id-echo.Echo-50051",
           "server.shutdownNow");
 
-  private final RecordingServer real = new RecordingServer(events, 50051, "echo.Echo", "grpc.health.v1.Health");
+  private final RecordingServer real =
+      new RecordingServer(events, 50051, "echo.Echo", "grpc.health.v1.Health");
   private final PolarisServer server = new PolarisServer(real, lifecycle(registrar));
 
   private ServerLifecycle lifecycle(Registrar using) {
@@ -55,7 +55,8 @@ class PolarisServerTest extends ServerLifecycleFixture {
     long before = clock.nanoTime();
     long realBefore = System.nanoTime();
     assertSame(server, server.shutdown());
-    assertTrue(clock.nanoTime() - before < TimeUnit.MILLISECONDS.toNanos(50), "shutdown() took fake time");
+    assertTrue(
+        clock.nanoTime() - before < TimeUnit.MILLISECONDS.toNanos(50), "shutdown() took fake time");
     assertTrue(System.nanoTime() - realBefore < TimeUnit.SECONDS.toNanos(1), "shutdown() blocked");
     assertTrue(server.isShutdown(), "isShutdown() is true as soon as shutdown() returned");
     assertFalse(server.isTerminated());
@@ -65,13 +66,18 @@ class PolarisServerTest extends ServerLifecycleFixture {
         "deregistration runs off the caller's thread");
 
     assertTrue(departing.runNext());
-    assertTrue(registrar.events().contains("deregister default/echo.Echo 127.0.0.1:50051 id-echo.Echo-50051"));
-    assertFalse(registrar.events().contains("server.shutdown"), "the real server serves during the drain");
+    assertTrue(
+        registrar
+            .events()
+            .contains("deregister default/echo.Echo 127.0.0.1:50051 id-echo.Echo-50051"));
+    assertFalse(
+        registrar.events().contains("server.shutdown"), "the real server serves during the drain");
     assertFalse(server.awaitTermination(0, TimeUnit.SECONDS), "not terminated while draining");
     assertFalse(server.isTerminated());
 
     assertTrue(departing.runNext());
-    assertEquals(2000, clock.elapsedMillis(), "the real server stops when the drain delay has passed");
+    assertEquals(
+        2000, clock.elapsedMillis(), "the real server stops when the drain delay has passed");
     assertTrue(registrar.events().contains("server.shutdown"));
     assertTrue(server.awaitTermination(1, TimeUnit.SECONDS));
     assertTrue(server.isTerminated());
@@ -86,21 +92,25 @@ class PolarisServerTest extends ServerLifecycleFixture {
     departing.runNext();
 
     CountDownLatch terminated = new CountDownLatch(1);
-    Thread waiter = new Thread(() -> {
-      try {
-        server.awaitTermination();
-        terminated.countDown();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    });
+    Thread waiter =
+        new Thread(
+            () -> {
+              try {
+                server.awaitTermination();
+                terminated.countDown();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
     waiter.start();
     awaitState(waiter, Thread.State.WAITING);
     assertEquals(1, terminated.getCount(), "awaitTermination() returned during the drain");
 
     departing.runNext();
     assertTrue(terminated.await(10, TimeUnit.SECONDS));
-    assertTrue(registrar.events().indexOf("server.shutdown") < registrar.events().indexOf("server.awaitTermination"));
+    assertTrue(
+        registrar.events().indexOf("server.shutdown")
+            < registrar.events().indexOf("server.awaitTermination"));
     waiter.join(10_000);
   }
 
@@ -115,9 +125,7 @@ class PolarisServerTest extends ServerLifecycleFixture {
 
     departing.runNext();
 
-    assertEquals(
-        REGISTERED_THEN_STOPPED_NOW,
-        registrar.events());
+    assertEquals(REGISTERED_THEN_STOPPED_NOW, registrar.events());
     assertEquals(1, registrar.deregistrations);
   }
 
@@ -130,7 +138,9 @@ class PolarisServerTest extends ServerLifecycleFixture {
     server.shutdownNow();
 
     List<String> seen = registrar.events();
-    assertEquals(Arrays.asList("server.shutdown", "server.shutdownNow"), seen.subList(seen.size() - 2, seen.size()));
+    assertEquals(
+        Arrays.asList("server.shutdown", "server.shutdownNow"),
+        seen.subList(seen.size() - 2, seen.size()));
   }
 
   @Test
@@ -141,9 +151,7 @@ class PolarisServerTest extends ServerLifecycleFixture {
     assertTrue(server.isShutdown());
     departing.runAll();
 
-    assertEquals(
-        REGISTERED_THEN_STOPPED_NOW,
-        registrar.events());
+    assertEquals(REGISTERED_THEN_STOPPED_NOW, registrar.events());
   }
 
   @Test
@@ -175,7 +183,8 @@ class PolarisServerTest extends ServerLifecycleFixture {
     assertThrows(IOException.class, server::start);
     assertEquals(0, scheduler.pending());
     server.shutdown();
-    assertTrue(registrar.events().contains("server.shutdown"), "it stops at once, with nothing to drain");
+    assertTrue(
+        registrar.events().contains("server.shutdown"), "it stops at once, with nothing to drain");
     assertEquals(0, registrar.registrations);
   }
 
@@ -227,7 +236,9 @@ class PolarisServerTest extends ServerLifecycleFixture {
   void everyOtherMethodForwardsToTheRealServer() throws Exception {
     assertEquals(50051, server.getPort());
     assertEquals(real.getListenSockets(), server.getListenSockets());
-    assertEquals(Arrays.asList("echo.Echo", "grpc.health.v1.Health"), RecordingServer.names(server.getServices()));
+    assertEquals(
+        Arrays.asList("echo.Echo", "grpc.health.v1.Health"),
+        RecordingServer.names(server.getServices()));
     assertEquals(real.getImmutableServices(), server.getImmutableServices());
     assertEquals(Collections.emptyList(), server.getMutableServices());
     assertFalse(server.isShutdown());
@@ -248,8 +259,9 @@ class PolarisServerTest extends ServerLifecycleFixture {
             "server.shutdown",
             "server.isTerminated"),
         seen.subList(0, 7));
-    assertTrue(seen.get(7).startsWith("server.awaitTermination ") && seen.get(7).endsWith(" NANOSECONDS"), seen.get(7));
+    assertTrue(
+        seen.get(7).startsWith("server.awaitTermination ") && seen.get(7).endsWith(" NANOSECONDS"),
+        seen.get(7));
     assertEquals("server.awaitTermination", seen.get(8));
   }
-
 }

@@ -17,13 +17,15 @@ import org.polarisagent.core.config.AgentConfig;
 
 class ProviderSettingsTest {
 
-  private static ProviderSettings settings(String agentArgs, Properties properties, Map<String, String> env) {
+  private static ProviderSettings settings(
+      String agentArgs, Properties properties, Map<String, String> env) {
     return ProviderSettings.from(AgentConfig.load(agentArgs, properties, env), env);
   }
 
   @Test
   void defaultsRegisterEveryPortAndDrainSixSeconds() {
-    ProviderSettings settings = settings("", new Properties(), Collections.<String, String>emptyMap());
+    ProviderSettings settings =
+        settings("", new Properties(), Collections.<String, String>emptyMap());
 
     assertTrue(settings.register);
     assertTrue(settings.ports.isEmpty());
@@ -71,15 +73,23 @@ class ProviderSettingsTest {
     ProviderSettings some;
     ProviderSettings none;
     try {
-      some = settings("polaris.grpc.server.ports=8080, x ,70000,9090", new Properties(),
-          Collections.<String, String>emptyMap());
-      none = settings("polaris.grpc.server.ports=x", new Properties(), Collections.<String, String>emptyMap());
+      some =
+          settings(
+              "polaris.grpc.server.ports=8080, x ,70000,9090",
+              new Properties(),
+              Collections.<String, String>emptyMap());
+      none =
+          settings(
+              "polaris.grpc.server.ports=x",
+              new Properties(),
+              Collections.<String, String>emptyMap());
     } finally {
       System.setErr(original);
     }
 
     assertEquals(new LinkedHashSet<>(Arrays.asList(8080, 9090)), some.ports);
-    assertEquals(Collections.singleton(ProviderSettings.NO_PORT), none.ports, "no server registers");
+    assertEquals(
+        Collections.singleton(ProviderSettings.NO_PORT), none.ports, "no server registers");
     String log = new String(err.toByteArray(), StandardCharsets.UTF_8);
     assertTrue(log.contains("ERROR invalid ports [x, 70000] in polaris.grpc.server.ports"), log);
     assertTrue(log.contains("ERROR invalid ports [x] in polaris.grpc.server.ports"), log);

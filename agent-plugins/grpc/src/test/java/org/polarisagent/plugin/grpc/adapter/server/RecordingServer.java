@@ -12,8 +12,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A stand-in for a real gRPC server that records every call in a shared event list. It terminates as soon as
- * it is shut down, and its {@code start()} fails with {@link #startFailure} when that is set.
+ * A stand-in for a real gRPC server that records every call in a shared event list. It terminates
+ * as soon as it is shut down, and its {@code start()} fails with {@link #startFailure} when that is
+ * set.
  */
 final class RecordingServer extends Server {
 

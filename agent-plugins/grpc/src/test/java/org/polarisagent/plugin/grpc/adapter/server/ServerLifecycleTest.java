@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
 
 class ServerLifecycleTest extends ServerLifecycleFixture {
 
-  private static final List<String> ECHO_AND_HEALTH = Arrays.asList("echo.Echo", "grpc.health.v1.Health");
+  private static final List<String> ECHO_AND_HEALTH =
+      Arrays.asList("echo.Echo", "grpc.health.v1.Health");
 
   private final ByteArrayOutputStream log = new ByteArrayOutputStream();
   private PrintStream originalErr;
@@ -63,14 +64,16 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
   @Test
   void registersEachBusinessServiceAtTheBoundAddressAfterTheWarmUp() {
     ServerLifecycle lifecycle = lifecycle("polaris.grpc.server.warmup=3s");
-    lifecycle.started(loopback(50051), Arrays.asList("echo.Echo", "grpc.health.v1.Health", "shop.Cart"));
+    lifecycle.started(
+        loopback(50051), Arrays.asList("echo.Echo", "grpc.health.v1.Health", "shop.Cart"));
 
     assertEquals(Collections.singletonList(3000L), scheduler.delays);
     assertTrue(registrar.events().isEmpty(), "nothing registers before the warm-up has passed");
     assertTrue(scheduler.runNext());
     assertEquals(
         Arrays.asList(
-            "register default/echo.Echo 127.0.0.1:50051", "register default/shop.Cart 127.0.0.1:50051"),
+            "register default/echo.Echo 127.0.0.1:50051",
+            "register default/shop.Cart 127.0.0.1:50051"),
         registrar.events());
     assertEquals(1, logLines("INFO registered gRPC server on port 50051"));
   }
@@ -81,7 +84,8 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
     lifecycle.started(loopback(7000), Arrays.asList("echo.Echo", "shop.Cart"));
     scheduler.runNext();
 
-    assertEquals(Collections.singletonList("register prod/shop 127.0.0.1:7000"), registrar.events());
+    assertEquals(
+        Collections.singletonList("register prod/shop 127.0.0.1:7000"), registrar.events());
   }
 
   @Test
@@ -90,21 +94,29 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
     lifecycle.started(Collections.singletonList(new InetSocketAddress(50051)), ECHO_AND_HEALTH);
     scheduler.runNext();
 
-    assertEquals(Collections.singletonList("register default/echo.Echo 10.1.2.3:50051"), registrar.events());
+    assertEquals(
+        Collections.singletonList("register default/echo.Echo 10.1.2.3:50051"), registrar.events());
   }
 
   @Test
   void serversWithNothingToAdvertiseAreNeverRegistered() {
     lifecycle("").started(loopback(9090), Collections.singletonList("grpc.health.v1.Health"));
-    lifecycle("polaris.service=shop").started(loopback(9091),
-        Arrays.asList("grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection"));
+    lifecycle("polaris.service=shop")
+        .started(
+            loopback(9091),
+            Arrays.asList("grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection"));
     lifecycle("polaris.grpc.server.ports=8080").started(loopback(9092), ECHO_AND_HEALTH);
-    List<SocketAddress> inProcess = Collections.<SocketAddress>singletonList(new SocketAddress() {});
+    List<SocketAddress> inProcess =
+        Collections.<SocketAddress>singletonList(new SocketAddress() {});
     lifecycle("").started(inProcess, ECHO_AND_HEALTH);
 
     assertEquals(0, scheduler.pending());
-    assertEquals(1, logLines("port 9090 is not registered in Polaris: it exposes only infrastructure"));
-    assertEquals(1, logLines("port 9092 is not registered in Polaris: its port is not in polaris.grpc.server.ports"));
+    assertEquals(
+        1, logLines("port 9090 is not registered in Polaris: it exposes only infrastructure"));
+    assertEquals(
+        1,
+        logLines(
+            "port 9092 is not registered in Polaris: its port is not in polaris.grpc.server.ports"));
     assertEquals(1, logLines("no network listen address"));
   }
 
@@ -114,7 +126,8 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
     lifecycle.started(loopback(8080), ECHO_AND_HEALTH);
     scheduler.runNext();
 
-    assertEquals(Collections.singletonList("register default/echo.Echo 127.0.0.1:8080"), registrar.events());
+    assertEquals(
+        Collections.singletonList("register default/echo.Echo 127.0.0.1:8080"), registrar.events());
   }
 
   @Test
@@ -143,8 +156,11 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
       assertTrue(scheduler.runNext(), "attempt " + attempt);
     }
 
-    assertEquals(1, logLines("ERROR Polaris refused to register gRPC server on port 50051: access is not"
-        + " approved: invalid token; check polaris.token"));
+    assertEquals(
+        1,
+        logLines(
+            "ERROR Polaris refused to register gRPC server on port 50051: access is not"
+                + " approved: invalid token; check polaris.token"));
     assertEquals(0, logLines("WARN"));
     assertEquals(1, registrar.registrations, "registered once the server accepts it");
   }
@@ -174,7 +190,10 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
 
     assertEquals(0, scheduler.pending());
     assertEquals(0, registrar.registrations);
-    assertEquals(1, logLines("WARN gRPC servers are not registered in Polaris: the agent configuration is invalid"));
+    assertEquals(
+        1,
+        logLines(
+            "WARN gRPC servers are not registered in Polaris: the agent configuration is invalid"));
   }
 
   private Runnable recording(String event) {
@@ -192,7 +211,9 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
     scheduler.runNext();
 
     lifecycle.leave(recording("stop"));
-    assertEquals(Collections.singletonList("register default/echo.Echo 127.0.0.1:50051"), registrar.events(),
+    assertEquals(
+        Collections.singletonList("register default/echo.Echo 127.0.0.1:50051"),
+        registrar.events(),
         "the caller's thread neither deregisters nor waits");
     assertEquals(0, clock.elapsedMillis());
     lifecycle.beginDeparture();
@@ -208,7 +229,10 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
             "stop again"),
         registrar.events());
     assertEquals(4000, clock.elapsedMillis(), "the stop came when the drain delay had passed");
-    assertEquals(1, logLines("INFO deregistered gRPC server on port 50051 from Polaris; it serves 4000 ms more"));
+    assertEquals(
+        1,
+        logLines(
+            "INFO deregistered gRPC server on port 50051 from Polaris; it serves 4000 ms more"));
   }
 
   @Test
@@ -288,9 +312,11 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
 
     departures.departAll();
 
-    assertEquals(2000, clock.sleptMillis(), "the exit waits for the rest of the drain the app began");
+    assertEquals(
+        2000, clock.sleptMillis(), "the exit waits for the rest of the drain the app began");
     assertEquals(1, registrar.deregistrations);
-    assertFalse(registrar.events().contains("stop"), "the application's stop runs when the drain ends");
+    assertFalse(
+        registrar.events().contains("stop"), "the application's stop runs when the drain ends");
     departing.runAll();
     assertTrue(registrar.events().contains("stop"));
   }
@@ -301,7 +327,8 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
     ServerLifecycle failed = lifecycle("", departingAtOnce);
     failed.started(loopback(50051), ECHO_AND_HEALTH);
     scheduler.runNext();
-    lifecycle("", departingAtOnce).started(loopback(9090), Collections.singletonList("grpc.health.v1.Health"));
+    lifecycle("", departingAtOnce)
+        .started(loopback(9090), Collections.singletonList("grpc.health.v1.Health"));
 
     departures.departAll();
 
@@ -319,7 +346,10 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
 
     assertEquals(ServerLifecycle.DEREGISTRATION_BOUND_MILLIS, clock.elapsedMillis());
     assertEquals(0, clock.sleepers(), "no drain is waited for what was not deregistered");
-    assertEquals(1, logLines("WARN deregistration of gRPC server on port 50051 from Polaris did not end within"));
+    assertEquals(
+        1,
+        logLines(
+            "WARN deregistration of gRPC server on port 50051 from Polaris did not end within"));
   }
 
   @Test
@@ -331,8 +361,18 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
     lifecycle.beginDeparture();
 
     CountDownLatch bothDone = new CountDownLatch(2);
-    Thread first = new Thread(() -> { lifecycle.awaitDeparture(); bothDone.countDown(); });
-    Thread second = new Thread(() -> { lifecycle.awaitDeparture(); bothDone.countDown(); });
+    Thread first =
+        new Thread(
+            () -> {
+              lifecycle.awaitDeparture();
+              bothDone.countDown();
+            });
+    Thread second =
+        new Thread(
+            () -> {
+              lifecycle.awaitDeparture();
+              bothDone.countDown();
+            });
     first.start();
     second.start();
     awaitSleepers(2);
@@ -349,10 +389,11 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
   void aDepartureDuringARegistrationInFlightDeregistersWhatItRegistered() throws Exception {
     CountDownLatch registering = new CountDownLatch(1);
     CountDownLatch proceed = new CountDownLatch(1);
-    registrar.beforeRegister = () -> {
-      registering.countDown();
-      proceed.await();
-    };
+    registrar.beforeRegister =
+        () -> {
+          registering.countDown();
+          proceed.await();
+        };
     ServerLifecycle lifecycle = lifecycle("");
     lifecycle.started(loopback(50051), ECHO_AND_HEALTH);
 

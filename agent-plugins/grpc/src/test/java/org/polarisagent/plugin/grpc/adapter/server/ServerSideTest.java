@@ -32,14 +32,19 @@ class ServerSideTest {
   }
 
   private static ServerSide support(String agentArgs) {
-    AgentConfig config = AgentConfig.load(agentArgs, new Properties(), Collections.<String, String>emptyMap());
+    AgentConfig config =
+        AgentConfig.load(agentArgs, new Properties(), Collections.<String, String>emptyMap());
     AgentContext context =
-        new AgentContext(config, PolarisSdk.unavailable("test"), ServerSideTest.class.getClassLoader(),
+        new AgentContext(
+            config,
+            PolarisSdk.unavailable("test"),
+            ServerSideTest.class.getClassLoader(),
             new ShutdownSequence());
     return new ServerSide(context);
   }
 
-  private final RecordingServer server = new RecordingServer(new ArrayList<String>(), 50051, "echo.Echo");
+  private final RecordingServer server =
+      new RecordingServer(new ArrayList<String>(), 50051, "echo.Echo");
 
   @Test
   void networkServersAreWrapped() {
@@ -54,7 +59,8 @@ class ServerSideTest {
     ServerSide support = support("");
     Object wrapped = support.observe(new PlainBuilder(), server);
 
-    assertSame(server, support("polaris.grpc.server.register=false").observe(new PlainBuilder(), server));
+    assertSame(
+        server, support("polaris.grpc.server.register=false").observe(new PlainBuilder(), server));
     assertSame(server, support.observe(InProcessServerBuilder.forName("test"), server));
     assertSame(server, support.observe(new SpecificBuilder(), server));
     assertSame(wrapped, support.observe(new PlainBuilder(), wrapped), "never wrapped twice");

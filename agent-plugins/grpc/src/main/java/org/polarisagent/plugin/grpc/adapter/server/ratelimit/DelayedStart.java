@@ -14,18 +14,19 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A call that a queueing rule lets through after a wait, without holding a gRPC thread meanwhile: gRPC gets
- * this listener at once; it keeps the call's events until the handler has started, then hands them over in
- * order and passes later ones straight on. A call cancelled while waiting never starts.
+ * A call that a queueing rule lets through after a wait, without holding a gRPC thread meanwhile:
+ * gRPC gets this listener at once; it keeps the call's events until the handler has started, then
+ * hands them over in order and passes later ones straight on. A call cancelled while waiting never
+ * starts.
  *
- * <p>The handler starts on the call's own executor (the server's executor, as any call does), never on the
- * shared timer: when the wait is over the timer only asks gRPC for the call's first message
- * ({@link ServerCall#request}), and the handler starts on the thread gRPC delivers the next event on. That
- * message is counted against the handler's first {@code request}, so the handler gets exactly the messages it
- * asks for. A client- or bidi-streaming call whose client sends nothing within {@link #FIRST_EVENT_GRACE_MILLIS}
- * after the wait starts on the timer instead, so that a server that speaks first is not kept waiting. The
- * start runs in the call's {@link Context} with the context class loader of the thread that received the
- * call. Thread-safe.
+ * <p>The handler starts on the call's own executor (the server's executor, as any call does), never
+ * on the shared timer: when the wait is over the timer only asks gRPC for the call's first message
+ * ({@link ServerCall#request}), and the handler starts on the thread gRPC delivers the next event
+ * on. That message is counted against the handler's first {@code request}, so the handler gets
+ * exactly the messages it asks for. A client- or bidi-streaming call whose client sends nothing
+ * within {@link #FIRST_EVENT_GRACE_MILLIS} after the wait starts on the timer instead, so that a
+ * server that speaks first is not kept waiting. The start runs in the call's {@link Context} with
+ * the context class loader of the thread that received the call. Thread-safe.
  */
 final class DelayedStart<ReqT, RespT> extends ServerCall.Listener<ReqT> {
 
@@ -53,7 +54,10 @@ final class DelayedStart<ReqT, RespT> extends ServerCall.Listener<ReqT> {
   private volatile boolean prefetched;
 
   /** Created on the thread that received the call. */
-  DelayedStart(ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next,
+  DelayedStart(
+      ServerCall<ReqT, RespT> call,
+      Metadata headers,
+      ServerCallHandler<ReqT, RespT> next,
       List<Runnable> releases) {
     this.call = call;
     this.headers = headers;
@@ -80,9 +84,13 @@ final class DelayedStart<ReqT, RespT> extends ServerCall.Listener<ReqT> {
     return this;
   }
 
-  /** On the timer: asks gRPC for the first message, whose delivery starts the call on the call's executor. */
+  /**
+   * On the timer: asks gRPC for the first message, whose delivery starts the call on the call's
+   * executor.
+   */
   private void endWait(ScheduledExecutorService timer) {
-    // Before the wait is over: a start on an event that comes first still counts the message asked for.
+    // Before the wait is over: a start on an event that comes first still counts the message asked
+    // for.
     prefetched = true;
     synchronized (lock) {
       waitOver = true;
@@ -139,7 +147,10 @@ final class DelayedStart<ReqT, RespT> extends ServerCall.Listener<ReqT> {
     handOver(started);
   }
 
-  /** The call as the handler sees it: the message asked for on its behalf counts against its first request. */
+  /**
+   * The call as the handler sees it: the message asked for on its behalf counts against its first
+   * request.
+   */
   private static final class CreditedCall<ReqT, RespT>
       extends ForwardingServerCall.SimpleForwardingServerCall<ReqT, RespT> {
     private final AtomicBoolean credit = new AtomicBoolean(true);
@@ -150,7 +161,8 @@ final class DelayedStart<ReqT, RespT> extends ServerCall.Listener<ReqT> {
 
     @Override
     public void request(int numMessages) {
-      int more = numMessages > 0 && credit.compareAndSet(true, false) ? numMessages - 1 : numMessages;
+      int more =
+          numMessages > 0 && credit.compareAndSet(true, false) ? numMessages - 1 : numMessages;
       if (more > 0) {
         super.request(more);
       }
@@ -196,7 +208,10 @@ final class DelayedStart<ReqT, RespT> extends ServerCall.Listener<ReqT> {
     }
   }
 
-  /** Runs on the call's executor, as gRPC delivers events: the first one after the wait starts the call. */
+  /**
+   * Runs on the call's executor, as gRPC delivers events: the first one after the wait starts the
+   * call.
+   */
   private void deliver(Event<ReqT> event) {
     ServerCall.Listener<ReqT> target;
     synchronized (lock) {

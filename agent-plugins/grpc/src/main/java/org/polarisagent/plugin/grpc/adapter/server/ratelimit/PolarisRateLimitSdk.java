@@ -8,7 +8,10 @@ import com.tencent.polaris.ratelimit.api.rpc.QuotaResponse;
 import org.polarisagent.core.sdk.PolarisSdk;
 import org.polarisagent.core.sdk.SdkApis;
 
-/** {@link RateLimitSdk} over the agent's one SDK context: its consumer API for rules, its LimitAPI for quota. */
+/**
+ * {@link RateLimitSdk} over the agent's one SDK context: its consumer API for rules, its LimitAPI
+ * for quota.
+ */
 final class PolarisRateLimitSdk implements RateLimitSdk {
 
   private final PolarisSdk sdk;

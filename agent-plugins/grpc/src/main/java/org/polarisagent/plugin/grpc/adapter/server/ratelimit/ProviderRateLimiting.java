@@ -13,10 +13,10 @@ import org.polarisagent.core.plugin.AgentContext;
 import org.polarisagent.plugin.grpc.adapter.server.ProvidedServices;
 
 /**
- * Rate limiting for one application's gRPC servers: adds one {@link RateLimitInterceptor} to each network
- * server builder, once however often it is built, and re-reads the rules of the watched services every
- * second on a daemon thread. With {@code polaris.service} set, that service's rules are fetched as soon as
- * the first server is built. Thread-safe.
+ * Rate limiting for one application's gRPC servers: adds one {@link RateLimitInterceptor} to each
+ * network server builder, once however often it is built, and re-reads the rules of the watched
+ * services every second on a daemon thread. With {@code polaris.service} set, that service's rules
+ * are fetched as soon as the first server is built. Thread-safe.
  */
 public final class ProviderRateLimiting {
 
@@ -51,8 +51,10 @@ public final class ProviderRateLimiting {
       ((ServerBuilder<?>) builder).intercept(interceptor);
     } catch (UnsupportedOperationException e) {
       if (refusingBuilders.add(builder.getClass().getName())) {
-        AgentLog.warn(builder.getClass().getName() + " takes no interceptor: the servers it builds are not"
-            + " rate-limited by Polaris");
+        AgentLog.warn(
+            builder.getClass().getName()
+                + " takes no interceptor: the servers it builds are not"
+                + " rate-limited by Polaris");
       }
     }
   }
@@ -67,5 +69,4 @@ public final class ProviderRateLimiting {
   private ScheduledThreadPoolExecutor daemonExecutor(String name) {
     return DaemonScheduler.create(name, agentLoader);
   }
-
 }

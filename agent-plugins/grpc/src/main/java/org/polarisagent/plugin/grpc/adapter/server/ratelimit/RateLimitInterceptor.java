@@ -20,38 +20,46 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
-import org.polarisagent.plugin.grpc.adapter.CallerMetadata;
 import org.polarisagent.core.logging.AgentLog;
+import org.polarisagent.plugin.grpc.adapter.CallerMetadata;
 import org.polarisagent.plugin.grpc.adapter.server.ProvidedServices;
 
 /**
- * Applies the Polaris rate-limit rules of the service a call counts for ({@link ProvidedServices}) to every
- * call, unary or streaming, before the application sees it. Over quota the call ends with
- * {@code RESOURCE_EXHAUSTED} and a description naming the rule; a queueing rule's wait delays the call's
- * start ({@link DelayedStart}); concurrency quota is given back when the call ends.
+ * Applies the Polaris rate-limit rules of the service a call counts for ({@link ProvidedServices})
+ * to every call, unary or streaming, before the application sees it. Over quota the call ends with
+ * {@code RESOURCE_EXHAUSTED} and a description naming the rule; a queueing rule's wait delays the
+ * call's start ({@link DelayedStart}); concurrency quota is given back when the call ends.
  *
- * <p>Method matching: the SDK gets the gRPC path {@code /echo.Echo/Echo} as the method. It compares a
- * rule's EXACT, NOT_EQUALS, IN and NOT_IN method values segment by segment after the leading slash, so
- * {@code /echo.Echo/Echo} matches that method, {@code /echo.Echo/{method}} every method of {@code echo.Echo},
- * and a value without the leading slash nothing (such rules get a WARN); REGEX values are searched in the
- * path. Arguments: only those the service's rules match on are collected: the caller service (headers
- * {@code x-polaris-caller-service} and {@code x-polaris-caller-namespace}, set by callers with the agent, or
- * {@code polaris.request.caller.service} and {@code polaris.request.caller.namespace} of other integrations, and
- * as any header set by the client as it likes: at most {@link #MAX_CALLERS} distinct ones are used), the
- * caller IP, request headers, the method.
+ * <p>Method matching: the SDK gets the gRPC path {@code /echo.Echo/Echo} as the method. It compares
+ * a rule's EXACT, NOT_EQUALS, IN and NOT_IN method values segment by segment after the leading
+ * slash, so {@code /echo.Echo/Echo} matches that method, {@code /echo.Echo/{method}} every method
+ * of {@code echo.Echo}, and a value without the leading slash nothing (such rules get a WARN);
+ * REGEX values are searched in the path. Arguments: only those the service's rules match on are
+ * collected: the caller service (headers {@code x-polaris-caller-service} and {@code
+ * x-polaris-caller-namespace}, set by callers with the agent, or {@code
+ * polaris.request.caller.service} and {@code polaris.request.caller.namespace} of other
+ * integrations, and as any header set by the client as it likes: at most {@link #MAX_CALLERS}
+ * distinct ones are used), the caller IP, request headers, the method.
  *
- * <p>Cost per call: one map lookup and one volatile read while the service has no enabled rule or its rules
- * are not known yet; with rules, one {@link QuotaRequest} and the SDK's check. Fails open: while the SDK is
- * not running or when it errs, calls pass, with one WARN per kind of failure. Thread-safe.
+ * <p>Cost per call: one map lookup and one volatile read while the service has no enabled rule or
+ * its rules are not known yet; with rules, one {@link QuotaRequest} and the SDK's check. Fails
+ * open: while the SDK is not running or when it errs, calls pass, with one WARN per kind of
+ * failure. Thread-safe.
  */
 public final class RateLimitInterceptor implements ServerInterceptor {
 
   /** The agent's caller headers; the names other Polaris integrations use are read after them. */
   static final Metadata.Key<String> CALLER_SERVICE = CallerMetadata.SERVICE.get(0);
+
   static final Metadata.Key<String> CALLER_NAMESPACE = CallerMetadata.NAMESPACE.get(0);
   private static final int MAX_METHODS = 10_000;
-  /** Distinct caller services (namespace and name, from the caller's headers) handed to the SDK at most. */
+
+  /**
+   * Distinct caller services (namespace and name, from the caller's headers) handed to the SDK at
+   * most.
+   */
   static final int MAX_CALLERS = 1_000;
+
   /** Stands for methods whose calls are not rate-limited. */
   private static final Target UNCOUNTED = new Target(null, null);
 
@@ -76,8 +84,13 @@ public final class RateLimitInterceptor implements ServerInterceptor {
     }
   }
 
-  /** @param delays the timer that starts calls after a queueing rule's wait; asked for only then */
-  RateLimitInterceptor(ProvidedServices services, RuleCache rules, RateLimitSdk sdk,
+  /**
+   * @param delays the timer that starts calls after a queueing rule's wait; asked for only then
+   */
+  RateLimitInterceptor(
+      ProvidedServices services,
+      RuleCache rules,
+      RateLimitSdk sdk,
       Supplier<ScheduledExecutorService> delays) {
     this.services = services;
     this.rules = rules;
@@ -99,7 +112,8 @@ public final class RateLimitInterceptor implements ServerInterceptor {
       return new ServerCall.Listener<ReqT>() {};
     }
     if (quota.getWaitMs() > 0) {
-      return new DelayedStart<>(call, headers, next, releases).startAfter(delays.get(), quota.getWaitMs());
+      return new DelayedStart<>(call, headers, next, releases)
+          .startAfter(delays.get(), quota.getWaitMs());
     }
     if (releases.isEmpty()) {
       return next.startCall(call, headers);
@@ -134,7 +148,8 @@ public final class RateLimitInterceptor implements ServerInterceptor {
       return sdk.quota(request(call, headers, target, known));
     } catch (Throwable t) {
       if (failureLogged.compareAndSet(false, true)) {
-        AgentLog.warn("Polaris rate limiting failed (" + t + "); calls pass unchecked while it fails");
+        AgentLog.warn(
+            "Polaris rate limiting failed (" + t + "); calls pass unchecked while it fails");
       }
       return null;
     }
@@ -143,7 +158,8 @@ public final class RateLimitInterceptor implements ServerInterceptor {
   private Target targetOf(String fullMethodName) {
     Target target = targets.get(fullMethodName);
     if (target == null) {
-      String polarisService = services.polarisServiceOf(MethodDescriptor.extractFullServiceName(fullMethodName));
+      String polarisService =
+          services.polarisServiceOf(MethodDescriptor.extractFullServiceName(fullMethodName));
       RuleCache.Watched watched = polarisService == null ? null : rules.watch(polarisService);
       target = watched == null ? UNCOUNTED : new Target("/" + fullMethodName, watched);
       if (targets.size() < MAX_METHODS) {
@@ -154,8 +170,10 @@ public final class RateLimitInterceptor implements ServerInterceptor {
     return target == UNCOUNTED ? null : target;
   }
 
-  @SuppressWarnings("deprecation") // QuotaRequest's argument set is deprecated, and the only one there is.
-  private QuotaRequest request(ServerCall<?, ?> call, Metadata headers, Target target, ServiceRules known) {
+  @SuppressWarnings(
+      "deprecation") // QuotaRequest's argument set is deprecated, and the only one there is.
+  private QuotaRequest request(
+      ServerCall<?, ?> call, Metadata headers, Target target, ServiceRules known) {
     QuotaRequest request = new QuotaRequest();
     request.setNamespace(services.namespace());
     request.setService(target.service.service);
@@ -176,8 +194,10 @@ public final class RateLimitInterceptor implements ServerInterceptor {
     }
     if (known.callerIp) {
       SocketAddress remote = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
-      if (remote instanceof InetSocketAddress && ((InetSocketAddress) remote).getAddress() != null) {
-        arguments.add(Argument.buildCallerIP(((InetSocketAddress) remote).getAddress().getHostAddress()));
+      if (remote instanceof InetSocketAddress
+          && ((InetSocketAddress) remote).getAddress() != null) {
+        arguments.add(
+            Argument.buildCallerIP(((InetSocketAddress) remote).getAddress().getHostAddress()));
       }
     }
     for (ServiceRules.HeaderArgument header : known.headers) {
@@ -190,9 +210,9 @@ public final class RateLimitInterceptor implements ServerInterceptor {
   }
 
   /**
-   * True if this caller service may be handed to the SDK: each distinct one makes the SDK keep a quota
-   * window, and callers name themselves, so after {@link #MAX_CALLERS} distinct ones new names count as
-   * calls without a caller, after one WARN.
+   * True if this caller service may be handed to the SDK: each distinct one makes the SDK keep a
+   * quota window, and callers name themselves, so after {@link #MAX_CALLERS} distinct ones new
+   * names count as calls without a caller, after one WARN.
    */
   private boolean knownCaller(String namespace, String caller) {
     String key = namespace + "/" + caller;
@@ -204,9 +224,13 @@ public final class RateLimitInterceptor implements ServerInterceptor {
       return true;
     }
     if (callersCapLogged.compareAndSet(false, true)) {
-      AgentLog.warn("calls named more than " + MAX_CALLERS + " distinct caller services in their "
-          + CALLER_SERVICE.name() + " header; calls from further callers are rate-limited as calls without a"
-          + " caller");
+      AgentLog.warn(
+          "calls named more than "
+              + MAX_CALLERS
+              + " distinct caller services in their "
+              + CALLER_SERVICE.name()
+              + " header; calls from further callers are rate-limited as calls without a"
+              + " caller");
     }
     return false;
   }
@@ -220,16 +244,19 @@ public final class RateLimitInterceptor implements ServerInterceptor {
   private void warnNotReady() {
     if (notReadyLogged.compareAndSet(false, true)) {
       String reason = sdk.unavailableReason();
-      AgentLog.warn(reason == null
-          ? "Polaris rate limiting is not in force yet: the Polaris SDK is still starting; calls pass meanwhile"
-          : "Polaris rate limiting is off: " + reason + "; calls pass unchecked");
+      AgentLog.warn(
+          reason == null
+              ? "Polaris rate limiting is not in force yet: the Polaris SDK is still starting; calls pass meanwhile"
+              : "Polaris rate limiting is off: " + reason + "; calls pass unchecked");
     }
   }
 
   private static String rejection(QuotaResponse quota, ServerCall<?, ?> call) {
     Rule rule = quota.getActiveRule();
     String name = rule == null ? "" : ServiceRules.nameOf(rule);
-    return "rate limited by Polaris rule '" + (name.isEmpty() ? "?" : name) + "' on /"
+    return "rate limited by Polaris rule '"
+        + (name.isEmpty() ? "?" : name)
+        + "' on /"
         + call.getMethodDescriptor().getFullMethodName();
   }
 }

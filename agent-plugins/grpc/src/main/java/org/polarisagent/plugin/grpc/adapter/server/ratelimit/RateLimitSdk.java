@@ -14,8 +14,8 @@ interface RateLimitSdk {
   String unavailableReason();
 
   /**
-   * The rate-limit rules of a service as the SDK holds them; the SDK keeps them fresh from then on. The
-   * first request for a service may wait for the server (up to the SDK's API timeout).
+   * The rate-limit rules of a service as the SDK holds them; the SDK keeps them fresh from then on.
+   * The first request for a service may wait for the server (up to the SDK's API timeout).
    *
    * @throws RuntimeException if the SDK is not running or cannot get them
    */

@@ -7,8 +7,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.polarisagent.core.logging.AgentLog;
 
 /**
- * Gives back the quota a call holds (concurrency rules) once the call has ended, completed or cancelled.
- * Thread-safe.
+ * Gives back the quota a call holds (concurrency rules) once the call has ended, completed or
+ * cancelled. Thread-safe.
  */
 final class ReleasingListener<ReqT> extends SimpleForwardingServerCallListener<ReqT> {
 

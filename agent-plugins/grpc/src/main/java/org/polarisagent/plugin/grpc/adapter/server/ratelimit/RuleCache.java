@@ -9,13 +9,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.polarisagent.core.logging.AgentLog;
 
 /**
- * The rate-limit rules of the services this application's calls count for, as {@link ServiceRules} that a
- * call reads without waiting.
+ * The rate-limit rules of the services this application's calls count for, as {@link ServiceRules}
+ * that a call reads without waiting.
  *
- * <p>A service is watched from its first call (or earlier, see {@link #watch}): its rules are fetched at once
- * on the background executor, then re-read by {@link #refreshAll()} (every second in the agent) from the
- * SDK, which itself keeps them fresh from the server. Until the first fetch has answered, the rules of a
- * service are unknown (null) and its calls pass. A failed fetch keeps what was known. Thread-safe.
+ * <p>A service is watched from its first call (or earlier, see {@link #watch}): its rules are
+ * fetched at once on the background executor, then re-read by {@link #refreshAll()} (every second
+ * in the agent) from the SDK, which itself keeps them fresh from the server. Until the first fetch
+ * has answered, the rules of a service are unknown (null) and its calls pass. A failed fetch keeps
+ * what was known. Thread-safe.
  */
 final class RuleCache implements Runnable {
 
@@ -39,7 +40,9 @@ final class RuleCache implements Runnable {
     }
   }
 
-  /** @param fetcher runs first fetches, off the calls' threads */
+  /**
+   * @param fetcher runs first fetches, off the calls' threads
+   */
   RuleCache(RateLimitSdk sdk, String namespace, Executor fetcher) {
     this.sdk = sdk;
     this.namespace = namespace;
@@ -47,8 +50,8 @@ final class RuleCache implements Runnable {
   }
 
   /**
-   * The entry of a service, watching it from now on (its first fetch is scheduled, not awaited); null when
-   * {@link #MAX_SERVICES} are watched already.
+   * The entry of a service, watching it from now on (its first fetch is scheduled, not awaited);
+   * null when {@link #MAX_SERVICES} are watched already.
    */
   Watched watch(String service) {
     Watched watched = services.get(service);
@@ -71,7 +74,10 @@ final class RuleCache implements Runnable {
     return created;
   }
 
-  /** Reads the rules of every watched service again: the periodic task, held by the agent's thread weakly. */
+  /**
+   * Reads the rules of every watched service again: the periodic task, held by the agent's thread
+   * weakly.
+   */
   @Override
   public void run() {
     refreshAll();
@@ -99,24 +105,40 @@ final class RuleCache implements Runnable {
         return;
       }
       Object proto = rule == null ? null : rule.getRule();
-      ServiceRules read = ServiceRules.of(revision, proto instanceof RateLimit ? (RateLimit) proto : null,
-          watched.service);
+      ServiceRules read =
+          ServiceRules.of(
+              revision, proto instanceof RateLimit ? (RateLimit) proto : null, watched.service);
       for (String problem : read.problems) {
         if (warned.add(problem)) {
           AgentLog.warn(problem);
         }
       }
-      if (!read.descriptions.equals(known == null ? ServiceRules.NONE.descriptions : known.descriptions)) {
-        AgentLog.info("rate limiting of calls to " + namespace + "/" + watched.service + ": "
-            + (read.limited() ? "Polaris rules " + read.descriptions + " in force" : "no Polaris rule in force"));
+      if (!read.descriptions.equals(
+          known == null ? ServiceRules.NONE.descriptions : known.descriptions)) {
+        AgentLog.info(
+            "rate limiting of calls to "
+                + namespace
+                + "/"
+                + watched.service
+                + ": "
+                + (read.limited()
+                    ? "Polaris rules " + read.descriptions + " in force"
+                    : "no Polaris rule in force"));
       }
       watched.rules = read;
     } catch (Throwable t) {
       if (watched.rules == null && fetchFailureLogged.compareAndSet(false, true)) {
-        AgentLog.warn("cannot read the Polaris rate-limit rules of " + namespace + "/" + watched.service + " ("
-            + t + "); its calls pass unchecked until Polaris answers");
+        AgentLog.warn(
+            "cannot read the Polaris rate-limit rules of "
+                + namespace
+                + "/"
+                + watched.service
+                + " ("
+                + t
+                + "); its calls pass unchecked until Polaris answers");
       } else {
-        AgentLog.debug("cannot read the Polaris rate-limit rules of " + watched.service + " again: " + t);
+        AgentLog.debug(
+            "cannot read the Polaris rate-limit rules of " + watched.service + " again: " + t);
       }
     }
   }

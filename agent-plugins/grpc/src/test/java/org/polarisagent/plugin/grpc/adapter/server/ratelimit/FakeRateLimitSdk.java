@@ -14,7 +14,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import shade.polaris.com.google.protobuf.StringValue;
 
-/** A Polaris SDK in a test's hands: rules and quota answers are set by the test; requests are recorded. */
+/**
+ * A Polaris SDK in a test's hands: rules and quota answers are set by the test; requests are
+ * recorded.
+ */
 final class FakeRateLimitSdk implements RateLimitSdk {
 
   volatile boolean ready = true;
@@ -63,7 +66,8 @@ final class FakeRateLimitSdk implements RateLimitSdk {
   }
 
   static QuotaResponse limited(String ruleName) {
-    QuotaResponse response = new QuotaResponse(new QuotaResult(QuotaResult.Code.QuotaResultLimited, 0, "5"));
+    QuotaResponse response =
+        new QuotaResponse(new QuotaResult(QuotaResult.Code.QuotaResultLimited, 0, "5"));
     response.setActiveRule(Rule.newBuilder().setName(StringValue.of(ruleName)).build());
     return response;
   }

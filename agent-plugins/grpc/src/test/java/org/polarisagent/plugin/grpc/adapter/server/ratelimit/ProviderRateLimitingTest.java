@@ -29,7 +29,10 @@ import org.polarisagent.plugin.grpc.adapter.server.TestProvidedServices;
 
 class ProviderRateLimitingTest {
 
-  /** A server builder that records the interceptors it is given; optionally refuses them like ServerBuilder does. */
+  /**
+   * A server builder that records the interceptors it is given; optionally refuses them like
+   * ServerBuilder does.
+   */
   static class RecordingBuilder extends ServerBuilder<RecordingBuilder> {
     final List<ServerInterceptor> interceptors = new ArrayList<>();
     private final boolean refuses;
@@ -94,10 +97,16 @@ class ProviderRateLimitingTest {
   }
 
   private static ProviderRateLimiting rateLimiting() {
-    AgentConfig config = AgentConfig.load("", new Properties(), Collections.<String, String>emptyMap());
-    AgentContext context = new AgentContext(config, PolarisSdk.unavailable("test"),
-        ProviderRateLimitingTest.class.getClassLoader(), new ShutdownSequence());
-    return new ProviderRateLimiting(context, TestProvidedServices.of("svc", "default", Collections.<Integer>emptySet()));
+    AgentConfig config =
+        AgentConfig.load("", new Properties(), Collections.<String, String>emptyMap());
+    AgentContext context =
+        new AgentContext(
+            config,
+            PolarisSdk.unavailable("test"),
+            ProviderRateLimitingTest.class.getClassLoader(),
+            new ShutdownSequence());
+    return new ProviderRateLimiting(
+        context, TestProvidedServices.of("svc", "default", Collections.<Integer>emptySet()));
   }
 
   @Test

@@ -48,11 +48,14 @@ class RateLimitGrpcTest {
       new ScheduledThreadPoolExecutor(1, task -> new Thread(task, "ratelimit-timer"));
   private final AtomicInteger appThreads = new AtomicInteger();
   private final ExecutorService appExecutor =
-      Executors.newCachedThreadPool(task -> new Thread(task, "app-executor-" + appThreads.incrementAndGet()));
+      Executors.newCachedThreadPool(
+          task -> new Thread(task, "app-executor-" + appThreads.incrementAndGet()));
   private final AtomicReference<Deadline> handlerDeadline = new AtomicReference<>();
   private final List<String> startThreads = Collections.synchronizedList(new ArrayList<String>());
+
   /** Calls of this text make the application's own interceptor slow to start them. */
   private static final String SLOW = "slow";
+
   private static final Metadata.Key<String> TEXT_HEADER =
       Metadata.Key.of("x-text", Metadata.ASCII_STRING_MARSHALLER);
   private Server server;
@@ -60,34 +63,46 @@ class RateLimitGrpcTest {
 
   @BeforeEach
   void start() throws IOException {
-    sdk.rules.put("default/svc", serviceRule("r1", rateLimit(exact("echo-1", "/echo.Echo/Echo", 1))));
+    sdk.rules.put(
+        "default/svc", serviceRule("r1", rateLimit(exact("echo-1", "/echo.Echo/Echo", 1))));
     RuleCache rules = new RuleCache(sdk, "default", Runnable::run);
-    RateLimitInterceptor interceptor = new RateLimitInterceptor(
-        TestProvidedServices.of("svc", "default", Collections.<Integer>emptySet()), rules, sdk, () -> timer);
+    RateLimitInterceptor interceptor =
+        new RateLimitInterceptor(
+            TestProvidedServices.of("svc", "default", Collections.<Integer>emptySet()),
+            rules,
+            sdk,
+            () -> timer);
     rules.watch("svc");
-    ServerServiceDefinition echo = ServerServiceDefinition.builder("echo.Echo")
-        .addMethod(TestCalls.ECHO, replying(1))
-        .addMethod(TestCalls.ECHO_STREAM, replying(3))
-        .build();
+    ServerServiceDefinition echo =
+        ServerServiceDefinition.builder("echo.Echo")
+            .addMethod(TestCalls.ECHO, replying(1))
+            .addMethod(TestCalls.ECHO_STREAM, replying(3))
+            .build();
     String name = "rate-limit-" + System.nanoTime();
-    ServerInterceptor slowToStart = new ServerInterceptor() {
-      @Override
-      public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
-          ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
-        startThreads.add(Thread.currentThread().getName());
-        if (SLOW.equals(headers.get(TEXT_HEADER))) {
-          try {
-            Thread.sleep(2000);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    ServerInterceptor slowToStart =
+        new ServerInterceptor() {
+          @Override
+          public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
+              ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
+            startThreads.add(Thread.currentThread().getName());
+            if (SLOW.equals(headers.get(TEXT_HEADER))) {
+              try {
+                Thread.sleep(2000);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            }
+            return next.startCall(call, headers);
           }
-        }
-        return next.startCall(call, headers);
-      }
-    };
-    server = InProcessServerBuilder.forName(name).executor(appExecutor)
-        .addService(ServerInterceptors.intercept(ServerInterceptors.intercept(echo, slowToStart), interceptor))
-        .build().start();
+        };
+    server =
+        InProcessServerBuilder.forName(name)
+            .executor(appExecutor)
+            .addService(
+                ServerInterceptors.intercept(
+                    ServerInterceptors.intercept(echo, slowToStart), interceptor))
+            .build()
+            .start();
     channel = InProcessChannelBuilder.forName(name).build();
   }
 
@@ -128,11 +143,15 @@ class RateLimitGrpcTest {
 
   @Test
   void overQuotaUnaryAndStreamingCallsGetResourceExhaustedAndOthersTheirReplies() throws Exception {
-    sdk.answer = request -> request.getMethod().equals("/echo.Echo/Echo")
-        ? FakeRateLimitSdk.limited("echo-1") : FakeRateLimitSdk.ok();
+    sdk.answer =
+        request ->
+            request.getMethod().equals("/echo.Echo/Echo")
+                ? FakeRateLimitSdk.limited("echo-1")
+                : FakeRateLimitSdk.ok();
     Outcome unary = call(channel, TestCalls.ECHO, CallOptions.DEFAULT);
     assertEquals(Status.Code.RESOURCE_EXHAUSTED, unary.status.getCode());
-    assertEquals("rate limited by Polaris rule 'echo-1' on /echo.Echo/Echo", unary.status.getDescription());
+    assertEquals(
+        "rate limited by Polaris rule 'echo-1' on /echo.Echo/Echo", unary.status.getDescription());
     assertTrue(unary.replies.isEmpty());
 
     Outcome stream = call(channel, TestCalls.ECHO_STREAM, CallOptions.DEFAULT);
@@ -149,11 +168,13 @@ class RateLimitGrpcTest {
   void aQueuedCallRunsAfterTheWaitInItsOwnContext() throws Exception {
     sdk.answer = request -> FakeRateLimitSdk.waiting(150);
     long begin = System.nanoTime();
-    Outcome outcome = call(channel, TestCalls.ECHO, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS));
+    Outcome outcome =
+        call(channel, TestCalls.ECHO, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS));
     assertEquals(Status.Code.OK, outcome.status.getCode(), String.valueOf(outcome.status));
     assertEquals(Collections.singletonList("hello#0"), outcome.replies);
     assertTrue(System.nanoTime() - begin >= TimeUnit.MILLISECONDS.toNanos(150));
-    assertNotNull(handlerDeadline.get(), "the handler runs in the call's context, which has the deadline");
+    assertNotNull(
+        handlerDeadline.get(), "the handler runs in the call's context, which has the deadline");
   }
 
   @Test
@@ -166,12 +187,18 @@ class RateLimitGrpcTest {
       Thread.sleep(5);
     }
     long begin = System.nanoTime();
-    Outcome quick = call(channel, TestCalls.ECHO, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS),
-        "quick");
+    Outcome quick =
+        call(
+            channel,
+            TestCalls.ECHO,
+            CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS),
+            "quick");
     long quickMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin);
 
     assertEquals(Status.Code.OK, quick.status.getCode(), String.valueOf(quick.status));
-    assertTrue(quickMillis < 1500, "a queued call waited " + quickMillis + " ms for another call's slow start");
+    assertTrue(
+        quickMillis < 1500,
+        "a queued call waited " + quickMillis + " ms for another call's slow start");
     assertEquals(Status.Code.OK, slow.get(10, TimeUnit.SECONDS).status.getCode());
     for (String thread : startThreads) {
       assertTrue(thread.startsWith("app-executor-"), "a queued call started on " + thread);
@@ -180,7 +207,11 @@ class RateLimitGrpcTest {
 
   private Outcome callQuietly(String text) {
     try {
-      return call(channel, TestCalls.ECHO, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), text);
+      return call(
+          channel,
+          TestCalls.ECHO,
+          CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS),
+          text);
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
@@ -197,7 +228,8 @@ class RateLimitGrpcTest {
     }
   }
 
-  private static Outcome call(Channel channel, MethodDescriptor<String, String> method, CallOptions options)
+  private static Outcome call(
+      Channel channel, MethodDescriptor<String, String> method, CallOptions options)
       throws Exception {
     return call(channel, method, options, "hello");
   }
@@ -210,17 +242,19 @@ class RateLimitGrpcTest {
     ClientCall<String, String> call = channel.newCall(method, options);
     Metadata headers = new Metadata();
     headers.put(TEXT_HEADER, text);
-    call.start(new ClientCall.Listener<String>() {
-      @Override
-      public void onMessage(String message) {
-        replies.add(message);
-      }
+    call.start(
+        new ClientCall.Listener<String>() {
+          @Override
+          public void onMessage(String message) {
+            replies.add(message);
+          }
 
-      @Override
-      public void onClose(Status status, Metadata trailers) {
-        closed.complete(status);
-      }
-    }, headers);
+          @Override
+          public void onClose(Status status, Metadata trailers) {
+            closed.complete(status);
+          }
+        },
+        headers);
     call.request(10);
     call.sendMessage(text);
     call.halfClose();

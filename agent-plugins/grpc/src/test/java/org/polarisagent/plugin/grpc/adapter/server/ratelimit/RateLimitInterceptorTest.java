@@ -56,8 +56,10 @@ class RateLimitInterceptorTest {
 
   private RateLimitInterceptor interceptor(String configuredService, Integer... ports) {
     ProvidedServices services =
-        TestProvidedServices.of(configuredService, "ns", new HashSet<Integer>(Arrays.asList(ports)));
-    return new RateLimitInterceptor(services, new RuleCache(sdk, "ns", background::add), sdk, () -> timer);
+        TestProvidedServices.of(
+            configuredService, "ns", new HashSet<Integer>(Arrays.asList(ports)));
+    return new RateLimitInterceptor(
+        services, new RuleCache(sdk, "ns", background::add), sdk, () -> timer);
   }
 
   private void runBackground() {
@@ -66,10 +68,14 @@ class RateLimitInterceptorTest {
     tasks.forEach(Runnable::run);
   }
 
-  /** Lets the interceptor learn the rules of the call's service, as its first call and the background do. */
+  /**
+   * Lets the interceptor learn the rules of the call's service, as its first call and the
+   * background do.
+   */
   private ServerCall.Listener<String> learnRules(RateLimitInterceptor interceptor) {
-    ServerCall.Listener<String> first = interceptor.interceptCall(new FakeCall(TestCalls.ECHO), new Metadata(),
-        new RecordingHandler());
+    ServerCall.Listener<String> first =
+        interceptor.interceptCall(
+            new FakeCall(TestCalls.ECHO), new Metadata(), new RecordingHandler());
     runBackground();
     return first;
   }
@@ -83,7 +89,8 @@ class RateLimitInterceptorTest {
     RecordingHandler first = new RecordingHandler();
     FakeCall firstCall = new FakeCall(TestCalls.ECHO);
     interceptor.interceptCall(firstCall, new Metadata(), first);
-    assertEquals(Collections.singletonList("start"), first.events(), "not known yet: the call passes");
+    assertEquals(
+        Collections.singletonList("start"), first.events(), "not known yet: the call passes");
     assertTrue(sdk.requests.isEmpty());
     assertNull(firstCall.closed);
 
@@ -93,12 +100,15 @@ class RateLimitInterceptorTest {
     interceptor.interceptCall(secondCall, new Metadata(), second).onHalfClose();
     assertTrue(second.events().isEmpty(), "the application never sees a rejected call");
     assertEquals(Status.Code.RESOURCE_EXHAUSTED, secondCall.closed.getCode());
-    assertEquals("rate limited by Polaris rule 'echo-5' on /echo.Echo/Echo", secondCall.closed.getDescription());
+    assertEquals(
+        "rate limited by Polaris rule 'echo-5' on /echo.Echo/Echo",
+        secondCall.closed.getDescription());
   }
 
   @Test
   void streamingCallsAreCheckedLikeUnaryOnes() {
-    sdk.rules.put("ns/echo.Echo", serviceRule("r1", rateLimit(exact("stream", "/echo.Echo/EchoStream", 1))));
+    sdk.rules.put(
+        "ns/echo.Echo", serviceRule("r1", rateLimit(exact("stream", "/echo.Echo/EchoStream", 1))));
     sdk.answer = request -> FakeRateLimitSdk.limited("stream");
     RateLimitInterceptor interceptor = interceptor("");
     learnRules(interceptor);
@@ -110,24 +120,39 @@ class RateLimitInterceptorTest {
 
   @Test
   void callerHeadersOfOtherPolarisIntegrationsAreAcceptedToo() {
-    sdk.rules.put("ns/svc", serviceRule("r1", rateLimit(
-        exact("by-caller", "", 5).addArguments(argument(MatchArgument.Type.CALLER_SERVICE, "web-ns", "web")))));
+    sdk.rules.put(
+        "ns/svc",
+        serviceRule(
+            "r1",
+            rateLimit(
+                exact("by-caller", "", 5)
+                    .addArguments(argument(MatchArgument.Type.CALLER_SERVICE, "web-ns", "web")))));
     RateLimitInterceptor interceptor = interceptor("svc");
     learnRules(interceptor);
     Metadata headers = new Metadata();
-    headers.put(Metadata.Key.of("polaris.request.caller.service", Metadata.ASCII_STRING_MARSHALLER), "web");
-    headers.put(Metadata.Key.of("polaris.request.caller.namespace", Metadata.ASCII_STRING_MARSHALLER), "web-ns");
+    headers.put(
+        Metadata.Key.of("polaris.request.caller.service", Metadata.ASCII_STRING_MARSHALLER), "web");
+    headers.put(
+        Metadata.Key.of("polaris.request.caller.namespace", Metadata.ASCII_STRING_MARSHALLER),
+        "web-ns");
     interceptor.interceptCall(new FakeCall(TestCalls.ECHO), headers, new RecordingHandler());
-    assertEquals(Collections.singleton(Argument.buildCallerService("web-ns", "web")),
+    assertEquals(
+        Collections.singleton(Argument.buildCallerService("web-ns", "web")),
         sdk.requests.get(0).getArguments());
   }
 
   @Test
   @SuppressWarnings("deprecation")
   void theRequestNamesServiceAndMethodPathAndCarriesOnlyTheArgumentsTheRulesMatchOn() {
-    sdk.rules.put("ns/svc", serviceRule("r1", rateLimit(
-        exact("by-caller", "", 5).addArguments(argument(MatchArgument.Type.CALLER_SERVICE, "web-ns", "web")),
-        exact("by-user", "", 5).addArguments(argument(MatchArgument.Type.HEADER, "X-User", "alice")))));
+    sdk.rules.put(
+        "ns/svc",
+        serviceRule(
+            "r1",
+            rateLimit(
+                exact("by-caller", "", 5)
+                    .addArguments(argument(MatchArgument.Type.CALLER_SERVICE, "web-ns", "web")),
+                exact("by-user", "", 5)
+                    .addArguments(argument(MatchArgument.Type.HEADER, "X-User", "alice")))));
     RateLimitInterceptor interceptor = interceptor("svc");
     learnRules(interceptor);
     Metadata headers = new Metadata();
@@ -143,29 +168,44 @@ class RateLimitInterceptorTest {
     assertEquals("ns", request.getNamespace());
     assertEquals("svc", request.getService());
     assertEquals("/echo.Echo/Echo", request.getMethod());
-    Set<Argument> expected = new HashSet<>(Arrays.asList(
-        Argument.buildCallerService("web-ns", "web"), Argument.buildHeader("X-User", "alice")));
+    Set<Argument> expected =
+        new HashSet<>(
+            Arrays.asList(
+                Argument.buildCallerService("web-ns", "web"),
+                Argument.buildHeader("X-User", "alice")));
     assertEquals(expected, request.getArguments());
   }
 
   @Test
   @SuppressWarnings("deprecation")
-  void aCallerWithoutNamespaceHeaderIsTakenToBeInThisNamespaceAndTheCallerIpIsPassedWhenRulesAskForIt() {
-    sdk.rules.put("ns/echo.Echo", serviceRule("r1", rateLimit(exact("by-caller", "", 5)
-        .addArguments(argument(MatchArgument.Type.CALLER_SERVICE, "ns", "web"))
-        .addArguments(argument(MatchArgument.Type.CALLER_IP, "", "10.1.2.3")))));
+  void
+      aCallerWithoutNamespaceHeaderIsTakenToBeInThisNamespaceAndTheCallerIpIsPassedWhenRulesAskForIt() {
+    sdk.rules.put(
+        "ns/echo.Echo",
+        serviceRule(
+            "r1",
+            rateLimit(
+                exact("by-caller", "", 5)
+                    .addArguments(argument(MatchArgument.Type.CALLER_SERVICE, "ns", "web"))
+                    .addArguments(argument(MatchArgument.Type.CALLER_IP, "", "10.1.2.3")))));
     RateLimitInterceptor interceptor = interceptor("");
     learnRules(interceptor);
     Metadata headers = new Metadata();
     headers.put(RateLimitInterceptor.CALLER_SERVICE, "web");
-    Attributes attributes = Attributes.newBuilder()
-        .set(Grpc.TRANSPORT_ATTR_REMOTE_ADDR, new InetSocketAddress("10.1.2.3", 40000)).build();
-    interceptor.interceptCall(new FakeCall(TestCalls.ECHO, attributes), headers, new RecordingHandler());
+    Attributes attributes =
+        Attributes.newBuilder()
+            .set(Grpc.TRANSPORT_ATTR_REMOTE_ADDR, new InetSocketAddress("10.1.2.3", 40000))
+            .build();
+    interceptor.interceptCall(
+        new FakeCall(TestCalls.ECHO, attributes), headers, new RecordingHandler());
 
     QuotaRequest request = sdk.requests.get(0);
     assertEquals("echo.Echo", request.getService());
-    assertEquals(new HashSet<>(Arrays.asList(Argument.buildCallerService("ns", "web"),
-        Argument.buildCallerIP("10.1.2.3"))), request.getArguments());
+    assertEquals(
+        new HashSet<>(
+            Arrays.asList(
+                Argument.buildCallerService("ns", "web"), Argument.buildCallerIP("10.1.2.3"))),
+        request.getArguments());
   }
 
   @Test
@@ -197,12 +237,20 @@ class RateLimitInterceptorTest {
     sdk.answer = request -> FakeRateLimitSdk.limited("a");
     RateLimitInterceptor interceptor = interceptor("svc", 50051);
     learnRules(interceptor);
-    FakeCall admin = new FakeCall(TestCalls.ECHO, Attributes.newBuilder()
-        .set(Grpc.TRANSPORT_ATTR_LOCAL_ADDR, new InetSocketAddress("127.0.0.1", 9090)).build());
+    FakeCall admin =
+        new FakeCall(
+            TestCalls.ECHO,
+            Attributes.newBuilder()
+                .set(Grpc.TRANSPORT_ATTR_LOCAL_ADDR, new InetSocketAddress("127.0.0.1", 9090))
+                .build());
     interceptor.interceptCall(admin, new Metadata(), new RecordingHandler());
     assertNull(admin.closed);
-    FakeCall registered = new FakeCall(TestCalls.ECHO, Attributes.newBuilder()
-        .set(Grpc.TRANSPORT_ATTR_LOCAL_ADDR, new InetSocketAddress("127.0.0.1", 50051)).build());
+    FakeCall registered =
+        new FakeCall(
+            TestCalls.ECHO,
+            Attributes.newBuilder()
+                .set(Grpc.TRANSPORT_ATTR_LOCAL_ADDR, new InetSocketAddress("127.0.0.1", 50051))
+                .build());
     interceptor.interceptCall(registered, new Metadata(), new RecordingHandler());
     assertEquals(Status.Code.RESOURCE_EXHAUSTED, registered.closed.getCode());
   }
@@ -210,18 +258,21 @@ class RateLimitInterceptorTest {
   @Test
   void whenTheSdkFailsCallsPassWithOneWarning() {
     sdk.rules.put("ns/svc", serviceRule("r1", rateLimit(exact("a", "", 5))));
-    sdk.answer = request -> {
-      throw new IllegalStateException("limiter broken");
-    };
+    sdk.answer =
+        request -> {
+          throw new IllegalStateException("limiter broken");
+        };
     RateLimitInterceptor interceptor = interceptor("svc");
     learnRules(interceptor);
-    String stderr = stderrOf(() -> {
-      for (int i = 0; i < 5; i++) {
-        RecordingHandler handler = new RecordingHandler();
-        interceptor.interceptCall(new FakeCall(TestCalls.ECHO), new Metadata(), handler);
-        assertEquals(Collections.singletonList("start"), handler.events());
-      }
-    });
+    String stderr =
+        stderrOf(
+            () -> {
+              for (int i = 0; i < 5; i++) {
+                RecordingHandler handler = new RecordingHandler();
+                interceptor.interceptCall(new FakeCall(TestCalls.ECHO), new Metadata(), handler);
+                assertEquals(Collections.singletonList("start"), handler.events());
+              }
+            });
     assertEquals(1, occurrences(stderr, "WARN Polaris rate limiting failed"), stderr);
   }
 
@@ -230,15 +281,19 @@ class RateLimitInterceptorTest {
     sdk.ready = false;
     sdk.unavailableReason = "the Polaris SDK failed to start";
     RateLimitInterceptor interceptor = interceptor("svc");
-    String stderr = stderrOf(() -> {
-      for (int i = 0; i < 5; i++) {
-        RecordingHandler handler = new RecordingHandler();
-        interceptor.interceptCall(new FakeCall(TestCalls.ECHO), new Metadata(), handler);
-        runBackground();
-        assertEquals(Collections.singletonList("start"), handler.events());
-      }
-    });
-    assertEquals(1, occurrences(stderr, "WARN Polaris rate limiting is off: the Polaris SDK failed to start"),
+    String stderr =
+        stderrOf(
+            () -> {
+              for (int i = 0; i < 5; i++) {
+                RecordingHandler handler = new RecordingHandler();
+                interceptor.interceptCall(new FakeCall(TestCalls.ECHO), new Metadata(), handler);
+                runBackground();
+                assertEquals(Collections.singletonList("start"), handler.events());
+              }
+            });
+    assertEquals(
+        1,
+        occurrences(stderr, "WARN Polaris rate limiting is off: the Polaris SDK failed to start"),
         stderr);
     assertEquals(0, sdk.ruleReads.get());
   }
@@ -251,8 +306,8 @@ class RateLimitInterceptorTest {
     RateLimitInterceptor interceptor = interceptor("svc");
     learnRules(interceptor);
     RecordingHandler handler = new RecordingHandler();
-    ServerCall.Listener<String> listener = interceptor.interceptCall(new FakeCall(TestCalls.ECHO), new Metadata(),
-        handler);
+    ServerCall.Listener<String> listener =
+        interceptor.interceptCall(new FakeCall(TestCalls.ECHO), new Metadata(), handler);
     listener.onHalfClose();
     assertEquals(0, released.get(), "held while the call runs");
     listener.onComplete();
@@ -260,41 +315,57 @@ class RateLimitInterceptorTest {
     assertEquals(1, released.get());
     assertEquals(Arrays.asList("start", "halfClose", "complete", "cancel"), handler.events());
 
-    sdk.answer = request -> {
-      QuotaResponse limited = FakeRateLimitSdk.limited("a");
-      limited.addRelease(released::incrementAndGet);
-      return limited;
-    };
+    sdk.answer =
+        request -> {
+          QuotaResponse limited = FakeRateLimitSdk.limited("a");
+          limited.addRelease(released::incrementAndGet);
+          return limited;
+        };
     interceptor.interceptCall(new FakeCall(TestCalls.ECHO), new Metadata(), new RecordingHandler());
-    assertEquals(2, released.get(), "a rejected call gives back what earlier windows granted at once");
+    assertEquals(
+        2, released.get(), "a rejected call gives back what earlier windows granted at once");
   }
 
   @Test
   @SuppressWarnings("deprecation")
   void onlyABoundedNumberOfDistinctCallerServicesReachTheSdk() {
-    sdk.rules.put("ns/svc", serviceRule("r1", rateLimit(
-        exact("by-caller", "", 5).addArguments(argument(MatchArgument.Type.CALLER_SERVICE, "ns", "web")))));
+    sdk.rules.put(
+        "ns/svc",
+        serviceRule(
+            "r1",
+            rateLimit(
+                exact("by-caller", "", 5)
+                    .addArguments(argument(MatchArgument.Type.CALLER_SERVICE, "ns", "web")))));
     RateLimitInterceptor interceptor = interceptor("svc");
     learnRules(interceptor);
-    String log = stderrOf(() -> {
-      for (int i = 0; i <= RateLimitInterceptor.MAX_CALLERS + 5; i++) {
-        Metadata headers = new Metadata();
-        headers.put(RateLimitInterceptor.CALLER_SERVICE, "made-up-" + i);
-        interceptor.interceptCall(new FakeCall(TestCalls.ECHO), headers, new RecordingHandler());
-      }
-      Metadata known = new Metadata();
-      known.put(RateLimitInterceptor.CALLER_SERVICE, "made-up-0");
-      interceptor.interceptCall(new FakeCall(TestCalls.ECHO), known, new RecordingHandler());
-    });
+    String log =
+        stderrOf(
+            () -> {
+              for (int i = 0; i <= RateLimitInterceptor.MAX_CALLERS + 5; i++) {
+                Metadata headers = new Metadata();
+                headers.put(RateLimitInterceptor.CALLER_SERVICE, "made-up-" + i);
+                interceptor.interceptCall(
+                    new FakeCall(TestCalls.ECHO), headers, new RecordingHandler());
+              }
+              Metadata known = new Metadata();
+              known.put(RateLimitInterceptor.CALLER_SERVICE, "made-up-0");
+              interceptor.interceptCall(
+                  new FakeCall(TestCalls.ECHO), known, new RecordingHandler());
+            });
 
     int last = sdk.requests.size() - 1;
-    assertEquals(Collections.singleton(Argument.buildCallerService("ns", "made-up-999")),
+    assertEquals(
+        Collections.singleton(Argument.buildCallerService("ns", "made-up-999")),
         sdk.requests.get(RateLimitInterceptor.MAX_CALLERS - 1).getArguments());
-    assertTrue(sdk.requests.get(RateLimitInterceptor.MAX_CALLERS).getArguments().isEmpty(),
+    assertTrue(
+        sdk.requests.get(RateLimitInterceptor.MAX_CALLERS).getArguments().isEmpty(),
         "a caller beyond the cap counts as no caller");
-    assertEquals(Collections.singleton(Argument.buildCallerService("ns", "made-up-0")),
-        sdk.requests.get(last).getArguments(), "callers seen before the cap still count as themselves");
-    assertEquals(1, occurrences(log, "WARN calls named more than 1000 distinct caller services"), log);
+    assertEquals(
+        Collections.singleton(Argument.buildCallerService("ns", "made-up-0")),
+        sdk.requests.get(last).getArguments(),
+        "callers seen before the cap still count as themselves");
+    assertEquals(
+        1, occurrences(log, "WARN calls named more than 1000 distinct caller services"), log);
   }
 
   @Test
@@ -310,7 +381,9 @@ class RateLimitInterceptorTest {
     ServerCall.Listener<String> listener = interceptor.interceptCall(call, new Metadata(), handler);
     listener.onReady();
     awaitTrue(() -> !call.requests.isEmpty(), "the first message asked for when the wait is over");
-    assertTrue(System.nanoTime() - begin >= TimeUnit.MILLISECONDS.toNanos(200), "asked before the wait ended");
+    assertTrue(
+        System.nanoTime() - begin >= TimeUnit.MILLISECONDS.toNanos(200),
+        "asked before the wait ended");
     assertEquals(Collections.singletonList(1), call.requests);
     assertTrue(handler.events().isEmpty(), "the timer thread starts nothing of the application");
 
@@ -320,8 +393,10 @@ class RateLimitInterceptorTest {
     listener.onComplete();
 
     assertSame(Thread.currentThread(), handler.startThread);
-    assertEquals(Arrays.asList("start", "ready", "message:a", "halfClose", "complete"), handler.events());
-    assertEquals(Arrays.asList(1, 1), call.requests, "the message asked for counts against the handler's 2");
+    assertEquals(
+        Arrays.asList("start", "ready", "message:a", "halfClose", "complete"), handler.events());
+    assertEquals(
+        Arrays.asList(1, 1), call.requests, "the message asked for counts against the handler's 2");
   }
 
   @Test
@@ -329,7 +404,9 @@ class RateLimitInterceptorTest {
     sdk.rules.put("ns/svc", serviceRule("r1", rateLimit(exact("queue", "", 5))));
     sdk.answer = request -> FakeRateLimitSdk.waiting(50);
     RateLimitInterceptor interceptor = interceptor("svc");
-    FakeCall call = new FakeCall(TestCalls.method("echo.Echo/Chat", MethodDescriptor.MethodType.BIDI_STREAMING));
+    FakeCall call =
+        new FakeCall(
+            TestCalls.method("echo.Echo/Chat", MethodDescriptor.MethodType.BIDI_STREAMING));
     interceptor.interceptCall(call, new Metadata(), new RecordingHandler());
     runBackground();
     RecordingHandler handler = new RecordingHandler();
@@ -337,9 +414,11 @@ class RateLimitInterceptorTest {
     long begin = System.nanoTime();
     interceptor.interceptCall(call, new Metadata(), handler);
 
-    awaitTrue(() -> handler.events().contains("start"), "the start of a server that may speak first");
-    assertTrue(System.nanoTime() - begin
-        >= TimeUnit.MILLISECONDS.toNanos(50 + DelayedStart.FIRST_EVENT_GRACE_MILLIS));
+    awaitTrue(
+        () -> handler.events().contains("start"), "the start of a server that may speak first");
+    assertTrue(
+        System.nanoTime() - begin
+            >= TimeUnit.MILLISECONDS.toNanos(50 + DelayedStart.FIRST_EVENT_GRACE_MILLIS));
     assertEquals(Collections.singletonList(1), call.requests, "one message asked for in all");
   }
 
@@ -347,8 +426,11 @@ class RateLimitInterceptorTest {
   void aCallCancelledWhileQueuedNeverStartsAndGivesItsQuotaBack() {
     sdk.rules.put("ns/svc", serviceRule("r1", rateLimit(exact("queue", "", 5))));
     AtomicInteger released = new AtomicInteger();
-    sdk.answer = request -> new QuotaResponse(
-        new QuotaResult(QuotaResult.Code.QuotaResultOk, 100, "", released::incrementAndGet));
+    sdk.answer =
+        request ->
+            new QuotaResponse(
+                new QuotaResult(
+                    QuotaResult.Code.QuotaResultOk, 100, "", released::incrementAndGet));
     RateLimitInterceptor interceptor = interceptor("svc");
     learnRules(interceptor);
     RecordingHandler handler = new RecordingHandler();

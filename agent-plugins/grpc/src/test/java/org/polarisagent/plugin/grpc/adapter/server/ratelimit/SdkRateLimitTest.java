@@ -32,9 +32,9 @@ import shade.polaris.io.grpc.Server;
 import shade.polaris.io.grpc.netty.NettyServerBuilder;
 
 /**
- * What the real SDK (polaris-all's LimitAPI, rules served by its mock naming server on loopback) makes of
- * the requests the interceptor builds: which rule method values match a gRPC call, and caller matching.
- * Quotas are per minute, so that no window boundary falls between a test's calls.
+ * What the real SDK (polaris-all's LimitAPI, rules served by its mock naming server on loopback)
+ * makes of the requests the interceptor builds: which rule method values match a gRPC call, and
+ * caller matching. Quotas are per minute, so that no window boundary falls between a test's calls.
  */
 class SdkRateLimitTest {
 
@@ -46,15 +46,23 @@ class SdkRateLimitTest {
   @BeforeAll
   static void start() throws Exception {
     rules = new NamingService();
-    naming = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(rules).build().start();
-    SdkLogFile.configure(new File("target/sdk-rate-limit-test/polaris-sdk.log").getAbsolutePath(),
+    naming =
+        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+            .addService(rules)
+            .build()
+            .start();
+    SdkLogFile.configure(
+        new File("target/sdk-rate-limit-test/polaris-sdk.log").getAbsolutePath(),
         AgentLog.Level.INFO);
     String logHome = System.getProperty("polaris.log.home");
-    System.setProperty("polaris.log.home", new File("target/sdk-rate-limit-test").getAbsolutePath());
+    System.setProperty(
+        "polaris.log.home", new File("target/sdk-rate-limit-test").getAbsolutePath());
     try {
       ConfigurationImpl configuration = new ConfigurationImpl();
       configuration.setDefault();
-      configuration.getGlobal().getServerConnector()
+      configuration
+          .getGlobal()
+          .getServerConnector()
           .setAddresses(Collections.singletonList("127.0.0.1:" + naming.getPort()));
       configuration.getGlobal().getAPI().setBindIP("127.0.0.1");
       configuration.getGlobal().getStatReporter().setEnable(false);
@@ -82,9 +90,11 @@ class SdkRateLimitTest {
   }
 
   private static Rule.Builder perMinute(Rule.Builder rule, int calls) {
-    return rule.clearAmounts().addAmounts(Amount.newBuilder()
-        .setMaxAmount(UInt32Value.of(calls))
-        .setValidDuration(Duration.newBuilder().setSeconds(60)));
+    return rule.clearAmounts()
+        .addAmounts(
+            Amount.newBuilder()
+                .setMaxAmount(UInt32Value.of(calls))
+                .setValidDuration(Duration.newBuilder().setSeconds(60)));
   }
 
   private static RateLimitInterceptor interceptorFor(String service, Rule.Builder... serviceRules) {
@@ -94,14 +104,20 @@ class SdkRateLimitTest {
     RateLimitSdk limits = new PolarisRateLimitSdk(sdk);
     RuleCache cache = new RuleCache(limits, NAMESPACE, Runnable::run);
     cache.watch(service);
-    return new RateLimitInterceptor(TestProvidedServices.of(service, NAMESPACE, Collections.<Integer>emptySet()),
-        cache, limits, () -> {
+    return new RateLimitInterceptor(
+        TestProvidedServices.of(service, NAMESPACE, Collections.<Integer>emptySet()),
+        cache,
+        limits,
+        () -> {
           throw new AssertionError("no queueing rule here");
         });
   }
 
   /** How many of {@code calls} calls pass. */
-  private static int passing(RateLimitInterceptor interceptor, MethodDescriptor<String, String> method, int calls,
+  private static int passing(
+      RateLimitInterceptor interceptor,
+      MethodDescriptor<String, String> method,
+      int calls,
       String caller) {
     int passed = 0;
     for (int i = 0; i < calls; i++) {
@@ -119,29 +135,48 @@ class SdkRateLimitTest {
 
   @Test
   void aMethodPathRuleLimitsThatMethodOnlyAndAValueWithoutLeadingSlashNothing() {
-    RateLimitInterceptor interceptor = interceptorFor("paths",
-        perMinute(exact("echo-2", "/echo.Echo/Echo", 1), 2),
-        perMinute(exact("other-no-slash", "echo.Echo/Other", 1), 1));
+    RateLimitInterceptor interceptor =
+        interceptorFor(
+            "paths",
+            perMinute(exact("echo-2", "/echo.Echo/Echo", 1), 2),
+            perMinute(exact("other-no-slash", "echo.Echo/Other", 1), 1));
     assertEquals(2, passing(interceptor, TestCalls.ECHO, 5, null));
-    assertEquals(5, passing(interceptor, TestCalls.method("echo.Echo/Other", MethodDescriptor.MethodType.UNARY),
-        5, null));
+    assertEquals(
+        5,
+        passing(
+            interceptor,
+            TestCalls.method("echo.Echo/Other", MethodDescriptor.MethodType.UNARY),
+            5,
+            null));
     assertEquals(5, passing(interceptor, TestCalls.ECHO_STREAM, 5, null));
   }
 
   @Test
   void aPathWithAPlaceholderCoversEveryMethodOfTheGrpcService() {
-    RateLimitInterceptor interceptor = interceptorFor("wildcard",
-        perMinute(exact("all-of-echo", "/echo.Echo/{method}", 1), 3));
-    assertEquals(3, passing(interceptor, TestCalls.ECHO_STREAM, 2, null) + passing(interceptor, TestCalls.ECHO, 3,
-        null));
-    assertEquals(5, passing(interceptor, TestCalls.method("other.Other/Echo", MethodDescriptor.MethodType.UNARY), 5,
-        null));
+    RateLimitInterceptor interceptor =
+        interceptorFor("wildcard", perMinute(exact("all-of-echo", "/echo.Echo/{method}", 1), 3));
+    assertEquals(
+        3,
+        passing(interceptor, TestCalls.ECHO_STREAM, 2, null)
+            + passing(interceptor, TestCalls.ECHO, 3, null));
+    assertEquals(
+        5,
+        passing(
+            interceptor,
+            TestCalls.method("other.Other/Echo", MethodDescriptor.MethodType.UNARY),
+            5,
+            null));
   }
 
   @Test
   void aCallerRuleLimitsThatCallerOnly() {
-    RateLimitInterceptor interceptor = interceptorFor("callers", perMinute(exact("web-1", "", 1)
-        .addArguments(argument(MatchArgument.Type.CALLER_SERVICE, NAMESPACE, "web")), 1));
+    RateLimitInterceptor interceptor =
+        interceptorFor(
+            "callers",
+            perMinute(
+                exact("web-1", "", 1)
+                    .addArguments(argument(MatchArgument.Type.CALLER_SERVICE, NAMESPACE, "web")),
+                1));
     assertEquals(1, passing(interceptor, TestCalls.ECHO, 3, "web"));
     assertEquals(3, passing(interceptor, TestCalls.ECHO, 3, "batch"));
     assertEquals(3, passing(interceptor, TestCalls.ECHO, 3, null));

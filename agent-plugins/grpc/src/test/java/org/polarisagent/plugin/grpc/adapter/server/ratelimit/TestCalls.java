@@ -14,7 +14,8 @@ import org.polarisagent.plugin.grpc.adapter.TextMethods;
 /** Server calls without a transport, and a handler that records what the application would see. */
 final class TestCalls {
 
-  static final MethodDescriptor<String, String> ECHO = method("echo.Echo/Echo", MethodDescriptor.MethodType.UNARY);
+  static final MethodDescriptor<String, String> ECHO =
+      method("echo.Echo/Echo", MethodDescriptor.MethodType.UNARY);
   static final MethodDescriptor<String, String> ECHO_STREAM =
       method("echo.Echo/EchoStream", MethodDescriptor.MethodType.SERVER_STREAMING);
   static final MethodDescriptor<String, String> HEALTH =
@@ -22,7 +23,8 @@ final class TestCalls {
 
   private TestCalls() {}
 
-  static MethodDescriptor<String, String> method(String fullName, MethodDescriptor.MethodType type) {
+  static MethodDescriptor<String, String> method(
+      String fullName, MethodDescriptor.MethodType type) {
     return TextMethods.method(fullName, type);
   }
 
@@ -76,8 +78,8 @@ final class TestCalls {
   }
 
   /**
-   * The application's handler: records each start and every event its listeners get, in order; asks for
-   * {@link #requestAtStart} messages when it starts, as gRPC's stub handlers do.
+   * The application's handler: records each start and every event its listeners get, in order; asks
+   * for {@link #requestAtStart} messages when it starts, as gRPC's stub handlers do.
    */
   static final class RecordingHandler implements ServerCallHandler<String, String> {
     final List<String> events = Collections.synchronizedList(new ArrayList<String>());
@@ -85,7 +87,8 @@ final class TestCalls {
     volatile int requestAtStart;
 
     @Override
-    public ServerCall.Listener<String> startCall(ServerCall<String, String> call, Metadata headers) {
+    public ServerCall.Listener<String> startCall(
+        ServerCall<String, String> call, Metadata headers) {
       startThread = Thread.currentThread();
       events.add("start");
       if (requestAtStart > 0) {

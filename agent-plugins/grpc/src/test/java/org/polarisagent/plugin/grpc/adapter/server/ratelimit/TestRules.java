@@ -17,16 +17,19 @@ final class TestRules {
 
   private TestRules() {}
 
-  /** An enabled LOCAL rule of {@code perSecond} calls per second on the methods the matcher selects. */
+  /**
+   * An enabled LOCAL rule of {@code perSecond} calls per second on the methods the matcher selects.
+   */
   static Rule.Builder rule(String name, MatchStringType methodType, String method, int perSecond) {
     return Rule.newBuilder()
         .setId(StringValue.of(name + "-id"))
         .setName(StringValue.of(name))
         .setType(Rule.Type.LOCAL)
         .setMethod(text(methodType, method))
-        .addAmounts(Amount.newBuilder()
-            .setMaxAmount(UInt32Value.of(perSecond))
-            .setValidDuration(Duration.newBuilder().setSeconds(1)))
+        .addAmounts(
+            Amount.newBuilder()
+                .setMaxAmount(UInt32Value.of(perSecond))
+                .setValidDuration(Duration.newBuilder().setSeconds(1)))
         .setDisable(BoolValue.of(false));
   }
 
@@ -35,13 +38,19 @@ final class TestRules {
   }
 
   static MatchArgument argument(MatchArgument.Type type, String key, String exactValue) {
-    return MatchArgument.newBuilder().setType(type).setKey(key).setValue(text(MatchStringType.EXACT, exactValue))
+    return MatchArgument.newBuilder()
+        .setType(type)
+        .setKey(key)
+        .setValue(text(MatchStringType.EXACT, exactValue))
         .build();
   }
 
   static MatchString text(MatchStringType type, String value) {
-    return MatchString.newBuilder().setType(type).setValue(StringValue.of(value))
-        .setValueType(MatchString.ValueType.TEXT).build();
+    return MatchString.newBuilder()
+        .setType(type)
+        .setValue(StringValue.of(value))
+        .setValueType(MatchString.ValueType.TEXT)
+        .build();
   }
 
   static RateLimit rateLimit(Rule.Builder... rules) {
