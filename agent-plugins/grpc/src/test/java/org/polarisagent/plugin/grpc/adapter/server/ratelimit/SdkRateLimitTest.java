@@ -17,6 +17,8 @@ import io.grpc.MethodDescriptor;
 import java.io.File;
 import java.net.InetSocketAddress;
 import java.util.Collections;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -103,7 +105,7 @@ class SdkRateLimitTest {
     rules.setRateLimit(key, rateLimit(serviceRules));
     RateLimitSdk limits = new PolarisRateLimitSdk(sdk);
     RuleCache cache = new RuleCache(limits, NAMESPACE, Runnable::run);
-    cache.watch(service);
+    awaitRulesInForce(cache, cache.watch(service));
     return new RateLimitInterceptor(
         TestProvidedServices.of(service, NAMESPACE, Collections.<Integer>emptySet()),
         cache,
@@ -111,6 +113,21 @@ class SdkRateLimitTest {
         () -> {
           throw new AssertionError("no queueing rule here");
         });
+  }
+
+  /**
+   * Reads the rules until they are in force: the SDK's first read waits for the naming server only
+   * so long, and a busy machine can take longer.
+   */
+  private static void awaitRulesInForce(RuleCache cache, RuleCache.Watched watched) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (watched.rules == null || !watched.rules.limited()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("the rules of " + watched.service + " were not read in 30 s");
+      }
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+      cache.refresh(watched);
+    }
   }
 
   /** How many of {@code calls} calls pass. */
