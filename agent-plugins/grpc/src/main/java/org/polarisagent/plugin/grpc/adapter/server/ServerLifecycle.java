@@ -3,8 +3,10 @@ package org.polarisagent.plugin.grpc.adapter.server;
 import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -59,6 +61,13 @@ final class ServerLifecycle implements ServerDepartures.Departure {
   private RegistrationPlan plan;
   private List<InstanceSpec> instances;
   private final Map<InstanceSpec, String> registered = new LinkedHashMap<>();
+
+  /**
+   * Instances whose registration got no answer in time: Polaris may list them, so they are
+   * deregistered at departure too, and registered again (with heartbeats) by the next attempt.
+   */
+  private final Set<InstanceSpec> maybeRegistered = new LinkedHashSet<>();
+
   private Future<?> scheduled;
   private int failures;
   private boolean refusalLogged;
@@ -170,8 +179,14 @@ final class ServerLifecycle implements ServerDepartures.Departure {
           String id = registrar.register(instance);
           synchronized (lock) {
             registered.put(instance, id == null ? "" : id);
+            maybeRegistered.remove(instance);
           }
         } catch (Throwable t) {
+          if (registrar.mayHaveRegistered(t)) {
+            synchronized (lock) {
+              maybeRegistered.add(instance);
+            }
+          }
           // Polaris is most likely unreachable: the other instances would fail alike.
           failure = t;
           break;
@@ -336,6 +351,10 @@ final class ServerLifecycle implements ServerDepartures.Departure {
         synchronized (lock) {
           leaving = new LinkedHashMap<>(registered);
           registered.clear();
+          for (InstanceSpec instance : maybeRegistered) {
+            leaving.put(instance, "");
+          }
+          maybeRegistered.clear();
         }
       }
       for (Map.Entry<InstanceSpec, String> instance : leaving.entrySet()) {

@@ -253,6 +253,34 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
   }
 
   @Test
+  void aRegistrationThatGotNoAnswerInTimeIsDeregisteredAtDepartureAndDrained() {
+    // Polaris may have registered the instance although its answer came too late: leaving it
+    // listed would send consumers to a server that is gone.
+    registrar.failuresLeft = 1;
+    registrar.failuresTimeOut = true;
+    ServerLifecycle lifecycle = lifecycle("polaris.grpc.server.shutdown-delay=4s");
+    lifecycle.started(loopback(50051), ECHO_AND_HEALTH);
+    scheduler.runNext();
+    assertEquals(1, scheduler.pending(), "a retry is scheduled");
+
+    lifecycle.leave(recording("stop"));
+    departing.runAll();
+
+    assertEquals(0, scheduler.pending(), "the retry is cancelled");
+    assertEquals(
+        Arrays.asList(
+            "register failed default/echo.Echo 127.0.0.1:50051",
+            "deregister default/echo.Echo 127.0.0.1:50051 ",
+            "stop"),
+        registrar.events());
+    assertEquals(4000, clock.elapsedMillis(), "the stop came when the drain delay had passed");
+    assertEquals(
+        1,
+        logLines(
+            "INFO deregistered gRPC server on port 50051 from Polaris; it serves 4000 ms more"));
+  }
+
+  @Test
   void aServerThatWasNotRegisteredStopsOnTheCallersThread() {
     ServerLifecycle lifecycle = lifecycle("");
     lifecycle.started(loopback(9090), Collections.singletonList("grpc.health.v1.Health"));
