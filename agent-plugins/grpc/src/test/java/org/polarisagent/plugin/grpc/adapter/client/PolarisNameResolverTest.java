@@ -16,7 +16,6 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -25,11 +24,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.polarisagent.core.config.AgentConfig;
-import org.polarisagent.core.plugin.AgentContext;
-import org.polarisagent.core.plugin.ShutdownSequence;
-import org.polarisagent.core.sdk.PolarisSdk;
 import org.polarisagent.plugin.grpc.PolarisTarget;
+import org.polarisagent.plugin.grpc.TestAgentContext;
 
 /** The Polaris resolver over a fake directory: what it publishes, when, and on which threads. */
 class PolarisNameResolverTest {
@@ -172,15 +168,7 @@ class PolarisNameResolverTest {
   }
 
   private static ClientSide client(ServiceDirectory directory) {
-    AgentConfig config =
-        AgentConfig.load(null, new Properties(), Collections.<String, String>emptyMap());
-    AgentContext context =
-        new AgentContext(
-            config,
-            PolarisSdk.unavailable("test without a server"),
-            PolarisNameResolverTest.class.getClassLoader(),
-            new ShutdownSequence());
-    return new ClientSide(context, directory);
+    return new ClientSide(TestAgentContext.withoutSdk(null), directory);
   }
 
   private NameResolver.Args args() {
