@@ -80,6 +80,23 @@ class RateLimitInterceptorTest {
     return first;
   }
 
+  /**
+   * An interceptor for svc that has learned one rule: 5 calls from the caller service {@code
+   * namespace/name}.
+   */
+  private RateLimitInterceptor limitingCaller(String namespace, String name) {
+    sdk.rules.put(
+        "ns/svc",
+        serviceRule(
+            "r1",
+            rateLimit(
+                exact("by-caller", "", 5)
+                    .addArguments(argument(MatchArgument.Type.CALLER_SERVICE, namespace, name)))));
+    RateLimitInterceptor interceptor = interceptor("svc");
+    learnRules(interceptor);
+    return interceptor;
+  }
+
   @Test
   void callsPassUncheckedUntilTheRulesAreKnownThenOverQuotaCallsEndWithResourceExhausted() {
     sdk.rules.put("ns/svc", serviceRule("r1", rateLimit(exact("echo-5", "/echo.Echo/Echo", 5))));
@@ -120,15 +137,7 @@ class RateLimitInterceptorTest {
 
   @Test
   void callerHeadersOfOtherPolarisIntegrationsAreAcceptedToo() {
-    sdk.rules.put(
-        "ns/svc",
-        serviceRule(
-            "r1",
-            rateLimit(
-                exact("by-caller", "", 5)
-                    .addArguments(argument(MatchArgument.Type.CALLER_SERVICE, "web-ns", "web")))));
-    RateLimitInterceptor interceptor = interceptor("svc");
-    learnRules(interceptor);
+    RateLimitInterceptor interceptor = limitingCaller("web-ns", "web");
     Metadata headers = new Metadata();
     headers.put(
         Metadata.Key.of("polaris.request.caller.service", Metadata.ASCII_STRING_MARSHALLER), "web");
@@ -329,15 +338,7 @@ class RateLimitInterceptorTest {
   @Test
   @SuppressWarnings("deprecation")
   void onlyABoundedNumberOfDistinctCallerServicesReachTheSdk() {
-    sdk.rules.put(
-        "ns/svc",
-        serviceRule(
-            "r1",
-            rateLimit(
-                exact("by-caller", "", 5)
-                    .addArguments(argument(MatchArgument.Type.CALLER_SERVICE, "ns", "web")))));
-    RateLimitInterceptor interceptor = interceptor("svc");
-    learnRules(interceptor);
+    RateLimitInterceptor interceptor = limitingCaller("ns", "web");
     String log =
         stderrOf(
             () -> {
