@@ -58,10 +58,7 @@ class PolarisNameResolverTest {
   @Test
   void publishesAgainOnlyWhenSomethingChanged() {
     directory.instances.put("echo", Collections.singletonList(instance("a", 1001)));
-    PolarisNameResolver resolver =
-        new PolarisNameResolver(
-            PolarisTarget.parse("polaris://echo", "default"), args(), client(directory));
-    resolvers.add(resolver);
+    PolarisNameResolver resolver = resolver("polaris://echo", client(directory));
     Recorder recorder = new Recorder();
     resolver.start(recorder);
     awaitTrue(() -> recorder.results.size() == 1, "a result");
@@ -78,9 +75,7 @@ class PolarisNameResolverTest {
   @Test
   void shutdownEndsTheWatch() {
     directory.instances.put("echo", Collections.singletonList(instance("a", 1001)));
-    PolarisNameResolver resolver =
-        new PolarisNameResolver(
-            PolarisTarget.parse("polaris://echo", "default"), args(), client(directory));
+    PolarisNameResolver resolver = resolver("polaris://echo", client(directory));
     Recorder recorder = new Recorder();
     resolver.start(recorder);
     awaitTrue(
@@ -159,12 +154,17 @@ class PolarisNameResolverTest {
   }
 
   private Recorder start(String target, ClientSide client) {
+    Recorder recorder = new Recorder();
+    resolver(target, client).start(recorder);
+    return recorder;
+  }
+
+  /** A resolver of the target in namespace default, not started; shut down after the test. */
+  private PolarisNameResolver resolver(String target, ClientSide client) {
     PolarisNameResolver resolver =
         new PolarisNameResolver(PolarisTarget.parse(target, "default"), args(), client);
     resolvers.add(resolver);
-    Recorder recorder = new Recorder();
-    resolver.start(recorder);
-    return recorder;
+    return resolver;
   }
 
   private static ClientSide client(ServiceDirectory directory) {
