@@ -246,22 +246,21 @@ class RateLimitInterceptorTest {
     sdk.answer = request -> FakeRateLimitSdk.limited("a");
     RateLimitInterceptor interceptor = interceptor("svc", 50051);
     learnRules(interceptor);
-    FakeCall admin =
-        new FakeCall(
-            TestCalls.ECHO,
-            Attributes.newBuilder()
-                .set(Grpc.TRANSPORT_ATTR_LOCAL_ADDR, new InetSocketAddress("127.0.0.1", 9090))
-                .build());
+    FakeCall admin = echoCallToLocalPort(9090);
     interceptor.interceptCall(admin, new Metadata(), new RecordingHandler());
     assertNull(admin.closed);
-    FakeCall registered =
-        new FakeCall(
-            TestCalls.ECHO,
-            Attributes.newBuilder()
-                .set(Grpc.TRANSPORT_ATTR_LOCAL_ADDR, new InetSocketAddress("127.0.0.1", 50051))
-                .build());
+    FakeCall registered = echoCallToLocalPort(50051);
     interceptor.interceptCall(registered, new Metadata(), new RecordingHandler());
     assertEquals(Status.Code.RESOURCE_EXHAUSTED, registered.closed.getCode());
+  }
+
+  /** An Echo call that came in on the server port {@code port} of 127.0.0.1. */
+  private static FakeCall echoCallToLocalPort(int port) {
+    return new FakeCall(
+        TestCalls.ECHO,
+        Attributes.newBuilder()
+            .set(Grpc.TRANSPORT_ATTR_LOCAL_ADDR, new InetSocketAddress("127.0.0.1", port))
+            .build());
   }
 
   @Test
