@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 import static org.polarisagent.plugin.grpc.adapter.server.ratelimit.TestRules.argument;
 import static org.polarisagent.plugin.grpc.adapter.server.ratelimit.TestRules.exact;
 import static org.polarisagent.plugin.grpc.adapter.server.ratelimit.TestRules.rateLimit;
@@ -34,9 +33,9 @@ import java.util.Set;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.polarisagent.plugin.grpc.Await;
 import org.polarisagent.plugin.grpc.adapter.server.ProvidedServices;
 import org.polarisagent.plugin.grpc.adapter.server.TestProvidedServices;
 import org.polarisagent.plugin.grpc.adapter.server.ratelimit.TestCalls.FakeCall;
@@ -380,7 +379,8 @@ class RateLimitInterceptorTest {
     long begin = System.nanoTime();
     ServerCall.Listener<String> listener = interceptor.interceptCall(call, new Metadata(), handler);
     listener.onReady();
-    awaitTrue(() -> !call.requests.isEmpty(), "the first message asked for when the wait is over");
+    Await.until(
+        () -> !call.requests.isEmpty(), "the first message asked for when the wait is over");
     assertTrue(
         System.nanoTime() - begin >= TimeUnit.MILLISECONDS.toNanos(200),
         "asked before the wait ended");
@@ -414,7 +414,7 @@ class RateLimitInterceptorTest {
     long begin = System.nanoTime();
     interceptor.interceptCall(call, new Metadata(), handler);
 
-    awaitTrue(
+    Await.until(
         () -> handler.events().contains("start"), "the start of a server that may speak first");
     assertTrue(
         System.nanoTime() - begin
@@ -438,23 +438,8 @@ class RateLimitInterceptorTest {
     ServerCall.Listener<String> listener = interceptor.interceptCall(call, new Metadata(), handler);
     call.cancelled = true;
     listener.onCancel();
-    awaitTrue(() -> released.get() == 1, "the quota given back");
+    Await.until(() -> released.get() == 1, "the quota given back");
     assertTrue(handler.events().isEmpty(), handler.events().toString());
-  }
-
-  private static void awaitTrue(BooleanSupplier condition, String what) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        fail("timed out waiting for " + what);
-      }
-      try {
-        Thread.sleep(5);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        fail("interrupted");
-      }
-    }
   }
 
   private static String stderrOf(Runnable action) {
