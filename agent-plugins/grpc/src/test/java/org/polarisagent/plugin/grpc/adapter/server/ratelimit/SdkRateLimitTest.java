@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.polarisagent.core.logging.AgentLog;
 import org.polarisagent.core.logging.SdkLogFile;
 import org.polarisagent.core.sdk.PolarisSdk;
+import org.polarisagent.plugin.grpc.Await;
 import org.polarisagent.plugin.grpc.adapter.server.TestProvidedServices;
 import org.polarisagent.plugin.grpc.adapter.server.ratelimit.TestCalls.FakeCall;
 import org.polarisagent.plugin.grpc.adapter.server.ratelimit.TestCalls.RecordingHandler;
@@ -103,7 +104,7 @@ class SdkRateLimitTest {
     rules.setRateLimit(key, rateLimit(serviceRules));
     RateLimitSdk limits = new PolarisRateLimitSdk(sdk);
     RuleCache cache = new RuleCache(limits, NAMESPACE, Runnable::run);
-    cache.watch(service);
+    awaitRulesInForce(cache, cache.watch(service));
     return new RateLimitInterceptor(
         TestProvidedServices.of(service, NAMESPACE, Collections.<Integer>emptySet()),
         cache,
@@ -111,6 +112,23 @@ class SdkRateLimitTest {
         () -> {
           throw new AssertionError("no queueing rule here");
         });
+  }
+
+  /**
+   * Waits until the cache holds the service's rules, reading them again meanwhile: the SDK's first
+   * read waits for the mock naming server only up to its API timeout, which a busy machine can
+   * exceed, and until the rules are known every call passes unchecked.
+   */
+  private static void awaitRulesInForce(RuleCache cache, RuleCache.Watched watched) {
+    Await.until(
+        () -> {
+          if (watched.rules != null && watched.rules.limited()) {
+            return true;
+          }
+          cache.refresh(watched);
+          return false;
+        },
+        "the rate-limit rules of " + watched.service + " in force");
   }
 
   /** How many of {@code calls} calls pass. */
