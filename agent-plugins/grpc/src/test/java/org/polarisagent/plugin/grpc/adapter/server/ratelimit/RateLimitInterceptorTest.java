@@ -14,6 +14,7 @@ import com.tencent.polaris.ratelimit.api.rpc.Argument;
 import com.tencent.polaris.ratelimit.api.rpc.QuotaRequest;
 import com.tencent.polaris.ratelimit.api.rpc.QuotaResponse;
 import com.tencent.polaris.specification.api.v1.traffic.manage.RateLimitProto.MatchArgument;
+import com.tencent.polaris.specification.api.v1.traffic.manage.RateLimitProto.Rule;
 import io.grpc.Attributes;
 import io.grpc.Grpc;
 import io.grpc.Metadata;
@@ -84,16 +85,16 @@ class RateLimitInterceptorTest {
    * namespace/name}.
    */
   private RateLimitInterceptor limitingCaller(String namespace, String name) {
-    sdk.rules.put(
-        "ns/svc",
-        serviceRule(
-            "r1",
-            rateLimit(
-                exact("by-caller", "", 5)
-                    .addArguments(argument(MatchArgument.Type.CALLER_SERVICE, namespace, name)))));
+    sdk.rules.put("ns/svc", serviceRule("r1", rateLimit(byCaller(namespace, name))));
     RateLimitInterceptor interceptor = interceptor("svc");
     learnRules(interceptor);
     return interceptor;
+  }
+
+  /** Rule by-caller: 5 calls from the caller service {@code namespace/name}. */
+  private static Rule.Builder byCaller(String namespace, String name) {
+    return exact("by-caller", "", 5)
+        .addArguments(argument(MatchArgument.Type.CALLER_SERVICE, namespace, name));
   }
 
   @Test
@@ -157,8 +158,7 @@ class RateLimitInterceptorTest {
         serviceRule(
             "r1",
             rateLimit(
-                exact("by-caller", "", 5)
-                    .addArguments(argument(MatchArgument.Type.CALLER_SERVICE, "web-ns", "web")),
+                byCaller("web-ns", "web"),
                 exact("by-user", "", 5)
                     .addArguments(argument(MatchArgument.Type.HEADER, "X-User", "alice")))));
     RateLimitInterceptor interceptor = interceptor("svc");
@@ -193,8 +193,7 @@ class RateLimitInterceptorTest {
         serviceRule(
             "r1",
             rateLimit(
-                exact("by-caller", "", 5)
-                    .addArguments(argument(MatchArgument.Type.CALLER_SERVICE, "ns", "web"))
+                byCaller("ns", "web")
                     .addArguments(argument(MatchArgument.Type.CALLER_IP, "", "10.1.2.3")))));
     RateLimitInterceptor interceptor = interceptor("");
     learnRules(interceptor);
