@@ -221,8 +221,7 @@ class RateLimitInterceptorTest {
     RateLimitInterceptor interceptor = interceptor("svc");
     learnRules(interceptor);
     for (int i = 0; i < 3; i++) {
-      RecordingHandler handler = new RecordingHandler();
-      interceptor.interceptCall(new FakeCall(TestCalls.ECHO), new Metadata(), handler);
+      RecordingHandler handler = callEcho(interceptor);
       assertEquals(Collections.singletonList("start"), handler.events());
     }
     assertTrue(sdk.requests.isEmpty());
@@ -252,6 +251,16 @@ class RateLimitInterceptorTest {
     assertEquals(Status.Code.RESOURCE_EXHAUSTED, registered.closed.getCode());
   }
 
+  /**
+   * An Echo call without headers through the interceptor; its handler records what reached the
+   * application.
+   */
+  private static RecordingHandler callEcho(RateLimitInterceptor interceptor) {
+    RecordingHandler handler = new RecordingHandler();
+    interceptor.interceptCall(new FakeCall(TestCalls.ECHO), new Metadata(), handler);
+    return handler;
+  }
+
   /** An Echo call that came in on the server port {@code port} of 127.0.0.1. */
   private static FakeCall echoCallToLocalPort(int port) {
     return new FakeCall(
@@ -274,8 +283,7 @@ class RateLimitInterceptorTest {
         stderrOf(
             () -> {
               for (int i = 0; i < 5; i++) {
-                RecordingHandler handler = new RecordingHandler();
-                interceptor.interceptCall(new FakeCall(TestCalls.ECHO), new Metadata(), handler);
+                RecordingHandler handler = callEcho(interceptor);
                 assertEquals(Collections.singletonList("start"), handler.events());
               }
             });
@@ -291,8 +299,7 @@ class RateLimitInterceptorTest {
         stderrOf(
             () -> {
               for (int i = 0; i < 5; i++) {
-                RecordingHandler handler = new RecordingHandler();
-                interceptor.interceptCall(new FakeCall(TestCalls.ECHO), new Metadata(), handler);
+                RecordingHandler handler = callEcho(interceptor);
                 runBackground();
                 assertEquals(Collections.singletonList("start"), handler.events());
               }
