@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -154,21 +155,16 @@ public abstract class ValueType<T> {
 
   /** Comma-separated gRPC status code names, case-insensitive; parsed to their upper-case names. */
   public static final ValueType<List<String>> STATUS_CODES =
-      new ValueType<List<String>>(
-          "comma-separated gRPC status code names such as UNAVAILABLE, DEADLINE_EXCEEDED") {
-        @Override
-        public List<String> parse(String text) {
-          List<String> codes = new ArrayList<>();
-          for (String item : splitList(text)) {
+      listOf(
+          "comma-separated gRPC status code names such as UNAVAILABLE, DEADLINE_EXCEEDED",
+          0,
+          item -> {
             String code = item.toUpperCase(Locale.ROOT);
             if (!STATUS_CODE_NAMES.contains(code)) {
               throw new IllegalArgumentException();
             }
-            codes.add(code);
-          }
-          return Collections.unmodifiableList(codes);
-        }
-      };
+            return code;
+          });
 
   private static final Pattern POLARIS_NAME = Pattern.compile("[A-Za-z0-9_.:/-]{1,128}");
 
@@ -240,12 +236,10 @@ public abstract class ValueType<T> {
    * grpc://}; parsed to {@code host:port} strings.
    */
   public static final ValueType<List<String>> ADDRESSES =
-      new ValueType<List<String>>(
-          "comma-separated host:port, each optionally prefixed by grpc://") {
-        @Override
-        public List<String> parse(String text) {
-          List<String> addresses = new ArrayList<>();
-          for (String item : splitList(text)) {
+      listOf(
+          "comma-separated host:port, each optionally prefixed by grpc://",
+          1,
+          item -> {
             String address = item.startsWith("grpc://") ? item.substring("grpc://".length()) : item;
             int colon = address.lastIndexOf(':');
             if (colon <= 0 || address.contains("/")) {
@@ -255,14 +249,29 @@ public abstract class ValueType<T> {
             if (port <= 0 || port > 65535) {
               throw new IllegalArgumentException();
             }
-            addresses.add(address);
-          }
-          if (addresses.isEmpty()) {
-            throw new IllegalArgumentException();
-          }
-          return Collections.unmodifiableList(addresses);
+            return address;
+          });
+
+  /**
+   * Comma-separated items, blanks dropped, at least {@code minItems} of them; each is parsed by
+   * {@code item}, which throws {@link IllegalArgumentException} for an invalid one.
+   */
+  private static ValueType<List<String>> listOf(
+      String accepted, final int minItems, final UnaryOperator<String> item) {
+    return new ValueType<List<String>>(accepted) {
+      @Override
+      public List<String> parse(String text) {
+        List<String> parsed = new ArrayList<>();
+        for (String each : splitList(text)) {
+          parsed.add(item.apply(each));
         }
-      };
+        if (parsed.size() < minItems) {
+          throw new IllegalArgumentException();
+        }
+        return Collections.unmodifiableList(parsed);
+      }
+    };
+  }
 
   static List<String> splitList(String text) {
     List<String> items = new ArrayList<>();

@@ -15,6 +15,8 @@ import java.util.Map;
 import java.util.Set;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
+import net.bytebuddy.description.method.MethodDescription;
+import net.bytebuddy.matcher.ElementMatcher;
 import org.polarisagent.bootstrap.ClientHooks;
 import org.polarisagent.bootstrap.ServerHooks;
 import org.polarisagent.core.config.AgentConfig;
@@ -132,25 +134,28 @@ public final class GrpcPlugin implements AgentPlugin {
                 typeBuilder
                     .visit(
                         Advice.to(ChannelConfigAdvice.ServiceConfig.class)
-                            .on(
-                                named("defaultServiceConfig")
-                                    .and(takesArguments(1))
-                                    .and(takesArgument(0, Map.class))
-                                    .and(not(isBridge()))
-                                    .and(not(isAbstract()))))
+                            .on(implementedSetter("defaultServiceConfig", Map.class)))
                     .visit(
                         Advice.to(ChannelConfigAdvice.LoadBalancingPolicy.class)
-                            .on(
-                                named("defaultLoadBalancingPolicy")
-                                    .and(takesArguments(1))
-                                    .and(takesArgument(0, String.class))
-                                    .and(not(isBridge()))
-                                    .and(not(isAbstract())))))
+                            .on(implementedSetter("defaultLoadBalancingPolicy", String.class))))
         .type(namedOneOf(SERVER_BUILDERS))
         .transform(
             (typeBuilder, type, loader, module, domain) ->
                 typeBuilder.visit(
                     Advice.to(ServerBuildAdvice.class)
                         .on(named("build").and(takesArguments(0)).and(not(isAbstract())))));
+  }
+
+  /**
+   * The implemented (neither abstract nor bridge) one-argument method {@code name} whose argument
+   * is of {@code argumentType}: a channel builder setter the advice watches.
+   */
+  private static ElementMatcher.Junction<MethodDescription> implementedSetter(
+      String name, Class<?> argumentType) {
+    return named(name)
+        .and(takesArguments(1))
+        .and(takesArgument(0, argumentType))
+        .and(not(isBridge()))
+        .and(not(isAbstract()));
   }
 }

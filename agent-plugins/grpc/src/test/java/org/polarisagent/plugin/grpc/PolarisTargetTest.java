@@ -11,29 +11,24 @@ class PolarisTargetTest {
 
   @Test
   void plainServiceUsesTheDefaultNamespaceAndItsOwnAuthority() {
-    PolarisTarget target = PolarisTarget.parse("polaris://echo", "default");
-    assertEquals("echo", target.service());
-    assertEquals("default", target.namespace());
-    assertEquals("echo", target.authority());
+    assertTarget("echo", "default", "echo", PolarisTarget.parse("polaris://echo", "default"));
   }
 
   @Test
   void namespaceParameterPortAndTripleSlashFormAreAccepted() {
-    PolarisTarget target =
-        PolarisTarget.parse("polaris://my_svc-1.v2:8080?namespace=prod", "default");
-    assertEquals("my_svc-1.v2", target.service());
-    assertEquals("prod", target.namespace());
-    assertEquals("my_svc-1.v2:8080", target.authority());
+    assertTarget(
+        "my_svc-1.v2",
+        "prod",
+        "my_svc-1.v2:8080",
+        PolarisTarget.parse("polaris://my_svc-1.v2:8080?namespace=prod", "default"));
     assertEquals("echo", PolarisTarget.parse("polaris:///echo", "ns").service());
   }
 
   @Test
   void formattedTargetsRoundTripWithTheirAuthority() {
     String formatted = PolarisTarget.format("echo", "test ns", "echo.internal:50051");
-    PolarisTarget target = PolarisTarget.parse(formatted, "default");
-    assertEquals("echo", target.service());
-    assertEquals("test ns", target.namespace());
-    assertEquals("echo.internal:50051", target.authority());
+    assertTarget(
+        "echo", "test ns", "echo.internal:50051", PolarisTarget.parse(formatted, "default"));
   }
 
   @Test
@@ -52,5 +47,12 @@ class PolarisTargetTest {
     assertThrows(
         IllegalArgumentException.class, () -> PolarisTarget.parse("polaris://", "default"));
     assertFalse(PolarisTarget.isPolaris("dns:///echo"));
+  }
+
+  private static void assertTarget(
+      String service, String namespace, String authority, PolarisTarget target) {
+    assertEquals(service, target.service());
+    assertEquals(namespace, target.namespace());
+    assertEquals(authority, target.authority());
   }
 }

@@ -40,11 +40,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.polarisagent.core.config.AgentConfig;
-import org.polarisagent.core.plugin.AgentContext;
-import org.polarisagent.core.plugin.ShutdownSequence;
-import org.polarisagent.core.sdk.PolarisSdk;
 import org.polarisagent.plugin.grpc.PolarisTarget;
+import org.polarisagent.plugin.grpc.TestAgentContext;
 import org.polarisagent.plugin.grpc.adapter.TextMethods;
 
 /**
@@ -74,14 +71,8 @@ class PolarisLoadBalancerTest {
     for (int i = 0; i + 1 < propertyPairs.length; i += 2) {
       properties.setProperty(propertyPairs[i], propertyPairs[i + 1]);
     }
-    AgentConfig config = AgentConfig.load(null, properties, new HashMap<>());
-    AgentContext context =
-        new AgentContext(
-            config,
-            PolarisSdk.unavailable("test"),
-            PolarisLoadBalancerTest.class.getClassLoader(),
-            new ShutdownSequence());
-    return new PolarisLoadBalancer(helper, new ClientSide(context));
+    return new PolarisLoadBalancer(
+        helper, new ClientSide(TestAgentContext.withoutSdk(null, properties)));
   }
 
   @Test

@@ -16,20 +16,16 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.polarisagent.core.config.AgentConfig;
-import org.polarisagent.core.plugin.AgentContext;
-import org.polarisagent.core.plugin.ShutdownSequence;
-import org.polarisagent.core.sdk.PolarisSdk;
+import org.polarisagent.plugin.grpc.Await;
 import org.polarisagent.plugin.grpc.PolarisTarget;
+import org.polarisagent.plugin.grpc.TestAgentContext;
 
 /** The Polaris resolver over a fake directory: what it publishes, when, and on which threads. */
 class PolarisNameResolverTest {
@@ -50,7 +46,7 @@ class PolarisNameResolverTest {
   void publishesTheInstancesWithoutAServiceConfig() {
     directory.instances.put("echo", Arrays.asList(instance("a", 1001), instance("b", 1002)));
     Recorder recorder = start("polaris://echo", client(directory));
-    awaitTrue(() -> recorder.results.size() == 1, "a result");
+    Await.until(() -> recorder.results.size() == 1, "a result");
     NameResolver.ResolutionResult result = recorder.results.get(0);
     assertEquals(2, result.getAddresses().size());
     EquivalentAddressGroup first = result.getAddresses().get(0);
@@ -62,43 +58,38 @@ class PolarisNameResolverTest {
   @Test
   void publishesAgainOnlyWhenSomethingChanged() {
     directory.instances.put("echo", Collections.singletonList(instance("a", 1001)));
-    PolarisNameResolver resolver =
-        new PolarisNameResolver(
-            PolarisTarget.parse("polaris://echo", "default"), args(), client(directory));
-    resolvers.add(resolver);
+    PolarisNameResolver resolver = resolver("polaris://echo", client(directory));
     Recorder recorder = new Recorder();
     resolver.start(recorder);
-    awaitTrue(() -> recorder.results.size() == 1, "a result");
+    Await.until(() -> recorder.results.size() == 1, "a result");
     resolver.refresh();
-    awaitTrue(() -> directory.queries.get() >= 3, "a refresh and a periodic re-read");
-    awaitTrue(() -> directory.queryThreads.size() >= 3, "the re-read done");
+    Await.until(() -> directory.queries.get() >= 3, "a refresh and a periodic re-read");
+    Await.until(() -> directory.queryThreads.size() >= 3, "the re-read done");
     assertEquals(1, recorder.results.size(), "nothing changed, nothing published");
     directory.instances.put("echo", Arrays.asList(instance("a", 1001), instance("b", 1002)));
     directory.changed("echo");
-    awaitTrue(() -> recorder.results.size() == 2, "a second result after the change");
+    Await.until(() -> recorder.results.size() == 2, "a second result after the change");
     assertEquals(2, recorder.results.get(1).getAddresses().size());
   }
 
   @Test
   void shutdownEndsTheWatch() {
     directory.instances.put("echo", Collections.singletonList(instance("a", 1001)));
-    PolarisNameResolver resolver =
-        new PolarisNameResolver(
-            PolarisTarget.parse("polaris://echo", "default"), args(), client(directory));
+    PolarisNameResolver resolver = resolver("polaris://echo", client(directory));
     Recorder recorder = new Recorder();
     resolver.start(recorder);
-    awaitTrue(
+    Await.until(
         () -> recorder.results.size() == 1 && directory.watchers.containsKey("echo"),
         "a result and a watch");
     resolver.shutdown();
-    awaitTrue(() -> !directory.watchers.containsKey("echo"), "the watch ended");
+    Await.until(() -> !directory.watchers.containsKey("echo"), "the watch ended");
   }
 
   @Test
   void serviceWithoutInstancesIsAnEmptyResultNotAnError() {
     directory.instances.put("echo", Collections.<Instance>emptyList());
     Recorder recorder = start("polaris://echo", client(directory));
-    awaitTrue(() -> recorder.results.size() == 1, "a result");
+    Await.until(() -> recorder.results.size() == 1, "a result");
     assertTrue(recorder.results.get(0).getAddresses().isEmpty());
     assertTrue(recorder.errors.isEmpty(), recorder.errors.toString());
   }
@@ -107,7 +98,7 @@ class PolarisNameResolverTest {
   void failureBeforeAnyResultFailsCallsWithTheReason() {
     directory.failure = new IllegalStateException("server said no");
     Recorder recorder = start("polaris://echo", client(directory));
-    awaitTrue(() -> !recorder.errors.isEmpty(), "an error");
+    Await.until(() -> !recorder.errors.isEmpty(), "an error");
     Status error = recorder.errors.get(0);
     assertEquals(Status.Code.UNAVAILABLE, error.getCode());
     assertTrue(
@@ -120,10 +111,10 @@ class PolarisNameResolverTest {
   void failureAfterAResultKeepsTheLastInstances() {
     directory.instances.put("echo", Collections.singletonList(instance("a", 1001)));
     Recorder recorder = start("polaris://echo", client(directory));
-    awaitTrue(() -> recorder.results.size() == 1, "a result");
+    Await.until(() -> recorder.results.size() == 1, "a result");
     directory.failure = new IllegalStateException("outage");
     int before = directory.queries.get();
-    awaitTrue(() -> directory.queries.get() > before + 1, "two re-reads during the outage");
+    Await.until(() -> directory.queries.get() > before + 1, "two re-reads during the outage");
     assertTrue(
         recorder.errors.isEmpty(), "no error while last instances serve: " + recorder.errors);
   }
@@ -135,7 +126,7 @@ class PolarisNameResolverTest {
     ClientSide client = client(directory);
     Recorder slow = start("polaris://slow", client);
     Recorder fast = start("polaris://fast", client);
-    awaitTrue(() -> fast.results.size() == 1, "the other service resolved while one is stuck");
+    Await.until(() -> fast.results.size() == 1, "the other service resolved while one is stuck");
     assertTrue(slow.results.isEmpty());
     directory.release.countDown();
   }
@@ -147,7 +138,7 @@ class PolarisNameResolverTest {
     start("polaris://echo", client(directory));
     assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 1000, "start() blocked");
     directory.release.countDown();
-    awaitTrue(() -> directory.queryThreads.size() == 1, "one query");
+    Await.until(() -> directory.queryThreads.size() == 1, "one query");
     assertTrue(
         directory.queryThreads.get(0).startsWith("polaris-agent-discovery"),
         directory.queryThreads.toString());
@@ -156,31 +147,28 @@ class PolarisNameResolverTest {
   @Test
   void withoutPolarisCallsFailWithTheReason() {
     Recorder recorder = start("polaris://echo", client(null));
-    awaitTrue(() -> !recorder.errors.isEmpty(), "an error");
+    Await.until(() -> !recorder.errors.isEmpty(), "an error");
     assertTrue(
         recorder.errors.get(0).getDescription().contains("Polaris is unavailable"),
         recorder.errors.toString());
   }
 
   private Recorder start(String target, ClientSide client) {
-    PolarisNameResolver resolver =
-        new PolarisNameResolver(PolarisTarget.parse(target, "default"), args(), client);
-    resolvers.add(resolver);
     Recorder recorder = new Recorder();
-    resolver.start(recorder);
+    resolver(target, client).start(recorder);
     return recorder;
   }
 
+  /** A resolver of the target in namespace default, not started; shut down after the test. */
+  private PolarisNameResolver resolver(String target, ClientSide client) {
+    PolarisNameResolver resolver =
+        new PolarisNameResolver(PolarisTarget.parse(target, "default"), args(), client);
+    resolvers.add(resolver);
+    return resolver;
+  }
+
   private static ClientSide client(ServiceDirectory directory) {
-    AgentConfig config =
-        AgentConfig.load(null, new Properties(), Collections.<String, String>emptyMap());
-    AgentContext context =
-        new AgentContext(
-            config,
-            PolarisSdk.unavailable("test without a server"),
-            PolarisNameResolverTest.class.getClassLoader(),
-            new ShutdownSequence());
-    return new ClientSide(context, directory);
+    return new ClientSide(TestAgentContext.withoutSdk(null), directory);
   }
 
   private NameResolver.Args args() {
@@ -203,21 +191,6 @@ class PolarisNameResolverTest {
               }
             })
         .build();
-  }
-
-  /** Polls every 5 ms, for at most 10 s. */
-  private static void awaitTrue(BooleanSupplier condition, String what) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + what);
-      }
-      try {
-        Thread.sleep(5);
-      } catch (InterruptedException e) {
-        throw new AssertionError(e);
-      }
-    }
   }
 
   private static Instance instance(String id, int port) {

@@ -7,13 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.grpc.Server;
 import io.grpc.inprocess.InProcessServerBuilder;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Properties;
 import org.junit.jupiter.api.Test;
-import org.polarisagent.core.config.AgentConfig;
-import org.polarisagent.core.plugin.AgentContext;
-import org.polarisagent.core.plugin.ShutdownSequence;
-import org.polarisagent.core.sdk.PolarisSdk;
+import org.polarisagent.plugin.grpc.TestAgentContext;
 
 class ServerSideTest {
 
@@ -32,15 +27,7 @@ class ServerSideTest {
   }
 
   private static ServerSide support(String agentArgs) {
-    AgentConfig config =
-        AgentConfig.load(agentArgs, new Properties(), Collections.<String, String>emptyMap());
-    AgentContext context =
-        new AgentContext(
-            config,
-            PolarisSdk.unavailable("test"),
-            ServerSideTest.class.getClassLoader(),
-            new ShutdownSequence());
-    return new ServerSide(context);
+    return new ServerSide(TestAgentContext.withoutSdk(agentArgs));
   }
 
   private final RecordingServer server =

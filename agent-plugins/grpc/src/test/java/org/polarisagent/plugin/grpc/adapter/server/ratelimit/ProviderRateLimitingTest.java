@@ -18,13 +18,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.Executor;
 import org.junit.jupiter.api.Test;
-import org.polarisagent.core.config.AgentConfig;
-import org.polarisagent.core.plugin.AgentContext;
-import org.polarisagent.core.plugin.ShutdownSequence;
-import org.polarisagent.core.sdk.PolarisSdk;
+import org.polarisagent.plugin.grpc.TestAgentContext;
 import org.polarisagent.plugin.grpc.adapter.server.TestProvidedServices;
 
 class ProviderRateLimitingTest {
@@ -97,16 +93,9 @@ class ProviderRateLimitingTest {
   }
 
   private static ProviderRateLimiting rateLimiting() {
-    AgentConfig config =
-        AgentConfig.load("", new Properties(), Collections.<String, String>emptyMap());
-    AgentContext context =
-        new AgentContext(
-            config,
-            PolarisSdk.unavailable("test"),
-            ProviderRateLimitingTest.class.getClassLoader(),
-            new ShutdownSequence());
     return new ProviderRateLimiting(
-        context, TestProvidedServices.of("svc", "default", Collections.<Integer>emptySet()));
+        TestAgentContext.withoutSdk(""),
+        TestProvidedServices.of("svc", "default", Collections.<Integer>emptySet()));
   }
 
   @Test

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 import static org.polarisagent.plugin.grpc.adapter.server.ratelimit.TestRules.argument;
 import static org.polarisagent.plugin.grpc.adapter.server.ratelimit.TestRules.exact;
 import static org.polarisagent.plugin.grpc.adapter.server.ratelimit.TestRules.rateLimit;
@@ -15,6 +14,7 @@ import com.tencent.polaris.ratelimit.api.rpc.Argument;
 import com.tencent.polaris.ratelimit.api.rpc.QuotaRequest;
 import com.tencent.polaris.ratelimit.api.rpc.QuotaResponse;
 import com.tencent.polaris.specification.api.v1.traffic.manage.RateLimitProto.MatchArgument;
+import com.tencent.polaris.specification.api.v1.traffic.manage.RateLimitProto.Rule;
 import io.grpc.Attributes;
 import io.grpc.Grpc;
 import io.grpc.Metadata;
@@ -34,9 +34,9 @@ import java.util.Set;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.polarisagent.plugin.grpc.Await;
 import org.polarisagent.plugin.grpc.adapter.server.ProvidedServices;
 import org.polarisagent.plugin.grpc.adapter.server.TestProvidedServices;
 import org.polarisagent.plugin.grpc.adapter.server.ratelimit.TestCalls.FakeCall;
@@ -80,6 +80,23 @@ class RateLimitInterceptorTest {
     return first;
   }
 
+  /**
+   * An interceptor for svc that has learned one rule: 5 calls from the caller service {@code
+   * namespace/name}.
+   */
+  private RateLimitInterceptor limitingCaller(String namespace, String name) {
+    sdk.rules.put("ns/svc", serviceRule("r1", rateLimit(byCaller(namespace, name))));
+    RateLimitInterceptor interceptor = interceptor("svc");
+    learnRules(interceptor);
+    return interceptor;
+  }
+
+  /** Rule by-caller: 5 calls from the caller service {@code namespace/name}. */
+  private static Rule.Builder byCaller(String namespace, String name) {
+    return exact("by-caller", "", 5)
+        .addArguments(argument(MatchArgument.Type.CALLER_SERVICE, namespace, name));
+  }
+
   @Test
   void callsPassUncheckedUntilTheRulesAreKnownThenOverQuotaCallsEndWithResourceExhausted() {
     sdk.rules.put("ns/svc", serviceRule("r1", rateLimit(exact("echo-5", "/echo.Echo/Echo", 5))));
@@ -120,15 +137,7 @@ class RateLimitInterceptorTest {
 
   @Test
   void callerHeadersOfOtherPolarisIntegrationsAreAcceptedToo() {
-    sdk.rules.put(
-        "ns/svc",
-        serviceRule(
-            "r1",
-            rateLimit(
-                exact("by-caller", "", 5)
-                    .addArguments(argument(MatchArgument.Type.CALLER_SERVICE, "web-ns", "web")))));
-    RateLimitInterceptor interceptor = interceptor("svc");
-    learnRules(interceptor);
+    RateLimitInterceptor interceptor = limitingCaller("web-ns", "web");
     Metadata headers = new Metadata();
     headers.put(
         Metadata.Key.of("polaris.request.caller.service", Metadata.ASCII_STRING_MARSHALLER), "web");
@@ -149,8 +158,7 @@ class RateLimitInterceptorTest {
         serviceRule(
             "r1",
             rateLimit(
-                exact("by-caller", "", 5)
-                    .addArguments(argument(MatchArgument.Type.CALLER_SERVICE, "web-ns", "web")),
+                byCaller("web-ns", "web"),
                 exact("by-user", "", 5)
                     .addArguments(argument(MatchArgument.Type.HEADER, "X-User", "alice")))));
     RateLimitInterceptor interceptor = interceptor("svc");
@@ -185,8 +193,7 @@ class RateLimitInterceptorTest {
         serviceRule(
             "r1",
             rateLimit(
-                exact("by-caller", "", 5)
-                    .addArguments(argument(MatchArgument.Type.CALLER_SERVICE, "ns", "web"))
+                byCaller("ns", "web")
                     .addArguments(argument(MatchArgument.Type.CALLER_IP, "", "10.1.2.3")))));
     RateLimitInterceptor interceptor = interceptor("");
     learnRules(interceptor);
@@ -214,8 +221,7 @@ class RateLimitInterceptorTest {
     RateLimitInterceptor interceptor = interceptor("svc");
     learnRules(interceptor);
     for (int i = 0; i < 3; i++) {
-      RecordingHandler handler = new RecordingHandler();
-      interceptor.interceptCall(new FakeCall(TestCalls.ECHO), new Metadata(), handler);
+      RecordingHandler handler = callEcho(interceptor);
       assertEquals(Collections.singletonList("start"), handler.events());
     }
     assertTrue(sdk.requests.isEmpty());
@@ -237,22 +243,31 @@ class RateLimitInterceptorTest {
     sdk.answer = request -> FakeRateLimitSdk.limited("a");
     RateLimitInterceptor interceptor = interceptor("svc", 50051);
     learnRules(interceptor);
-    FakeCall admin =
-        new FakeCall(
-            TestCalls.ECHO,
-            Attributes.newBuilder()
-                .set(Grpc.TRANSPORT_ATTR_LOCAL_ADDR, new InetSocketAddress("127.0.0.1", 9090))
-                .build());
+    FakeCall admin = echoCallToLocalPort(9090);
     interceptor.interceptCall(admin, new Metadata(), new RecordingHandler());
     assertNull(admin.closed);
-    FakeCall registered =
-        new FakeCall(
-            TestCalls.ECHO,
-            Attributes.newBuilder()
-                .set(Grpc.TRANSPORT_ATTR_LOCAL_ADDR, new InetSocketAddress("127.0.0.1", 50051))
-                .build());
+    FakeCall registered = echoCallToLocalPort(50051);
     interceptor.interceptCall(registered, new Metadata(), new RecordingHandler());
     assertEquals(Status.Code.RESOURCE_EXHAUSTED, registered.closed.getCode());
+  }
+
+  /**
+   * An Echo call without headers through the interceptor; its handler records what reached the
+   * application.
+   */
+  private static RecordingHandler callEcho(RateLimitInterceptor interceptor) {
+    RecordingHandler handler = new RecordingHandler();
+    interceptor.interceptCall(new FakeCall(TestCalls.ECHO), new Metadata(), handler);
+    return handler;
+  }
+
+  /** An Echo call that came in on the server port {@code port} of 127.0.0.1. */
+  private static FakeCall echoCallToLocalPort(int port) {
+    return new FakeCall(
+        TestCalls.ECHO,
+        Attributes.newBuilder()
+            .set(Grpc.TRANSPORT_ATTR_LOCAL_ADDR, new InetSocketAddress("127.0.0.1", port))
+            .build());
   }
 
   @Test
@@ -268,8 +283,7 @@ class RateLimitInterceptorTest {
         stderrOf(
             () -> {
               for (int i = 0; i < 5; i++) {
-                RecordingHandler handler = new RecordingHandler();
-                interceptor.interceptCall(new FakeCall(TestCalls.ECHO), new Metadata(), handler);
+                RecordingHandler handler = callEcho(interceptor);
                 assertEquals(Collections.singletonList("start"), handler.events());
               }
             });
@@ -285,8 +299,7 @@ class RateLimitInterceptorTest {
         stderrOf(
             () -> {
               for (int i = 0; i < 5; i++) {
-                RecordingHandler handler = new RecordingHandler();
-                interceptor.interceptCall(new FakeCall(TestCalls.ECHO), new Metadata(), handler);
+                RecordingHandler handler = callEcho(interceptor);
                 runBackground();
                 assertEquals(Collections.singletonList("start"), handler.events());
               }
@@ -329,15 +342,7 @@ class RateLimitInterceptorTest {
   @Test
   @SuppressWarnings("deprecation")
   void onlyABoundedNumberOfDistinctCallerServicesReachTheSdk() {
-    sdk.rules.put(
-        "ns/svc",
-        serviceRule(
-            "r1",
-            rateLimit(
-                exact("by-caller", "", 5)
-                    .addArguments(argument(MatchArgument.Type.CALLER_SERVICE, "ns", "web")))));
-    RateLimitInterceptor interceptor = interceptor("svc");
-    learnRules(interceptor);
+    RateLimitInterceptor interceptor = limitingCaller("ns", "web");
     String log =
         stderrOf(
             () -> {
@@ -380,7 +385,8 @@ class RateLimitInterceptorTest {
     long begin = System.nanoTime();
     ServerCall.Listener<String> listener = interceptor.interceptCall(call, new Metadata(), handler);
     listener.onReady();
-    awaitTrue(() -> !call.requests.isEmpty(), "the first message asked for when the wait is over");
+    Await.until(
+        () -> !call.requests.isEmpty(), "the first message asked for when the wait is over");
     assertTrue(
         System.nanoTime() - begin >= TimeUnit.MILLISECONDS.toNanos(200),
         "asked before the wait ended");
@@ -414,7 +420,7 @@ class RateLimitInterceptorTest {
     long begin = System.nanoTime();
     interceptor.interceptCall(call, new Metadata(), handler);
 
-    awaitTrue(
+    Await.until(
         () -> handler.events().contains("start"), "the start of a server that may speak first");
     assertTrue(
         System.nanoTime() - begin
@@ -438,23 +444,8 @@ class RateLimitInterceptorTest {
     ServerCall.Listener<String> listener = interceptor.interceptCall(call, new Metadata(), handler);
     call.cancelled = true;
     listener.onCancel();
-    awaitTrue(() -> released.get() == 1, "the quota given back");
+    Await.until(() -> released.get() == 1, "the quota given back");
     assertTrue(handler.events().isEmpty(), handler.events().toString());
-  }
-
-  private static void awaitTrue(BooleanSupplier condition, String what) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        fail("timed out waiting for " + what);
-      }
-      try {
-        Thread.sleep(5);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        fail("interrupted");
-      }
-    }
   }
 
   private static String stderrOf(Runnable action) {

@@ -17,14 +17,13 @@ import io.grpc.MethodDescriptor;
 import java.io.File;
 import java.net.InetSocketAddress;
 import java.util.Collections;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.polarisagent.core.logging.AgentLog;
 import org.polarisagent.core.logging.SdkLogFile;
 import org.polarisagent.core.sdk.PolarisSdk;
+import org.polarisagent.plugin.grpc.Await;
 import org.polarisagent.plugin.grpc.adapter.server.TestProvidedServices;
 import org.polarisagent.plugin.grpc.adapter.server.ratelimit.TestCalls.FakeCall;
 import org.polarisagent.plugin.grpc.adapter.server.ratelimit.TestCalls.RecordingHandler;
@@ -116,18 +115,20 @@ class SdkRateLimitTest {
   }
 
   /**
-   * Reads the rules until they are in force: the SDK's first read waits for the naming server only
-   * so long, and a busy machine can take longer.
+   * Waits until the cache holds the service's rules, reading them again meanwhile: the SDK's first
+   * read waits for the mock naming server only up to its API timeout, which a busy machine can
+   * exceed, and until the rules are known every call passes unchecked.
    */
   private static void awaitRulesInForce(RuleCache cache, RuleCache.Watched watched) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (watched.rules == null || !watched.rules.limited()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("the rules of " + watched.service + " were not read in 30 s");
-      }
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
-      cache.refresh(watched);
-    }
+    Await.until(
+        () -> {
+          if (watched.rules != null && watched.rules.limited()) {
+            return true;
+          }
+          cache.refresh(watched);
+          return false;
+        },
+        "the rate-limit rules of " + watched.service + " in force");
   }
 
   /** How many of {@code calls} calls pass. */
