@@ -228,20 +228,12 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
             "stop",
             "stop again"),
         registrar.events());
-    assertEquals(4000, clock.elapsedMillis(), "the stop came when the drain delay had passed");
-    assertEquals(
-        1,
-        logLines(
-            "INFO deregistered gRPC server on port 50051 from Polaris; it serves 4000 ms more"));
+    assertStoppedAfterADrainOf4Seconds();
   }
 
   @Test
   void aServerThatNeverRegisteredStopsWithoutWaitingAndStopsRetrying() {
-    registrar.failuresLeft = 1;
-    ServerLifecycle lifecycle = lifecycle("");
-    lifecycle.started(loopback(50051), ECHO_AND_HEALTH);
-    scheduler.runNext();
-    assertEquals(1, scheduler.pending(), "a retry is scheduled");
+    ServerLifecycle lifecycle = startedWithAFailedRegistration("");
 
     lifecycle.leave(recording("stop"));
     departing.runAll();
@@ -256,12 +248,9 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
   void aRegistrationThatGotNoAnswerInTimeIsDeregisteredAtDepartureAndDrained() {
     // Polaris may have registered the instance although its answer came too late: leaving it
     // listed would send consumers to a server that is gone.
-    registrar.failuresLeft = 1;
     registrar.failuresTimeOut = true;
-    ServerLifecycle lifecycle = lifecycle("polaris.grpc.server.shutdown-delay=4s");
-    lifecycle.started(loopback(50051), ECHO_AND_HEALTH);
-    scheduler.runNext();
-    assertEquals(1, scheduler.pending(), "a retry is scheduled");
+    ServerLifecycle lifecycle =
+        startedWithAFailedRegistration("polaris.grpc.server.shutdown-delay=4s");
 
     lifecycle.leave(recording("stop"));
     departing.runAll();
@@ -273,6 +262,20 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
             "deregister default/echo.Echo 127.0.0.1:50051 ",
             "stop"),
         registrar.events());
+    assertStoppedAfterADrainOf4Seconds();
+  }
+
+  /** A lifecycle of a server on port 50051 whose first registration failed. */
+  private ServerLifecycle startedWithAFailedRegistration(String agentArgs) {
+    registrar.failuresLeft = 1;
+    ServerLifecycle lifecycle = lifecycle(agentArgs);
+    lifecycle.started(loopback(50051), ECHO_AND_HEALTH);
+    scheduler.runNext();
+    assertEquals(1, scheduler.pending(), "a retry is scheduled");
+    return lifecycle;
+  }
+
+  private void assertStoppedAfterADrainOf4Seconds() {
     assertEquals(4000, clock.elapsedMillis(), "the stop came when the drain delay had passed");
     assertEquals(
         1,
