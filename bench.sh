@@ -15,6 +15,10 @@
 # into the output directory before measuring, so that a rebuild during the run
 # cannot change what is measured. Takes two to three minutes on 2 cores.
 #
+# Then the interop figure (the gRPC team's TestServiceClient, one large_unary
+# call then exit, without and with the agent; 8 runs per case, about 2 minutes)
+# unless BENCH_INTEROP=0 (BENCH_INTEROP_RUNS sets the runs).
+#
 # Environment:
 #   BENCH_BUILD   auto (default): as above.
 #                 keep-agent: measure the agent jar as it is, even if its
@@ -30,6 +34,8 @@ NAME=bench
 OUT="$ROOT/integration-tests/target/bench"
 BUILD_LOG="$OUT/build.log"
 BUILD="${BENCH_BUILD:-auto}"
+# The release of io.grpc:grpc-interop-testing whose client and server the interop figure runs.
+INTEROP_VERSION=1.79.0
 # shellcheck source=integration-tests/scripts/common.sh
 source integration-tests/scripts/common.sh
 # set -e ends the script on any unexpected failure; say where.
@@ -59,6 +65,15 @@ java -cp "$OUT/snapshot/classes:$(cat "$CP_FILE")" org.polarisagent.bench.BenchR
     --server-script="integration-tests/polaris-server/polaris-server.sh" \
     --out="$OUT" ${note:+--note="${note#; }"} "$@"
 
+# The gRPC team's interop client, one call then exit, without and with the agent (fixed cost on a real app).
+if [[ "${BENCH_INTEROP:-1}" != 0 ]]; then
+    interop_cp="$(integration-tests/grpc-versions/classpath.sh "$INTEROP_VERSION" interop)" ||
+        fail "cannot resolve io.grpc:grpc-interop-testing:$INTEROP_VERSION"
+    java -cp "$OUT/snapshot/classes:$(cat "$CP_FILE")" org.polarisagent.bench.InteropCost \
+        --agent="$OUT/snapshot/polaris-agent.jar" \
+        --server-script="integration-tests/polaris-server/polaris-server.sh" \
+        --classpath="$interop_cp" --out="$OUT" --runs="${BENCH_INTEROP_RUNS:-8}"
+fi
 # Then the system figures (per-call cost, convergence, restarts, crash, footprint): the one command runs all.
 if [[ "${BENCH_SYSTEM:-1}" != 0 ]]; then
     BENCH_BUILD=keep-agent "$ROOT/bench-system.sh"

@@ -1,21 +1,28 @@
 #!/usr/bin/env bash
 # Prints the runtime class path of a plain gRPC-Java app on gRPC VERSION (grpc-netty-shaded + grpc-stub and
-# their transitive dependencies), for GrpcVersionsTest.
+# their transitive dependencies), for GrpcVersionsTest; with "interop", the class path of the gRPC team's
+# interop test client and server (io.grpc:grpc-interop-testing VERSION), for the benchmarks.
 #
-# Usage: classpath.sh VERSION
+# Usage: classpath.sh VERSION [interop]
 #
 # Writes a throwaway pom to integration-tests/target/grpc-versions/VERSION/ and asks Maven for its class path
 # (the first run of a version downloads its jars into ~/.m2). Cached: once classpath.txt exists (and its jars
 # do) it is printed as is; delete the folder (or run mvn clean) to compute it again.
 set -euo pipefail
 
-if [[ $# -ne 1 || ! "$1" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]]; then
-  echo "usage: $0 VERSION   (a gRPC-Java release such as 1.30.2)" >&2
+if [[ $# -lt 1 || $# -gt 2 || ! "$1" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ || ( $# -eq 2 && "$2" != interop ) ]]; then
+  echo "usage: $0 VERSION [interop]   (a gRPC-Java release such as 1.30.2)" >&2
   exit 2
 fi
 version=$1
+flavour=${2:-}
+if [[ -n "$flavour" ]]; then
+  artifacts="grpc-interop-testing"
+else
+  artifacts="grpc-netty-shaded grpc-stub"
+fi
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-dir="$(dirname "$here")/target/grpc-versions/$version"
+dir="$(dirname "$here")/target/grpc-versions/$version${flavour:+-$flavour}"
 output="$dir/classpath.txt"
 
 # A cached class path whose jars are gone (e.g. ~/.m2 cleaned) is computed again.
@@ -37,20 +44,14 @@ if [[ ! -s "$output" ]]; then
 <project xmlns="http://maven.apache.org/POM/4.0.0">
   <modelVersion>4.0.0</modelVersion>
   <groupId>org.polarisagent.grpc-versions</groupId>
-  <artifactId>grpc-$version</artifactId>
+  <artifactId>grpc-$version${flavour:+-$flavour}</artifactId>
   <version>0</version>
   <packaging>pom</packaging>
   <dependencies>
-    <dependency>
-      <groupId>io.grpc</groupId>
-      <artifactId>grpc-netty-shaded</artifactId>
-      <version>$version</version>
-    </dependency>
-    <dependency>
-      <groupId>io.grpc</groupId>
-      <artifactId>grpc-stub</artifactId>
-      <version>$version</version>
-    </dependency>
+$(for artifact in $artifacts; do
+    printf '    <dependency><groupId>io.grpc</groupId><artifactId>%s</artifactId><version>%s</version></dependency>\n' \
+      "$artifact" "$version"
+  done)
   </dependencies>
   <build>
     <plugins>
