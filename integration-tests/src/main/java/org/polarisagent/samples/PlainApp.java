@@ -114,29 +114,18 @@ public final class PlainApp {
   }
 
   private static String callItself() throws Exception {
+    // Every method, the streaming one too, answers with one reply.
+    ServerCalls.UnaryMethod<StringValue, StringValue> answer =
+        (request, responses) -> {
+          responses.onNext(StringValue.of("plain:" + request.getValue()));
+          responses.onCompleted();
+        };
     ServerServiceDefinition echo =
         ServerServiceDefinition.builder(EchoService.DESCRIPTOR)
+            .addMethod(EchoService.ECHO, ServerCalls.asyncUnaryCall(answer))
+            .addMethod(EchoService.OTHER, ServerCalls.asyncUnaryCall(answer))
             .addMethod(
-                EchoService.ECHO,
-                ServerCalls.asyncUnaryCall(
-                    (request, responses) -> {
-                      responses.onNext(StringValue.of("plain:" + request.getValue()));
-                      responses.onCompleted();
-                    }))
-            .addMethod(
-                EchoService.OTHER,
-                ServerCalls.asyncUnaryCall(
-                    (request, responses) -> {
-                      responses.onNext(StringValue.of("plain:" + request.getValue()));
-                      responses.onCompleted();
-                    }))
-            .addMethod(
-                EchoService.ECHO_STREAM,
-                ServerCalls.asyncServerStreamingCall(
-                    (request, responses) -> {
-                      responses.onNext(StringValue.of("plain:" + request.getValue()));
-                      responses.onCompleted();
-                    }))
+                EchoService.ECHO_STREAM, ServerCalls.asyncServerStreamingCall(answer::invoke))
             .build();
     Server server =
         NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
