@@ -10,7 +10,6 @@ import com.google.protobuf.StringValue;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Server;
-import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
@@ -120,16 +119,9 @@ public final class PlainApp {
           responses.onNext(StringValue.of("plain:" + request.getValue()));
           responses.onCompleted();
         };
-    ServerServiceDefinition echo =
-        ServerServiceDefinition.builder(EchoService.DESCRIPTOR)
-            .addMethod(EchoService.ECHO, ServerCalls.asyncUnaryCall(answer))
-            .addMethod(EchoService.OTHER, ServerCalls.asyncUnaryCall(answer))
-            .addMethod(
-                EchoService.ECHO_STREAM, ServerCalls.asyncServerStreamingCall(answer::invoke))
-            .build();
     Server server =
         NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-            .addService(echo)
+            .addService(EchoService.bind(answer, answer, answer::invoke))
             .build()
             .start();
     ManagedChannel channel =
