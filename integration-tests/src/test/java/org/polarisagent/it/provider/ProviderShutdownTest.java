@@ -10,7 +10,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.polarisagent.it.harness.ForkedApp;
 import org.polarisagent.it.harness.PolarisServerExtension;
-import org.polarisagent.samples.EchoProvider;
 import org.polarisagent.testing.PolarisOpenApi.Instance;
 import org.polarisagent.testing.Poll;
 
@@ -22,21 +21,14 @@ class ProviderShutdownTest {
 
   @RegisterExtension static final PolarisServerExtension POLARIS = new PolarisServerExtension();
 
-  private static final Duration START = Duration.ofSeconds(60);
   private static final Duration VISIBLE = Duration.ofSeconds(30);
-  private static final Pattern LISTENING = Pattern.compile("LISTENING name=\\S+ port=(\\d+)");
 
   private static ForkedApp.Builder provider(String name, String namespace) {
-    return ForkedApp.main(EchoProvider.class)
-        .name(name)
-        .withAgent()
-        .property("polaris.address", POLARIS.grpcAddress())
-        .property("polaris.namespace", namespace)
-        .args("--name=p1", "--port=0");
+    return AgentProviders.provider(POLARIS, name, namespace).args("--name=p1", "--port=0");
   }
 
   private static List<Instance> instances(String namespace) {
-    return POLARIS.openApi().listInstances("echo.Echo", namespace);
+    return AgentProviders.echoInstances(POLARIS, namespace);
   }
 
   /**
@@ -44,7 +36,7 @@ class ProviderShutdownTest {
    * its port.
    */
   private static int awaitListeningAndHealthy(ForkedApp app, String namespace) {
-    int port = Integer.parseInt(app.awaitLine(LISTENING, START, 0).group(1));
+    int port = AgentProviders.awaitListening(app);
     Poll.until(
         VISIBLE,
         Duration.ofMillis(50),
@@ -183,7 +175,7 @@ class ProviderShutdownTest {
             .property("polaris.grpc.server.shutdown-delay", "3s")
             .args("--servers=3")
             .start()) {
-      app.awaitLine("READY .*", START);
+      app.awaitLine("READY .*", AgentProviders.START);
       Poll.until(
           VISIBLE,
           Duration.ofMillis(50),
