@@ -8,7 +8,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.polarisagent.it.harness.ConsumerProgress;
 import org.polarisagent.it.harness.ForkedApp;
 import org.polarisagent.it.harness.PolarisServerExtension;
-import org.polarisagent.testing.Poll;
 
 /**
  * The Polaris server going away under steady load changes nothing for calls: the last known
@@ -28,10 +27,10 @@ class PolarisOutageTest {
     try (p1;
         p2;
         ForkedApp consumer = Consumers.steady(POLARIS, "consumer", "polaris://echo", 50, "150s")) {
-      Poll.until(
+      ConsumerProgress.until(
+          consumer,
           Duration.ofSeconds(30),
           OBSERVE,
-          () -> ConsumerProgress.of(consumer),
           p -> p.count("p1") > 0 && p.count("p2") > 0,
           "traffic on p1 and p2");
 
@@ -41,20 +40,20 @@ class PolarisOutageTest {
 
       POLARIS.stop();
       // The outage itself is the point of this test: calls must keep succeeding all through it.
-      Poll.holds(
+      ConsumerProgress.holds(
+          consumer,
           Duration.ofSeconds(20),
           OBSERVE,
-          () -> ConsumerProgress.of(consumer),
           p -> p.failed() == failedAtStart,
           "no failed call while Polaris is down");
       long okDuringOutage = ConsumerProgress.of(consumer).ok();
       POLARIS.resume();
 
       try (ForkedApp p3 = Providers.start(POLARIS, "echo", "p3")) {
-        Poll.until(
+        ConsumerProgress.until(
+            consumer,
             Duration.ofSeconds(30),
             OBSERVE,
-            () -> ConsumerProgress.of(consumer),
             p -> p.count("p3") > 0,
             "traffic on p3, added after Polaris came back");
         ConsumerProgress end = ConsumerProgress.of(consumer);

@@ -85,10 +85,10 @@ class AuthenticatedServerTest {
           consumer("auth-consumer", service, token)
               .args("--rate=20", "--duration=60s", "--deadline=3s")
               .start()) {
-        Poll.until(
+        ConsumerProgress.until(
+            consumer,
             START,
             Duration.ofMillis(200),
-            () -> ConsumerProgress.of(consumer),
             progress -> progress.count("auth-provider") > 0,
             "calls answered through Polaris");
       }
