@@ -21,18 +21,8 @@ class PolarisOutageTest {
 
   @Test
   void callsKeepFlowingThroughAPolarisOutage() throws Exception {
-    ForkedApp p1 = Providers.start(POLARIS, "echo", "p1");
-    ForkedApp p2 = Providers.start(POLARIS, "echo", "p2");
-    Providers.awaitHealthy(POLARIS, "echo", 2);
-    try (p1;
-        p2;
-        ForkedApp consumer = Consumers.steady(POLARIS, "consumer", "polaris://echo", 50, "150s")) {
-      ConsumerProgress.until(
-          consumer,
-          Duration.ofSeconds(30),
-          OBSERVE,
-          p -> p.count("p1") > 0 && p.count("p2") > 0,
-          "traffic on p1 and p2");
+    try (LoadOnTwoProviders load = LoadOnTwoProviders.start(POLARIS, "150s", OBSERVE)) {
+      ForkedApp consumer = load.consumer();
 
       long failedAtStart =
           ConsumerProgress.awaitSteady(consumer, Duration.ofSeconds(3), Duration.ofSeconds(30))

@@ -22,18 +22,10 @@ class ProviderChangesTest {
 
   @Test
   void trafficFollowsProvidersThatStartStopAndCrash() throws Exception {
-    ForkedApp p1 = Providers.start(POLARIS, "echo", "p1");
-    ForkedApp p2 = Providers.start(POLARIS, "echo", "p2");
-    Providers.awaitHealthy(POLARIS, "echo", 2);
-    try (p1;
-        p2;
-        ForkedApp consumer = Consumers.steady(POLARIS, "consumer", "polaris://echo", 50, "120s")) {
-      ConsumerProgress.until(
-          consumer,
-          Duration.ofSeconds(30),
-          OBSERVE,
-          p -> p.count("p1") > 0 && p.count("p2") > 0,
-          "traffic on p1 and p2");
+    try (LoadOnTwoProviders load = LoadOnTwoProviders.start(POLARIS, "120s", OBSERVE)) {
+      ForkedApp consumer = load.consumer();
+      ForkedApp p1 = load.p1();
+      ForkedApp p2 = load.p2();
 
       // A provider started during the run gets traffic.
       try (ForkedApp p3 = Providers.start(POLARIS, "echo", "p3")) {
