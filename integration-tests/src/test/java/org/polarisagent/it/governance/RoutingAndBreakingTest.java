@@ -232,35 +232,31 @@ class RoutingAndBreakingTest {
 
   private static ForkedApp pairedProvider(
       String service, String name, String version, String pair) {
-    ForkedApp provider =
-        ForkedApp.main(EchoProvider.class)
-            .name(name)
-            .withAgent()
-            .property("polaris.address", POLARIS.grpcAddress())
-            .property("polaris.service", service)
-            .property("polaris.metadata.version", version)
+    return started(
+        agentProvider(service, name, version)
             .property("polaris.metadata.pair", pair)
-            .args("--name=" + name)
-            .start();
-    provider.awaitLine("READY .*", Duration.ofSeconds(60));
-    return provider;
+            .args("--name=" + name));
   }
 
   private static ForkedApp provider(String service, String name, String version, String... args) {
-    String[] all = new String[args.length + 1];
-    all[0] = "--name=" + name;
-    System.arraycopy(args, 0, all, 1, args.length);
-    ForkedApp provider =
-        ForkedApp.main(EchoProvider.class)
-            .name(name)
-            .withAgent()
-            .property("polaris.address", POLARIS.grpcAddress())
-            .property("polaris.service", service)
-            .property("polaris.metadata.version", version)
-            .args(all)
-            .start();
-    provider.awaitLine("READY .*", Duration.ofSeconds(60));
-    return provider;
+    return started(agentProvider(service, name, version).args("--name=" + name).args(args));
+  }
+
+  /** A provider of {@code service} with the agent and metadata {@code version}. */
+  private static ForkedApp.Builder agentProvider(String service, String name, String version) {
+    return ForkedApp.main(EchoProvider.class)
+        .name(name)
+        .withAgent()
+        .property("polaris.address", POLARIS.grpcAddress())
+        .property("polaris.service", service)
+        .property("polaris.metadata.version", version);
+  }
+
+  /** Starts the provider; returns once it is READY. */
+  private static ForkedApp started(ForkedApp.Builder provider) {
+    ForkedApp started = provider.start();
+    started.awaitLine("READY .*", Duration.ofSeconds(60));
+    return started;
   }
 
   private static ForkedApp consumer(String target, String... args) {
