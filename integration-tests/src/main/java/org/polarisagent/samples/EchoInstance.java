@@ -3,7 +3,6 @@ package org.polarisagent.samples;
 import com.google.protobuf.StringValue;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
-import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -21,15 +20,10 @@ final class EchoInstance {
   }
 
   ServerServiceDefinition definition() {
-    return ServerServiceDefinition.builder(EchoService.DESCRIPTOR)
-        .addMethod(
-            EchoService.ECHO,
-            ServerCalls.asyncUnaryCall((request, responses) -> unary("Echo", request, responses)))
-        .addMethod(
-            EchoService.OTHER,
-            ServerCalls.asyncUnaryCall((request, responses) -> unary("Other", request, responses)))
-        .addMethod(EchoService.ECHO_STREAM, ServerCalls.asyncServerStreamingCall(this::stream))
-        .build();
+    return EchoService.bind(
+        (request, responses) -> unary("Echo", request, responses),
+        (request, responses) -> unary("Other", request, responses),
+        this::stream);
   }
 
   private void unary(String method, StringValue request, StreamObserver<StringValue> responses) {

@@ -3,8 +3,10 @@ package org.polarisagent.samples;
 import com.google.protobuf.StringValue;
 import io.grpc.MethodDescriptor;
 import io.grpc.MethodDescriptor.MethodType;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
 import io.grpc.protobuf.ProtoUtils;
+import io.grpc.stub.ServerCalls;
 import java.util.List;
 
 /**
@@ -47,6 +49,18 @@ public final class EchoService {
           .build();
 
   private EchoService() {}
+
+  /** Returns the service served by the given handlers of its three methods. */
+  public static ServerServiceDefinition bind(
+      ServerCalls.UnaryMethod<StringValue, StringValue> echo,
+      ServerCalls.UnaryMethod<StringValue, StringValue> other,
+      ServerCalls.ServerStreamingMethod<StringValue, StringValue> echoStream) {
+    return ServerServiceDefinition.builder(DESCRIPTOR)
+        .addMethod(ECHO, ServerCalls.asyncUnaryCall(echo))
+        .addMethod(OTHER, ServerCalls.asyncUnaryCall(other))
+        .addMethod(ECHO_STREAM, ServerCalls.asyncServerStreamingCall(echoStream))
+        .build();
+  }
 
   /**
    * Returns the method with the given short name ({@code Echo}, {@code Other} or {@code

@@ -10,7 +10,6 @@ import com.google.protobuf.StringValue;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Server;
-import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
@@ -114,33 +113,15 @@ public final class PlainApp {
   }
 
   private static String callItself() throws Exception {
-    ServerServiceDefinition echo =
-        ServerServiceDefinition.builder(EchoService.DESCRIPTOR)
-            .addMethod(
-                EchoService.ECHO,
-                ServerCalls.asyncUnaryCall(
-                    (request, responses) -> {
-                      responses.onNext(StringValue.of("plain:" + request.getValue()));
-                      responses.onCompleted();
-                    }))
-            .addMethod(
-                EchoService.OTHER,
-                ServerCalls.asyncUnaryCall(
-                    (request, responses) -> {
-                      responses.onNext(StringValue.of("plain:" + request.getValue()));
-                      responses.onCompleted();
-                    }))
-            .addMethod(
-                EchoService.ECHO_STREAM,
-                ServerCalls.asyncServerStreamingCall(
-                    (request, responses) -> {
-                      responses.onNext(StringValue.of("plain:" + request.getValue()));
-                      responses.onCompleted();
-                    }))
-            .build();
+    // Every method, the streaming one too, answers with one reply.
+    ServerCalls.UnaryMethod<StringValue, StringValue> answer =
+        (request, responses) -> {
+          responses.onNext(StringValue.of("plain:" + request.getValue()));
+          responses.onCompleted();
+        };
     Server server =
         NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-            .addService(echo)
+            .addService(EchoService.bind(answer, answer, answer::invoke))
             .build()
             .start();
     ManagedChannel channel =

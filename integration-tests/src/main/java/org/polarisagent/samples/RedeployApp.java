@@ -4,11 +4,9 @@ import com.google.protobuf.StringValue;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
-import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCalls;
-import io.grpc.stub.ServerCalls;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -99,30 +97,19 @@ public final class RedeployApp {
 
   /** The web app, run inside its own class loader. */
   public static void serveUntilStdinCloses() throws Exception {
-    ServerServiceDefinition echo =
-        ServerServiceDefinition.builder(EchoService.DESCRIPTOR)
-            .addMethod(
-                EchoService.ECHO,
-                ServerCalls.asyncUnaryCall(
+    Server server =
+        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+            .addService(
+                EchoService.bind(
                     (request, responses) -> {
                       responses.onNext(StringValue.of("webapp:" + request.getValue()));
                       responses.onCompleted();
-                    }))
-            .addMethod(
-                EchoService.OTHER,
-                ServerCalls.asyncUnaryCall(
+                    },
                     (request, responses) -> {
                       responses.onNext(request);
                       responses.onCompleted();
-                    }))
-            .addMethod(
-                EchoService.ECHO_STREAM,
-                ServerCalls.asyncServerStreamingCall(
+                    },
                     (request, responses) -> responses.onCompleted()))
-            .build();
-    Server server =
-        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-            .addService(echo)
             .build()
             .start();
     OUT.println("SERVING port=" + server.getPort());

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -101,26 +102,24 @@ public final class Flags {
   }
 
   public int integer(String name, int defaultValue) {
-    String value = string(name, null);
-    if (value == null) {
-      return defaultValue;
-    }
-    try {
-      return Integer.parseInt(value.trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("--" + name + "=" + value + " is not an integer");
-    }
+    return parsed(name, defaultValue, Integer::parseInt, "an integer");
   }
 
   public double number(String name, double defaultValue) {
+    return parsed(name, defaultValue, Double::parseDouble, "a number");
+  }
+
+  /** The flag's trimmed value parsed, or {@code defaultValue} when absent. */
+  private <T> T parsed(
+      String name, T defaultValue, Function<String, T> parse, String whatItMustBe) {
     String value = string(name, null);
     if (value == null) {
       return defaultValue;
     }
     try {
-      return Double.parseDouble(value.trim());
+      return parse.apply(value.trim());
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("--" + name + "=" + value + " is not a number");
+      throw new IllegalArgumentException("--" + name + "=" + value + " is not " + whatItMustBe);
     }
   }
 

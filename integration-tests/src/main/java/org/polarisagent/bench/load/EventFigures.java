@@ -206,14 +206,10 @@ final class EventFigures {
         "none (below the 6000 ms drain of polaris.grpc.server.shutdown-delay"
             + " = consumers left first)",
         "");
-    bench.table.row(
+    bench.valueRow(
         "3. Convergence",
         "provider SIGTERM → process exit, ms (median)",
-        median(termToExit) / 1000 + "",
-        "",
-        "",
-        "",
-        "");
+        median(termToExit) / 1000 + "");
   }
 
   private void rollingRows(String phase, List<long[]> failures, long from, long until) {
@@ -227,14 +223,10 @@ final class EventFigures {
         "",
         "0",
         bench.met(failed == 0, "rolling restart: " + failed + " failed calls"));
-    bench.table.row(
+    bench.valueRow(
         "4. Rolling restart",
         "worst / p99 latency, ms",
-        ms(ChildProcess.field(phase, "maxus")) + " / " + ms(ChildProcess.field(phase, "p99us")),
-        "",
-        "",
-        "",
-        "");
+        ms(ChildProcess.field(phase, "maxus")) + " / " + ms(ChildProcess.field(phase, "p99us")));
     if (inWindow != failed) {
       bench
           .details
@@ -269,24 +261,14 @@ final class EventFigures {
             Locale.ROOT,
             "SIGKILL sent → process reaped: %.1f ms.%n%n",
             (goneAt - killAt) / 1000.0));
-    bench.table.row(
+    bench.valueRow(
         "5. Crash",
         "SIGKILL → last failed call ended, ms",
         crashFailures.isEmpty()
             ? "no failure"
-            : String.format(Locale.ROOT, "%.1f", (lastEnd - killAt) / 1000.0),
-        "",
-        "",
-        "",
-        "");
-    bench.table.row(
-        "5. Crash",
-        "worst latency in the crash phase, ms",
-        ms(ChildProcess.field(phase, "maxus")),
-        "",
-        "",
-        "",
-        "");
+            : String.format(Locale.ROOT, "%.1f", (lastEnd - killAt) / 1000.0));
+    bench.valueRow(
+        "5. Crash", "worst latency in the crash phase, ms", ms(ChildProcess.field(phase, "maxus")));
     bench.table.row(
         "5. Crash",
         "replacement: start() → its first call, ms",

@@ -73,14 +73,10 @@ final class FootprintFigure {
       Footprint consumerWith = Footprint.of(agentConsumer.pid(), bench.logs, agentConsumer.name());
       Footprint consumerWithout =
           Footprint.of(plainConsumer.pid(), bench.logs, plainConsumer.name());
-      bench.table.row(
+      bench.valueRow(
           "6. Footprint",
           "agent jar, MB",
-          String.format(Locale.ROOT, "%.1f", Files.size(bench.agent) / 1e6),
-          "",
-          "",
-          "",
-          "");
+          String.format(Locale.ROOT, "%.1f", Files.size(bench.agent) / 1e6));
       footprintRows("provider (idle)", providerWith, providerWithout);
       footprintRows("consumer (1 call/s)", consumerWith, consumerWithout);
       agentConsumer.send("stop");
@@ -88,6 +84,12 @@ final class FootprintFigure {
     } finally {
       ChildProcess.stopAll(all, EXIT_TIMEOUT).forEach(SystemBench::progress);
     }
+  }
+
+  /** A row of sizes in kB, shown in MB with the agent, without and the difference; no target. */
+  private void megabytesRow(String figure, String measure, long withKb, long withoutKb) {
+    bench.table.row(
+        figure, measure, mb(withKb), mb(withoutKb), "+" + mb(withKb - withoutKb), "", "");
   }
 
   private void footprintRows(String app, Footprint with, Footprint without) {
@@ -102,22 +104,8 @@ final class FootprintFigure {
         "+" + mb(rssDelta),
         "≤ +64 MB",
         bench.met(rssDelta <= 64 * 1024, app + " RSS +" + mb(rssDelta) + " MB"));
-    bench.table.row(
-        figure,
-        "heap used after GC, MB",
-        mb(with.heapKb()),
-        mb(without.heapKb()),
-        "+" + mb(with.heapKb() - without.heapKb()),
-        "",
-        "");
-    bench.table.row(
-        figure,
-        "metaspace used, MB",
-        mb(with.metaspaceKb()),
-        mb(without.metaspaceKb()),
-        "+" + mb(with.metaspaceKb() - without.metaspaceKb()),
-        "",
-        "");
+    megabytesRow(figure, "heap used after GC, MB", with.heapKb(), without.heapKb());
+    megabytesRow(figure, "metaspace used, MB", with.metaspaceKb(), without.metaspaceKb());
     bench.table.row(
         figure,
         "threads",

@@ -255,6 +255,11 @@ public final class SystemBench {
 
   // ---- helpers
 
+  /** Adds a row with only the value measured with the agent: no baseline, no target. */
+  void valueRow(String figure, String measure, String withAgent) {
+    table.row(figure, measure, withAgent, "", "", "", "");
+  }
+
   String met(boolean met, String miss) {
     if (!met) {
       misses.add(miss);

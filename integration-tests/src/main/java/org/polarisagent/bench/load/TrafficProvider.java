@@ -4,7 +4,6 @@ import com.google.protobuf.StringValue;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -90,11 +89,7 @@ public final class TrafficProvider {
   }
 
   private ServerServiceDefinition definition() {
-    return ServerServiceDefinition.builder(EchoService.DESCRIPTOR)
-        .addMethod(EchoService.ECHO, ServerCalls.asyncUnaryCall(this::echo))
-        .addMethod(EchoService.OTHER, ServerCalls.asyncUnaryCall(this::echo))
-        .addMethod(EchoService.ECHO_STREAM, ServerCalls.asyncServerStreamingCall(this::echo))
-        .build();
+    return EchoService.bind(this::echo, this::echo, this::echo);
   }
 
   private void echo(StringValue request, StreamObserver<StringValue> responses) {

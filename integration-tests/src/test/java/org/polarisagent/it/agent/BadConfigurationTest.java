@@ -3,6 +3,12 @@ package org.polarisagent.it.agent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,36 +35,31 @@ class BadConfigurationTest {
   private static final Duration RUN = Duration.ofSeconds(90);
 
   /**
-   * A bad value of every key that can have one, the address excepted (see AgentConfigTest for each
-   * key).
+   * A bad value of every key that can have one, the address excepted: the keys with a value in
+   * {@code bad-config-values.properties}, in its order.
    */
   private static final Map<String, String> BAD = badValues();
 
   private static Map<String, String> badValues() {
     Map<String, String> bad = new LinkedHashMap<>();
-    bad.put("polaris.agent.enabled", "maybe");
-    bad.put("polaris.namespace", "bad namespace!");
-    bad.put("polaris.service", "bad service!");
-    bad.put("polaris.sdk.start", "later");
-    bad.put("polaris.sdk.config.file", "/no/such/sdk.yaml");
-    bad.put("polaris.instance.weight", "-1");
-    bad.put("polaris.instance.ttl", "0");
-    bad.put("polaris.metadata", "no-equals");
-    bad.put("polaris.grpc.server.register", "yes");
-    bad.put("polaris.grpc.server.warmup", "soon");
-    bad.put("polaris.grpc.server.shutdown-delay", "-5s");
-    bad.put("polaris.grpc.client.target-mapping", "no-equals");
-    bad.put("polaris.grpc.client.keep-authority", "perhaps");
-    bad.put("polaris.loadbalancer", "fastest");
-    bad.put("polaris.loadbalancer.hash-header", "x-user-bin");
-    bad.put("polaris.circuitbreaker.enabled", "on");
-    bad.put("polaris.circuitbreaker.failure-codes", "UNAVAILABLE,BROKEN");
-    bad.put("polaris.ratelimit.enabled", "1");
-    bad.put("polaris.router.metadata", "no-equals");
-    bad.put("polaris.router.nearby.enabled", "near");
-    bad.put("polaris.router.labels", "no-equals");
-    bad.put("polaris.log.level", "verbose");
-    bad.put("polaris.log.sdk.level", "verbose");
+    try (InputStream in =
+            BadConfigurationTest.class.getResourceAsStream("bad-config-values.properties");
+        BufferedReader lines =
+            new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+      for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+        int equals = line.indexOf('=');
+        if (line.startsWith("#") || equals < 0) {
+          continue;
+        }
+        String key = line.substring(0, equals);
+        String value = line.substring(equals + 1);
+        if (!value.isEmpty() && !key.equals("polaris.address")) {
+          bad.put(key, value);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
     return bad;
   }
 

@@ -35,21 +35,8 @@ class RedeployedLoaderTest {
   @Test
   void aLoaderWhoseServerWasRegisteredIsCollectedOnceUndeployed() {
     String namespace = "redeploy";
-    try (ForkedApp app =
-        ForkedApp.main(RedeployApp.class)
-            .name("redeploy-agent")
-            .withAgent()
-            .property("polaris.address", POLARIS.grpcAddress())
-            .property("polaris.namespace", namespace)
-            .property("polaris.grpc.server.shutdown-delay", "1s")
-            .start()) {
-      app.awaitLine("SERVING port=\\d+", START);
-      Poll.until(
-          START,
-          Duration.ofMillis(100),
-          () -> POLARIS.openApi().listInstances("echo.Echo", namespace),
-          list -> list.size() == 1 && list.get(0).healthy(),
-          "the web app's server registered");
+    try (ForkedApp app = withAgent("redeploy-agent", namespace).start()) {
+      awaitServingAndRegistered(app, namespace);
       app.closeStdin();
       assertCollected(app);
       List<Instance> left = POLARIS.openApi().listInstances("echo.Echo", namespace);
@@ -61,25 +48,34 @@ class RedeployedLoaderTest {
   void aLoaderThatCalledThroughAPolarisChannelIsCollectedOnceUndeployed() {
     String namespace = "redeploy-client";
     try (ForkedApp app =
-        ForkedApp.main(RedeployApp.class)
-            .name("redeploy-polaris-channel")
-            .withAgent()
-            .property("polaris.address", POLARIS.grpcAddress())
-            .property("polaris.namespace", namespace)
-            .property("polaris.grpc.server.shutdown-delay", "1s")
+        withAgent("redeploy-polaris-channel", namespace)
             .jvmArgs("-Dredeploy.target=polaris://echo.Echo")
             .start()) {
-      app.awaitLine("SERVING port=\\d+", START);
-      Poll.until(
-          START,
-          Duration.ofMillis(100),
-          () -> POLARIS.openApi().listInstances("echo.Echo", namespace),
-          list -> list.size() == 1 && list.get(0).healthy(),
-          "the web app's server registered");
+      awaitServingAndRegistered(app, namespace);
       app.closeStdin();
       app.awaitLine("REPLY webapp:bye", START);
       assertCollected(app);
     }
+  }
+
+  /** The web app with the agent, registering in {@code namespace}. */
+  private static ForkedApp.Builder withAgent(String name, String namespace) {
+    return ForkedApp.main(RedeployApp.class)
+        .name(name)
+        .withAgent()
+        .property("polaris.address", POLARIS.grpcAddress())
+        .property("polaris.namespace", namespace)
+        .property("polaris.grpc.server.shutdown-delay", "1s");
+  }
+
+  private static void awaitServingAndRegistered(ForkedApp app, String namespace) {
+    app.awaitLine("SERVING port=\\d+", START);
+    Poll.until(
+        START,
+        Duration.ofMillis(100),
+        () -> POLARIS.openApi().listInstances("echo.Echo", namespace),
+        list -> list.size() == 1 && list.get(0).healthy(),
+        "the web app's server registered");
   }
 
   private static void assertCollected(ForkedApp app) {

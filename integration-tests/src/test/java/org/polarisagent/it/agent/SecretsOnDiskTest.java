@@ -23,7 +23,6 @@ import org.polarisagent.it.harness.ForkedApp;
 import org.polarisagent.it.harness.PolarisServerExtension;
 import org.polarisagent.samples.EchoConsumer;
 import org.polarisagent.samples.EchoProvider;
-import org.polarisagent.testing.Poll;
 
 /**
  * A provider and a consumer that talk to Polaris with a token (the server accepts any token on its
@@ -58,10 +57,10 @@ class SecretsOnDiskTest {
               .args(
                   "--target=polaris://secret-echo", "--rate=20", "--duration=60s", "--deadline=3s")
               .start()) {
-        Poll.until(
+        ConsumerProgress.until(
+            consumer,
             START,
             Duration.ofMillis(200),
-            () -> ConsumerProgress.of(consumer),
             progress -> progress.count("s1") > 0,
             "calls answered through Polaris");
         consumer.sigterm();

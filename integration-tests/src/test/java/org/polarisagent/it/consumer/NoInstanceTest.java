@@ -9,7 +9,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.polarisagent.it.harness.ConsumerProgress;
 import org.polarisagent.it.harness.ForkedApp;
 import org.polarisagent.it.harness.PolarisServerExtension;
-import org.polarisagent.testing.Poll;
 
 /**
  * A Polaris target with no instance fails fast with UNAVAILABLE naming the service, never hangs
@@ -38,10 +37,10 @@ class NoInstanceTest {
       assertTrue(latencyMicros < 1_000_000, "the first call took " + latencyMicros + " us");
 
       try (ForkedApp provider = Providers.start(POLARIS, "ghost", "g1")) {
-        Poll.until(
+        ConsumerProgress.until(
+            consumer,
             Duration.ofSeconds(30),
             Duration.ofMillis(250),
-            () -> ConsumerProgress.of(consumer),
             progress -> progress.count("g1") > 0,
             "calls answered by the new provider");
       }

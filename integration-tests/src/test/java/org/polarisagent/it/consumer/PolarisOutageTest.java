@@ -8,7 +8,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.polarisagent.it.harness.ConsumerProgress;
 import org.polarisagent.it.harness.ForkedApp;
 import org.polarisagent.it.harness.PolarisServerExtension;
-import org.polarisagent.testing.Poll;
 
 /**
  * The Polaris server going away under steady load changes nothing for calls: the last known
@@ -22,18 +21,8 @@ class PolarisOutageTest {
 
   @Test
   void callsKeepFlowingThroughAPolarisOutage() throws Exception {
-    ForkedApp p1 = Providers.start(POLARIS, "echo", "p1");
-    ForkedApp p2 = Providers.start(POLARIS, "echo", "p2");
-    Providers.awaitHealthy(POLARIS, "echo", 2);
-    try (p1;
-        p2;
-        ForkedApp consumer = Consumers.steady(POLARIS, "consumer", "polaris://echo", 50, "150s")) {
-      Poll.until(
-          Duration.ofSeconds(30),
-          OBSERVE,
-          () -> ConsumerProgress.of(consumer),
-          p -> p.count("p1") > 0 && p.count("p2") > 0,
-          "traffic on p1 and p2");
+    try (LoadOnTwoProviders load = LoadOnTwoProviders.start(POLARIS, "150s", OBSERVE)) {
+      ForkedApp consumer = load.consumer();
 
       long failedAtStart =
           ConsumerProgress.awaitSteady(consumer, Duration.ofSeconds(3), Duration.ofSeconds(30))
@@ -41,20 +30,20 @@ class PolarisOutageTest {
 
       POLARIS.stop();
       // The outage itself is the point of this test: calls must keep succeeding all through it.
-      Poll.holds(
+      ConsumerProgress.holds(
+          consumer,
           Duration.ofSeconds(20),
           OBSERVE,
-          () -> ConsumerProgress.of(consumer),
           p -> p.failed() == failedAtStart,
           "no failed call while Polaris is down");
       long okDuringOutage = ConsumerProgress.of(consumer).ok();
       POLARIS.resume();
 
       try (ForkedApp p3 = Providers.start(POLARIS, "echo", "p3")) {
-        Poll.until(
+        ConsumerProgress.until(
+            consumer,
             Duration.ofSeconds(30),
             OBSERVE,
-            () -> ConsumerProgress.of(consumer),
             p -> p.count("p3") > 0,
             "traffic on p3, added after Polaris came back");
         ConsumerProgress end = ConsumerProgress.of(consumer);

@@ -9,7 +9,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.polarisagent.it.harness.ConsumerProgress;
 import org.polarisagent.it.harness.ForkedApp;
 import org.polarisagent.it.harness.PolarisServerExtension;
-import org.polarisagent.testing.Poll;
 
 /**
  * Under steady load: a provider that starts gets traffic within seconds; one stopped gracefully
@@ -23,26 +22,18 @@ class ProviderChangesTest {
 
   @Test
   void trafficFollowsProvidersThatStartStopAndCrash() throws Exception {
-    ForkedApp p1 = Providers.start(POLARIS, "echo", "p1");
-    ForkedApp p2 = Providers.start(POLARIS, "echo", "p2");
-    Providers.awaitHealthy(POLARIS, "echo", 2);
-    try (p1;
-        p2;
-        ForkedApp consumer = Consumers.steady(POLARIS, "consumer", "polaris://echo", 50, "120s")) {
-      Poll.until(
-          Duration.ofSeconds(30),
-          OBSERVE,
-          () -> ConsumerProgress.of(consumer),
-          p -> p.count("p1") > 0 && p.count("p2") > 0,
-          "traffic on p1 and p2");
+    try (LoadOnTwoProviders load = LoadOnTwoProviders.start(POLARIS, "120s", OBSERVE)) {
+      ForkedApp consumer = load.consumer();
+      ForkedApp p1 = load.p1();
+      ForkedApp p2 = load.p2();
 
       // A provider started during the run gets traffic.
       try (ForkedApp p3 = Providers.start(POLARIS, "echo", "p3")) {
         long started = System.nanoTime();
-        Poll.until(
+        ConsumerProgress.until(
+            consumer,
             Duration.ofSeconds(15),
             OBSERVE,
-            () -> ConsumerProgress.of(consumer),
             p -> p.count("p3") > 0,
             "traffic on the new provider p3");
         System.out.println(
@@ -57,10 +48,10 @@ class ProviderChangesTest {
         p1.sigterm();
         assertTrue(p1.waitFor(Duration.ofSeconds(30)), p1.describe());
         // Progress lines come once a second: watch a few more of them after p1 is gone.
-        Poll.holds(
+        ConsumerProgress.holds(
+            consumer,
             Duration.ofSeconds(3),
             OBSERVE,
-            () -> ConsumerProgress.of(consumer),
             p -> p.failed() == failedBefore,
             "no failed call during and after p1's graceful stop");
         assertEquals(failedBefore, ConsumerProgress.of(consumer).failed(), consumer.describe());
@@ -69,10 +60,10 @@ class ProviderChangesTest {
         long failedBeforeKill = ConsumerProgress.of(consumer).failed();
         p2.sigkill();
         long p3BeforeKill = ConsumerProgress.of(consumer).count("p3");
-        Poll.until(
+        ConsumerProgress.until(
+            consumer,
             Duration.ofSeconds(10),
             OBSERVE,
-            () -> ConsumerProgress.of(consumer),
             p -> p.count("p3") > p3BeforeKill + 100,
             "traffic moving to p3 after p2 crashed");
         long lost = ConsumerProgress.of(consumer).failed() - failedBeforeKill;

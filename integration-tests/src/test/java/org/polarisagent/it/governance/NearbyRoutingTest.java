@@ -42,10 +42,10 @@ class NearbyRoutingTest {
               .property("polaris.router.nearby.enabled", "true")
               .args("--target=polaris://nearby", "--rate=40", "--duration=120s", "--deadline=5s")
               .start()) {
-        Poll.until(
+        ConsumerProgress.until(
+            consumer,
             Duration.ofSeconds(30),
             Duration.ofMillis(250),
-            () -> ConsumerProgress.of(consumer),
             p -> p.ok() >= 40,
             "calls flowing");
         ConsumerProgress.awaitWindow(

@@ -38,16 +38,16 @@ class RoutingAndBreakingTest {
       awaitHealthy("route", 3);
       try (ForkedApp gray = consumer("polaris://route", "--header=env=gray");
           ForkedApp plain = consumer("polaris://route")) {
-        Poll.until(
+        ConsumerProgress.until(
+            plain,
             Duration.ofSeconds(30),
             OBSERVE,
-            () -> ConsumerProgress.of(plain),
             p -> p.count("v1a") > 0 && p.count("v1b") > 0 && p.count("v2") > 0,
             "plain calls on all three");
-        Poll.until(
+        ConsumerProgress.until(
+            gray,
             Duration.ofSeconds(30),
             OBSERVE,
-            () -> ConsumerProgress.of(gray),
             p -> p.count("v1a") > 0 && p.count("v1b") > 0 && p.count("v2") > 0,
             "gray calls on all three");
         // Calls at start-up may wait for the SDK longer than their deadline; from here on none may
@@ -158,10 +158,10 @@ class RoutingAndBreakingTest {
         ForkedApp c = provider("breaker", "c", "v1", "--fail-file=" + failFile)) {
       awaitHealthy("breaker", 3);
       try (ForkedApp consumer = consumer("polaris://breaker")) {
-        Poll.until(
+        ConsumerProgress.until(
+            consumer,
             Duration.ofSeconds(30),
             OBSERVE,
-            () -> ConsumerProgress.of(consumer),
             p -> p.count("a") > 0 && p.count("b") > 0 && p.count("c") > 0,
             "calls on all three");
 
@@ -197,28 +197,16 @@ class RoutingAndBreakingTest {
       awaitHealthy("methods", 2);
       try (ForkedApp other = consumer("polaris://methods", "--method=Other");
           ForkedApp echo = consumer("polaris://methods", "--method=Echo")) {
-        Poll.until(
-            Duration.ofSeconds(30),
-            OBSERVE,
-            () -> ConsumerProgress.of(echo),
-            p -> p.ok() >= 40,
-            "Echo calls");
-        Poll.until(
-            Duration.ofSeconds(30),
-            OBSERVE,
-            () -> ConsumerProgress.of(other),
-            p -> p.ok() >= 80,
-            "Other calls");
+        ConsumerProgress.until(
+            echo, Duration.ofSeconds(30), OBSERVE, p -> p.ok() >= 40, "Echo calls");
+        ConsumerProgress.until(
+            other, Duration.ofSeconds(30), OBSERVE, p -> p.ok() >= 80, "Other calls");
         long echoFailed =
             ConsumerProgress.awaitSteady(echo, Duration.ofSeconds(3), Duration.ofSeconds(30))
                 .failed();
         Files.writeString(failFile, "INTERNAL Other");
-        Poll.until(
-            Duration.ofSeconds(30),
-            OBSERVE,
-            () -> ConsumerProgress.of(other),
-            p -> p.failed() >= 40,
-            "Other calls failing");
+        ConsumerProgress.until(
+            other, Duration.ofSeconds(30), OBSERVE, p -> p.failed() >= 40, "Other calls failing");
         ConsumerProgress.awaitWindow(
             other, Duration.ofSeconds(10), w -> w.failed() >= 40, "Other still failing");
         ConsumerProgress.awaitWindow(
@@ -244,35 +232,31 @@ class RoutingAndBreakingTest {
 
   private static ForkedApp pairedProvider(
       String service, String name, String version, String pair) {
-    ForkedApp provider =
-        ForkedApp.main(EchoProvider.class)
-            .name(name)
-            .withAgent()
-            .property("polaris.address", POLARIS.grpcAddress())
-            .property("polaris.service", service)
-            .property("polaris.metadata.version", version)
+    return started(
+        agentProvider(service, name, version)
             .property("polaris.metadata.pair", pair)
-            .args("--name=" + name)
-            .start();
-    provider.awaitLine("READY .*", Duration.ofSeconds(60));
-    return provider;
+            .args("--name=" + name));
   }
 
   private static ForkedApp provider(String service, String name, String version, String... args) {
-    String[] all = new String[args.length + 1];
-    all[0] = "--name=" + name;
-    System.arraycopy(args, 0, all, 1, args.length);
-    ForkedApp provider =
-        ForkedApp.main(EchoProvider.class)
-            .name(name)
-            .withAgent()
-            .property("polaris.address", POLARIS.grpcAddress())
-            .property("polaris.service", service)
-            .property("polaris.metadata.version", version)
-            .args(all)
-            .start();
-    provider.awaitLine("READY .*", Duration.ofSeconds(60));
-    return provider;
+    return started(agentProvider(service, name, version).args("--name=" + name).args(args));
+  }
+
+  /** A provider of {@code service} with the agent and metadata {@code version}. */
+  private static ForkedApp.Builder agentProvider(String service, String name, String version) {
+    return ForkedApp.main(EchoProvider.class)
+        .name(name)
+        .withAgent()
+        .property("polaris.address", POLARIS.grpcAddress())
+        .property("polaris.service", service)
+        .property("polaris.metadata.version", version);
+  }
+
+  /** Starts the provider; returns once it is READY. */
+  private static ForkedApp started(ForkedApp.Builder provider) {
+    ForkedApp started = provider.start();
+    started.awaitLine("READY .*", Duration.ofSeconds(60));
+    return started;
   }
 
   private static ForkedApp consumer(String target, String... args) {

@@ -7,6 +7,7 @@ import java.util.Set;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.polarisagent.testing.Poll;
 
 /**
  * Cumulative counts of an {@code EchoConsumer} from its last {@code PROGRESS} line (one a second),
@@ -34,6 +35,33 @@ public record ConsumerProgress(long ok, long failed, Map<String, Long> perInstan
       }
     }
     return last;
+  }
+
+  /**
+   * Polls the consumer's counts every {@code interval} until they satisfy {@code condition}, for at
+   * most {@code timeout}; returns them. See {@link Poll#until(Duration, Duration,
+   * java.util.function.Supplier, Predicate, String)}.
+   */
+  public static ConsumerProgress until(
+      ForkedApp consumer,
+      Duration timeout,
+      Duration interval,
+      Predicate<ConsumerProgress> condition,
+      String what) {
+    return Poll.until(timeout, interval, () -> of(consumer), condition, what);
+  }
+
+  /**
+   * Checks the consumer's counts every {@code interval} for {@code period}, failing as soon as they
+   * do not satisfy {@code condition}. See {@link Poll#holds}.
+   */
+  public static void holds(
+      ForkedApp consumer,
+      Duration period,
+      Duration interval,
+      Predicate<ConsumerProgress> condition,
+      String what) {
+    Poll.holds(period, interval, () -> of(consumer), condition, what);
   }
 
   /** Calls answered by one instance. */

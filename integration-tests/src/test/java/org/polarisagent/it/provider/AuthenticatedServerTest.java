@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.polarisagent.it.harness.ConsumerProgress;
@@ -27,15 +26,19 @@ class AuthenticatedServerTest {
   @RegisterExtension
   static final PolarisServerExtension POLARIS = PolarisServerExtension.withClientAuth();
 
-  private static final Duration START = Duration.ofSeconds(60);
-  private static final Pattern LISTENING = Pattern.compile("LISTENING name=\\S+ port=(\\d+)");
+  private static final Duration START = AgentProviders.START;
 
-  private static ForkedApp.Builder provider(String name, String service, String token) {
-    return ForkedApp.main(EchoProvider.class)
+  /** An app with the agent, reaching Polaris with the given token. */
+  private static ForkedApp.Builder withToken(Class<?> mainClass, String name, String token) {
+    return ForkedApp.main(mainClass)
         .name(name)
         .withAgent()
         .env("POLARIS_TOKEN", token)
-        .property("polaris.address", POLARIS.grpcAddress())
+        .property("polaris.address", POLARIS.grpcAddress());
+  }
+
+  private static ForkedApp.Builder provider(String name, String service, String token) {
+    return withToken(EchoProvider.class, name, token)
         .property("polaris.service", service)
         .property("polaris.grpc.server.shutdown-delay", "0s")
         .args("--name=" + name, "--port=0");
@@ -45,18 +48,28 @@ class AuthenticatedServerTest {
     return POLARIS.openApi().listInstances(service, "default");
   }
 
+  /** An agent-run consumer calling {@code polaris://<service>}, with the given token. */
+  private static ForkedApp.Builder consumer(String name, String service, String token) {
+    return withToken(EchoConsumer.class, name, token).args("--target=polaris://" + service);
+  }
+
+  /** Waits for the provider's LISTENING line and its one healthy instance in Polaris. */
+  private static void awaitRegistered(ForkedApp provider, String service) {
+    provider.awaitLine(AgentProviders.LISTENING, START, 0);
+    Poll.until(
+        START,
+        Duration.ofMillis(200),
+        () -> instances(service),
+        list -> list.size() == 1 && list.get(0).healthy(),
+        "a healthy instance registered with the token");
+  }
+
   @Test
   void withTheRightTokenRegistrationDiscoveryAndRulesWork() {
     String service = "auth-echo";
     String token = POLARIS.adminToken();
     try (ForkedApp provider = provider("auth-provider", service, token).start()) {
-      provider.awaitLine(LISTENING, START, 0);
-      Poll.until(
-          START,
-          Duration.ofMillis(200),
-          () -> instances(service),
-          list -> list.size() == 1 && list.get(0).healthy(),
-          "a healthy instance registered with the token");
+      awaitRegistered(provider, service);
       POLARIS
           .openApi()
           .post(
@@ -69,17 +82,13 @@ class AuthenticatedServerTest {
                   + " \"amounts\": [{\"maxAmount\": 5, \"validDuration\": \"1s\"}], \"disable\": false}]");
 
       try (ForkedApp consumer =
-          ForkedApp.main(EchoConsumer.class)
-              .name("auth-consumer")
-              .withAgent()
-              .env("POLARIS_TOKEN", token)
-              .property("polaris.address", POLARIS.grpcAddress())
-              .args("--target=polaris://" + service, "--rate=20", "--duration=60s", "--deadline=3s")
+          consumer("auth-consumer", service, token)
+              .args("--rate=20", "--duration=60s", "--deadline=3s")
               .start()) {
-        Poll.until(
+        ConsumerProgress.until(
+            consumer,
             START,
             Duration.ofMillis(200),
-            () -> ConsumerProgress.of(consumer),
             progress -> progress.count("auth-provider") > 0,
             "calls answered through Polaris");
       }
@@ -97,7 +106,7 @@ class AuthenticatedServerTest {
     String service = "auth-wrong";
     String wrong = "wrong-token-" + System.nanoTime();
     try (ForkedApp provider = provider("auth-wrong-provider", service, wrong).start()) {
-      int port = Integer.parseInt(provider.awaitLine(LISTENING, START, 0).group(1));
+      int port = AgentProviders.awaitListening(provider);
       provider.awaitStderrLine(
           ".*ERROR Polaris refused to register gRPC server on port "
               + port
@@ -126,20 +135,10 @@ class AuthenticatedServerTest {
     String wrong = "wrong-token-" + System.nanoTime();
     try (ForkedApp provider =
         provider("auth-consumed-provider", service, POLARIS.adminToken()).start()) {
-      provider.awaitLine(LISTENING, START, 0);
-      Poll.until(
-          START,
-          Duration.ofMillis(200),
-          () -> instances(service),
-          list -> list.size() == 1 && list.get(0).healthy(),
-          "a healthy instance registered with the token");
+      awaitRegistered(provider, service);
       try (ForkedApp consumer =
-          ForkedApp.main(EchoConsumer.class)
-              .name("auth-wrong-consumer")
-              .withAgent()
-              .env("POLARIS_TOKEN", wrong)
-              .property("polaris.address", POLARIS.grpcAddress())
-              .args("--target=polaris://" + service, "--calls=10", "--rate=5", "--deadline=10s")
+          consumer("auth-wrong-consumer", service, wrong)
+              .args("--calls=10", "--rate=5", "--deadline=10s")
               .start()) {
         consumer.awaitLine("RESULT .*", START);
         assertTrue(consumer.waitFor(START), consumer.describe());

@@ -5,12 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.polarisagent.it.harness.ForkedApp;
 import org.polarisagent.it.harness.PolarisServerExtension;
-import org.polarisagent.samples.EchoProvider;
 import org.polarisagent.testing.Poll;
 
 /**
@@ -21,23 +19,16 @@ class ProviderPolarisOutageTest {
 
   @RegisterExtension static final PolarisServerExtension POLARIS = new PolarisServerExtension();
 
-  private static final Duration START = Duration.ofSeconds(60);
-  private static final Pattern LISTENING = Pattern.compile("LISTENING name=\\S+ port=(\\d+)");
-
   @Test
   void aProviderStartedBeforePolarisRegistersOncePolarisIsUp() {
     String namespace = "provider-outage";
     POLARIS.stop();
     try (ForkedApp app =
-        ForkedApp.main(EchoProvider.class)
-            .name("provider-outage")
-            .withAgent()
-            .property("polaris.address", POLARIS.grpcAddress())
-            .property("polaris.namespace", namespace)
+        AgentProviders.provider(POLARIS, "provider-outage", namespace)
             .property("polaris.log.level", "debug")
             .args("--name=p1", "--port=0")
             .start()) {
-      int port = Integer.parseInt(app.awaitLine(LISTENING, START, 0).group(1));
+      int port = AgentProviders.awaitListening(app);
       assertEquals("p1:while-polaris-is-down", DirectCall.echo(port, "while-polaris-is-down"));
       // Two retries after the first failure: the agent keeps trying, quietly.
       Poll.until(
@@ -59,7 +50,7 @@ class ProviderPolarisOutageTest {
       Poll.until(
           Duration.ofSeconds(20),
           Duration.ofMillis(50),
-          () -> POLARIS.openApi().listInstances("echo.Echo", namespace),
+          () -> AgentProviders.echoInstances(POLARIS, namespace),
           list -> list.size() == 1 && list.get(0).healthy() && list.get(0).port() == port,
           "the provider registered after Polaris came up");
       long registeredMillis = Duration.ofNanos(System.nanoTime() - polarisUp).toMillis();

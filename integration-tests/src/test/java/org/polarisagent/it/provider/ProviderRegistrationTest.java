@@ -14,7 +14,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.polarisagent.it.harness.ForkedApp;
 import org.polarisagent.it.harness.PolarisServerExtension;
-import org.polarisagent.samples.EchoProvider;
 import org.polarisagent.testing.FreePorts;
 import org.polarisagent.testing.PolarisOpenApi.Instance;
 import org.polarisagent.testing.Poll;
@@ -29,17 +28,12 @@ class ProviderRegistrationTest {
 
   @RegisterExtension static final PolarisServerExtension POLARIS = new PolarisServerExtension();
 
-  private static final Duration START = Duration.ofSeconds(60);
+  private static final Duration START = AgentProviders.START;
   private static final Duration VISIBLE = Duration.ofSeconds(30);
   private static final Duration EXIT = Duration.ofSeconds(30);
-  private static final Pattern LISTENING = Pattern.compile("LISTENING name=\\S+ port=(\\d+)");
 
   private static ForkedApp.Builder provider(String name, String namespace) {
-    return ForkedApp.main(EchoProvider.class)
-        .name(name)
-        .withAgent()
-        .property("polaris.address", POLARIS.grpcAddress())
-        .property("polaris.namespace", namespace);
+    return AgentProviders.provider(POLARIS, name, namespace);
   }
 
   @Test
@@ -55,14 +49,14 @@ class ProviderRegistrationTest {
             .property("polaris.location.campus", "nanshan")
             .args("--name=p1", "--port=0")
             .start()) {
-      int port = Integer.parseInt(app.awaitLine(LISTENING, START, 0).group(1));
+      int port = AgentProviders.awaitListening(app);
       // LISTENING is printed right after start() returned.
       long started = System.nanoTime();
       Instance instance =
           Poll.until(
                   VISIBLE,
                   Duration.ofMillis(20),
-                  () -> POLARIS.openApi().listInstances("echo.Echo", namespace),
+                  () -> AgentProviders.echoInstances(POLARIS, namespace),
                   list -> !list.isEmpty(),
                   "echo.Echo registered in " + namespace)
               .get(0);
@@ -118,7 +112,7 @@ class ProviderRegistrationTest {
           Poll.until(
               VISIBLE,
               Duration.ofMillis(50),
-              () -> POLARIS.openApi().listInstances("echo.Echo", namespace),
+              () -> AgentProviders.echoInstances(POLARIS, namespace),
               list -> list.size() == 2 && list.stream().allMatch(Instance::healthy),
               "both business servers registered");
       assertEquals(business, instances.stream().map(Instance::port).collect(Collectors.toSet()));
@@ -130,7 +124,7 @@ class ProviderRegistrationTest {
               + " is not registered in Polaris: it exposes only infrastructure services .*",
           VISIBLE);
       assertEquals(List.of(), POLARIS.openApi().listInstances("grpc.health.v1.Health", namespace));
-      assertEquals(2, POLARIS.openApi().listInstances("echo.Echo", namespace).size());
+      assertEquals(2, AgentProviders.echoInstances(POLARIS, namespace).size());
 
       app.sigterm();
       assertTrue(app.waitFor(EXIT), app.describe());
@@ -162,7 +156,7 @@ class ProviderRegistrationTest {
               + " is not registered in Polaris: its port is not in polaris.grpc.server.ports",
           VISIBLE);
       assertEquals(List.of(ports.get(0)), instances.stream().map(Instance::port).toList());
-      assertEquals(List.of(), POLARIS.openApi().listInstances("echo.Echo", namespace));
+      assertEquals(List.of(), AgentProviders.echoInstances(POLARIS, namespace));
 
       app.sigterm();
       assertTrue(app.waitFor(EXIT), app.describe());

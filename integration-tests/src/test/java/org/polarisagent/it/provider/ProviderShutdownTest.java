@@ -10,7 +10,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.polarisagent.it.harness.ForkedApp;
 import org.polarisagent.it.harness.PolarisServerExtension;
-import org.polarisagent.samples.EchoProvider;
 import org.polarisagent.testing.PolarisOpenApi.Instance;
 import org.polarisagent.testing.Poll;
 
@@ -22,21 +21,23 @@ class ProviderShutdownTest {
 
   @RegisterExtension static final PolarisServerExtension POLARIS = new PolarisServerExtension();
 
-  private static final Duration START = Duration.ofSeconds(60);
   private static final Duration VISIBLE = Duration.ofSeconds(30);
-  private static final Pattern LISTENING = Pattern.compile("LISTENING name=\\S+ port=(\\d+)");
 
   private static ForkedApp.Builder provider(String name, String namespace) {
-    return ForkedApp.main(EchoProvider.class)
-        .name(name)
-        .withAgent()
-        .property("polaris.address", POLARIS.grpcAddress())
-        .property("polaris.namespace", namespace)
-        .args("--name=p1", "--port=0");
+    return AgentProviders.provider(POLARIS, name, namespace).args("--name=p1", "--port=0");
+  }
+
+  /** Starts the provider, named after its namespace, with the given shutdown delay. */
+  private static ForkedApp startWithShutdownDelay(
+      String namespace, String shutdownDelay, String... args) {
+    return provider(namespace, namespace)
+        .property("polaris.grpc.server.shutdown-delay", shutdownDelay)
+        .args(args)
+        .start();
   }
 
   private static List<Instance> instances(String namespace) {
-    return POLARIS.openApi().listInstances("echo.Echo", namespace);
+    return AgentProviders.echoInstances(POLARIS, namespace);
   }
 
   /**
@@ -44,7 +45,7 @@ class ProviderShutdownTest {
    * its port.
    */
   private static int awaitListeningAndHealthy(ForkedApp app, String namespace) {
-    int port = Integer.parseInt(app.awaitLine(LISTENING, START, 0).group(1));
+    int port = AgentProviders.awaitListening(app);
     Poll.until(
         VISIBLE,
         Duration.ofMillis(50),
@@ -67,24 +68,30 @@ class ProviderShutdownTest {
         what);
   }
 
+  /**
+   * Sends SIGTERM and waits until the instance has left Polaris; returns {@link System#nanoTime()}
+   * at the signal.
+   */
+  private static long sigtermAndAwaitDeregistered(ForkedApp app, String namespace, String what) {
+    long signalled = System.nanoTime();
+    app.sigterm();
+    awaitDeregistered(namespace, what);
+    return signalled;
+  }
+
   @Test
   void onSigtermTheInstanceLeavesPolarisBeforeTheServerStopsServing() {
     String namespace = "provider-sigterm";
-    try (ForkedApp app =
-        provider("provider-sigterm", namespace)
-            .property("polaris.grpc.server.shutdown-delay", "4s")
-            .start()) {
+    try (ForkedApp app = startWithShutdownDelay(namespace, "4s")) {
       int port = awaitListeningAndHealthy(app, namespace);
 
-      long signalled = System.nanoTime();
-      app.sigterm();
-      awaitDeregistered(namespace, "the instance deregistered after SIGTERM");
+      long signalled =
+          sigtermAndAwaitDeregistered(app, namespace, "the instance deregistered after SIGTERM");
       long goneMillis = millisSince(signalled);
       boolean aliveWhenGone = app.isAlive();
       String reply = DirectCall.echo(port, "after-deregistration");
       long answeredMillis = millisSince(signalled);
-      assertTrue(app.waitFor(Duration.ofSeconds(30)), app.describe());
-      long exitedMillis = millisSince(signalled);
+      long exitedMillis = awaitExitMillis(app, signalled);
       System.out.println(
           "[provider] SIGTERM -> gone from Polaris: <= "
               + goneMillis
@@ -115,21 +122,17 @@ class ProviderShutdownTest {
   @Test
   void anAppThatNeverShutsItsServerDownStillLeavesPolarisFirstOnSigterm() {
     String namespace = "provider-no-hook";
-    try (ForkedApp app =
-        provider("provider-no-hook", namespace)
-            .property("polaris.grpc.server.shutdown-delay", "3s")
-            .args("--shutdown-hook=false")
-            .start()) {
+    try (ForkedApp app = startWithShutdownDelay(namespace, "3s", "--shutdown-hook=false")) {
       int port = awaitListeningAndHealthy(app, namespace);
 
-      long signalled = System.nanoTime();
-      app.sigterm();
-      awaitDeregistered(namespace, "the instance deregistered by the agent at JVM exit");
+      long signalled =
+          sigtermAndAwaitDeregistered(
+              app, namespace, "the instance deregistered by the agent at JVM exit");
       boolean aliveWhenGone = app.isAlive();
       String reply = DirectCall.echo(port, "while-draining");
-      assertTrue(app.waitFor(Duration.ofSeconds(30)), app.describe());
+      long exitedMillis = awaitExitMillis(app, signalled);
       System.out.println(
-          "[provider] no app hook: SIGTERM -> process exited at " + millisSince(signalled) + " ms");
+          "[provider] no app hook: SIGTERM -> process exited at " + exitedMillis + " ms");
       assertTrue(
           aliveWhenGone, "the process still ran when the instance was gone; " + app.describe());
       assertEquals("p1:while-draining", reply);
@@ -139,11 +142,7 @@ class ProviderShutdownTest {
   @Test
   void aShutdownCalledFromAnRpcHandlerAnswersAtOnceAndTheServerStillDrains() {
     String namespace = "provider-admin-rpc";
-    try (ForkedApp app =
-        provider("provider-admin-rpc", namespace)
-            .property("polaris.grpc.server.shutdown-delay", "4s")
-            .args("--shutdown-word=stop")
-            .start()) {
+    try (ForkedApp app = startWithShutdownDelay(namespace, "4s", "--shutdown-word=stop")) {
       int port = awaitListeningAndHealthy(app, namespace);
 
       long called = System.nanoTime();
@@ -151,8 +150,7 @@ class ProviderShutdownTest {
       long answeredMillis = millisSince(called);
       awaitDeregistered(namespace, "the instance deregistered after shutdown()");
       String reply = DirectCall.echo(port, "while-draining");
-      assertTrue(app.waitFor(Duration.ofSeconds(30)), app.describe());
-      long exitedMillis = millisSince(called);
+      long exitedMillis = awaitExitMillis(app, called);
       long shutdownMillis = shutdownReturnedMillis(app, 1);
       System.out.println(
           "[provider] shutdown() from an RPC handler returned in "
@@ -178,12 +176,8 @@ class ProviderShutdownTest {
   @Test
   void threeServersStoppedInARowTakeOneDrain() {
     String namespace = "provider-three";
-    try (ForkedApp app =
-        provider("provider-three", namespace)
-            .property("polaris.grpc.server.shutdown-delay", "3s")
-            .args("--servers=3")
-            .start()) {
-      app.awaitLine("READY .*", START);
+    try (ForkedApp app = startWithShutdownDelay(namespace, "3s", "--servers=3")) {
+      app.awaitLine("READY .*", AgentProviders.START);
       Poll.until(
           VISIBLE,
           Duration.ofMillis(50),
@@ -193,8 +187,7 @@ class ProviderShutdownTest {
 
       long signalled = System.nanoTime();
       app.sigterm();
-      assertTrue(app.waitFor(Duration.ofSeconds(30)), app.describe());
-      long exitedMillis = millisSince(signalled);
+      long exitedMillis = awaitExitMillis(app, signalled);
       long shutdownMillis = shutdownReturnedMillis(app, 3);
       System.out.println(
           "[provider] three servers: their shutdown() calls returned in "
@@ -220,19 +213,13 @@ class ProviderShutdownTest {
   @Test
   void aHookThatCallsShutdownNowStillServesDuringTheDrain() {
     String namespace = "provider-shutdown-now";
-    try (ForkedApp app =
-        provider("provider-shutdown-now", namespace)
-            .property("polaris.grpc.server.shutdown-delay", "4s")
-            .args("--shutdown-grace=0s")
-            .start()) {
+    try (ForkedApp app = startWithShutdownDelay(namespace, "4s", "--shutdown-grace=0s")) {
       int port = awaitListeningAndHealthy(app, namespace);
 
-      long signalled = System.nanoTime();
-      app.sigterm();
-      awaitDeregistered(namespace, "the instance deregistered after SIGTERM");
+      long signalled =
+          sigtermAndAwaitDeregistered(app, namespace, "the instance deregistered after SIGTERM");
       String reply = DirectCall.echo(port, "after-shutdown-now");
-      assertTrue(app.waitFor(Duration.ofSeconds(30)), app.describe());
-      long exitedMillis = millisSince(signalled);
+      long exitedMillis = awaitExitMillis(app, signalled);
 
       assertEquals("p1:after-shutdown-now", reply);
       assertTrue(
@@ -285,6 +272,12 @@ class ProviderShutdownTest {
           unhealthyMillis >= (2L * ttlSeconds - 1) * 1000,
           "marked unhealthy only after missed heartbeats, not at once: " + unhealthyMillis + " ms");
     }
+  }
+
+  /** Waits up to 30 s for the app to exit; returns the milliseconds from {@code startNanos}. */
+  private static long awaitExitMillis(ForkedApp app, long startNanos) {
+    assertTrue(app.waitFor(Duration.ofSeconds(30)), app.describe());
+    return millisSince(startNanos);
   }
 
   private static long millisSince(long startNanos) {
