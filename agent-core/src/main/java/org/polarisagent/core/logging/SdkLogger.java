@@ -1,84 +1,22 @@
 package org.polarisagent.core.logging;
 
-import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
-import java.util.Arrays;
-import java.util.Locale;
 import org.polarisagent.core.logging.AgentLog.Level;
 import org.polarisagent.core.sdk.PolarisRefusal;
-import org.slf4j.Logger;
-import org.slf4j.Marker;
 import org.slf4j.helpers.FormattingTuple;
+import org.slf4j.helpers.MarkerIgnoringBase;
 import org.slf4j.helpers.MessageFormatter;
 
 /**
  * An SLF4J logger of the Polaris SDK, writing to {@link SdkLogFile}; trace counts as debug, markers
- * are ignored. SLF4J 1.x has no base class that funnels its sixty level methods into one, so the
- * logger is a proxy and this handler reads the level from the method's name: {@code isInfoEnabled},
- * {@code info(msg)}, {@code info(msg, throwable)}, {@code info(format, args...)}, each with or
- * without a leading marker. Thread-safe.
+ * are ignored. One plain method per SLF4J level method (not a reflective proxy): the SDK asks on
+ * every call whether debug is enabled, and that must stay a field read. Thread-safe.
  */
-final class SdkLogger implements InvocationHandler {
+final class SdkLogger extends MarkerIgnoringBase {
 
-  private final String name;
+  private static final long serialVersionUID = 1L;
 
-  private SdkLogger(String name) {
+  SdkLogger(String name) {
     this.name = name;
-  }
-
-  static Logger create(String name) {
-    return (Logger)
-        Proxy.newProxyInstance(
-            SdkLogger.class.getClassLoader(), new Class<?>[] {Logger.class}, new SdkLogger(name));
-  }
-
-  @Override
-  public Object invoke(Object proxy, Method method, Object[] args) {
-    String methodName = method.getName();
-    switch (methodName) {
-      case "getName":
-        return name;
-      case "toString":
-        return "SdkLogger[" + name + "]";
-      case "hashCode":
-        return System.identityHashCode(proxy);
-      case "equals":
-        return proxy == args[0];
-      default:
-        break;
-    }
-    boolean enabledQuery = methodName.startsWith("is");
-    Level level =
-        levelOf(
-            enabledQuery
-                ? methodName.substring(2, methodName.length() - "Enabled".length())
-                : methodName);
-    if (enabledQuery) {
-      return SdkLogFile.enabled(level);
-    }
-    Class<?>[] types = method.getParameterTypes();
-    int first = types.length > 0 && types[0] == Marker.class ? 1 : 0;
-    String message = (String) args[first];
-    if (types.length == first + 1) {
-      log(level, message, null);
-    } else if (types.length == first + 2 && types[first + 1] == Throwable.class) {
-      log(level, message, (Throwable) args[first + 1]);
-    } else if (SdkLogFile.enabled(level)) {
-      Object[] formatArgs =
-          types[first + 1] == Object[].class
-              ? (Object[]) args[first + 1]
-              : Arrays.copyOfRange(args, first + 1, args.length);
-      FormattingTuple tuple = MessageFormatter.arrayFormat(message, formatArgs);
-      log(level, tuple.getMessage(), tuple.getThrowable());
-    }
-    return null;
-  }
-
-  private static Level levelOf(String methodLevel) {
-    return methodLevel.equalsIgnoreCase("trace")
-        ? Level.DEBUG
-        : Level.valueOf(methodLevel.toUpperCase(Locale.ROOT));
   }
 
   private void log(Level level, String message, Throwable failure) {
@@ -86,5 +24,162 @@ final class SdkLogger implements InvocationHandler {
       PolarisRefusal.notice(failure);
     }
     SdkLogFile.write(level, name, message, failure);
+  }
+
+  private void format(Level level, String pattern, Object... args) {
+    if (SdkLogFile.enabled(level)) {
+      FormattingTuple tuple = MessageFormatter.arrayFormat(pattern, args);
+      log(level, tuple.getMessage(), tuple.getThrowable());
+    }
+  }
+
+  @Override
+  public boolean isTraceEnabled() {
+    return SdkLogFile.enabled(Level.DEBUG);
+  }
+
+  @Override
+  public void trace(String msg) {
+    log(Level.DEBUG, msg, null);
+  }
+
+  @Override
+  public void trace(String format, Object arg) {
+    format(Level.DEBUG, format, arg);
+  }
+
+  @Override
+  public void trace(String format, Object a, Object b) {
+    format(Level.DEBUG, format, a, b);
+  }
+
+  @Override
+  public void trace(String format, Object... args) {
+    format(Level.DEBUG, format, args);
+  }
+
+  @Override
+  public void trace(String msg, Throwable t) {
+    log(Level.DEBUG, msg, t);
+  }
+
+  @Override
+  public boolean isDebugEnabled() {
+    return SdkLogFile.enabled(Level.DEBUG);
+  }
+
+  @Override
+  public void debug(String msg) {
+    log(Level.DEBUG, msg, null);
+  }
+
+  @Override
+  public void debug(String format, Object arg) {
+    format(Level.DEBUG, format, arg);
+  }
+
+  @Override
+  public void debug(String format, Object a, Object b) {
+    format(Level.DEBUG, format, a, b);
+  }
+
+  @Override
+  public void debug(String format, Object... args) {
+    format(Level.DEBUG, format, args);
+  }
+
+  @Override
+  public void debug(String msg, Throwable t) {
+    log(Level.DEBUG, msg, t);
+  }
+
+  @Override
+  public boolean isInfoEnabled() {
+    return SdkLogFile.enabled(Level.INFO);
+  }
+
+  @Override
+  public void info(String msg) {
+    log(Level.INFO, msg, null);
+  }
+
+  @Override
+  public void info(String format, Object arg) {
+    format(Level.INFO, format, arg);
+  }
+
+  @Override
+  public void info(String format, Object a, Object b) {
+    format(Level.INFO, format, a, b);
+  }
+
+  @Override
+  public void info(String format, Object... args) {
+    format(Level.INFO, format, args);
+  }
+
+  @Override
+  public void info(String msg, Throwable t) {
+    log(Level.INFO, msg, t);
+  }
+
+  @Override
+  public boolean isWarnEnabled() {
+    return SdkLogFile.enabled(Level.WARN);
+  }
+
+  @Override
+  public void warn(String msg) {
+    log(Level.WARN, msg, null);
+  }
+
+  @Override
+  public void warn(String format, Object arg) {
+    format(Level.WARN, format, arg);
+  }
+
+  @Override
+  public void warn(String format, Object a, Object b) {
+    format(Level.WARN, format, a, b);
+  }
+
+  @Override
+  public void warn(String format, Object... args) {
+    format(Level.WARN, format, args);
+  }
+
+  @Override
+  public void warn(String msg, Throwable t) {
+    log(Level.WARN, msg, t);
+  }
+
+  @Override
+  public boolean isErrorEnabled() {
+    return SdkLogFile.enabled(Level.ERROR);
+  }
+
+  @Override
+  public void error(String msg) {
+    log(Level.ERROR, msg, null);
+  }
+
+  @Override
+  public void error(String format, Object arg) {
+    format(Level.ERROR, format, arg);
+  }
+
+  @Override
+  public void error(String format, Object a, Object b) {
+    format(Level.ERROR, format, a, b);
+  }
+
+  @Override
+  public void error(String format, Object... args) {
+    format(Level.ERROR, format, args);
+  }
+
+  @Override
+  public void error(String msg, Throwable t) {
+    log(Level.ERROR, msg, t);
   }
 }

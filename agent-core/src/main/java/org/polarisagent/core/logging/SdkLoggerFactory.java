@@ -14,7 +14,7 @@ public final class SdkLoggerFactory implements ILoggerFactory {
   public Logger getLogger(String name) {
     Logger logger = loggers.get(name);
     if (logger == null) {
-      Logger created = SdkLogger.create(name);
+      Logger created = new SdkLogger(name);
       logger = loggers.putIfAbsent(name, created);
       if (logger == null) {
         logger = created;
