@@ -107,8 +107,7 @@ public final class Demo {
       say("Stopping what the demo started");
       if (!providers.isEmpty()) {
         // The agent deregisters each provider and keeps serving for its shutdown delay (6 s by
-        // default,
-        // polaris.grpc.server.shutdown-delay) before the app's own shutdown runs.
+        // default, polaris.grpc.server.shutdown-delay) before the app's own shutdown runs.
         note(
             "providers: SIGTERM to "
                 + providers.stream()

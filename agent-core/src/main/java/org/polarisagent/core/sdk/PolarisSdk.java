@@ -111,9 +111,8 @@ public final class PolarisSdk {
       return;
     }
     // Often first asked for on an application thread: the new thread must keep nothing of it.
-    // Threads the
-    // SDK creates inherit its context loader, so the SDK's service lookups find the agent's
-    // plugins.
+    // Threads the SDK creates inherit its context loader, so the SDK's service lookups find the
+    // agent's plugins.
     DaemonScheduler.newThread(() -> init(config), "polaris-agent-sdk-init", agentLoader).start();
   }
 

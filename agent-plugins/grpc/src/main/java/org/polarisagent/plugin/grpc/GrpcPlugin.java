@@ -107,8 +107,7 @@ public final class GrpcPlugin implements AgentPlugin {
     ClientHooks.install(handler);
     ServerHooks.install(handler);
     // Added while plugins install, so it runs before the SDK closes: registered servers leave
-    // Polaris
-    // and drain even if the application exits without shutting them down.
+    // Polaris and drain even if the application exits without shutting them down.
     context.shutdown().add(ServerDepartures.jvm()::departAll);
     return builder
         .type(namedOneOf(CHANNEL_FACTORIES))

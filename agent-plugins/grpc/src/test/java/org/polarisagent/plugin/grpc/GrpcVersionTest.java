@@ -20,8 +20,8 @@ class GrpcVersionTest {
   @Test
   void readsTheVersionOfTheOldestSupportedGrpc() {
     // The test class path has the oldest supported gRPC (1.30.2), whose
-    // GrpcUtil.IMPLEMENTATION_VERSION field
-    // is private: the version must come from GrpcUtil.getGrpcBuildVersion().
+    // GrpcUtil.IMPLEMENTATION_VERSION field is private: the version must come from
+    // GrpcUtil.getGrpcBuildVersion().
     String version = GrpcVersion.of(GrpcVersionTest.class.getClassLoader());
     assertTrue(version.matches("1\\.\\d+\\.\\d+"), version);
     assertTrue(GrpcVersion.supported(version), version);

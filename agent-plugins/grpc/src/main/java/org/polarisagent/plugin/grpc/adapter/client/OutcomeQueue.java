@@ -70,8 +70,7 @@ final class OutcomeQueue {
       }
       if (outcome == null) {
         // Idle: the thread ends, so that it keeps nothing alive (this gRPC's class loader, through
-        // the
-        // channels' reporters); the next outcome starts a new one.
+        // the channels' reporters); the next outcome starts a new one.
         synchronized (this) {
           if (queue.isEmpty()) {
             started = false;

@@ -121,9 +121,8 @@ final class PolarisLoadBalancer extends LoadBalancer {
     if (previous == TRANSIENT_FAILURE
         && (stateInfo.getState() == CONNECTING || stateInfo.getState() == IDLE)) {
       // A failed instance stays failed until it is READY again, as in gRPC's round_robin: otherwise
-      // each
-      // reconnect attempt would make calls wait instead of failing fast while every instance is
-      // down.
+      // each reconnect attempt would make calls wait instead of failing fast while every instance
+      // is down.
       if (stateInfo.getState() == IDLE) {
         endpoint.subchannel.requestConnection();
       }
@@ -182,8 +181,8 @@ final class PolarisLoadBalancer extends LoadBalancer {
     }
     if (!ready.isEmpty() && awaitingFirstConnections()) {
       // The channel's first instances: hold calls until each made its first attempt (at most the
-      // grace),
-      // so that they spread evenly instead of all landing on the instance that connected first.
+      // grace), so that they spread evenly instead of all landing on the instance that connected
+      // first.
       publish(CONNECTING, PolarisPicker.Buffering.INSTANCE);
     } else if (!ready.isEmpty()) {
       publish(READY, new PolarisPicker.Balancing(ready, client, reporter, target, plan));
