@@ -1,17 +1,12 @@
 package org.polarisagent.plugin.grpc.adapter.server;
 
 import java.net.SocketAddress;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.polarisagent.core.config.AgentConfig;
 import org.polarisagent.core.logging.AgentLog;
 import org.polarisagent.core.sdk.PolarisSdk;
 import org.polarisagent.plugin.grpc.ServerDepartures;
@@ -28,9 +23,6 @@ import org.polarisagent.plugin.grpc.ServerDepartures;
  * never registered. Nothing here throws into the application. Thread-safe.
  */
 final class ServerLifecycle implements ServerDepartures.Departure {
-
-  static final long FIRST_RETRY_MILLIS = 1_000;
-  static final long MAX_RETRY_MILLIS = 10_000;
 
   /** How long the JVM exit waits for a deregistration before it stops waiting for that server. */
   static final long DEREGISTRATION_BOUND_MILLIS = 2_000;
@@ -60,17 +52,9 @@ final class ServerLifecycle implements ServerDepartures.Departure {
   private String name = "gRPC server";
   private RegistrationPlan plan;
   private List<InstanceSpec> instances;
-  private final Map<InstanceSpec, String> registered = new LinkedHashMap<>();
-
-  /**
-   * Instances whose registration got no answer in time: Polaris may list them, so they are
-   * deregistered at departure too, and registered again (with heartbeats) by the next attempt.
-   */
-  private final Set<InstanceSpec> maybeRegistered = new LinkedHashSet<>();
-
+  private final RegisteredInstances registered = new RegisteredInstances();
+  private final RegistrationRetries retries = new RegistrationRetries();
   private Future<?> scheduled;
-  private int failures;
-  private boolean refusalLogged;
   private long startedNanos;
 
   /** Opens once the departure has deregistered what there was. */
@@ -160,7 +144,7 @@ final class ServerLifecycle implements ServerDepartures.Departure {
     Throwable failure = null;
     List<InstanceSpec> done;
     synchronized (attemptLock) {
-      List<InstanceSpec> todo = new ArrayList<>();
+      List<InstanceSpec> todo;
       synchronized (lock) {
         if (departing) {
           return;
@@ -168,23 +152,18 @@ final class ServerLifecycle implements ServerDepartures.Departure {
         if (instances == null) {
           instances = plan.instances(hosts, settings.namespace);
         }
-        for (InstanceSpec instance : instances) {
-          if (!registered.containsKey(instance)) {
-            todo.add(instance);
-          }
-        }
+        todo = registered.missing(instances);
       }
       for (InstanceSpec instance : todo) {
         try {
           String id = registrar.register(instance);
           synchronized (lock) {
-            registered.put(instance, id == null ? "" : id);
-            maybeRegistered.remove(instance);
+            registered.registered(instance, id);
           }
         } catch (Throwable t) {
           if (registrar.mayHaveRegistered(t)) {
             synchronized (lock) {
-              maybeRegistered.add(instance);
+              registered.unanswered(instance);
             }
           }
           // Polaris is most likely unreachable: the other instances would fail alike.
@@ -193,7 +172,7 @@ final class ServerLifecycle implements ServerDepartures.Departure {
         }
       }
       synchronized (lock) {
-        done = new ArrayList<>(registered.keySet());
+        done = registered.registered();
       }
     }
     if (failure != null) {
@@ -203,7 +182,7 @@ final class ServerLifecycle implements ServerDepartures.Departure {
     int failed;
     long sinceStart;
     synchronized (lock) {
-      failed = failures;
+      failed = retries.failures();
       sinceStart = TimeUnit.NANOSECONDS.toMillis(clock.nanoTime() - startedNanos);
     }
     AgentLog.info(
@@ -231,55 +210,15 @@ final class ServerLifecycle implements ServerDepartures.Departure {
 
   private void retryLater(Throwable failure) {
     String refused = registrar.refusal(failure);
-    boolean first;
-    boolean firstRefusal = false;
-    long delay;
+    RegistrationRetries.Failure failed;
     synchronized (lock) {
       if (departing) {
         return;
       }
-      failures++;
-      first = failures == 1;
-      if (refused != null && !refusalLogged) {
-        refusalLogged = true;
-        firstRefusal = true;
-      }
-      delay = retryDelayMillis(failures);
-      scheduled = scheduler.schedule(this::attemptSafely, delay);
+      failed = retries.failed(name, failure, refused);
+      scheduled = scheduler.schedule(this::attemptSafely, failed.delayMillis);
     }
-    if (firstRefusal) {
-      AgentLog.error(
-          "Polaris refused to register "
-              + name
-              + ": "
-              + refused
-              + "; check "
-              + AgentConfig.TOKEN.name()
-              + ". It serves anyway, unregistered; registration is retried in the"
-              + " background");
-    } else if (first) {
-      AgentLog.warn(
-          "cannot register "
-              + name
-              + " in Polaris yet ("
-              + failure
-              + "); it serves anyway and"
-              + " registration is retried in the background");
-    } else {
-      AgentLog.debug(
-          "registration of "
-              + name
-              + " failed again, next attempt in "
-              + delay
-              + " ms: "
-              + failure);
-    }
-  }
-
-  /** 1 s, 2 s, 4 s, 8 s, then 10 s between attempts. */
-  static long retryDelayMillis(int failures) {
-    int doublings = Math.min(Math.max(failures - 1, 0), 10);
-    return Math.min(FIRST_RETRY_MILLIS << doublings, MAX_RETRY_MILLIS);
+    failed.log();
   }
 
   /**
@@ -349,12 +288,7 @@ final class ServerLifecycle implements ServerDepartures.Departure {
       // Waits for a registration attempt in flight, so that what it registers is deregistered too.
       synchronized (attemptLock) {
         synchronized (lock) {
-          leaving = new LinkedHashMap<>(registered);
-          registered.clear();
-          for (InstanceSpec instance : maybeRegistered) {
-            leaving.put(instance, "");
-          }
-          maybeRegistered.clear();
+          leaving = registered.takeAll();
         }
       }
       for (Map.Entry<InstanceSpec, String> instance : leaving.entrySet()) {

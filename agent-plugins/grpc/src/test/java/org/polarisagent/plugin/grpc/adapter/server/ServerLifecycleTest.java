@@ -452,10 +452,10 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
 
   @Test
   void retryDelaysGrowToTenSeconds() {
-    assertEquals(1000, ServerLifecycle.retryDelayMillis(1));
-    assertEquals(8000, ServerLifecycle.retryDelayMillis(4));
-    assertEquals(10000, ServerLifecycle.retryDelayMillis(5));
-    assertEquals(10000, ServerLifecycle.retryDelayMillis(1000));
+    assertEquals(1000, RegistrationRetries.delayMillis(1));
+    assertEquals(8000, RegistrationRetries.delayMillis(4));
+    assertEquals(10000, RegistrationRetries.delayMillis(5));
+    assertEquals(10000, RegistrationRetries.delayMillis(1000));
   }
 
   private void awaitSleepers(int count) throws InterruptedException {
