@@ -326,8 +326,8 @@ public final class AgentConfig {
     for (int i = 0; i < sources.size(); i++) {
       if (i != 2) { // environment variables are read by exact name only
         for (String name : sources.get(i).keySet()) {
-          if (!isKnown(name)) {
-            errors.add(unknownMessage(name));
+          if (!ConfigProblems.isKnown(name, KEYS)) {
+            errors.add(ConfigProblems.unknownKey(name, KEYS));
           }
         }
       }
@@ -341,7 +341,7 @@ public final class AgentConfig {
         try {
           value = key.type().parse(text.trim());
         } catch (RuntimeException invalid) {
-          errors.add(invalidMessage(key, text));
+          errors.add(ConfigProblems.invalidValue(key, text));
           disconnected |= key.onInvalid() == OnInvalid.DISCONNECT;
         }
       }
@@ -370,52 +370,6 @@ public final class AgentConfig {
       }
     }
     return Collections.unmodifiableMap(result);
-  }
-
-  /** Properties of the Polaris SDK itself, which the agent leaves to it. */
-  private static final List<String> SDK_PROPERTIES =
-      java.util.Arrays.asList("polaris.log.home", "polaris.logging.config");
-
-  private static boolean isKnown(String name) {
-    if (SDK_PROPERTIES.contains(name)) {
-      return true;
-    }
-    for (ConfigKey<?> key : KEYS) {
-      if (key.name().equals(name)
-          || (key.type() == ValueType.MAP
-              && name.startsWith(key.name() + ".")
-              && name.length() > key.name().length() + 1)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  static String unknownMessage(String name) {
-    String lastPart = name.substring(name.lastIndexOf('.') + 1);
-    for (ConfigKey<?> key : KEYS) {
-      if (key.name().endsWith("." + lastPart)) {
-        return "unknown key " + name + " is ignored; did you mean " + key.name() + "?";
-      }
-    }
-    return "unknown key " + name + " is ignored (all keys: docs/configuration.md)";
-  }
-
-  static String invalidMessage(ConfigKey<?> key, String text) {
-    String fallback =
-        key.onInvalid() == OnInvalid.DISCONNECT
-            ? "the agent will not contact Polaris"
-            : "using the default '" + key.defaultText() + "'";
-    return "invalid value '"
-        + text
-        + "' for "
-        + key.name()
-        + " ("
-        + key.envName()
-        + "): expected "
-        + key.type().accepted()
-        + "; "
-        + fallback;
   }
 
   private static String firstText(List<Map<String, String>> sources, ConfigKey<?> key) {
