@@ -1,8 +1,6 @@
 package org.polarisagent.plugin.grpc.adapter.server;
 
 import com.tencent.polaris.api.core.ProviderAPI;
-import com.tencent.polaris.api.exception.ErrorCode;
-import com.tencent.polaris.api.exception.PolarisException;
 import com.tencent.polaris.api.rpc.CommonProviderBaseEntity;
 import com.tencent.polaris.api.rpc.InstanceDeregisterRequest;
 import com.tencent.polaris.api.rpc.InstanceRegisterRequest;
@@ -57,23 +55,6 @@ final class PolarisRegistrar implements Registrar {
       request.setCampus(settings.campus);
     }
     return provider().registerInstance(request).getInstanceId();
-  }
-
-  /**
-   * The SDK gives up waiting for the server's answer after its API timeout (ERR-1004 API_TIMEOUT,
-   * or an RPC timeout): the request may have been carried out all the same.
-   */
-  @Override
-  public boolean mayHaveRegistered(Throwable failure) {
-    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-      if (cause instanceof PolarisException) {
-        ErrorCode code = ((PolarisException) cause).getCode();
-        if (code == ErrorCode.API_TIMEOUT || code == ErrorCode.RPC_TIMEOUT) {
-          return true;
-        }
-      }
-    }
-    return false;
   }
 
   /** Polaris answers 401xxx when a token is missing, unknown or lacks the permission. */

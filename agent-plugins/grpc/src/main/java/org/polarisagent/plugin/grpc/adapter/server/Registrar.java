@@ -13,12 +13,6 @@ interface Registrar {
   String register(InstanceSpec instance) throws Exception;
 
   /**
-   * Whether Polaris may have registered the instance although {@link #register} failed this way (it
-   * got no answer in time): such an instance is deregistered at departure like a registered one.
-   */
-  boolean mayHaveRegistered(Throwable failure);
-
-  /**
    * If the failure of {@link #register} means that Polaris refused the agent's credentials ({@code
    * polaris.token}), the server's reason; else null.
    */

@@ -161,11 +161,6 @@ final class ServerLifecycle implements ServerDepartures.Departure {
             registered.registered(instance, id);
           }
         } catch (Throwable t) {
-          if (registrar.mayHaveRegistered(t)) {
-            synchronized (lock) {
-              registered.unanswered(instance);
-            }
-          }
           // Polaris is most likely unreachable: the other instances would fail alike.
           failure = t;
           break;

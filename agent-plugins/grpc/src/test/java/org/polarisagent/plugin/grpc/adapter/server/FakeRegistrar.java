@@ -22,12 +22,6 @@ final class FakeRegistrar implements Registrar {
   /** Registrations that fail before one succeeds. */
   int failuresLeft;
 
-  /**
-   * Whether the failing registrations reach Polaris and get no answer in time (it may have
-   * registered the instance), rather than not reaching it.
-   */
-  volatile boolean failuresTimeOut;
-
   int registrations;
   int deregistrations;
 
@@ -72,20 +66,12 @@ final class FakeRegistrar implements Registrar {
         if (refusal != null) {
           throw new IllegalStateException("server error 401001: " + refusal);
         }
-        if (failuresTimeOut) {
-          throw new java.net.SocketTimeoutException("no answer from Polaris in time");
-        }
         throw new java.net.ConnectException("Polaris is down");
       }
       registrations++;
       events.add("register " + instance);
       return "id-" + instance.service + "-" + instance.port;
     }
-  }
-
-  @Override
-  public boolean mayHaveRegistered(Throwable failure) {
-    return failure instanceof java.net.SocketTimeoutException;
   }
 
   @Override

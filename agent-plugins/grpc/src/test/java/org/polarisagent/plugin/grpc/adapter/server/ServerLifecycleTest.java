@@ -228,12 +228,20 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
             "stop",
             "stop again"),
         registrar.events());
-    assertStoppedAfterADrainOf4Seconds();
+    assertEquals(4000, clock.elapsedMillis(), "the stop came when the drain delay had passed");
+    assertEquals(
+        1,
+        logLines(
+            "INFO deregistered gRPC server on port 50051 from Polaris; it serves 4000 ms more"));
   }
 
   @Test
   void aServerThatNeverRegisteredStopsWithoutWaitingAndStopsRetrying() {
-    ServerLifecycle lifecycle = startedWithAFailedRegistration("");
+    registrar.failuresLeft = 1;
+    ServerLifecycle lifecycle = lifecycle("");
+    lifecycle.started(loopback(50051), ECHO_AND_HEALTH);
+    scheduler.runNext();
+    assertEquals(1, scheduler.pending(), "a retry is scheduled");
 
     lifecycle.leave(recording("stop"));
     departing.runAll();
@@ -242,45 +250,6 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
     assertEquals(0, registrar.deregistrations);
     assertTrue(registrar.events().contains("stop"));
     assertEquals(0, clock.elapsedMillis());
-  }
-
-  @Test
-  void aRegistrationThatGotNoAnswerInTimeIsDeregisteredAtDepartureAndDrained() {
-    // Polaris may have registered the instance although its answer came too late: leaving it
-    // listed would send consumers to a server that is gone.
-    registrar.failuresTimeOut = true;
-    ServerLifecycle lifecycle =
-        startedWithAFailedRegistration("polaris.grpc.server.shutdown-delay=4s");
-
-    lifecycle.leave(recording("stop"));
-    departing.runAll();
-
-    assertEquals(0, scheduler.pending(), "the retry is cancelled");
-    assertEquals(
-        Arrays.asList(
-            "register failed default/echo.Echo 127.0.0.1:50051",
-            "deregister default/echo.Echo 127.0.0.1:50051 ",
-            "stop"),
-        registrar.events());
-    assertStoppedAfterADrainOf4Seconds();
-  }
-
-  /** A lifecycle of a server on port 50051 whose first registration failed. */
-  private ServerLifecycle startedWithAFailedRegistration(String agentArgs) {
-    registrar.failuresLeft = 1;
-    ServerLifecycle lifecycle = lifecycle(agentArgs);
-    lifecycle.started(loopback(50051), ECHO_AND_HEALTH);
-    scheduler.runNext();
-    assertEquals(1, scheduler.pending(), "a retry is scheduled");
-    return lifecycle;
-  }
-
-  private void assertStoppedAfterADrainOf4Seconds() {
-    assertEquals(4000, clock.elapsedMillis(), "the stop came when the drain delay had passed");
-    assertEquals(
-        1,
-        logLines(
-            "INFO deregistered gRPC server on port 50051 from Polaris; it serves 4000 ms more"));
   }
 
   @Test
