@@ -13,19 +13,12 @@ import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import java.io.PrintStream;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.polarisagent.testing.Flags;
 
 /**
@@ -92,11 +85,9 @@ public final class EchoConsumer {
           "progress",
           "start-delay",
           "service-config");
-  private static final int MAX_ERROR_LINES = 20;
-  private static final int MAX_MESSAGE_LENGTH = 160;
   private static final PrintStream OUT = System.out;
 
-  private final Outcomes outcomes = new Outcomes();
+  private final CallOutcomes outcomes = new CallOutcomes(OUT);
   private final AtomicBoolean stopRequested = new AtomicBoolean();
   private final AtomicBoolean summaryPrinted = new AtomicBoolean();
   private final CountDownLatch summaryDone = new CountDownLatch(1);
@@ -251,135 +242,10 @@ public final class EchoConsumer {
     if (!summaryPrinted.compareAndSet(false, true)) {
       return;
     }
-    StringBuilder text = new StringBuilder();
-    text.append("RESULT ok=")
-        .append(outcomes.ok.get())
-        .append(" failed=")
-        .append(outcomes.failed.get())
-        .append(" sent=")
-        .append(outcomes.sent.get())
-        .append(" unfinished=")
-        .append(outcomes.unfinished())
-        .append(" replies=")
-        .append(outcomes.replies.get())
-        .append('\n');
-    new TreeMap<>(outcomes.byInstance)
-        .forEach(
-            (name, count) ->
-                text.append("INSTANCE name=")
-                    .append(name)
-                    .append(" count=")
-                    .append(count.get())
-                    .append('\n'));
-    List<Map.Entry<ErrorKey, AtomicLong>> errors = new ArrayList<>(outcomes.byError.entrySet());
-    errors.sort((a, b) -> Long.compare(b.getValue().get(), a.getValue().get()));
-    for (int i = 0; i < errors.size(); i++) {
-      if (i == MAX_ERROR_LINES) {
-        text.append("ERROR more=").append(errors.size() - MAX_ERROR_LINES).append('\n');
-        break;
-      }
-      ErrorKey error = errors.get(i).getKey();
-      text.append("ERROR code=")
-          .append(error.code())
-          .append(" count=")
-          .append(errors.get(i).getValue().get())
-          .append(" message=")
-          .append(error.message())
-          .append('\n');
-    }
-    text.append(outcomes.latencyLine());
-    OUT.println(text);
+    OUT.println(outcomes.summary());
     OUT.flush();
     summaryDone.countDown();
   }
-
-  /** Counts of what the calls did. Thread-safe. */
-  private static final class Outcomes {
-    final AtomicLong sent = new AtomicLong();
-    final AtomicLong ok = new AtomicLong();
-    final AtomicLong failed = new AtomicLong();
-    final AtomicLong replies = new AtomicLong();
-    final Map<String, AtomicLong> byInstance = new ConcurrentHashMap<>();
-    final Map<ErrorKey, AtomicLong> byError = new ConcurrentHashMap<>();
-    final List<Long> latenciesNanos = Collections.synchronizedList(new ArrayList<>());
-    final AtomicBoolean firstPrinted = new AtomicBoolean();
-
-    long unfinished() {
-      return sent.get() - ok.get() - failed.get();
-    }
-
-    /** Calls answered so far per instance, e.g. {@code p1:50,p2:48}, sorted by name. */
-    String instanceCounts() {
-      StringBuilder text = new StringBuilder();
-      new TreeMap<>(byInstance)
-          .forEach(
-              (name, count) ->
-                  text.append(text.length() == 0 ? "" : ",")
-                      .append(name)
-                      .append(':')
-                      .append(count.get()));
-      return text.toString();
-    }
-
-    /** Prints the FIRST line once, for the first call that completes. */
-    void first(String outcome, long nanos) {
-      if (firstPrinted.compareAndSet(false, true)) {
-        OUT.println("FIRST " + outcome + " latencyus=" + nanos / 1000);
-      }
-    }
-
-    void succeeded(String instance, long nanos) {
-      first("code=OK instance=" + instance, nanos);
-      latenciesNanos.add(nanos);
-      byInstance.computeIfAbsent(instance, k -> new AtomicLong()).incrementAndGet();
-      ok.incrementAndGet();
-    }
-
-    void failed(Status status, long nanos) {
-      latenciesNanos.add(nanos);
-      String message = String.valueOf(status.getDescription()).replaceAll("\\s+", " ");
-      if (status.getCause() != null && status.getDescription() == null) {
-        message = status.getCause().toString().replaceAll("\\s+", " ");
-      }
-      if (message.length() > MAX_MESSAGE_LENGTH) {
-        message = message.substring(0, MAX_MESSAGE_LENGTH) + "...";
-      }
-      first("code=" + status.getCode() + " message=" + message, nanos);
-      byError
-          .computeIfAbsent(new ErrorKey(status.getCode(), message), k -> new AtomicLong())
-          .incrementAndGet();
-      failed.incrementAndGet();
-    }
-
-    String latencyLine() {
-      List<Long> sorted;
-      synchronized (latenciesNanos) {
-        sorted = new ArrayList<>(latenciesNanos);
-      }
-      Collections.sort(sorted);
-      if (sorted.isEmpty()) {
-        return "LATENCY count=0";
-      }
-      return "LATENCY count="
-          + sorted.size()
-          + " p50us="
-          + micros(sorted, 0.50)
-          + " p90us="
-          + micros(sorted, 0.90)
-          + " p99us="
-          + micros(sorted, 0.99)
-          + " maxus="
-          + sorted.get(sorted.size() - 1) / 1000;
-    }
-
-    private static long micros(List<Long> sorted, double quantile) {
-      int index = (int) Math.ceil(quantile * sorted.size()) - 1;
-      return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index))) / 1000;
-    }
-  }
-
-  /** One distinct failure: status code and (shortened) description. */
-  private record ErrorKey(Status.Code code, String message) {}
 
   /** Records one call's outcome; the first reply names the answering instance. */
   private final class CallObserver implements StreamObserver<StringValue> {
