@@ -18,6 +18,7 @@ import org.polarisagent.testing.ChildProcess;
 import org.polarisagent.testing.Flags;
 import org.polarisagent.testing.FreePorts;
 import org.polarisagent.testing.HarnessFailure;
+import org.polarisagent.testing.LineValues;
 import org.polarisagent.testing.Machine;
 import org.polarisagent.testing.MarkdownTable;
 import org.polarisagent.testing.PolarisServer;
@@ -173,15 +174,15 @@ public final class BenchRunner {
           if (!counted) {
             continue;
           }
-          double uptime = Long.parseLong(ChildProcess.group(UPTIME, line.text())) / 1000.0;
+          double uptime = Long.parseLong(LineValues.group(UPTIME, line.text())) / 1000.0;
           Double launch =
-              sinceLaunch(probe, Long.parseLong(ChildProcess.group(MAIN_NANOS, line.text())));
+              sinceLaunch(probe, Long.parseLong(LineValues.group(MAIN_NANOS, line.text())));
           (withAgent ? agentUptime : plainUptime).add(uptime);
           if (launch != null) {
             (withAgent ? agentLaunch : plainLaunch).add(launch);
           }
           if (withAgent) {
-            String millis = ChildProcess.group(PREMAIN, probe.stderr());
+            String millis = LineValues.group(PREMAIN, probe.stderr());
             if (millis == null) {
               throw new HarnessFailure(
                   name + ": no 'premain done in N ms' line on stderr; see " + out.resolve("logs"));
@@ -230,7 +231,7 @@ public final class BenchRunner {
                     "--name=bench-provider",
                     "--max-lifetime=30m"))) {
       ChildProcess.Line ready = provider.awaitLine(READY_PORT, PROVIDER_START_TIMEOUT);
-      String port = ChildProcess.group(READY_PORT, ready.text());
+      String port = LineValues.group(READY_PORT, ready.text());
       server.awaitHealthy("echo", 1, PROVIDER_START_TIMEOUT);
       String staticTarget = "127.0.0.1:" + port;
 
@@ -337,8 +338,8 @@ public final class BenchRunner {
         if (!counted) {
           return;
         }
-        long mainNanos = Long.parseLong(ChildProcess.group(MAIN_NANOS, line.text()));
-        long okNanos = Long.parseLong(ChildProcess.group(OK_NANOS, line.text()));
+        long mainNanos = Long.parseLong(LineValues.group(MAIN_NANOS, line.text()));
+        long okNanos = Long.parseLong(LineValues.group(OK_NANOS, line.text()));
         launchToOk.add((line.nanos() - client.launchNanos()) / 1e6);
         mainToOk.add((okNanos - mainNanos) / 1e6);
         Double launch = sinceLaunch(client, mainNanos);
@@ -346,15 +347,15 @@ public final class BenchRunner {
           launchToMain.add(launch);
         }
         String stderr = client.stderr();
-        String sdkMillis = ChildProcess.group(SDK_STARTED, stderr);
+        String sdkMillis = LineValues.group(SDK_STARTED, stderr);
         if (sdkMillis != null) {
           sdkStart.add(Double.parseDouble(sdkMillis));
         }
-        String readyMillis = ChildProcess.group(INSTRUMENTATION_READY, stderr);
+        String readyMillis = LineValues.group(INSTRUMENTATION_READY, stderr);
         if (readyMillis != null) {
           instrumentationReady.add(Double.parseDouble(readyMillis));
         }
-        int failures = Integer.parseInt(ChildProcess.group(FAILURES, line.text()));
+        int failures = Integer.parseInt(LineValues.group(FAILURES, line.text()));
         failedCalls += failures;
         runsWithFailures += failures > 0 ? 1 : 0;
       }

@@ -17,6 +17,7 @@ import org.polarisagent.samples.EchoProvider;
 import org.polarisagent.testing.ChildProcess;
 import org.polarisagent.testing.Flags;
 import org.polarisagent.testing.HarnessFailure;
+import org.polarisagent.testing.LineValues;
 import org.polarisagent.testing.PolarisServer;
 import org.polarisagent.testing.Program;
 
@@ -206,22 +207,22 @@ public final class Demo {
 
   private void report(List<String> lines) {
     String result = first(lines, "RESULT ");
-    long ok = ChildProcess.field(result, "ok");
+    long ok = LineValues.field(result, "ok");
     say(
         "Result: "
             + ok
             + " of "
             + CALLS
             + " calls ok, "
-            + ChildProcess.field(result, "failed")
+            + LineValues.field(result, "failed")
             + " failed, "
-            + ChildProcess.field(result, "unfinished")
+            + LineValues.field(result, "unfinished")
             + " unfinished");
     int answered = 0;
     for (String line : lines) {
       if (line.startsWith("INSTANCE ")) {
-        String name = ChildProcess.group(Pattern.compile("name=(\\S+)"), line);
-        long count = ChildProcess.field(line, "count");
+        String name = LineValues.group(Pattern.compile("name=(\\S+)"), line);
+        long count = LineValues.field(line, "count");
         System.out.printf(
             Locale.ROOT,
             "    %-12s %4d calls  %s%n",
@@ -299,7 +300,7 @@ public final class Demo {
   }
 
   private static double ms(String line, String key) {
-    return ChildProcess.field(line, key) / 1000.0;
+    return LineValues.field(line, key) / 1000.0;
   }
 
   private static void say(String message) {

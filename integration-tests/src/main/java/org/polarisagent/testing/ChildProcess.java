@@ -16,18 +16,18 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A process that a test, a benchmark or the demo started: the one place that launches, watches and
- * stops them. The environment is scrubbed of variables that could slip an agent or Polaris settings
- * into the child ({@code JAVA_TOOL_OPTIONS}, {@code JDK_JAVA_OPTIONS}, {@code _JAVA_OPTIONS},
- * {@code POLARIS_*}) before the caller's own are added. stdout and stderr are read line by line by
- * daemon threads, kept in memory (each line stamped with {@link System#nanoTime()} and {@link
- * WallClock#micros()} when it was read) and copied to files. stdin stays open for {@link #send}
- * until {@link #closeStdin()}. Every child is tracked until it has exited, and a JVM shutdown hook
- * kills what is left with its descendants, so that no process outlives its driver.
+ * A process that a test, a benchmark or the demo started (the apps they run; the Polaris server's
+ * script runs through {@link PolarisServer}): launches, watches and stops it. The environment is
+ * scrubbed of variables that could slip an agent or Polaris settings into the child ({@code
+ * JAVA_TOOL_OPTIONS}, {@code JDK_JAVA_OPTIONS}, {@code _JAVA_OPTIONS}, {@code POLARIS_*}) before
+ * the caller's own are added. stdout and stderr are read line by line by daemon threads, kept in
+ * memory (each line stamped with {@link System#nanoTime()} and {@link WallClock#micros()} when it
+ * was read) and copied to files. stdin stays open for {@link #send} until {@link #closeStdin()}.
+ * Every child is tracked until it has exited, and a JVM shutdown hook kills what is left with its
+ * descendants, so that no process outlives its driver.
  *
  * <p>Thread-safe.
  */
@@ -386,29 +386,5 @@ public final class ChildProcess implements AutoCloseable {
     return err.isEmpty()
         ? "; stderr empty"
         : "; end of stderr:\n    " + tail(err, 15).replace("\n", "\n    ");
-  }
-
-  /** The first group of {@code pattern} in {@code text}, or {@code null}. */
-  public static String group(Pattern pattern, String text) {
-    Matcher matcher = pattern.matcher(text);
-    return matcher.find() ? matcher.group(1) : null;
-  }
-
-  /**
-   * The first group of {@code pattern} in {@code text} as a long.
-   *
-   * @throws HarnessFailure if {@code pattern} is not in {@code text}
-   */
-  public static long number(Pattern pattern, String text) {
-    String value = group(pattern, text);
-    if (value == null) {
-      throw new HarnessFailure("no '" + pattern + "' in: " + text);
-    }
-    return Long.parseLong(value);
-  }
-
-  /** The value of {@code key=} in a line such as {@code RESULT calls=12 rps=3}, as a long. */
-  public static long field(String line, String key) {
-    return number(Pattern.compile("\\b" + Pattern.quote(key) + "=(-?\\d+)"), line);
   }
 }

@@ -26,6 +26,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.polarisagent.testing.ChildProcess;
+import org.polarisagent.testing.LineValues;
 import org.polarisagent.testing.WallClock;
 
 /**
@@ -79,15 +80,15 @@ final class EventFigures {
         ChildProcess replacement =
             bench.startProvider(old.label().replaceAll("-.*", "") + "-r" + (i + 1), SERVICE, true);
         providers.set(i, replacement);
-        long ready = ChildProcess.number(AT, replacement.awaitLine(READY, START_TIMEOUT).text());
+        long ready = LineValues.number(AT, replacement.awaitLine(READY, START_TIMEOUT).text());
         long first =
-            ChildProcess.number(AT, replacement.awaitLine(FIRST_CALL, CONVERGE_TIMEOUT).text());
+            LineValues.number(AT, replacement.awaitLine(FIRST_CALL, CONVERGE_TIMEOUT).text());
         readyToFirst.add(first - ready);
         registration.add(registrationMillis(replacement));
         String served = old.awaitLine(SERVED, EXIT_TIMEOUT).text();
-        long stopped = ChildProcess.number(AT, old.awaitLine(STOPPED, EXIT_TIMEOUT).text());
+        long stopped = LineValues.number(AT, old.awaitLine(STOPPED, EXIT_TIMEOUT).text());
         old.awaitExit(EXIT_TIMEOUT);
-        termToLast.add(ChildProcess.field(served, "last-us") - termAt);
+        termToLast.add(LineValues.field(served, "last-us") - termAt);
         termToExit.add(stopped - termAt);
       }
       long rollingEnd = WallClock.micros();
@@ -104,10 +105,9 @@ final class EventFigures {
       ChildProcess replacement =
           bench.startProvider(victim.label().replaceAll("-.*", "") + "-c", SERVICE, true);
       providers.set(1, replacement);
-      long ready = ChildProcess.number(AT, replacement.awaitLine(READY, START_TIMEOUT).text());
+      long ready = LineValues.number(AT, replacement.awaitLine(READY, START_TIMEOUT).text());
       long crashReplacement =
-          ChildProcess.number(AT, replacement.awaitLine(FIRST_CALL, CONVERGE_TIMEOUT).text())
-              - ready;
+          LineValues.number(AT, replacement.awaitLine(FIRST_CALL, CONVERGE_TIMEOUT).text()) - ready;
       registration.add(registrationMillis(replacement));
       Thread.sleep(2000);
       consumer.send("stop");
@@ -123,8 +123,7 @@ final class EventFigures {
               .map(
                   l ->
                       new long[] {
-                        ChildProcess.field(l.text(), "start-us"),
-                        ChildProcess.field(l.text(), "end-us")
+                        LineValues.field(l.text(), "start-us"), LineValues.field(l.text(), "end-us")
                       })
               .toList();
       convergenceRows(readyToFirst, crashReplacement, termToLast, termToExit);
@@ -213,11 +212,11 @@ final class EventFigures {
   }
 
   private void rollingRows(String phase, List<long[]> failures, long from, long until) {
-    long failed = ChildProcess.field(phase, "failed");
+    long failed = LineValues.field(phase, "failed");
     long inWindow = failures.stream().filter(f -> f[1] >= from && f[1] <= until).count();
     bench.table.row(
         "4. Rolling restart (3 providers, " + str((long) bench.rate) + " calls/s)",
-        "failed calls (of " + ChildProcess.field(phase, "sent") + ")",
+        "failed calls (of " + LineValues.field(phase, "sent") + ")",
         str(failed),
         "",
         "",
@@ -226,7 +225,7 @@ final class EventFigures {
     bench.valueRow(
         "4. Rolling restart",
         "worst / p99 latency, ms",
-        ms(ChildProcess.field(phase, "maxus")) + " / " + ms(ChildProcess.field(phase, "p99us")));
+        ms(LineValues.field(phase, "maxus")) + " / " + ms(LineValues.field(phase, "p99us")));
     if (inWindow != failed) {
       bench
           .details
@@ -242,7 +241,7 @@ final class EventFigures {
    */
   private void crashRows(
       String phase, List<long[]> failures, long killAt, long goneAt, long replacementMicros) {
-    long failed = ChildProcess.field(phase, "failed");
+    long failed = LineValues.field(phase, "failed");
     List<long[]> crashFailures = failures.stream().filter(f -> f[1] >= killAt - 1_000_000).toList();
     long startedAfter = crashFailures.stream().filter(f -> f[0] > goneAt).count();
     long lastEnd = crashFailures.stream().mapToLong(f -> f[1]).max().orElse(killAt);
@@ -268,7 +267,7 @@ final class EventFigures {
             ? "no failure"
             : String.format(Locale.ROOT, "%.1f", (lastEnd - killAt) / 1000.0));
     bench.valueRow(
-        "5. Crash", "worst latency in the crash phase, ms", ms(ChildProcess.field(phase, "maxus")));
+        "5. Crash", "worst latency in the crash phase, ms", ms(LineValues.field(phase, "maxus")));
     bench.table.row(
         "5. Crash",
         "replacement: start() → its first call, ms",

@@ -10,8 +10,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.polarisagent.testing.ChildProcess;
 import org.polarisagent.testing.HarnessFailure;
+import org.polarisagent.testing.LineValues;
 
 /**
  * The memory and threads of a running JVM, read from outside as an operator would: threads from
@@ -40,8 +40,7 @@ record Footprint(int threads, long rssKb, long heapKb, long metaspaceKb, List<St
     jcmd(pid, "GC.run", logDir, name);
     Thread.sleep(500);
     long rss =
-        ChildProcess.number(
-            RSS, Files.readString(Paths.get("/proc", String.valueOf(pid), "status")));
+        LineValues.number(RSS, Files.readString(Paths.get("/proc", String.valueOf(pid), "status")));
     String heapInfo = jcmd(pid, "GC.heap_info", logDir, name);
     String dump = jcmd(pid, "Thread.print", logDir, name);
     List<String> names = new ArrayList<>();
@@ -52,8 +51,8 @@ record Footprint(int threads, long rssKb, long heapKb, long metaspaceKb, List<St
     return new Footprint(
         threads,
         rss,
-        ChildProcess.number(HEAP_USED, heapInfo),
-        ChildProcess.number(METASPACE_USED, heapInfo),
+        LineValues.number(HEAP_USED, heapInfo),
+        LineValues.number(METASPACE_USED, heapInfo),
         names);
   }
 

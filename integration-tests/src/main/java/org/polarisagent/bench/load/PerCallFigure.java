@@ -30,6 +30,7 @@ import java.util.regex.Matcher;
 import java.util.stream.Collectors;
 import org.polarisagent.testing.ChildProcess;
 import org.polarisagent.testing.HarnessFailure;
+import org.polarisagent.testing.LineValues;
 import org.polarisagent.testing.Rules;
 
 /**
@@ -220,7 +221,7 @@ final class PerCallFigure {
       Map<String, Long> values = new HashMap<>();
       for (String key :
           List.of("rps", "p50us", "p99us", "p999us", "maxus", "failed", "cpu-ns-per-call")) {
-        values.put(key, ChildProcess.field(result, key));
+        values.put(key, LineValues.field(result, key));
       }
       String routing = "";
       if (c != Case.PLAIN) {

@@ -18,6 +18,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.polarisagent.testing.ChildProcess;
 import org.polarisagent.testing.Flags;
+import org.polarisagent.testing.LineValues;
 import org.polarisagent.testing.Machine;
 import org.polarisagent.testing.MarkdownTable;
 import org.polarisagent.testing.PolarisServer;
@@ -250,7 +251,7 @@ public final class SystemBench {
   }
 
   static int port(ChildProcess provider) {
-    return (int) ChildProcess.number(PORT, provider.awaitLine(READY, Duration.ZERO).text());
+    return (int) LineValues.number(PORT, provider.awaitLine(READY, Duration.ZERO).text());
   }
 
   // ---- helpers
