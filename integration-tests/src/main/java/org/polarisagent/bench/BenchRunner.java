@@ -49,30 +49,30 @@ import org.polarisagent.testing.Program;
 public final class BenchRunner {
 
   private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(60);
-  private static final Duration FIRST_CALL_TIMEOUT = Duration.ofSeconds(60);
-  private static final Duration EXIT_TIMEOUT = Duration.ofSeconds(30);
+  static final Duration FIRST_CALL_TIMEOUT = Duration.ofSeconds(60);
+  static final Duration EXIT_TIMEOUT = Duration.ofSeconds(30);
   private static final Duration PROVIDER_START_TIMEOUT = Duration.ofSeconds(90);
   private static final Pattern PROBE = Pattern.compile("^PROBE ");
   private static final Pattern UPTIME = Pattern.compile("uptime-us=(-?\\d+)");
-  private static final Pattern MAIN_NANOS = Pattern.compile("main-nanotime=(-?\\d+)");
-  private static final Pattern OK_NANOS = Pattern.compile("ok-nanotime=(-?\\d+)");
-  private static final Pattern FAILURES = Pattern.compile("failures=(\\d+)");
+  static final Pattern MAIN_NANOS = Pattern.compile("main-nanotime=(-?\\d+)");
+  static final Pattern OK_NANOS = Pattern.compile("ok-nanotime=(-?\\d+)");
+  static final Pattern FAILURES = Pattern.compile("failures=(\\d+)");
   private static final Pattern PREMAIN = Pattern.compile("premain done in (\\d+) ms");
-  private static final Pattern SDK_STARTED = Pattern.compile("Polaris SDK started in (\\d+) ms");
-  private static final Pattern INSTRUMENTATION_READY =
+  static final Pattern SDK_STARTED = Pattern.compile("Polaris SDK started in (\\d+) ms");
+  static final Pattern INSTRUMENTATION_READY =
       Pattern.compile("instrumentation ready (\\d+) ms after premain");
-  private static final Pattern FIRST = Pattern.compile("^FIRST_(OK|FAILED) ");
+  static final Pattern FIRST = Pattern.compile("^FIRST_(OK|FAILED) ");
   private static final Pattern READY_PORT = Pattern.compile("^READY port=(\\d+)");
 
-  private final Path agent;
+  final Path agent;
   private final Path serverScript;
   private final Path out;
   private final int startupRuns;
   private final int firstCallRuns;
   private final int warmup;
   private final String note;
-  private final String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
-  private final String classPath = System.getProperty("java.class.path");
+  final String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+  final String classPath = System.getProperty("java.class.path");
   private final StringBuilder raw = new StringBuilder();
   private boolean clocksShared = true;
 
@@ -80,8 +80,8 @@ public final class BenchRunner {
     agent = Paths.get(flags.required("agent")).toAbsolutePath();
     serverScript = Paths.get(flags.required("server-script")).toAbsolutePath();
     out = Paths.get(flags.required("out")).toAbsolutePath();
-    startupRuns = positive(flags, "startup-runs", 15);
-    firstCallRuns = positive(flags, "first-call-runs", 10);
+    startupRuns = flags.positive("startup-runs", 15);
+    firstCallRuns = flags.positive("first-call-runs", 10);
     warmup = flags.integer("warmup", 1);
     note = flags.string("note", "");
     if (!Files.isRegularFile(agent)) {
@@ -237,9 +237,10 @@ public final class BenchRunner {
 
       List<FirstCallCase> cases =
           List.of(
-              new FirstCallCase("no agent, static 127.0.0.1:port", false, staticTarget),
-              new FirstCallCase("with agent, polaris://echo", true, "polaris://echo"),
+              new FirstCallCase(this, "no agent, static 127.0.0.1:port", false, staticTarget),
+              new FirstCallCase(this, "with agent, polaris://echo", true, "polaris://echo"),
               new FirstCallCase(
+                  this,
                   "with agent, static 127.0.0.1:port (app never uses Polaris)",
                   true,
                   staticTarget));
@@ -289,79 +290,6 @@ public final class BenchRunner {
     }
   }
 
-  /** One column of figure B and its measurements. */
-  private final class FirstCallCase {
-    final String label;
-    final boolean withAgent;
-    final String target;
-    final Samples launchToOk = new Samples();
-    final Samples launchToMain = new Samples();
-    final Samples mainToOk = new Samples();
-    final Samples sdkStart = new Samples();
-    final Samples instrumentationReady = new Samples();
-    int failedCalls;
-    int runsWithFailures;
-
-    FirstCallCase(String label, boolean withAgent, String target) {
-      this.label = label;
-      this.withAgent = withAgent;
-      this.target = target;
-    }
-
-    void runOnce(PolarisServer server, int index, boolean counted) throws Exception {
-      List<String> command = new ArrayList<>(List.of(java));
-      if (withAgent) {
-        command.addAll(
-            List.of(
-                "-javaagent:" + agent,
-                "-Dpolaris.address=" + server.grpcAddress(),
-                "-Dpolaris.log.level=debug",
-                sdkLog("first-call")));
-        if (target.startsWith("polaris:")) {
-          // A Polaris app names itself; the static case is an app that never uses Polaris.
-          command.add("-Dpolaris.service=echo-consumer");
-        }
-      }
-      command.addAll(List.of("-cp", classPath, FirstCall.class.getName(), target));
-      String name =
-          "first-call-"
-              + (withAgent ? "agent" : "plain")
-              + (target.startsWith("polaris:") ? "-polaris" : "-static")
-              + "-"
-              + index;
-      try (ChildProcess client = launch(name, command)) {
-        ChildProcess.Line line = client.awaitLine(FIRST, FIRST_CALL_TIMEOUT);
-        if (line.text().startsWith("FIRST_FAILED")) {
-          throw new HarnessFailure(name + ": " + line.text());
-        }
-        client.awaitExit(EXIT_TIMEOUT);
-        if (!counted) {
-          return;
-        }
-        long mainNanos = Long.parseLong(LineValues.group(MAIN_NANOS, line.text()));
-        long okNanos = Long.parseLong(LineValues.group(OK_NANOS, line.text()));
-        launchToOk.add((line.nanos() - client.launchNanos()) / 1e6);
-        mainToOk.add((okNanos - mainNanos) / 1e6);
-        Double launch = sinceLaunch(client, mainNanos);
-        if (launch != null) {
-          launchToMain.add(launch);
-        }
-        String stderr = client.stderr();
-        String sdkMillis = LineValues.group(SDK_STARTED, stderr);
-        if (sdkMillis != null) {
-          sdkStart.add(Double.parseDouble(sdkMillis));
-        }
-        String readyMillis = LineValues.group(INSTRUMENTATION_READY, stderr);
-        if (readyMillis != null) {
-          instrumentationReady.add(Double.parseDouble(readyMillis));
-        }
-        int failures = Integer.parseInt(LineValues.group(FAILURES, line.text()));
-        failedCalls += failures;
-        runsWithFailures += failures > 0 ? 1 : 0;
-      }
-    }
-  }
-
   // ---- helpers
 
   /** The medians of the agent's own timing lines; a quick app may exit before one is logged. */
@@ -387,7 +315,7 @@ public final class BenchRunner {
    * {@code null} when the two clocks are evidently not the same (then the launcher-clock rows are
    * left out).
    */
-  private Double sinceLaunch(ChildProcess child, long childNanos) {
+  Double sinceLaunch(ChildProcess child, long childNanos) {
     double millis = (childNanos - child.launchNanos()) / 1e6;
     if (millis <= 0 || millis > PROBE_TIMEOUT.toMillis()) {
       clocksShared = false;
@@ -397,13 +325,13 @@ public final class BenchRunner {
   }
 
   /** Starts a child with its output in {@code <out>/logs} and stdin closed (no child reads it). */
-  private ChildProcess launch(String name, List<String> command) throws IOException {
+  ChildProcess launch(String name, List<String> command) throws IOException {
     ChildProcess child = ChildProcess.start(name, command, out.resolve("logs"));
     child.closeStdin();
     return child;
   }
 
-  private String sdkLog(String name) {
+  String sdkLog(String name) {
     return "-Dpolaris.log.sdk.file=" + out.resolve("logs").resolve("sdk-" + name + ".log");
   }
 
@@ -449,14 +377,6 @@ public final class BenchRunner {
 
   private static String fmt(double millis) {
     return Samples.format(millis);
-  }
-
-  private static int positive(Flags flags, String name, int defaultValue) {
-    int value = flags.integer(name, defaultValue);
-    if (value < 1) {
-      throw new IllegalArgumentException("--" + name + " must be at least 1");
-    }
-    return value;
   }
 
   private static void samplesRow(MarkdownTable table, String label, Samples samples) {

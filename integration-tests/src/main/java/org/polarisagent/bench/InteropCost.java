@@ -70,11 +70,8 @@ public final class InteropCost {
     serverScript = Paths.get(flags.required("server-script")).toAbsolutePath();
     interopClassPath = flags.required("classpath");
     out = Paths.get(flags.required("out")).toAbsolutePath();
-    runs = flags.integer("runs", 8);
+    runs = flags.positive("runs", 8);
     warmup = flags.integer("warmup", 1);
-    if (runs < 1 || warmup < 0) {
-      throw new IllegalArgumentException("--runs must be at least 1 and --warmup at least 0");
-    }
     if (!Files.isRegularFile(Paths.get("/usr/bin/time"))) {
       throw new IllegalArgumentException("needs /usr/bin/time (Debian's package 'time')");
     }
@@ -227,11 +224,12 @@ public final class InteropCost {
 
   private static double[] medians(List<double[]> rows) {
     double[] result = new double[3];
-    for (int k = 0; k < 3; k++) {
-      final int column = k;
-      double[] values = rows.stream().mapToDouble(r -> r[column]).sorted().toArray();
-      int n = values.length;
-      result[k] = n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+    for (int k = 0; k < result.length; k++) {
+      Samples column = new Samples();
+      for (double[] row : rows) {
+        column.add(row[k]);
+      }
+      result[k] = column.median();
     }
     return result;
   }

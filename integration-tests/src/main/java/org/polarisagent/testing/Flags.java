@@ -105,6 +105,15 @@ public final class Flags {
     return parsed(name, defaultValue, Integer::parseInt, "an integer");
   }
 
+  /** The flag as an integer of at least 1, or {@code defaultValue} when absent. */
+  public int positive(String name, int defaultValue) {
+    int value = integer(name, defaultValue);
+    if (value < 1) {
+      throw new IllegalArgumentException("--" + name + " must be at least 1");
+    }
+    return value;
+  }
+
   public double number(String name, double defaultValue) {
     return parsed(name, defaultValue, Double::parseDouble, "a number");
   }
