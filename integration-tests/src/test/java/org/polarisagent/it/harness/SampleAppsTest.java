@@ -165,7 +165,7 @@ class SampleAppsTest {
   @Test
   void longRunningConsumerPrintsItsSummaryOnSigterm() {
     try (ForkedApp consumer =
-        runConsumer("--target=127.0.0.1:" + port, "--rate=20", "--duration=5m")) {
+        runConsumer("--target=127.0.0.1:" + port, "--rate=20", "--duration=5m", "--deadline=2s")) {
       consumer.awaitLine("PROGRESS second=\\d+ sent=\\d+ ok=[1-9]\\d* failed=0 .*", RUN);
       consumer.sigterm();
       assertTrue(consumer.waitFor(Duration.ofSeconds(20)), consumer.describe());
@@ -204,11 +204,10 @@ class SampleAppsTest {
     }
   }
 
-  /** Starts a consumer; it is closed (killed if still running) after the test. */
   /**
-   * Runs the consumer with a 10 s call deadline unless {@code args} set one: these tests check what
-   * the apps report, and a cold JVM's first calls on a busy machine can take longer than the 2 s
-   * default.
+   * Starts a consumer, closed (killed if still running) after the test, with a 10 s call deadline
+   * unless {@code args} set one: these tests check what the apps report, and a cold JVM's first
+   * calls on a busy machine can take longer than the 2 s default.
    */
   private ForkedApp runConsumer(String... args) {
     List<String> all = new ArrayList<>(List.of(args));
