@@ -3,8 +3,8 @@ package org.polarisagent.bootstrap;
 import java.util.Map;
 
 /**
- * Bridge called by advice inlined into gRPC channel builder factories and into the channel
- * builders' default service config and policy setters.
+ * Bridge called by the code the agent adds to gRPC channel builder factories and to the channel
+ * builders' default service config and policy setters. Its methods never throw.
  *
  * <p>Defined by the system class loader (the agent jar's root, where {@code -javaagent} puts it) so
  * that application classes can see it; JDK types only. Until the agent installs a {@link Handler},
@@ -68,22 +68,28 @@ public final class ClientHooks {
       return null;
     }
     String result =
-        call("channel target " + target, target, current -> current.onTarget(grpcType, target));
+        call("channel target ", target, target, current -> current.onTarget(grpcType, target));
     return result == null ? target : result;
   }
 
   /**
-   * Returns the builder to use instead of the one an address-based factory made, or null to keep
-   * it.
+   * Returns the builder the application gets from an address-based factory: the one the factory
+   * made, or the builder of the Polaris target that configuration maps the address to.
+   *
+   * @param arguments the factory's arguments, host and port first
    */
-  public static Object redirectAddress(Class<?> grpcType, String factory, Object[] arguments) {
+  public static Object redirectAddress(
+      Class<?> grpcType, String factory, Object builder, Object[] arguments) {
     if (arguments == null || arguments.length < 2) {
-      return null;
+      return builder;
     }
-    return call(
-        "channel factory " + factory,
-        null,
-        current -> current.redirectAddress(grpcType, factory, arguments));
+    Object mapped =
+        call(
+            "channel factory ",
+            factory,
+            null,
+            current -> current.redirectAddress(grpcType, factory, arguments));
+    return mapped == null ? builder : mapped;
   }
 
   public static void onBuilder(String target, Object builder) {
@@ -91,7 +97,8 @@ public final class ClientHooks {
       return;
     }
     call(
-        "channel builder for " + target,
+        "channel builder for ",
+        target,
         null,
         current -> {
           current.onBuilder(target, builder);
@@ -104,7 +111,7 @@ public final class ClientHooks {
       return config;
     }
     return call(
-        "default service config", config, current -> current.onServiceConfig(builder, config));
+        "default service config", "", config, current -> current.onServiceConfig(builder, config));
   }
 
   public static String onLoadBalancingPolicy(Object builder, String policy) {
@@ -113,6 +120,7 @@ public final class ClientHooks {
     }
     return call(
         "default load-balancing policy",
+        "",
         policy,
         current -> current.onLoadBalancingPolicy(builder, policy));
   }
@@ -124,9 +132,9 @@ public final class ClientHooks {
 
   /**
    * Makes one call of the installed handler; without a handler, or if the call fails (reported once
-   * per site as {@code where}), returns {@code unchanged}.
+   * per site as {@code what} followed by {@code subject}), returns {@code unchanged}.
    */
-  private static <T> T call(String where, T unchanged, HandlerCall<T> call) {
+  private static <T> T call(String what, String subject, T unchanged, HandlerCall<T> call) {
     Handler current = handler;
     if (current == null) {
       return unchanged;
@@ -134,7 +142,7 @@ public final class ClientHooks {
     try {
       return call.on(current);
     } catch (Throwable t) {
-      AgentFailures.report(where, t);
+      AgentFailures.report(what + subject, t);
       return unchanged;
     }
   }

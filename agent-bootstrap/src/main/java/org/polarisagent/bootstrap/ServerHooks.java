@@ -1,8 +1,8 @@
 package org.polarisagent.bootstrap;
 
 /**
- * Bridge called by advice inlined into {@code ServerBuilder.build()} of every concrete or
- * forwarding gRPC server builder.
+ * Bridge called by the code the agent adds to {@code ServerBuilder.build()} of every concrete or
+ * forwarding gRPC server builder. Its methods never throw.
  *
  * <p>Forwarding builders call their delegate's {@code build()} on the same thread; only the
  * outermost call is handled, so a server is prepared and observed exactly once. JDK types only.
@@ -34,8 +34,8 @@ public final class ServerHooks {
     handler = newHandler;
   }
 
-  /** Returns true for the outermost {@code build()} on this thread, after preparing its builder. */
-  public static boolean enterBuild(Object builder) {
+  /** Called when {@code build()} starts: prepares the builder of the outermost call. */
+  public static void enterBuild(Object builder) {
     boolean outermost = DEPTH.get()[0]++ == 0;
     Handler current = handler;
     if (outermost && current != null) {
@@ -45,12 +45,14 @@ public final class ServerHooks {
         AgentFailures.report("server builder " + builder.getClass().getName(), t);
       }
     }
-    return outermost;
   }
 
-  /** Returns the server the application gets from the outermost {@code build()}. */
-  public static Object exitBuild(Object builder, Object server, boolean outermost) {
-    DEPTH.get()[0]--;
+  /**
+   * Called when {@code build()} returns, or with a null server when it throws: returns the server
+   * the application gets (from the outermost call, the agent's wrapper).
+   */
+  public static Object exitBuild(Object builder, Object server) {
+    boolean outermost = --DEPTH.get()[0] == 0;
     Handler current = handler;
     if (!outermost || current == null || server == null) {
       return server;

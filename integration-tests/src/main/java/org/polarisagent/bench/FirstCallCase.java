@@ -17,7 +17,7 @@ final class FirstCallCase {
   final Samples launchToMain = new Samples();
   final Samples mainToOk = new Samples();
   final Samples sdkStart = new Samples();
-  final Samples instrumentationReady = new Samples();
+  final Samples premain = new Samples();
   int failedCalls;
   int runsWithFailures;
 
@@ -71,9 +71,9 @@ final class FirstCallCase {
       if (sdkMillis != null) {
         sdkStart.add(Double.parseDouble(sdkMillis));
       }
-      String readyMillis = LineValues.group(BenchRunner.INSTRUMENTATION_READY, stderr);
-      if (readyMillis != null) {
-        instrumentationReady.add(Double.parseDouble(readyMillis));
+      String premainMillis = LineValues.group(BenchRunner.PREMAIN, stderr);
+      if (premainMillis != null) {
+        premain.add(Double.parseDouble(premainMillis));
       }
       int failures = Integer.parseInt(LineValues.group(BenchRunner.FAILURES, line.text()));
       failedCalls += failures;

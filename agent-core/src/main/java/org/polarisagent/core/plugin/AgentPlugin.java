@@ -1,13 +1,13 @@
 package org.polarisagent.core.plugin;
 
-import net.bytebuddy.agent.builder.AgentBuilder;
+import java.util.Set;
 
 /**
  * An instrumentation plugin, found with {@link java.util.ServiceLoader} in the agent's class
  * loader.
  *
- * <p>Implementations are stateless and cheap to construct: the work they register runs when the
- * application loads the types they match, not at agent start.
+ * <p>Implementations are cheap to construct and to install: what they set up runs when the
+ * application loads and uses the types they name, not at agent start.
  */
 public interface AgentPlugin {
 
@@ -15,12 +15,22 @@ public interface AgentPlugin {
   String name();
 
   /**
-   * The binary names of every type this plugin transforms, known before Byte Buddy is loaded: only
-   * these classes wait for the instrumentation when they load before it is ready, and only they are
-   * matched.
+   * The binary names of every type this plugin rewrites: only these are given to {@link
+   * #transform}.
    */
-  java.util.Set<String> typeNames();
+  Set<String> typeNames();
 
-  /** Adds this plugin's type transformations to the builder and returns it. */
-  AgentBuilder extend(AgentBuilder builder, AgentContext context);
+  /**
+   * Called once from premain, before any of {@link #typeNames()} can be rewritten: installs what
+   * the rewritten code calls.
+   */
+  void install(AgentContext context);
+
+  /**
+   * Returns the rewritten class file of one of {@link #typeNames()}, or null to leave it as it is.
+   * If it throws, the class loads unchanged and the agent logs one line.
+   *
+   * @param loader the class loader defining the type (null for the bootstrap loader)
+   */
+  byte[] transform(ClassLoader loader, String typeName, byte[] classFile) throws Exception;
 }

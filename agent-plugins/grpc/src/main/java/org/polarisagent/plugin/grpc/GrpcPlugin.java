@@ -1,38 +1,30 @@
 package org.polarisagent.plugin.grpc;
 
-import static net.bytebuddy.matcher.ElementMatchers.isAbstract;
-import static net.bytebuddy.matcher.ElementMatchers.isBridge;
-import static net.bytebuddy.matcher.ElementMatchers.isStatic;
-import static net.bytebuddy.matcher.ElementMatchers.named;
-import static net.bytebuddy.matcher.ElementMatchers.namedOneOf;
-import static net.bytebuddy.matcher.ElementMatchers.not;
-import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
-import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
-
 import java.util.Arrays;
-import java.util.HashSet;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import net.bytebuddy.agent.builder.AgentBuilder;
-import net.bytebuddy.asm.Advice;
-import net.bytebuddy.description.method.MethodDescription;
-import net.bytebuddy.matcher.ElementMatcher;
 import org.polarisagent.bootstrap.ClientHooks;
 import org.polarisagent.bootstrap.ServerHooks;
 import org.polarisagent.core.config.AgentConfig;
 import org.polarisagent.core.logging.AgentLog;
+import org.polarisagent.core.logging.OncePerKey;
 import org.polarisagent.core.plugin.AgentContext;
 import org.polarisagent.core.plugin.AgentPlugin;
-import org.polarisagent.plugin.grpc.advice.ChannelAddressAdvice;
-import org.polarisagent.plugin.grpc.advice.ChannelConfigAdvice;
-import org.polarisagent.plugin.grpc.advice.ChannelTargetAdvice;
-import org.polarisagent.plugin.grpc.advice.ServerBuildAdvice;
+import org.polarisagent.core.weave.ClassWeaver;
+import org.polarisagent.core.weave.MethodHook;
+import org.polarisagent.plugin.grpc.weave.ChannelAddressHook;
+import org.polarisagent.plugin.grpc.weave.ChannelDefaultsHook;
+import org.polarisagent.plugin.grpc.weave.ChannelTargetHook;
+import org.polarisagent.plugin.grpc.weave.ServerBuildHook;
 
 /**
  * The gRPC plugin: hooks every public network channel builder factory (in-process excluded), the
  * default service config and policy setters of the channel builder implementations, and {@code
- * build()} of every concrete or forwarding server builder; the advice calls {@link ClientHooks} and
- * {@link ServerHooks}, which this plugin answers with one {@link BridgeHandler}.
+ * build()} of every concrete or forwarding server builder; the added code calls {@link ClientHooks}
+ * and {@link ServerHooks}, which this plugin answers with one {@link BridgeHandler}.
  */
 public final class GrpcPlugin implements AgentPlugin {
 
@@ -71,6 +63,34 @@ public final class GrpcPlugin implements AgentPlugin {
     "io.grpc.inprocess.InProcessServerBuilder",
   };
 
+  /** The hooks of each hooked type, by binary name. */
+  private static final Map<String, List<MethodHook>> HOOKS = hooksByType();
+
+  /** Class loaders that cannot see the bridge: said once each. */
+  private final OncePerKey blindLoaders = new OncePerKey(100);
+
+  private static Map<String, List<MethodHook>> hooksByType() {
+    Map<String, List<MethodHook>> hooks = new HashMap<>();
+    List<MethodHook> factories =
+        Collections.unmodifiableList(
+            Arrays.<MethodHook>asList(new ChannelTargetHook(), new ChannelAddressHook()));
+    for (String type : CHANNEL_FACTORIES) {
+      hooks.put(type, factories);
+    }
+    List<MethodHook> defaults =
+        Collections.unmodifiableList(
+            Arrays.<MethodHook>asList(
+                ChannelDefaultsHook.serviceConfig(), ChannelDefaultsHook.loadBalancingPolicy()));
+    for (String type : CHANNEL_BUILDER_IMPLEMENTATIONS) {
+      hooks.put(type, defaults);
+    }
+    List<MethodHook> build = Collections.<MethodHook>singletonList(new ServerBuildHook());
+    for (String type : SERVER_BUILDERS) {
+      hooks.put(type, build);
+    }
+    return Collections.unmodifiableMap(hooks);
+  }
+
   @Override
   public String name() {
     return "grpc";
@@ -78,14 +98,11 @@ public final class GrpcPlugin implements AgentPlugin {
 
   @Override
   public Set<String> typeNames() {
-    Set<String> names = new HashSet<>(Arrays.asList(CHANNEL_FACTORIES));
-    names.addAll(Arrays.asList(CHANNEL_BUILDER_IMPLEMENTATIONS));
-    names.addAll(Arrays.asList(SERVER_BUILDERS));
-    return names;
+    return HOOKS.keySet();
   }
 
   @Override
-  public AgentBuilder extend(AgentBuilder builder, AgentContext context) {
+  public void install(AgentContext context) {
     AgentConfig config = context.config();
     TargetMapping mapping;
     try {
@@ -101,7 +118,7 @@ public final class GrpcPlugin implements AgentPlugin {
               + ": "
               + invalid.getMessage()
               + "; no target is mapped");
-      mapping = new TargetMapping(java.util.Collections.<String, String>emptyMap(), "", false);
+      mapping = new TargetMapping(Collections.<String, String>emptyMap(), "", false);
     }
     BridgeHandler handler = new BridgeHandler(new AdaptersByLoader(context), mapping);
     ClientHooks.install(handler);
@@ -109,52 +126,41 @@ public final class GrpcPlugin implements AgentPlugin {
     // Added while plugins install, so it runs before the SDK closes: registered servers leave
     // Polaris and drain even if the application exits without shutting them down.
     context.shutdown().add(ServerDepartures.jvm()::departAll);
-    return builder
-        .type(namedOneOf(CHANNEL_FACTORIES))
-        .transform(
-            (typeBuilder, type, loader, module, domain) ->
-                typeBuilder
-                    .visit(
-                        Advice.to(ChannelTargetAdvice.class)
-                            .on(
-                                isStatic()
-                                    .and(namedOneOf("forTarget", "newChannelBuilder"))
-                                    .and(takesArgument(0, String.class))))
-                    .visit(
-                        Advice.to(ChannelAddressAdvice.class)
-                            .on(
-                                isStatic()
-                                    .and(namedOneOf("forAddress", "newChannelBuilderForAddress"))
-                                    .and(takesArgument(0, String.class))
-                                    .and(takesArgument(1, int.class)))))
-        .type(namedOneOf(CHANNEL_BUILDER_IMPLEMENTATIONS))
-        .transform(
-            (typeBuilder, type, loader, module, domain) ->
-                typeBuilder
-                    .visit(
-                        Advice.to(ChannelConfigAdvice.ServiceConfig.class)
-                            .on(implementedSetter("defaultServiceConfig", Map.class)))
-                    .visit(
-                        Advice.to(ChannelConfigAdvice.LoadBalancingPolicy.class)
-                            .on(implementedSetter("defaultLoadBalancingPolicy", String.class))))
-        .type(namedOneOf(SERVER_BUILDERS))
-        .transform(
-            (typeBuilder, type, loader, module, domain) ->
-                typeBuilder.visit(
-                    Advice.to(ServerBuildAdvice.class)
-                        .on(named("build").and(takesArguments(0)).and(not(isAbstract())))));
+  }
+
+  @Override
+  public byte[] transform(ClassLoader loader, String typeName, byte[] classFile) {
+    List<MethodHook> hooks = HOOKS.get(typeName);
+    if (hooks == null) {
+      return null;
+    }
+    if (!seesBridge(loader)) {
+      if (blindLoaders.first(String.valueOf(loader))) {
+        AgentLog.warn(
+            "the class loader of "
+                + typeName
+                + " ("
+                + loader
+                + ") cannot see the agent's bridge classes; its gRPC runs without Polaris");
+      }
+      return null;
+    }
+    return ClassWeaver.weave(classFile, hooks);
   }
 
   /**
-   * The implemented (neither abstract nor bridge) one-argument method {@code name} whose argument
-   * is of {@code argumentType}: a channel builder setter the advice watches.
+   * Whether code defined by this loader links the bridge classes to the agent's own (they live on
+   * the system class path), as the added code needs.
    */
-  private static ElementMatcher.Junction<MethodDescription> implementedSetter(
-      String name, Class<?> argumentType) {
-    return named(name)
-        .and(takesArguments(1))
-        .and(takesArgument(0, argumentType))
-        .and(not(isBridge()))
-        .and(not(isAbstract()));
+  private static boolean seesBridge(ClassLoader loader) {
+    if (loader == null) {
+      return false;
+    }
+    try {
+      return Class.forName(ClientHooks.class.getName(), false, loader) == ClientHooks.class
+          && Class.forName(ServerHooks.class.getName(), false, loader) == ServerHooks.class;
+    } catch (ClassNotFoundException | LinkageError e) {
+      return false;
+    }
   }
 }
