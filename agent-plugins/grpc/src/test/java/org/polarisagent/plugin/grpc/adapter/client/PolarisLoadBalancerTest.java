@@ -17,16 +17,10 @@ import com.tencent.polaris.api.pojo.Instance;
 import com.tencent.polaris.api.pojo.ServiceInstances;
 import com.tencent.polaris.api.pojo.ServiceKey;
 import io.grpc.Attributes;
-import io.grpc.CallOptions;
-import io.grpc.ChannelLogger;
-import io.grpc.ConnectivityState;
-import io.grpc.ConnectivityStateInfo;
 import io.grpc.EquivalentAddressGroup;
 import io.grpc.LoadBalancer;
-import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
-import io.grpc.NameResolver;
 import io.grpc.Status;
 import io.grpc.SynchronizationContext;
 import java.net.InetSocketAddress;
@@ -36,7 +30,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -51,12 +44,14 @@ import org.polarisagent.plugin.grpc.adapter.TextMethods;
 class PolarisLoadBalancerTest {
 
   private static final PolarisTarget TARGET = PolarisTarget.parse("polaris://echo", "default");
+  private static final MethodDescriptor<String, String> METHOD =
+      TextMethods.method("echo.Echo/Echo", MethodDescriptor.MethodType.UNARY);
 
   private final List<Throwable> uncaught = new ArrayList<>();
   private final SynchronizationContext syncContext =
       new SynchronizationContext((thread, error) -> uncaught.add(error));
   private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1);
-  private final FakeHelper helper = new FakeHelper();
+  private final FakeHelper helper = new FakeHelper(syncContext, timer);
   private PolarisLoadBalancer balancer = newBalancer("round_robin");
 
   @AfterEach
@@ -302,145 +297,6 @@ class PolarisLoadBalancerTest {
       headers.put(
           Metadata.Key.of(headerPairs[i], Metadata.ASCII_STRING_MARSHALLER), headerPairs[i + 1]);
     }
-    return helper.picker.pickSubchannel(new PickArgs(headers));
-  }
-
-  private final class FakeHelper extends LoadBalancer.Helper {
-    final List<FakeSubchannel> subchannels = new ArrayList<>();
-    ConnectivityState state;
-    LoadBalancer.SubchannelPicker picker;
-    int updates;
-
-    @Override
-    public LoadBalancer.Subchannel createSubchannel(LoadBalancer.CreateSubchannelArgs args) {
-      FakeSubchannel subchannel = new FakeSubchannel(args.getAddresses(), syncContext);
-      subchannels.add(subchannel);
-      return subchannel;
-    }
-
-    @Override
-    public void updateBalancingState(
-        ConnectivityState newState, LoadBalancer.SubchannelPicker newPicker) {
-      state = newState;
-      picker = newPicker;
-      updates++;
-    }
-
-    @Override
-    public SynchronizationContext getSynchronizationContext() {
-      return syncContext;
-    }
-
-    @Override
-    public ScheduledExecutorService getScheduledExecutorService() {
-      return timer;
-    }
-
-    @Override
-    public ManagedChannel createOobChannel(EquivalentAddressGroup eag, String authority) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public NameResolver.Factory getNameResolverFactory() {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public String getAuthority() {
-      return "echo";
-    }
-
-    @Override
-    public ChannelLogger getChannelLogger() {
-      return new ChannelLogger() {
-        @Override
-        public void log(ChannelLogLevel level, String message) {}
-
-        @Override
-        public void log(ChannelLogLevel level, String messageFormat, Object... args) {}
-      };
-    }
-
-    @Override
-    public void refreshNameResolution() {}
-  }
-
-  private static final class FakeSubchannel extends LoadBalancer.Subchannel {
-    private final List<EquivalentAddressGroup> addresses;
-    private final SynchronizationContext syncContext;
-    private LoadBalancer.SubchannelStateListener listener;
-    boolean connectionRequested;
-    boolean shutdown;
-
-    FakeSubchannel(List<EquivalentAddressGroup> addresses, SynchronizationContext syncContext) {
-      this.addresses = addresses;
-      this.syncContext = syncContext;
-    }
-
-    void set(ConnectivityState state) {
-      connectionRequested = false;
-      syncContext.execute(
-          () -> listener.onSubchannelState(ConnectivityStateInfo.forNonError(state)));
-    }
-
-    void fail() {
-      syncContext.execute(
-          () ->
-              listener.onSubchannelState(
-                  ConnectivityStateInfo.forTransientFailure(
-                      Status.UNAVAILABLE.withDescription("connection refused"))));
-    }
-
-    @Override
-    public void start(LoadBalancer.SubchannelStateListener listener) {
-      this.listener = listener;
-    }
-
-    @Override
-    public void shutdown() {
-      shutdown = true;
-    }
-
-    @Override
-    public void requestConnection() {
-      connectionRequested = true;
-    }
-
-    @Override
-    public List<EquivalentAddressGroup> getAllAddresses() {
-      return addresses;
-    }
-
-    @Override
-    public Attributes getAttributes() {
-      return Attributes.EMPTY;
-    }
-  }
-
-  private static final class PickArgs extends LoadBalancer.PickSubchannelArgs {
-    private final Metadata headers;
-
-    PickArgs(Metadata headers) {
-      this.headers = headers;
-    }
-
-    private static final MethodDescriptor<String, String> METHOD =
-        TextMethods.method("echo.Echo/Echo", MethodDescriptor.MethodType.UNARY);
-
-    @Override
-    public CallOptions getCallOptions() {
-      return CallOptions.DEFAULT;
-    }
-
-    @Override
-    public Metadata getHeaders() {
-      return headers;
-    }
-
-    @Override
-    public MethodDescriptor<?, ?> getMethodDescriptor() {
-      return METHOD;
-    }
+    return helper.picker.pickSubchannel(new PickArgs(METHOD, headers));
   }
 }
