@@ -16,7 +16,6 @@ import com.tencent.polaris.api.pojo.DefaultServiceInstances;
 import com.tencent.polaris.api.pojo.Instance;
 import com.tencent.polaris.api.pojo.ServiceInstances;
 import com.tencent.polaris.api.pojo.ServiceKey;
-import io.grpc.Attributes;
 import io.grpc.EquivalentAddressGroup;
 import io.grpc.LoadBalancer;
 import io.grpc.Metadata;
@@ -32,6 +31,8 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.polarisagent.plugin.grpc.PolarisTarget;
 import org.polarisagent.plugin.grpc.TestAgentContext;
@@ -81,76 +82,80 @@ class PolarisLoadBalancerTest {
         status.toString());
   }
 
-  @Test
-  void connectsEveryInstanceAndBalancesOverTheReadyOnes() {
-    resolve(instance("a", 1001), instance("b", 1002));
-    assertEquals(2, helper.subchannels.size());
-    for (FakeSubchannel subchannel : helper.subchannels) {
-      assertTrue(subchannel.connectionRequested, "eager connection");
+  /** Instances a (port 1001) and b (1002) resolved, each with its subchannel, none READY yet. */
+  @Nested
+  class TwoInstances {
+    private FakeSubchannel a;
+    private FakeSubchannel b;
+
+    @BeforeEach
+    void resolveBoth() {
+      resolve(instance("a", 1001), instance("b", 1002));
+      a = helper.subchannels.get(0);
+      b = helper.subchannels.get(1);
     }
-    assertEquals(CONNECTING, helper.state, "nothing READY yet: calls wait");
-    assertNull(pick().getSubchannel());
 
-    helper.subchannels.get(0).set(READY);
-    helper.subchannels.get(1).set(READY);
-    assertEquals(READY, helper.state);
-    Map<LoadBalancer.Subchannel, Integer> picks = new HashMap<>();
-    for (int i = 0; i < 10; i++) {
-      picks.merge(pick().getSubchannel(), 1, Integer::sum);
+    @Test
+    void connectsEveryInstanceAndBalancesOverTheReadyOnes() {
+      assertEquals(2, helper.subchannels.size());
+      for (FakeSubchannel subchannel : helper.subchannels) {
+        assertTrue(subchannel.connectionRequested, "eager connection");
+      }
+      assertEquals(CONNECTING, helper.state, "nothing READY yet: calls wait");
+      assertNull(pick().getSubchannel());
+
+      a.set(READY);
+      b.set(READY);
+      assertEquals(READY, helper.state);
+      Map<LoadBalancer.Subchannel, Integer> picks = new HashMap<>();
+      for (int i = 0; i < 10; i++) {
+        picks.merge(pick().getSubchannel(), 1, Integer::sum);
+      }
+      assertEquals(2, picks.size(), picks.toString());
+      picks.values().forEach(count -> assertEquals(5, count, "round robin: " + picks));
     }
-    assertEquals(2, picks.size(), picks.toString());
-    picks.values().forEach(count -> assertEquals(5, count, "round robin: " + picks));
-  }
 
-  @Test
-  void allInstancesFailingFailsCallsFastUntilOneIsReadyAgain() {
-    resolve(instance("a", 1001), instance("b", 1002));
-    FakeSubchannel a = helper.subchannels.get(0);
-    FakeSubchannel b = helper.subchannels.get(1);
-    a.fail();
-    b.fail();
-    assertEquals(TRANSIENT_FAILURE, helper.state);
-    assertEquals(Status.Code.UNAVAILABLE, pick().getStatus().getCode());
-    int published = helper.updates;
+    @Test
+    void allInstancesFailingFailsCallsFastUntilOneIsReadyAgain() {
+      a.fail();
+      b.fail();
+      assertEquals(TRANSIENT_FAILURE, helper.state);
+      assertEquals(Status.Code.UNAVAILABLE, pick().getStatus().getCode());
+      int published = helper.updates;
 
-    // gRPC retries the connections: CONNECTING again must not make calls wait.
-    a.set(CONNECTING);
-    b.set(IDLE);
-    assertTrue(b.connectionRequested);
-    assertEquals(published, helper.updates, "no new picker while still failing");
-    assertEquals(TRANSIENT_FAILURE, helper.state);
-    assertFalse(pick().getStatus().isOk(), "calls still fail fast");
+      // gRPC retries the connections: CONNECTING again must not make calls wait.
+      a.set(CONNECTING);
+      b.set(IDLE);
+      assertTrue(b.connectionRequested);
+      assertEquals(published, helper.updates, "no new picker while still failing");
+      assertEquals(TRANSIENT_FAILURE, helper.state);
+      assertFalse(pick().getStatus().isOk(), "calls still fail fast");
 
-    b.set(READY);
-    assertEquals(READY, helper.state);
-    assertSame(b, pick().getSubchannel());
-  }
+      b.set(READY);
+      assertEquals(READY, helper.state);
+      assertSame(b, pick().getSubchannel());
+    }
 
-  @Test
-  void readyInstanceKeepsServingWhileAnotherFails() {
-    resolve(instance("a", 1001), instance("b", 1002));
-    FakeSubchannel a = helper.subchannels.get(0);
-    FakeSubchannel b = helper.subchannels.get(1);
-    a.set(READY);
-    b.fail();
-    assertEquals(READY, helper.state);
-    for (int i = 0; i < 5; i++) {
+    @Test
+    void readyInstanceKeepsServingWhileAnotherFails() {
+      a.set(READY);
+      b.fail();
+      assertEquals(READY, helper.state);
+      for (int i = 0; i < 5; i++) {
+        assertSame(a, pick().getSubchannel());
+      }
+    }
+
+    @Test
+    void removedInstanceIsShutDownAndUnchangedOnesKeepTheirSubchannel() {
+      a.set(READY);
+      b.set(READY);
+      resolve(instance("a", 1001));
+      assertTrue(b.shutdown);
+      assertFalse(a.shutdown);
+      assertEquals(2, helper.subchannels.size(), "no new subchannel for an unchanged instance");
       assertSame(a, pick().getSubchannel());
     }
-  }
-
-  @Test
-  void removedInstanceIsShutDownAndUnchangedOnesKeepTheirSubchannel() {
-    resolve(instance("a", 1001), instance("b", 1002));
-    FakeSubchannel a = helper.subchannels.get(0);
-    FakeSubchannel b = helper.subchannels.get(1);
-    a.set(READY);
-    b.set(READY);
-    resolve(instance("a", 1001));
-    assertTrue(b.shutdown);
-    assertFalse(a.shutdown);
-    assertEquals(2, helper.subchannels.size(), "no new subchannel for an unchanged instance");
-    assertSame(a, pick().getSubchannel());
   }
 
   @Test
@@ -263,16 +268,12 @@ class PolarisLoadBalancerTest {
       groups.add(
           new EquivalentAddressGroup(
               new InetSocketAddress("127.0.0.1", instance.getPort()),
-              Attributes.newBuilder().set(PolarisAttributes.INSTANCE, instance).build()));
+              PolarisAttributes.ofInstance(instance)));
     }
     LoadBalancer.ResolvedAddresses resolved =
         LoadBalancer.ResolvedAddresses.newBuilder()
             .setAddresses(groups)
-            .setAttributes(
-                Attributes.newBuilder()
-                    .set(PolarisAttributes.TARGET, TARGET)
-                    .set(PolarisAttributes.ROUTE_PLAN, plan)
-                    .build())
+            .setAttributes(PolarisAttributes.ofResult(TARGET, plan))
             .build();
     syncContext.execute(() -> balancer.handleResolvedAddresses(resolved));
   }
