@@ -47,6 +47,18 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
     return lifecycle(agentArgs, registrar, departingScheduler);
   }
 
+  /** A lifecycle whose server on port 50051 has started and had its registration attempt run. */
+  private ServerLifecycle registered(String agentArgs) {
+    return registered(agentArgs, departing);
+  }
+
+  private ServerLifecycle registered(String agentArgs, Scheduler departingScheduler) {
+    ServerLifecycle lifecycle = lifecycle(agentArgs, departingScheduler);
+    lifecycle.started(loopback(50051), ECHO_AND_HEALTH);
+    scheduler.runNext();
+    return lifecycle;
+  }
+
   private static List<SocketAddress> loopback(int... ports) {
     List<SocketAddress> sockets = new ArrayList<>();
     for (int port : ports) {
@@ -168,9 +180,7 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
   @Test
   void aSdkThatHasNotStartedYetIsRetried() {
     registrar.ready = false;
-    ServerLifecycle lifecycle = lifecycle("");
-    lifecycle.started(loopback(50051), ECHO_AND_HEALTH);
-    scheduler.runNext();
+    ServerLifecycle lifecycle = registered("");
     registrar.ready = true;
     scheduler.runNext();
 
@@ -206,9 +216,7 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
 
   @Test
   void leavingDeregistersInTheBackgroundThenStopsAfterTheDelay() {
-    ServerLifecycle lifecycle = lifecycle("polaris.grpc.server.shutdown-delay=4s");
-    lifecycle.started(loopback(50051), ECHO_AND_HEALTH);
-    scheduler.runNext();
+    ServerLifecycle lifecycle = registered("polaris.grpc.server.shutdown-delay=4s");
 
     lifecycle.leave(recording("stop"));
     assertEquals(
@@ -238,9 +246,7 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
   @Test
   void aServerThatNeverRegisteredStopsWithoutWaitingAndStopsRetrying() {
     registrar.failuresLeft = 1;
-    ServerLifecycle lifecycle = lifecycle("");
-    lifecycle.started(loopback(50051), ECHO_AND_HEALTH);
-    scheduler.runNext();
+    ServerLifecycle lifecycle = registered("");
     assertEquals(1, scheduler.pending(), "a retry is scheduled");
 
     lifecycle.leave(recording("stop"));
@@ -303,9 +309,7 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
 
   @Test
   void theJvmExitWaitsOnlyForWhatIsLeftOfADrainInProgress() {
-    ServerLifecycle lifecycle = lifecycle("");
-    lifecycle.started(loopback(50051), ECHO_AND_HEALTH);
-    scheduler.runNext();
+    ServerLifecycle lifecycle = registered("");
     lifecycle.leave(recording("stop"));
     departing.runNext();
     clock.advanceTo(clock.nanoTime() + TimeUnit.SECONDS.toNanos(4));
@@ -338,9 +342,7 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
 
   @Test
   void theJvmExitStopsWaitingForADeregistrationThatDoesNotEnd() {
-    ServerLifecycle lifecycle = lifecycle("");
-    lifecycle.started(loopback(50051), ECHO_AND_HEALTH);
-    scheduler.runNext();
+    ServerLifecycle lifecycle = registered("");
 
     departures.departAll();
 
@@ -354,9 +356,8 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
 
   @Test
   void aConcurrentSecondCallerWaitsForTheSameDeadline() throws Exception {
-    ServerLifecycle lifecycle = lifecycle("polaris.grpc.server.shutdown-delay=4s", departingAtOnce);
-    lifecycle.started(loopback(50051), ECHO_AND_HEALTH);
-    scheduler.runNext();
+    ServerLifecycle lifecycle =
+        registered("polaris.grpc.server.shutdown-delay=4s", departingAtOnce);
     clock.closeGate();
     lifecycle.beginDeparture();
 
