@@ -147,6 +147,17 @@ public final class PolarisServerExtension
     return server().grpcAddress();
   }
 
+  /**
+   * Starts describing a fork of the class's {@code main} named {@code name}, with the agent, whose
+   * server address is this server's.
+   */
+  public ForkedApp.Builder agentApp(Class<?> mainClass, String name) {
+    return ForkedApp.main(mainClass)
+        .name(name)
+        .withAgent()
+        .property("polaris.address", grpcAddress());
+  }
+
   public int grpcPort() {
     return server().grpcPort();
   }
