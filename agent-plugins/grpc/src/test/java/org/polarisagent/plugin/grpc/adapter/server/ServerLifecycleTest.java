@@ -5,39 +5,24 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.polarisagent.plugin.grpc.CapturedStderr;
 
 class ServerLifecycleTest extends ServerLifecycleFixture {
 
   private static final List<String> ECHO_AND_HEALTH =
       Arrays.asList("echo.Echo", "grpc.health.v1.Health");
 
-  private final ByteArrayOutputStream log = new ByteArrayOutputStream();
-  private PrintStream originalErr;
-
-  @BeforeEach
-  void captureLog() {
-    originalErr = System.err;
-    System.setErr(new PrintStream(log, true));
-  }
-
-  @AfterEach
-  void restoreLog() {
-    System.setErr(originalErr);
-  }
+  @RegisterExtension final CapturedStderr log = new CapturedStderr();
 
   private ServerLifecycle lifecycle(String agentArgs) {
     return lifecycle(agentArgs, departing);
@@ -68,9 +53,7 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
   }
 
   private long logLines(String fragment) {
-    return Arrays.stream(new String(log.toByteArray(), StandardCharsets.UTF_8).split("\n"))
-        .filter(line -> line.contains(fragment))
-        .count();
+    return Arrays.stream(log.text().split("\n")).filter(line -> line.contains(fragment)).count();
   }
 
   @Test
