@@ -345,18 +345,13 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
     lifecycle.beginDeparture();
 
     CountDownLatch bothDone = new CountDownLatch(2);
-    Thread first =
-        new Thread(
-            () -> {
-              lifecycle.awaitDeparture();
-              bothDone.countDown();
-            });
-    Thread second =
-        new Thread(
-            () -> {
-              lifecycle.awaitDeparture();
-              bothDone.countDown();
-            });
+    Runnable caller =
+        () -> {
+          lifecycle.awaitDeparture();
+          bothDone.countDown();
+        };
+    Thread first = new Thread(caller);
+    Thread second = new Thread(caller);
     first.start();
     second.start();
     awaitSleepers(2);
