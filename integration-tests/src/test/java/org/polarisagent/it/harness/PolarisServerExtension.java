@@ -158,10 +158,6 @@ public final class PolarisServerExtension
         .property("polaris.address", grpcAddress());
   }
 
-  public int grpcPort() {
-    return server().grpcPort();
-  }
-
   public int httpPort() {
     return server().httpPort();
   }
@@ -179,11 +175,6 @@ public final class PolarisServerExtension
   /** The run directory: store, {@code polaris-server.log}, the script's output. */
   public Path runDir() {
     return server().runDir();
-  }
-
-  /** The server's log file. */
-  public Path logFile() {
-    return server().logFile();
   }
 
   /** How long the last {@link #start()} took, from launching the script until the server served. */
