@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.Locale;
 import org.polarisagent.testing.Flags;
@@ -20,19 +21,18 @@ final class EchoBehaviour {
   final String shutdownWord;
   final Runnable shutdown;
 
-  EchoBehaviour(
-      Path failFile,
-      Duration delay,
-      Path delayFile,
-      int streamReplies,
-      String shutdownWord,
-      Runnable shutdown) {
-    this.failFile = failFile;
-    this.delay = delay;
-    this.delayFile = delayFile;
-    this.streamReplies = streamReplies;
-    this.shutdownWord = shutdownWord;
+  /** As the provider's flags describe it; {@code shutdown} is what the shutdown word runs. */
+  EchoBehaviour(Flags flags, Runnable shutdown) {
+    this.failFile = pathOrNull(flags.string("fail-file", null));
+    this.delay = flags.duration("delay", Duration.ZERO);
+    this.delayFile = pathOrNull(flags.string("delay-file", null));
+    this.streamReplies = flags.integer("stream-replies", 3);
+    this.shutdownWord = flags.string("shutdown-word", null);
     this.shutdown = shutdown;
+  }
+
+  private static Path pathOrNull(String value) {
+    return value == null ? null : Paths.get(value);
   }
 
   /** The status this call must fail with now, or {@code null} to answer normally. */

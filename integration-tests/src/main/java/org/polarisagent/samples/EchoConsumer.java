@@ -15,10 +15,10 @@ import io.grpc.stub.StreamObserver;
 import java.io.PrintStream;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.polarisagent.testing.DaemonThreads;
 import org.polarisagent.testing.Flags;
 
 /**
@@ -148,13 +148,7 @@ public final class EchoConsumer {
             + " authority="
             + channel.authority());
 
-    ScheduledExecutorService scheduler =
-        Executors.newSingleThreadScheduledExecutor(
-            runnable -> {
-              Thread thread = new Thread(runnable, "echo-consumer-load");
-              thread.setDaemon(true);
-              return thread;
-            });
+    ScheduledExecutorService scheduler = DaemonThreads.scheduler("echo-consumer-load");
     CountDownLatch sendingDone = new CountDownLatch(1);
     Thread.sleep(settings.startDelay.toMillis());
     long start = System.nanoTime();

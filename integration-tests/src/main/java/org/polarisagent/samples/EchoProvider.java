@@ -15,8 +15,6 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
-import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -124,14 +122,7 @@ public final class EchoProvider {
     if (!builder.equals("netty") && !builder.equals("forPort")) {
       throw new IllegalArgumentException("--builder=" + builder + ": expected netty or forPort");
     }
-    EchoBehaviour behaviour =
-        new EchoBehaviour(
-            pathOrNull(flags.string("fail-file", null)),
-            flags.duration("delay", Duration.ZERO),
-            pathOrNull(flags.string("delay-file", null)),
-            flags.integer("stream-replies", 3),
-            flags.string("shutdown-word", null),
-            this::shutdownFromHandler);
+    EchoBehaviour behaviour = new EchoBehaviour(flags, this::shutdownFromHandler);
     String failFirstAttempt = flags.string("fail-first-attempt", null);
     Duration grace = flags.duration("shutdown-grace", Duration.ofSeconds(30));
     Duration maxLifetime = flags.duration("max-lifetime", Duration.ofMinutes(10));
@@ -309,9 +300,5 @@ public final class EchoProvider {
           "--port=" + value + ": give one port per server (--servers=" + count + ")");
     }
     return ports;
-  }
-
-  private static Path pathOrNull(String value) {
-    return value == null ? null : Paths.get(value);
   }
 }

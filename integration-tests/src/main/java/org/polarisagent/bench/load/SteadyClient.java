@@ -19,13 +19,13 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.polarisagent.samples.EchoService;
+import org.polarisagent.testing.DaemonThreads;
 import org.polarisagent.testing.Flags;
 import org.polarisagent.testing.WallClock;
 
@@ -82,13 +82,7 @@ public final class SteadyClient {
       builder.defaultLoadBalancingPolicy("round_robin");
     }
     ManagedChannel channel = builder.build();
-    ScheduledExecutorService scheduler =
-        Executors.newSingleThreadScheduledExecutor(
-            runnable -> {
-              Thread thread = new Thread(runnable, "steady-client-load");
-              thread.setDaemon(true);
-              return thread;
-            });
+    ScheduledExecutorService scheduler = DaemonThreads.scheduler("steady-client-load");
     OUT.println("STARTED pid=" + ProcessHandle.current().pid());
     OUT.flush();
     long periodNanos = Math.max(1, (long) (1e9 / rate));

@@ -60,10 +60,8 @@ class RedeployedLoaderTest {
 
   /** The web app with the agent, registering in {@code namespace}. */
   private static ForkedApp.Builder withAgent(String name, String namespace) {
-    return ForkedApp.main(RedeployApp.class)
-        .name(name)
-        .withAgent()
-        .property("polaris.address", POLARIS.grpcAddress())
+    return POLARIS
+        .agentApp(RedeployApp.class, name)
         .property("polaris.namespace", namespace)
         .property("polaris.grpc.server.shutdown-delay", "1s");
   }

@@ -26,10 +26,8 @@ final class Consumers {
     args[2] = "--duration=" + duration;
     args[3] = "--deadline=3s";
     System.arraycopy(extraArgs, 0, args, 4, extraArgs.length);
-    return ForkedApp.main(EchoConsumer.class)
-        .name(name)
-        .withAgent()
-        .property("polaris.address", polaris.grpcAddress())
+    return polaris
+        .agentApp(EchoConsumer.class, name)
         .property("polaris.service", "echo-consumer")
         .property("polaris.loadbalancer", "round_robin")
         .args(args)

@@ -85,10 +85,8 @@ class LoadBalancingTest {
   @Test
   void hashHeaderGrpcRejectsGivesOneErrorLineAndCallsStillWork() {
     ForkedApp.Builder builder =
-        ForkedApp.main(EchoConsumer.class)
-            .name("consumer-bad-hash-header")
-            .withAgent()
-            .property("polaris.address", POLARIS.grpcAddress())
+        POLARIS
+            .agentApp(EchoConsumer.class, "consumer-bad-hash-header")
             .property("polaris.loadbalancer", "ring_hash")
             .property("polaris.loadbalancer.hash-header", "x-user-bin")
             .args(
@@ -117,10 +115,8 @@ class LoadBalancingTest {
   private static Map<String, Integer> run(
       String policy, String entry, String target, int calls, String... properties) {
     ForkedApp.Builder builder =
-        ForkedApp.main(EchoConsumer.class)
-            .name("consumer-" + entry)
-            .withAgent()
-            .property("polaris.address", POLARIS.grpcAddress())
+        POLARIS
+            .agentApp(EchoConsumer.class, "consumer-" + entry)
             .property("polaris.service", "echo-consumer")
             .property("polaris.loadbalancer", policy)
             // Startup latency is a benchmark figure, not asserted here: the first calls may wait

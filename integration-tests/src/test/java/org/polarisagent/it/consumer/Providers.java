@@ -35,10 +35,8 @@ final class Providers {
     List<String> args = new ArrayList<>(flags);
     args.add(0, "--name=" + name);
     ForkedApp.Builder builder =
-        ForkedApp.main(EchoProvider.class)
-            .name(name)
-            .withAgent()
-            .property("polaris.address", polaris.grpcAddress())
+        polaris
+            .agentApp(EchoProvider.class, name)
             .property("polaris.service", service)
             .property("polaris.grpc.server.shutdown-delay", "3s")
             .args(args.toArray(new String[0]));

@@ -32,10 +32,8 @@ class NearbyRoutingTest {
           list -> list.stream().filter(i -> i.healthy()).count() == 3,
           "3 healthy instances");
       try (ForkedApp consumer =
-          ForkedApp.main(EchoConsumer.class)
-              .name("consumer-zone-a")
-              .withAgent()
-              .property("polaris.address", POLARIS.grpcAddress())
+          POLARIS
+              .agentApp(EchoConsumer.class, "consumer-zone-a")
               .property("polaris.service", "nearby-consumer")
               .property("polaris.location.region", "region-1")
               .property("polaris.location.zone", "zone-a")
@@ -67,10 +65,8 @@ class NearbyRoutingTest {
 
   private static ForkedApp provider(String name, String zone) {
     ForkedApp provider =
-        ForkedApp.main(EchoProvider.class)
-            .name(name)
-            .withAgent()
-            .property("polaris.address", POLARIS.grpcAddress())
+        POLARIS
+            .agentApp(EchoProvider.class, name)
             .property("polaris.service", "nearby")
             .property("polaris.location.region", "region-1")
             .property("polaris.location.zone", zone)

@@ -188,10 +188,8 @@ class RateLimitTest {
 
   private static ForkedApp provider(String service) {
     ForkedApp provider =
-        ForkedApp.main(EchoProvider.class)
-            .name("provider-" + service)
-            .withAgent()
-            .property("polaris.address", POLARIS.grpcAddress())
+        POLARIS
+            .agentApp(EchoProvider.class, "provider-" + service)
             .property("polaris.service", service)
             .property("polaris.grpc.server.shutdown-delay", "0s")
             .args("--name=p-" + service)
@@ -213,10 +211,8 @@ class RateLimitTest {
 
   private static ForkedApp consumer(String service, String method, String caller) {
     ForkedApp consumer =
-        ForkedApp.main(EchoConsumer.class)
-            .name("consumer-" + service + "-" + method + "-" + caller)
-            .withAgent()
-            .property("polaris.address", POLARIS.grpcAddress())
+        POLARIS
+            .agentApp(EchoConsumer.class, "consumer-" + service + "-" + method + "-" + caller)
             .property("polaris.service", caller)
             .args(
                 "--target=polaris://" + service,

@@ -93,10 +93,8 @@ class RoutingAndBreakingTest {
         ForkedApp c = pairedProvider("hashed", "c", "v2", "pair-y")) {
       awaitHealthy("hashed", 3);
       ForkedApp consumer =
-          ForkedApp.main(EchoConsumer.class)
-              .name("consumer-ring-hash")
-              .withAgent()
-              .property("polaris.address", POLARIS.grpcAddress())
+          POLARIS
+              .agentApp(EchoConsumer.class, "consumer-ring-hash")
               .property("polaris.service", "governed-consumer")
               .property("polaris.loadbalancer", "ring_hash")
               .property("polaris.loadbalancer.hash-header", "x-user")
@@ -244,10 +242,8 @@ class RoutingAndBreakingTest {
 
   /** A provider of {@code service} with the agent and metadata {@code version}. */
   private static ForkedApp.Builder agentProvider(String service, String name, String version) {
-    return ForkedApp.main(EchoProvider.class)
-        .name(name)
-        .withAgent()
-        .property("polaris.address", POLARIS.grpcAddress())
+    return POLARIS
+        .agentApp(EchoProvider.class, name)
         .property("polaris.service", service)
         .property("polaris.metadata.version", version);
   }
@@ -266,10 +262,8 @@ class RoutingAndBreakingTest {
     all[2] = "--duration=150s";
     all[3] = "--deadline=3s";
     System.arraycopy(args, 0, all, 4, args.length);
-    return ForkedApp.main(EchoConsumer.class)
-        .name("consumer" + (args.length > 0 ? "-tagged" : ""))
-        .withAgent()
-        .property("polaris.address", POLARIS.grpcAddress())
+    return POLARIS
+        .agentApp(EchoConsumer.class, "consumer" + (args.length > 0 ? "-tagged" : ""))
         .property("polaris.service", "governed-consumer")
         .property("polaris.loadbalancer", "round_robin")
         .args(all)

@@ -147,8 +147,15 @@ public final class PolarisServerExtension
     return server().grpcAddress();
   }
 
-  public int grpcPort() {
-    return server().grpcPort();
+  /**
+   * Starts describing a fork of the class's {@code main} named {@code name}, with the agent, whose
+   * server address is this server's.
+   */
+  public ForkedApp.Builder agentApp(Class<?> mainClass, String name) {
+    return ForkedApp.main(mainClass)
+        .name(name)
+        .withAgent()
+        .property("polaris.address", grpcAddress());
   }
 
   public int httpPort() {
@@ -168,11 +175,6 @@ public final class PolarisServerExtension
   /** The run directory: store, {@code polaris-server.log}, the script's output. */
   public Path runDir() {
     return server().runDir();
-  }
-
-  /** The server's log file. */
-  public Path logFile() {
-    return server().logFile();
   }
 
   /** How long the last {@link #start()} took, from launching the script until the server served. */

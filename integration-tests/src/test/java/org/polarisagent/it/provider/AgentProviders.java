@@ -24,11 +24,7 @@ final class AgentProviders {
 
   /** The provider with the agent, registering in {@code namespace} of {@code polaris}. */
   static ForkedApp.Builder provider(PolarisServerExtension polaris, String name, String namespace) {
-    return ForkedApp.main(EchoProvider.class)
-        .name(name)
-        .withAgent()
-        .property("polaris.address", polaris.grpcAddress())
-        .property("polaris.namespace", namespace);
+    return polaris.agentApp(EchoProvider.class, name).property("polaris.namespace", namespace);
   }
 
   /** Waits for the app's LISTENING line; returns the port. */

@@ -30,11 +30,7 @@ class AuthenticatedServerTest {
 
   /** An app with the agent, reaching Polaris with the given token. */
   private static ForkedApp.Builder withToken(Class<?> mainClass, String name, String token) {
-    return ForkedApp.main(mainClass)
-        .name(name)
-        .withAgent()
-        .env("POLARIS_TOKEN", token)
-        .property("polaris.address", POLARIS.grpcAddress());
+    return POLARIS.agentApp(mainClass, name).env("POLARIS_TOKEN", token);
   }
 
   private static ForkedApp.Builder provider(String name, String service, String token) {

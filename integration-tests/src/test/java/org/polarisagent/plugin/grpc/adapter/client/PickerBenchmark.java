@@ -1,23 +1,15 @@
 package org.polarisagent.plugin.grpc.adapter.client;
 
-import com.google.protobuf.StringValue;
 import com.tencent.polaris.api.pojo.DefaultInstance;
 import io.grpc.Attributes;
-import io.grpc.CallOptions;
-import io.grpc.ChannelLogger;
 import io.grpc.ConnectivityState;
-import io.grpc.ConnectivityStateInfo;
 import io.grpc.EquivalentAddressGroup;
 import io.grpc.LoadBalancer;
 import io.grpc.LoadBalancer.PickResult;
 import io.grpc.LoadBalancer.PickSubchannelArgs;
-import io.grpc.LoadBalancer.Subchannel;
 import io.grpc.LoadBalancer.SubchannelPicker;
-import io.grpc.LoadBalancer.SubchannelStateListener;
 import io.grpc.LoadBalancerRegistry;
-import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
-import io.grpc.MethodDescriptor;
 import io.grpc.SynchronizationContext;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -89,7 +81,7 @@ public class PickerBenchmark {
     public String policy;
 
     SubchannelPicker picker;
-    final PickSubchannelArgs args = new FixedArgs(EchoService.ECHO);
+    final PickSubchannelArgs args = new PickArgs(EchoService.ECHO, new Metadata());
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -115,7 +107,9 @@ public class PickerBenchmark {
         instance.setWeight(100);
         instance.setHealthy(true);
         instance.setProtocol("grpc");
-        ready.add(new PolarisLoadBalancer.Endpoint(new FakeSubchannel(address(i)), instance));
+        FakeSubchannel subchannel =
+            new FakeSubchannel(List.of(address(i)), Attributes.EMPTY, syncContext());
+        ready.add(new PolarisLoadBalancer.Endpoint(subchannel, instance));
       }
       picker =
           new PolarisPicker.Balancing(
@@ -131,7 +125,7 @@ public class PickerBenchmark {
   @State(Scope.Benchmark)
   public static class GrpcState {
     SubchannelPicker picker;
-    final PickSubchannelArgs args = new FixedArgs(EchoService.ECHO);
+    final PickSubchannelArgs args = new PickArgs(EchoService.ECHO, new Metadata());
     private ScheduledExecutorService timers;
 
     @Setup(Level.Trial)
@@ -146,6 +140,13 @@ public class PickerBenchmark {
     }
   }
 
+  private static SynchronizationContext syncContext() {
+    return new SynchronizationContext(
+        (thread, error) -> {
+          throw new IllegalStateException(error);
+        });
+  }
+
   private static EquivalentAddressGroup address(int i) {
     return new EquivalentAddressGroup(new InetSocketAddress("127.0.0.1", 50000 + i));
   }
@@ -155,12 +156,8 @@ public class PickerBenchmark {
    * three subchannels.
    */
   private static SubchannelPicker grpcRoundRobinPicker(ScheduledExecutorService timers) {
-    SynchronizationContext sync =
-        new SynchronizationContext(
-            (thread, error) -> {
-              throw new IllegalStateException(error);
-            });
-    RecordingHelper helper = new RecordingHelper(sync, timers);
+    SynchronizationContext sync = syncContext();
+    FakeHelper helper = new FakeHelper(sync, timers);
     LoadBalancer balancer =
         LoadBalancerRegistry.getDefaultRegistry()
             .getProvider("round_robin")
@@ -171,7 +168,7 @@ public class PickerBenchmark {
             balancer.acceptResolvedAddresses(
                 LoadBalancer.ResolvedAddresses.newBuilder().setAddresses(addresses).build()));
     for (FakeSubchannel subchannel : new ArrayList<>(helper.subchannels)) {
-      sync.execute(() -> subchannel.setState(ConnectivityState.READY));
+      subchannel.set(ConnectivityState.READY);
     }
     if (helper.state != ConnectivityState.READY || helper.subchannels.size() != 3) {
       throw new IllegalStateException(
@@ -182,138 +179,5 @@ public class PickerBenchmark {
               + " subchannels");
     }
     return helper.picker;
-  }
-
-  /** A subchannel that never connects; its state is set by the benchmark. */
-  private static final class FakeSubchannel extends Subchannel {
-    private final List<EquivalentAddressGroup> addresses;
-    private final Attributes attributes;
-    private SubchannelStateListener listener;
-
-    FakeSubchannel(EquivalentAddressGroup address) {
-      this(List.of(address), Attributes.EMPTY);
-    }
-
-    FakeSubchannel(List<EquivalentAddressGroup> addresses, Attributes attributes) {
-      this.addresses = addresses;
-      this.attributes = attributes;
-    }
-
-    @Override
-    public void start(SubchannelStateListener listener) {
-      this.listener = listener;
-    }
-
-    void setState(ConnectivityState state) {
-      listener.onSubchannelState(ConnectivityStateInfo.forNonError(state));
-    }
-
-    @Override
-    public void shutdown() {}
-
-    @Override
-    public void requestConnection() {}
-
-    @Override
-    public List<EquivalentAddressGroup> getAllAddresses() {
-      return addresses;
-    }
-
-    @Override
-    public Attributes getAttributes() {
-      return attributes;
-    }
-
-    @Override
-    public ChannelLogger getChannelLogger() {
-      return QuietLogger.INSTANCE;
-    }
-  }
-
-  /** What a channel gives a balancer, reduced to recording subchannels and the published picker. */
-  private static final class RecordingHelper extends LoadBalancer.Helper {
-    final List<FakeSubchannel> subchannels = new ArrayList<>();
-    final SynchronizationContext sync;
-    final ScheduledExecutorService timers;
-    ConnectivityState state;
-    SubchannelPicker picker;
-
-    RecordingHelper(SynchronizationContext sync, ScheduledExecutorService timers) {
-      this.sync = sync;
-      this.timers = timers;
-    }
-
-    @Override
-    public Subchannel createSubchannel(LoadBalancer.CreateSubchannelArgs args) {
-      FakeSubchannel subchannel = new FakeSubchannel(args.getAddresses(), args.getAttributes());
-      subchannels.add(subchannel);
-      return subchannel;
-    }
-
-    @Override
-    public void updateBalancingState(ConnectivityState newState, SubchannelPicker newPicker) {
-      state = newState;
-      picker = newPicker;
-    }
-
-    @Override
-    public SynchronizationContext getSynchronizationContext() {
-      return sync;
-    }
-
-    @Override
-    public ScheduledExecutorService getScheduledExecutorService() {
-      return timers;
-    }
-
-    @Override
-    public ChannelLogger getChannelLogger() {
-      return QuietLogger.INSTANCE;
-    }
-
-    @Override
-    public ManagedChannel createOobChannel(EquivalentAddressGroup eag, String authority) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public String getAuthority() {
-      return "echo";
-    }
-  }
-
-  private static final class QuietLogger extends ChannelLogger {
-    static final QuietLogger INSTANCE = new QuietLogger();
-
-    @Override
-    public void log(ChannelLogLevel level, String message) {}
-
-    @Override
-    public void log(ChannelLogLevel level, String messageFormat, Object... args) {}
-  }
-
-  /** The arguments of one unary call without headers, as gRPC passes them to a picker. */
-  private static final class FixedArgs extends PickSubchannelArgs {
-    private final MethodDescriptor<StringValue, StringValue> method;
-    private final Metadata headers = new Metadata();
-
-    FixedArgs(MethodDescriptor<StringValue, StringValue> method) {
-      this.method = method;
-    }
-
-    @Override
-    public CallOptions getCallOptions() {
-      return CallOptions.DEFAULT;
-    }
-
-    @Override
-    public Metadata getHeaders() {
-      return headers;
-    }
-
-    @Override
-    public MethodDescriptor<?, ?> getMethodDescriptor() {
-      return method;
-    }
   }
 }

@@ -17,4 +17,14 @@ final class PolarisAttributes {
   static final Attributes.Key<RoutePlan> ROUTE_PLAN = Attributes.Key.create("polaris.route-plan");
 
   private PolarisAttributes() {}
+
+  /** The attributes of the address group of an instance. */
+  static Attributes ofInstance(Instance instance) {
+    return Attributes.newBuilder().set(INSTANCE, instance).build();
+  }
+
+  /** The attributes of a resolution result of the target, to be routed by the plan. */
+  static Attributes ofResult(PolarisTarget target, RoutePlan plan) {
+    return Attributes.newBuilder().set(TARGET, target).set(ROUTE_PLAN, plan).build();
+  }
 }

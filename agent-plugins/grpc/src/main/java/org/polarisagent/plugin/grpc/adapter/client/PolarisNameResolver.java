@@ -1,7 +1,6 @@
 package org.polarisagent.plugin.grpc.adapter.client;
 
 import com.tencent.polaris.api.pojo.Instance;
-import io.grpc.Attributes;
 import io.grpc.EquivalentAddressGroup;
 import io.grpc.NameResolver;
 import io.grpc.Status;
@@ -257,20 +256,15 @@ final class PolarisNameResolver extends NameResolver {
     published = identity;
     List<EquivalentAddressGroup> groups = new ArrayList<>(instances.size());
     for (Instance instance : instances) {
-      Attributes attributes =
-          Attributes.newBuilder().set(PolarisAttributes.INSTANCE, instance).build();
       groups.add(
           new EquivalentAddressGroup(
-              new InetSocketAddress(instance.getHost(), instance.getPort()), attributes));
+              new InetSocketAddress(instance.getHost(), instance.getPort()),
+              PolarisAttributes.ofInstance(instance)));
     }
     final ResolutionResult result =
         ResolutionResult.newBuilder()
             .setAddresses(groups)
-            .setAttributes(
-                Attributes.newBuilder()
-                    .set(PolarisAttributes.TARGET, target)
-                    .set(PolarisAttributes.ROUTE_PLAN, plan)
-                    .build())
+            .setAttributes(PolarisAttributes.ofResult(target, plan))
             .build();
     AgentLog.debug(
         describe()

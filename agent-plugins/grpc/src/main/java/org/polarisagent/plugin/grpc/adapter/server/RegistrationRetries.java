@@ -35,57 +35,49 @@ final class RegistrationRetries {
    */
   Failure failed(String server, Throwable failure, String refused) {
     failures++;
-    boolean firstRefusal = refused != null && !refusalLogged;
-    if (firstRefusal) {
+    long delay = delayMillis(failures);
+    if (refused != null && !refusalLogged) {
       refusalLogged = true;
+      return new Failure(
+          delay,
+          () ->
+              AgentLog.error(
+                  String.format(
+                      "Polaris refused to register %s: %s; check %s. It serves anyway,"
+                          + " unregistered; registration is retried in the background",
+                      server, refused, AgentConfig.TOKEN.name())));
+    }
+    if (failures == 1) {
+      return new Failure(
+          delay,
+          () ->
+              AgentLog.warn(
+                  String.format(
+                      "cannot register %s in Polaris yet (%s); it serves anyway and registration"
+                          + " is retried in the background",
+                      server, failure)));
     }
     return new Failure(
-        server, failure, refused, firstRefusal, failures == 1, delayMillis(failures));
+        delay,
+        () ->
+            AgentLog.debug(
+                String.format(
+                    "registration of %s failed again, next attempt in %d ms: %s",
+                    server, delay, failure)));
   }
 
-  /** One failed attempt, and the delay before the next. */
+  /** One failed attempt: the delay before the next, and its log line. */
   static final class Failure {
     final long delayMillis;
-    private final String server;
-    private final Throwable failure;
-    private final String refused;
-    private final boolean firstRefusal;
-    private final boolean first;
+    private final Runnable logLine;
 
-    private Failure(
-        String server,
-        Throwable failure,
-        String refused,
-        boolean firstRefusal,
-        boolean first,
-        long delayMillis) {
-      this.server = server;
-      this.failure = failure;
-      this.refused = refused;
-      this.firstRefusal = firstRefusal;
-      this.first = first;
+    private Failure(long delayMillis, Runnable logLine) {
       this.delayMillis = delayMillis;
+      this.logLine = logLine;
     }
 
     void log() {
-      if (firstRefusal) {
-        AgentLog.error(
-            String.format(
-                "Polaris refused to register %s: %s; check %s. It serves anyway, unregistered;"
-                    + " registration is retried in the background",
-                server, refused, AgentConfig.TOKEN.name()));
-      } else if (first) {
-        AgentLog.warn(
-            String.format(
-                "cannot register %s in Polaris yet (%s); it serves anyway and registration is"
-                    + " retried in the background",
-                server, failure));
-      } else {
-        AgentLog.debug(
-            String.format(
-                "registration of %s failed again, next attempt in %d ms: %s",
-                server, delayMillis, failure));
-      }
+      logLine.run();
     }
   }
 }

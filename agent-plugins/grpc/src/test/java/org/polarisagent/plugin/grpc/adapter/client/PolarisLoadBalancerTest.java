@@ -16,17 +16,10 @@ import com.tencent.polaris.api.pojo.DefaultServiceInstances;
 import com.tencent.polaris.api.pojo.Instance;
 import com.tencent.polaris.api.pojo.ServiceInstances;
 import com.tencent.polaris.api.pojo.ServiceKey;
-import io.grpc.Attributes;
-import io.grpc.CallOptions;
-import io.grpc.ChannelLogger;
-import io.grpc.ConnectivityState;
-import io.grpc.ConnectivityStateInfo;
 import io.grpc.EquivalentAddressGroup;
 import io.grpc.LoadBalancer;
-import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
-import io.grpc.NameResolver;
 import io.grpc.Status;
 import io.grpc.SynchronizationContext;
 import java.net.InetSocketAddress;
@@ -36,9 +29,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.polarisagent.plugin.grpc.PolarisTarget;
 import org.polarisagent.plugin.grpc.TestAgentContext;
@@ -51,12 +45,14 @@ import org.polarisagent.plugin.grpc.adapter.TextMethods;
 class PolarisLoadBalancerTest {
 
   private static final PolarisTarget TARGET = PolarisTarget.parse("polaris://echo", "default");
+  private static final MethodDescriptor<String, String> METHOD =
+      TextMethods.method("echo.Echo/Echo", MethodDescriptor.MethodType.UNARY);
 
   private final List<Throwable> uncaught = new ArrayList<>();
   private final SynchronizationContext syncContext =
       new SynchronizationContext((thread, error) -> uncaught.add(error));
   private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1);
-  private final FakeHelper helper = new FakeHelper();
+  private final FakeHelper helper = new FakeHelper(syncContext, timer);
   private PolarisLoadBalancer balancer = newBalancer("round_robin");
 
   @AfterEach
@@ -86,76 +82,80 @@ class PolarisLoadBalancerTest {
         status.toString());
   }
 
-  @Test
-  void connectsEveryInstanceAndBalancesOverTheReadyOnes() {
-    resolve(instance("a", 1001), instance("b", 1002));
-    assertEquals(2, helper.subchannels.size());
-    for (FakeSubchannel subchannel : helper.subchannels) {
-      assertTrue(subchannel.connectionRequested, "eager connection");
+  /** Instances a (port 1001) and b (1002) resolved, each with its subchannel, none READY yet. */
+  @Nested
+  class TwoInstances {
+    private FakeSubchannel a;
+    private FakeSubchannel b;
+
+    @BeforeEach
+    void resolveBoth() {
+      resolve(instance("a", 1001), instance("b", 1002));
+      a = helper.subchannels.get(0);
+      b = helper.subchannels.get(1);
     }
-    assertEquals(CONNECTING, helper.state, "nothing READY yet: calls wait");
-    assertNull(pick().getSubchannel());
 
-    helper.subchannels.get(0).set(READY);
-    helper.subchannels.get(1).set(READY);
-    assertEquals(READY, helper.state);
-    Map<LoadBalancer.Subchannel, Integer> picks = new HashMap<>();
-    for (int i = 0; i < 10; i++) {
-      picks.merge(pick().getSubchannel(), 1, Integer::sum);
+    @Test
+    void connectsEveryInstanceAndBalancesOverTheReadyOnes() {
+      assertEquals(2, helper.subchannels.size());
+      for (FakeSubchannel subchannel : helper.subchannels) {
+        assertTrue(subchannel.connectionRequested, "eager connection");
+      }
+      assertEquals(CONNECTING, helper.state, "nothing READY yet: calls wait");
+      assertNull(pick().getSubchannel());
+
+      a.set(READY);
+      b.set(READY);
+      assertEquals(READY, helper.state);
+      Map<LoadBalancer.Subchannel, Integer> picks = new HashMap<>();
+      for (int i = 0; i < 10; i++) {
+        picks.merge(pick().getSubchannel(), 1, Integer::sum);
+      }
+      assertEquals(2, picks.size(), picks.toString());
+      picks.values().forEach(count -> assertEquals(5, count, "round robin: " + picks));
     }
-    assertEquals(2, picks.size(), picks.toString());
-    picks.values().forEach(count -> assertEquals(5, count, "round robin: " + picks));
-  }
 
-  @Test
-  void allInstancesFailingFailsCallsFastUntilOneIsReadyAgain() {
-    resolve(instance("a", 1001), instance("b", 1002));
-    FakeSubchannel a = helper.subchannels.get(0);
-    FakeSubchannel b = helper.subchannels.get(1);
-    a.fail();
-    b.fail();
-    assertEquals(TRANSIENT_FAILURE, helper.state);
-    assertEquals(Status.Code.UNAVAILABLE, pick().getStatus().getCode());
-    int published = helper.updates;
+    @Test
+    void allInstancesFailingFailsCallsFastUntilOneIsReadyAgain() {
+      a.fail();
+      b.fail();
+      assertEquals(TRANSIENT_FAILURE, helper.state);
+      assertEquals(Status.Code.UNAVAILABLE, pick().getStatus().getCode());
+      int published = helper.updates;
 
-    // gRPC retries the connections: CONNECTING again must not make calls wait.
-    a.set(CONNECTING);
-    b.set(IDLE);
-    assertTrue(b.connectionRequested);
-    assertEquals(published, helper.updates, "no new picker while still failing");
-    assertEquals(TRANSIENT_FAILURE, helper.state);
-    assertFalse(pick().getStatus().isOk(), "calls still fail fast");
+      // gRPC retries the connections: CONNECTING again must not make calls wait.
+      a.set(CONNECTING);
+      b.set(IDLE);
+      assertTrue(b.connectionRequested);
+      assertEquals(published, helper.updates, "no new picker while still failing");
+      assertEquals(TRANSIENT_FAILURE, helper.state);
+      assertFalse(pick().getStatus().isOk(), "calls still fail fast");
 
-    b.set(READY);
-    assertEquals(READY, helper.state);
-    assertSame(b, pick().getSubchannel());
-  }
+      b.set(READY);
+      assertEquals(READY, helper.state);
+      assertSame(b, pick().getSubchannel());
+    }
 
-  @Test
-  void readyInstanceKeepsServingWhileAnotherFails() {
-    resolve(instance("a", 1001), instance("b", 1002));
-    FakeSubchannel a = helper.subchannels.get(0);
-    FakeSubchannel b = helper.subchannels.get(1);
-    a.set(READY);
-    b.fail();
-    assertEquals(READY, helper.state);
-    for (int i = 0; i < 5; i++) {
+    @Test
+    void readyInstanceKeepsServingWhileAnotherFails() {
+      a.set(READY);
+      b.fail();
+      assertEquals(READY, helper.state);
+      for (int i = 0; i < 5; i++) {
+        assertSame(a, pick().getSubchannel());
+      }
+    }
+
+    @Test
+    void removedInstanceIsShutDownAndUnchangedOnesKeepTheirSubchannel() {
+      a.set(READY);
+      b.set(READY);
+      resolve(instance("a", 1001));
+      assertTrue(b.shutdown);
+      assertFalse(a.shutdown);
+      assertEquals(2, helper.subchannels.size(), "no new subchannel for an unchanged instance");
       assertSame(a, pick().getSubchannel());
     }
-  }
-
-  @Test
-  void removedInstanceIsShutDownAndUnchangedOnesKeepTheirSubchannel() {
-    resolve(instance("a", 1001), instance("b", 1002));
-    FakeSubchannel a = helper.subchannels.get(0);
-    FakeSubchannel b = helper.subchannels.get(1);
-    a.set(READY);
-    b.set(READY);
-    resolve(instance("a", 1001));
-    assertTrue(b.shutdown);
-    assertFalse(a.shutdown);
-    assertEquals(2, helper.subchannels.size(), "no new subchannel for an unchanged instance");
-    assertSame(a, pick().getSubchannel());
   }
 
   @Test
@@ -268,16 +268,12 @@ class PolarisLoadBalancerTest {
       groups.add(
           new EquivalentAddressGroup(
               new InetSocketAddress("127.0.0.1", instance.getPort()),
-              Attributes.newBuilder().set(PolarisAttributes.INSTANCE, instance).build()));
+              PolarisAttributes.ofInstance(instance)));
     }
     LoadBalancer.ResolvedAddresses resolved =
         LoadBalancer.ResolvedAddresses.newBuilder()
             .setAddresses(groups)
-            .setAttributes(
-                Attributes.newBuilder()
-                    .set(PolarisAttributes.TARGET, TARGET)
-                    .set(PolarisAttributes.ROUTE_PLAN, plan)
-                    .build())
+            .setAttributes(PolarisAttributes.ofResult(TARGET, plan))
             .build();
     syncContext.execute(() -> balancer.handleResolvedAddresses(resolved));
   }
@@ -302,145 +298,6 @@ class PolarisLoadBalancerTest {
       headers.put(
           Metadata.Key.of(headerPairs[i], Metadata.ASCII_STRING_MARSHALLER), headerPairs[i + 1]);
     }
-    return helper.picker.pickSubchannel(new PickArgs(headers));
-  }
-
-  private final class FakeHelper extends LoadBalancer.Helper {
-    final List<FakeSubchannel> subchannels = new ArrayList<>();
-    ConnectivityState state;
-    LoadBalancer.SubchannelPicker picker;
-    int updates;
-
-    @Override
-    public LoadBalancer.Subchannel createSubchannel(LoadBalancer.CreateSubchannelArgs args) {
-      FakeSubchannel subchannel = new FakeSubchannel(args.getAddresses(), syncContext);
-      subchannels.add(subchannel);
-      return subchannel;
-    }
-
-    @Override
-    public void updateBalancingState(
-        ConnectivityState newState, LoadBalancer.SubchannelPicker newPicker) {
-      state = newState;
-      picker = newPicker;
-      updates++;
-    }
-
-    @Override
-    public SynchronizationContext getSynchronizationContext() {
-      return syncContext;
-    }
-
-    @Override
-    public ScheduledExecutorService getScheduledExecutorService() {
-      return timer;
-    }
-
-    @Override
-    public ManagedChannel createOobChannel(EquivalentAddressGroup eag, String authority) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public NameResolver.Factory getNameResolverFactory() {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public String getAuthority() {
-      return "echo";
-    }
-
-    @Override
-    public ChannelLogger getChannelLogger() {
-      return new ChannelLogger() {
-        @Override
-        public void log(ChannelLogLevel level, String message) {}
-
-        @Override
-        public void log(ChannelLogLevel level, String messageFormat, Object... args) {}
-      };
-    }
-
-    @Override
-    public void refreshNameResolution() {}
-  }
-
-  private static final class FakeSubchannel extends LoadBalancer.Subchannel {
-    private final List<EquivalentAddressGroup> addresses;
-    private final SynchronizationContext syncContext;
-    private LoadBalancer.SubchannelStateListener listener;
-    boolean connectionRequested;
-    boolean shutdown;
-
-    FakeSubchannel(List<EquivalentAddressGroup> addresses, SynchronizationContext syncContext) {
-      this.addresses = addresses;
-      this.syncContext = syncContext;
-    }
-
-    void set(ConnectivityState state) {
-      connectionRequested = false;
-      syncContext.execute(
-          () -> listener.onSubchannelState(ConnectivityStateInfo.forNonError(state)));
-    }
-
-    void fail() {
-      syncContext.execute(
-          () ->
-              listener.onSubchannelState(
-                  ConnectivityStateInfo.forTransientFailure(
-                      Status.UNAVAILABLE.withDescription("connection refused"))));
-    }
-
-    @Override
-    public void start(LoadBalancer.SubchannelStateListener listener) {
-      this.listener = listener;
-    }
-
-    @Override
-    public void shutdown() {
-      shutdown = true;
-    }
-
-    @Override
-    public void requestConnection() {
-      connectionRequested = true;
-    }
-
-    @Override
-    public List<EquivalentAddressGroup> getAllAddresses() {
-      return addresses;
-    }
-
-    @Override
-    public Attributes getAttributes() {
-      return Attributes.EMPTY;
-    }
-  }
-
-  private static final class PickArgs extends LoadBalancer.PickSubchannelArgs {
-    private final Metadata headers;
-
-    PickArgs(Metadata headers) {
-      this.headers = headers;
-    }
-
-    private static final MethodDescriptor<String, String> METHOD =
-        TextMethods.method("echo.Echo/Echo", MethodDescriptor.MethodType.UNARY);
-
-    @Override
-    public CallOptions getCallOptions() {
-      return CallOptions.DEFAULT;
-    }
-
-    @Override
-    public Metadata getHeaders() {
-      return headers;
-    }
-
-    @Override
-    public MethodDescriptor<?, ?> getMethodDescriptor() {
-      return METHOD;
-    }
+    return helper.picker.pickSubchannel(new PickArgs(METHOD, headers));
   }
 }

@@ -57,10 +57,8 @@ class PolarisNameResolverTest {
 
   @Test
   void publishesAgainOnlyWhenSomethingChanged() {
-    directory.instances.put("echo", Collections.singletonList(instance("a", 1001)));
-    PolarisNameResolver resolver = resolver("polaris://echo", client(directory));
     Recorder recorder = new Recorder();
-    resolver.start(recorder);
+    PolarisNameResolver resolver = startOnOneInstance(recorder);
     Await.until(() -> recorder.results.size() == 1, "a result");
     resolver.refresh();
     Await.until(() -> directory.queries.get() >= 3, "a refresh and a periodic re-read");
@@ -74,10 +72,8 @@ class PolarisNameResolverTest {
 
   @Test
   void shutdownEndsTheWatch() {
-    directory.instances.put("echo", Collections.singletonList(instance("a", 1001)));
-    PolarisNameResolver resolver = resolver("polaris://echo", client(directory));
     Recorder recorder = new Recorder();
-    resolver.start(recorder);
+    PolarisNameResolver resolver = startOnOneInstance(recorder);
     Await.until(
         () -> recorder.results.size() == 1 && directory.watchers.containsKey("echo"),
         "a result and a watch");
@@ -157,6 +153,14 @@ class PolarisNameResolverTest {
     Recorder recorder = new Recorder();
     resolver(target, client).start(recorder);
     return recorder;
+  }
+
+  /** Starts a resolver of polaris://echo, a service with the one instance a. */
+  private PolarisNameResolver startOnOneInstance(Recorder recorder) {
+    directory.instances.put("echo", Collections.singletonList(instance("a", 1001)));
+    PolarisNameResolver resolver = resolver("polaris://echo", client(directory));
+    resolver.start(recorder);
+    return resolver;
   }
 
   /** A resolver of the target in namespace default, not started; shut down after the test. */

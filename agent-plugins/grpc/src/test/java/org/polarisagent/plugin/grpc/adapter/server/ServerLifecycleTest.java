@@ -5,39 +5,24 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.polarisagent.plugin.grpc.CapturedStderr;
 
 class ServerLifecycleTest extends ServerLifecycleFixture {
 
   private static final List<String> ECHO_AND_HEALTH =
       Arrays.asList("echo.Echo", "grpc.health.v1.Health");
 
-  private final ByteArrayOutputStream log = new ByteArrayOutputStream();
-  private PrintStream originalErr;
-
-  @BeforeEach
-  void captureLog() {
-    originalErr = System.err;
-    System.setErr(new PrintStream(log, true));
-  }
-
-  @AfterEach
-  void restoreLog() {
-    System.setErr(originalErr);
-  }
+  @RegisterExtension final CapturedStderr log = new CapturedStderr();
 
   private ServerLifecycle lifecycle(String agentArgs) {
     return lifecycle(agentArgs, departing);
@@ -45,6 +30,18 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
 
   private ServerLifecycle lifecycle(String agentArgs, Scheduler departingScheduler) {
     return lifecycle(agentArgs, registrar, departingScheduler);
+  }
+
+  /** A lifecycle whose server on port 50051 has started and had its registration attempt run. */
+  private ServerLifecycle registered(String agentArgs) {
+    return registered(agentArgs, departing);
+  }
+
+  private ServerLifecycle registered(String agentArgs, Scheduler departingScheduler) {
+    ServerLifecycle lifecycle = lifecycle(agentArgs, departingScheduler);
+    lifecycle.started(loopback(50051), ECHO_AND_HEALTH);
+    scheduler.runNext();
+    return lifecycle;
   }
 
   private static List<SocketAddress> loopback(int... ports) {
@@ -56,9 +53,7 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
   }
 
   private long logLines(String fragment) {
-    return Arrays.stream(new String(log.toByteArray(), StandardCharsets.UTF_8).split("\n"))
-        .filter(line -> line.contains(fragment))
-        .count();
+    return Arrays.stream(log.text().split("\n")).filter(line -> line.contains(fragment)).count();
   }
 
   @Test
@@ -168,9 +163,7 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
   @Test
   void aSdkThatHasNotStartedYetIsRetried() {
     registrar.ready = false;
-    ServerLifecycle lifecycle = lifecycle("");
-    lifecycle.started(loopback(50051), ECHO_AND_HEALTH);
-    scheduler.runNext();
+    ServerLifecycle lifecycle = registered("");
     registrar.ready = true;
     scheduler.runNext();
 
@@ -206,9 +199,7 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
 
   @Test
   void leavingDeregistersInTheBackgroundThenStopsAfterTheDelay() {
-    ServerLifecycle lifecycle = lifecycle("polaris.grpc.server.shutdown-delay=4s");
-    lifecycle.started(loopback(50051), ECHO_AND_HEALTH);
-    scheduler.runNext();
+    ServerLifecycle lifecycle = registered("polaris.grpc.server.shutdown-delay=4s");
 
     lifecycle.leave(recording("stop"));
     assertEquals(
@@ -238,9 +229,7 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
   @Test
   void aServerThatNeverRegisteredStopsWithoutWaitingAndStopsRetrying() {
     registrar.failuresLeft = 1;
-    ServerLifecycle lifecycle = lifecycle("");
-    lifecycle.started(loopback(50051), ECHO_AND_HEALTH);
-    scheduler.runNext();
+    ServerLifecycle lifecycle = registered("");
     assertEquals(1, scheduler.pending(), "a retry is scheduled");
 
     lifecycle.leave(recording("stop"));
@@ -303,9 +292,7 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
 
   @Test
   void theJvmExitWaitsOnlyForWhatIsLeftOfADrainInProgress() {
-    ServerLifecycle lifecycle = lifecycle("");
-    lifecycle.started(loopback(50051), ECHO_AND_HEALTH);
-    scheduler.runNext();
+    ServerLifecycle lifecycle = registered("");
     lifecycle.leave(recording("stop"));
     departing.runNext();
     clock.advanceTo(clock.nanoTime() + TimeUnit.SECONDS.toNanos(4));
@@ -338,9 +325,7 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
 
   @Test
   void theJvmExitStopsWaitingForADeregistrationThatDoesNotEnd() {
-    ServerLifecycle lifecycle = lifecycle("");
-    lifecycle.started(loopback(50051), ECHO_AND_HEALTH);
-    scheduler.runNext();
+    ServerLifecycle lifecycle = registered("");
 
     departures.departAll();
 
@@ -354,25 +339,19 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
 
   @Test
   void aConcurrentSecondCallerWaitsForTheSameDeadline() throws Exception {
-    ServerLifecycle lifecycle = lifecycle("polaris.grpc.server.shutdown-delay=4s", departingAtOnce);
-    lifecycle.started(loopback(50051), ECHO_AND_HEALTH);
-    scheduler.runNext();
+    ServerLifecycle lifecycle =
+        registered("polaris.grpc.server.shutdown-delay=4s", departingAtOnce);
     clock.closeGate();
     lifecycle.beginDeparture();
 
     CountDownLatch bothDone = new CountDownLatch(2);
-    Thread first =
-        new Thread(
-            () -> {
-              lifecycle.awaitDeparture();
-              bothDone.countDown();
-            });
-    Thread second =
-        new Thread(
-            () -> {
-              lifecycle.awaitDeparture();
-              bothDone.countDown();
-            });
+    Runnable caller =
+        () -> {
+          lifecycle.awaitDeparture();
+          bothDone.countDown();
+        };
+    Thread first = new Thread(caller);
+    Thread second = new Thread(caller);
     first.start();
     second.start();
     awaitSleepers(2);

@@ -11,15 +11,13 @@ import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerServiceDefinition;
-import java.io.ByteArrayOutputStream;
 import java.io.File;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.Executor;
 import org.junit.jupiter.api.Test;
+import org.polarisagent.plugin.grpc.CapturedStderr;
 import org.polarisagent.plugin.grpc.TestAgentContext;
 import org.polarisagent.plugin.grpc.adapter.server.TestProvidedServices;
 
@@ -114,16 +112,12 @@ class ProviderRateLimitingTest {
   @Test
   void aBuilderThatTakesNoInterceptorGetsOneWarningPerType() {
     ProviderRateLimiting rateLimiting = rateLimiting();
-    PrintStream original = System.err;
-    ByteArrayOutputStream captured = new ByteArrayOutputStream();
-    System.setErr(new PrintStream(captured, true));
-    try {
-      rateLimiting.attach(new RecordingBuilder(true));
-      rateLimiting.attach(new RecordingBuilder(true));
-    } finally {
-      System.setErr(original);
-    }
-    String stderr = new String(captured.toByteArray(), StandardCharsets.UTF_8);
+    String stderr =
+        CapturedStderr.during(
+            () -> {
+              rateLimiting.attach(new RecordingBuilder(true));
+              rateLimiting.attach(new RecordingBuilder(true));
+            });
     assertEquals(1, stderr.split("takes no interceptor", -1).length - 1, stderr);
   }
 }

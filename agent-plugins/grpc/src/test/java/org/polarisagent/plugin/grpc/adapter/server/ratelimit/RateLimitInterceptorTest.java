@@ -21,10 +21,7 @@ import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
 import io.grpc.Status;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -37,6 +34,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.polarisagent.plugin.grpc.Await;
+import org.polarisagent.plugin.grpc.CapturedStderr;
 import org.polarisagent.plugin.grpc.adapter.server.ProvidedServices;
 import org.polarisagent.plugin.grpc.adapter.server.TestProvidedServices;
 import org.polarisagent.plugin.grpc.adapter.server.ratelimit.TestCalls.FakeCall;
@@ -280,7 +278,7 @@ class RateLimitInterceptorTest {
     RateLimitInterceptor interceptor = interceptor("svc");
     learnRules(interceptor);
     String stderr =
-        stderrOf(
+        CapturedStderr.during(
             () -> {
               for (int i = 0; i < 5; i++) {
                 RecordingHandler handler = callEcho(interceptor);
@@ -296,7 +294,7 @@ class RateLimitInterceptorTest {
     sdk.unavailableReason = "the Polaris SDK failed to start";
     RateLimitInterceptor interceptor = interceptor("svc");
     String stderr =
-        stderrOf(
+        CapturedStderr.during(
             () -> {
               for (int i = 0; i < 5; i++) {
                 RecordingHandler handler = callEcho(interceptor);
@@ -344,7 +342,7 @@ class RateLimitInterceptorTest {
   void onlyABoundedNumberOfDistinctCallerServicesReachTheSdk() {
     RateLimitInterceptor interceptor = limitingCaller("ns", "web");
     String log =
-        stderrOf(
+        CapturedStderr.during(
             () -> {
               for (int i = 0; i <= RateLimitInterceptor.MAX_CALLERS + 5; i++) {
                 Metadata headers = new Metadata();
@@ -446,18 +444,6 @@ class RateLimitInterceptorTest {
     listener.onCancel();
     Await.until(() -> released.get() == 1, "the quota given back");
     assertTrue(handler.events().isEmpty(), handler.events().toString());
-  }
-
-  private static String stderrOf(Runnable action) {
-    PrintStream original = System.err;
-    ByteArrayOutputStream captured = new ByteArrayOutputStream();
-    System.setErr(new PrintStream(captured, true));
-    try {
-      action.run();
-    } finally {
-      System.setErr(original);
-    }
-    return new String(captured.toByteArray(), StandardCharsets.UTF_8);
   }
 
   private static int occurrences(String text, String part) {
