@@ -15,7 +15,7 @@ import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 
 /**
- * Class loader of the agent's internals: agent core, plugins, Byte Buddy and the Polaris SDK.
+ * Class loader of the agent's internals: agent core, plugins, ASM and the Polaris SDK.
  *
  * <p>They are stored in the agent jar under {@value #PREFIX} with class files renamed to {@value
  * #CLASS_SUFFIX}, so that no application class loader, and no classpath scanner, can find them. Its

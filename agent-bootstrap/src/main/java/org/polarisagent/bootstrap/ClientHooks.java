@@ -74,12 +74,13 @@ public final class ClientHooks {
 
   /**
    * Returns the builder the application gets from an address-based factory: the one the factory
-   * made, or the builder of the Polaris target that configuration maps the address to.
+   * made, or the builder of the Polaris target that configuration maps the address to, if it is of
+   * the factory's return type.
    *
    * @param arguments the factory's arguments, host and port first
    */
   public static Object redirectAddress(
-      Class<?> grpcType, String factory, Object builder, Object[] arguments) {
+      Class<?> grpcType, String factory, Class<?> returnType, Object builder, Object[] arguments) {
     if (arguments == null || arguments.length < 2) {
       return builder;
     }
@@ -89,7 +90,17 @@ public final class ClientHooks {
             factory,
             null,
             current -> current.redirectAddress(grpcType, factory, arguments));
-    return mapped == null ? builder : mapped;
+    if (mapped == null) {
+      return builder;
+    }
+    if (!returnType.isInstance(mapped)) {
+      AgentFailures.report(
+          "channel factory " + factory,
+          new ClassCastException(
+              mapped.getClass().getName() + " is not a " + returnType.getName()));
+      return builder;
+    }
+    return mapped;
   }
 
   public static void onBuilder(String target, Object builder) {

@@ -49,19 +49,23 @@ public final class ServerHooks {
 
   /**
    * Called when {@code build()} returns, or with a null server when it throws: returns the server
-   * the application gets (from the outermost call, the agent's wrapper).
+   * the application gets (from the outermost call, the agent's wrapper if it is a {@code
+   * returnType}).
    */
-  public static Object exitBuild(Object builder, Object server) {
-    boolean outermost = --DEPTH.get()[0] == 0;
+  public static Object exitBuild(Object builder, Object server, Class<?> returnType) {
+    int[] depth = DEPTH.get();
+    if (depth[0] > 0) {
+      depth[0]--;
+    }
     Handler current = handler;
-    if (!outermost || current == null || server == null) {
+    if (depth[0] != 0 || current == null || server == null) {
       return server;
     }
     try {
       Object result = current.afterBuild(builder, server);
-      return result == null ? server : result;
+      return returnType.isInstance(result) ? result : server;
     } catch (Throwable t) {
-      AgentFailures.report("server " + server, t);
+      AgentFailures.report("server of " + builder.getClass().getName(), t);
       return server;
     }
   }

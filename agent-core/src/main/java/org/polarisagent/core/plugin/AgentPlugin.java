@@ -21,8 +21,8 @@ public interface AgentPlugin {
   Set<String> typeNames();
 
   /**
-   * Called once from premain, before any of {@link #typeNames()} can be rewritten: installs what
-   * the rewritten code calls.
+   * Called once at agent start (premain, or agentmain when attached), before any of {@link
+   * #typeNames()} is rewritten: installs what the rewritten code calls.
    */
   void install(AgentContext context);
 

@@ -9,8 +9,8 @@ import org.polarisagent.core.logging.AgentLog;
 import org.polarisagent.core.logging.OncePerKey;
 
 /**
- * What the bridge calls: answers the {@link ClientHooks} and {@link ServerHooks} calls of the
- * advice inlined into gRPC. Maps channel targets, has the {@link LoaderAdapters} of the channel's
+ * What the bridge calls: answers the {@link ClientHooks} and {@link ServerHooks} calls of the code
+ * the agent adds to gRPC. Maps channel targets, has the {@link LoaderAdapters} of the channel's
  * class loader prepare the Polaris resolver and balancer for Polaris targets, and hands server
  * builds to those of the builder's loader. Thread-safe.
  */
@@ -76,6 +76,7 @@ final class BridgeHandler implements ClientHooks.Handler, ServerHooks.Handler {
     System.arraycopy(arguments, 2, targetArguments, 1, arguments.length - 2);
     for (Method method : grpcType.getMethods()) {
       if (method.getName().equals(targetFactory)
+          && method.getDeclaringClass() == grpcType
           && method.getParameterTypes().length == targetArguments.length
           && method.getParameterTypes()[0] == String.class
           && matches(method.getParameterTypes(), targetArguments)) {

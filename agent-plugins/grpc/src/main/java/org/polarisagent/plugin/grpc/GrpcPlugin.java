@@ -134,33 +134,18 @@ public final class GrpcPlugin implements AgentPlugin {
     if (hooks == null) {
       return null;
     }
-    if (!seesBridge(loader)) {
+    if (!BridgeVisibility.from(loader, typeName)) {
       if (blindLoaders.first(String.valueOf(loader))) {
         AgentLog.warn(
             "the class loader of "
                 + typeName
                 + " ("
                 + loader
-                + ") cannot see the agent's bridge classes; its gRPC runs without Polaris");
+                + ") cannot call the agent's bridge classes (not on its class path, or gRPC in a"
+                + " named module); its gRPC runs without Polaris");
       }
       return null;
     }
     return ClassWeaver.weave(classFile, hooks);
-  }
-
-  /**
-   * Whether code defined by this loader links the bridge classes to the agent's own (they live on
-   * the system class path), as the added code needs.
-   */
-  private static boolean seesBridge(ClassLoader loader) {
-    if (loader == null) {
-      return false;
-    }
-    try {
-      return Class.forName(ClientHooks.class.getName(), false, loader) == ClientHooks.class
-          && Class.forName(ServerHooks.class.getName(), false, loader) == ServerHooks.class;
-    } catch (ClassNotFoundException | LinkageError e) {
-      return false;
-    }
   }
 }

@@ -21,8 +21,10 @@ import org.polarisagent.core.weave.MethodHook;
  *
  * <pre>
  * return (ReturnType) ClientHooks.redirectAddress(
- *     ThisClass.class, "forAddress", builder, new Object[] {host, port, ...});
+ *     ThisClass.class, "forAddress", ReturnType.class, builder, new Object[] {host, port, ...});
  * </pre>
+ *
+ * The bridge hands back the application's builder unless the mapped one is a {@code ReturnType}.
  */
 public final class ChannelAddressHook extends MethodHook {
 
@@ -39,28 +41,31 @@ public final class ChannelAddressHook extends MethodHook {
   @Override
   public void apply(String owner, MethodNode method) {
     Type[] arguments = Type.getArgumentTypes(method.desc);
-    String returnType = Type.getReturnType(method.desc).getInternalName();
+    Type returnType = Type.getReturnType(method.desc);
     beforeEachObjectReturn(
         method,
         () -> {
           InsnList atReturn = new InsnList();
-          // builder -> Class, factory, builder, arguments
+          // builder -> Class, factory, return type, builder, arguments
           atReturn.add(new LdcInsnNode(Type.getObjectType(owner)));
           atReturn.add(new InsnNode(Opcodes.SWAP));
           atReturn.add(new LdcInsnNode(method.name));
+          atReturn.add(new InsnNode(Opcodes.SWAP));
+          atReturn.add(new LdcInsnNode(returnType));
           atReturn.add(new InsnNode(Opcodes.SWAP));
           atReturn.add(argumentArray(arguments));
           atReturn.add(
               callStatic(
                   ClientHooks.class,
                   "redirectAddress",
-                  "(Ljava/lang/Class;Ljava/lang/String;Ljava/lang/Object;[Ljava/lang/Object;)"
-                      + "Ljava/lang/Object;"));
-          atReturn.add(new TypeInsnNode(Opcodes.CHECKCAST, returnType));
+                  "(Ljava/lang/Class;Ljava/lang/String;Ljava/lang/Class;Ljava/lang/Object;"
+                      + "[Ljava/lang/Object;)Ljava/lang/Object;"));
+          atReturn.add(new TypeInsnNode(Opcodes.CHECKCAST, returnType.getInternalName()));
           return atReturn;
         });
-    // Over the builder: Class, factory, array, array, index, and a long or double argument.
-    method.maxStack += 6;
+    // Over the builder: Class, factory, return type, array, array, index, and a long or double
+    // argument (two slots).
+    method.maxStack += 8;
   }
 
   /** Pushes a new {@code Object[]} holding the static method's arguments, primitives boxed. */

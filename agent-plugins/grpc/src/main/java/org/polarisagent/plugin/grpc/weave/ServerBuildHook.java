@@ -6,6 +6,7 @@ import org.objectweb.asm.tree.FrameNode;
 import org.objectweb.asm.tree.InsnList;
 import org.objectweb.asm.tree.InsnNode;
 import org.objectweb.asm.tree.LabelNode;
+import org.objectweb.asm.tree.LdcInsnNode;
 import org.objectweb.asm.tree.MethodNode;
 import org.objectweb.asm.tree.TryCatchBlockNode;
 import org.objectweb.asm.tree.TypeInsnNode;
@@ -22,20 +23,21 @@ import org.polarisagent.core.weave.MethodHook;
  * ServerHooks.enterBuild(this);
  * try {
  *   ... original body, where each {@code return server} becomes
- *   return (ReturnType) ServerHooks.exitBuild(this, server);
+ *   return (ReturnType) ServerHooks.exitBuild(this, server, ReturnType.class);
  * } catch (Throwable t) {
- *   ServerHooks.exitBuild(this, null);
+ *   ServerHooks.exitBuild(this, null, ReturnType.class);
  *   throw t;
  * }
  * </pre>
  *
  * The handler is the last entry of the exception table, so the method's own handlers still come
- * first.
+ * first. It also covers the code added before the returns, which cannot throw but for a virtual
+ * machine error; {@code exitBuild} never lets the depth it counts fall below zero.
  */
 public final class ServerBuildHook extends MethodHook {
 
   private static final String EXIT_DESCRIPTOR =
-      "(Ljava/lang/Object;Ljava/lang/Object;)Ljava/lang/Object;";
+      "(Ljava/lang/Object;Ljava/lang/Object;Ljava/lang/Class;)Ljava/lang/Object;";
 
   @Override
   public boolean appliesTo(MethodNode method) {
@@ -48,7 +50,7 @@ public final class ServerBuildHook extends MethodHook {
 
   @Override
   public void apply(String owner, MethodNode method) {
-    String returnType = Type.getReturnType(method.desc).getInternalName();
+    Type returnType = Type.getReturnType(method.desc);
     LabelNode start = new LabelNode();
     InsnList atEntry = new InsnList();
     atEntry.add(new VarInsnNode(Opcodes.ALOAD, 0));
@@ -61,8 +63,9 @@ public final class ServerBuildHook extends MethodHook {
           InsnList atReturn = new InsnList();
           atReturn.add(new VarInsnNode(Opcodes.ALOAD, 0));
           atReturn.add(new InsnNode(Opcodes.SWAP));
+          atReturn.add(new LdcInsnNode(returnType));
           atReturn.add(callStatic(ServerHooks.class, "exitBuild", EXIT_DESCRIPTOR));
-          atReturn.add(new TypeInsnNode(Opcodes.CHECKCAST, returnType));
+          atReturn.add(new TypeInsnNode(Opcodes.CHECKCAST, returnType.getInternalName()));
           return atReturn;
         });
     LabelNode handler = new LabelNode();
@@ -74,13 +77,15 @@ public final class ServerBuildHook extends MethodHook {
             Opcodes.F_NEW, 1, new Object[] {owner}, 1, new Object[] {"java/lang/Throwable"}));
     onThrow.add(new VarInsnNode(Opcodes.ALOAD, 0));
     onThrow.add(new InsnNode(Opcodes.ACONST_NULL));
+    onThrow.add(new LdcInsnNode(returnType));
     onThrow.add(callStatic(ServerHooks.class, "exitBuild", EXIT_DESCRIPTOR));
     onThrow.add(new InsnNode(Opcodes.POP));
     onThrow.add(new InsnNode(Opcodes.ATHROW));
     method.instructions.add(onThrow);
     method.tryCatchBlocks.add(
         new TryCatchBlockNode(start, handler, handler, "java/lang/Throwable"));
-    // this, server (or the thrown value), and null.
-    method.maxStack = Math.max(method.maxStack + 1, 3);
+    // this, server and return type over what the method had; or the thrown value, this, null and
+    // return type.
+    method.maxStack = Math.max(method.maxStack + 2, 4);
   }
 }

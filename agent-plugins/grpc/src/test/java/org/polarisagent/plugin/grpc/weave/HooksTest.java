@@ -77,6 +77,16 @@ class HooksTest {
   }
 
   @Test
+  void aRedirectedBuilderOfAnotherTypeLeavesTheApplicationsBuilder() throws Exception {
+    ClientHooks.install(new RecordingClient(null, "not a StringBuilder"));
+    Class<?> factory = woven(Shapes.Factory.class, new ChannelAddressHook());
+
+    assertEquals("builder for h:1", call(factory, "forAddress", "h", 1).toString());
+    assertEquals(
+        "cached builder", call(factory, "newChannelBuilderForAddress", "h", 1, 7L).toString());
+  }
+
+  @Test
   void aMethodNoHookKnowsIsLeftAlone() throws Exception {
     ClientHooks.install(new RecordingClient("mapped", null));
     Class<?> factory = woven(Shapes.Factory.class, new ChannelTargetHook());
@@ -97,7 +107,10 @@ class HooksTest {
 
     type.getMethod("defaultServiceConfig", Map.class)
         .invoke(builder, Collections.singletonMap("k", "v"));
-    type.getMethod("defaultLoadBalancingPolicy", String.class).invoke(builder, "pick_first");
+    // Through the compiler's bridge, which calls the setter: the value is changed once.
+    Shapes.GenericChannelBuilder.class
+        .getMethod("defaultLoadBalancingPolicy", String.class)
+        .invoke(builder, "pick_first");
 
     assertEquals(
         Collections.singletonMap("k", "v+agent"),
@@ -112,7 +125,7 @@ class HooksTest {
     Object inner = serverBuilder(type, null, null);
     Object forwarding = serverBuilder(type, inner, null);
 
-    assertEquals("wrapped server", type.getMethod("build").invoke(forwarding));
+    assertEquals("wrapped server", type.getMethod("build").invoke(forwarding).toString());
     assertEquals(Arrays.asList("before", "after server"), calls);
 
     Object failing = serverBuilder(type, null, new IllegalStateException("boom"));
@@ -124,8 +137,27 @@ class HooksTest {
     Object handledInside = serverBuilder(type, null, new IllegalArgumentException("retry"));
     assertEquals(
         "wrapped server after retry",
-        type.getMethod("build").invoke(handledInside),
+        type.getMethod("build").invoke(handledInside).toString(),
         "the method's own handler runs, and the build after a failed one is outermost again");
+  }
+
+  @Test
+  void aWrapperOfAnotherTypeLeavesTheApplicationsServer() throws Exception {
+    ServerHooks.install(
+        new ServerHooks.Handler() {
+          @Override
+          public void beforeBuild(Object builder) {}
+
+          @Override
+          public Object afterBuild(Object builder, Object server) {
+            return "not a Server";
+          }
+        });
+    Class<?> type = woven(Shapes.ServerBuilder.class, new ServerBuildHook());
+
+    Object server = type.getMethod("build").invoke(serverBuilder(type, null, null));
+
+    assertEquals(Shapes.Server.class, server.getClass());
   }
 
   @Test
@@ -222,7 +254,7 @@ class HooksTest {
     @Override
     public Object afterBuild(Object builder, Object server) {
       calls.add("after " + server);
-      return "wrapped " + server;
+      return new Shapes.Server("wrapped " + server);
     }
   }
 }

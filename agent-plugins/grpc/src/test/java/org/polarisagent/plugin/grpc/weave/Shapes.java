@@ -9,6 +9,8 @@ final class Shapes {
 
   /** A channel builder factory. */
   public static final class Factory {
+    static final StringBuilder CACHED = new StringBuilder("cached builder");
+
     private Factory() {}
 
     public static StringBuilder forTarget(String target) {
@@ -25,9 +27,10 @@ final class Shapes {
       return new StringBuilder("builder for " + host + ":" + port);
     }
 
+    /** Returns with only the builder on a stack one deep, and takes a two-slot argument. */
     public static StringBuilder newChannelBuilderForAddress(
         String host, int port, long credentials) {
-      return new StringBuilder(host + ":" + port + " with " + credentials);
+      return CACHED;
     }
 
     /** Not a factory the hooks know. */
@@ -36,8 +39,13 @@ final class Shapes {
     }
   }
 
+  /** Where the compiler adds bridges to the setters below, as gRPC's generic builders have. */
+  public abstract static class GenericChannelBuilder<T> {
+    public abstract T defaultLoadBalancingPolicy(String policy);
+  }
+
   /** A channel builder implementation with its default setters. */
-  public static final class ChannelBuilder {
+  public static final class ChannelBuilder extends GenericChannelBuilder<ChannelBuilder> {
     public Map<String, ?> serviceConfig;
     public String policy;
 
@@ -46,6 +54,7 @@ final class Shapes {
       return this;
     }
 
+    @Override
     public ChannelBuilder defaultLoadBalancingPolicy(String policy) {
       this.policy = policy;
       return this;
@@ -62,7 +71,7 @@ final class Shapes {
       this.failure = failure;
     }
 
-    public Object build() {
+    public Server build() {
       if (delegate != null) {
         return delegate.build();
       }
@@ -71,9 +80,23 @@ final class Shapes {
           throw failure;
         }
       } catch (IllegalArgumentException handledInside) {
-        return "server after " + handledInside.getMessage();
+        return new Server("server after " + handledInside.getMessage());
       }
-      return "server";
+      return new Server("server");
+    }
+  }
+
+  /** What a server builder builds. */
+  public static class Server {
+    private final String name;
+
+    public Server(String name) {
+      this.name = name;
+    }
+
+    @Override
+    public String toString() {
+      return name;
     }
   }
 }
