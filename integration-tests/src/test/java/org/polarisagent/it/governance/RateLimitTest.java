@@ -219,7 +219,9 @@ class RateLimitTest {
                 "--method=" + method,
                 "--rate=" + RATE,
                 "--duration=120s",
-                "--deadline=3s")
+                // Long enough that the first calls outlive a slow first discovery: every failure
+                // the test counts is then the rule's.
+                "--deadline=10s")
             .start();
     try {
       // Its first calls may be over quota already: it runs once some call succeeded.
