@@ -34,21 +34,6 @@ public final class PolarisSdk {
 
   private static final String LOG_HOME_PROPERTY = "polaris.log.home";
 
-  /**
-   * Classes of the SDK whose static state keeps a stack trace of the thread that initializes them.
-   */
-  private static final String[] STACK_CAPTURING_CLASSES = {
-    "shade.polaris.io.netty.util.concurrent.GlobalEventExecutor",
-    "shade.polaris.io.grpc.internal.ManagedChannelOrphanWrapper$ManagedChannelReference",
-  };
-
-  /**
-   * Read once, when the class above initializes: off, the SDK's channels keep no stack of their
-   * creator.
-   */
-  private static final String CHANNEL_ALLOCATION_TRACKING =
-      "shade.polaris.io.grpc.ManagedChannel.enableAllocationTracking";
-
   private final CountDownLatch settled = new CountDownLatch(1);
 
   /** Tasks to run once the SDK has started or failed; null once it has. Guarded by {@code this}. */
@@ -124,7 +109,7 @@ public final class PolarisSdk {
     try {
       ShadedJulLogging.redirect(AgentLog.Level.named(config.get(AgentConfig.SDK_LOG_LEVEL)));
       Configuration configuration = SdkConfiguration.build(config);
-      initializeStackCapturingClasses();
+      EarlySdkClasses.initialize();
       SDKContext context = SDKContext.initContextByConfig(configuration);
       SdkApis created = new SdkApis(context);
       synchronized (this) {
@@ -154,34 +139,6 @@ public final class PolarisSdk {
         System.setProperty(LOG_HOME_PROPERTY, logHome);
       }
       settle();
-    }
-  }
-
-  /**
-   * Initializes, on this agent-only thread, the SDK classes whose static state keeps a stack trace
-   * of the thread that initializes them (an exception made once, with the classes on that stack),
-   * with the SDK's channels told not to keep the stack of the thread that creates them. Otherwise a
-   * server's first registration, which creates the SDK's channels, would pin that application's
-   * class loader (whose classes are on its stack) for the life of the JVM. The property is the
-   * SDK's relocated one and is set only while its class initializes.
-   */
-  private static void initializeStackCapturingClasses() {
-    boolean set = System.getProperty(CHANNEL_ALLOCATION_TRACKING) == null;
-    if (set) {
-      System.setProperty(CHANNEL_ALLOCATION_TRACKING, "false");
-    }
-    try {
-      for (String name : STACK_CAPTURING_CLASSES) {
-        try {
-          Class.forName(name, true, PolarisSdk.class.getClassLoader());
-        } catch (Throwable notThere) {
-          AgentLog.debug("cannot initialize " + name + " early: " + notThere);
-        }
-      }
-    } finally {
-      if (set) {
-        System.clearProperty(CHANNEL_ALLOCATION_TRACKING);
-      }
     }
   }
 
