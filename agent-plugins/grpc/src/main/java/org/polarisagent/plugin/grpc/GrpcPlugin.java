@@ -3,6 +3,7 @@ package org.polarisagent.plugin.grpc;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -63,32 +64,37 @@ public final class GrpcPlugin implements AgentPlugin {
     "io.grpc.inprocess.InProcessServerBuilder",
   };
 
-  /** The hooks of each hooked type, by binary name. */
-  private static final Map<String, List<MethodHook>> HOOKS = hooksByType();
-
   /** Class loaders that cannot see the bridge: said once each. */
   private final OncePerKey blindLoaders = new OncePerKey(100);
 
-  private static Map<String, List<MethodHook>> hooksByType() {
-    Map<String, List<MethodHook>> hooks = new HashMap<>();
-    List<MethodHook> factories =
-        Collections.unmodifiableList(
-            Arrays.<MethodHook>asList(new ChannelTargetHook(), new ChannelAddressHook()));
-    for (String type : CHANNEL_FACTORIES) {
-      hooks.put(type, factories);
+  /**
+   * The hooks of each hooked type, by binary name; in a holder of its own so that premain loads
+   * none of ASM.
+   */
+  private static final class Hooks {
+    static final Map<String, List<MethodHook>> BY_TYPE = hooksByType();
+
+    private static Map<String, List<MethodHook>> hooksByType() {
+      Map<String, List<MethodHook>> hooks = new HashMap<>();
+      List<MethodHook> factories =
+          Collections.unmodifiableList(
+              Arrays.<MethodHook>asList(new ChannelTargetHook(), new ChannelAddressHook()));
+      for (String type : CHANNEL_FACTORIES) {
+        hooks.put(type, factories);
+      }
+      List<MethodHook> defaults =
+          Collections.unmodifiableList(
+              Arrays.<MethodHook>asList(
+                  ChannelDefaultsHook.serviceConfig(), ChannelDefaultsHook.loadBalancingPolicy()));
+      for (String type : CHANNEL_BUILDER_IMPLEMENTATIONS) {
+        hooks.put(type, defaults);
+      }
+      List<MethodHook> build = Collections.<MethodHook>singletonList(new ServerBuildHook());
+      for (String type : SERVER_BUILDERS) {
+        hooks.put(type, build);
+      }
+      return Collections.unmodifiableMap(hooks);
     }
-    List<MethodHook> defaults =
-        Collections.unmodifiableList(
-            Arrays.<MethodHook>asList(
-                ChannelDefaultsHook.serviceConfig(), ChannelDefaultsHook.loadBalancingPolicy()));
-    for (String type : CHANNEL_BUILDER_IMPLEMENTATIONS) {
-      hooks.put(type, defaults);
-    }
-    List<MethodHook> build = Collections.<MethodHook>singletonList(new ServerBuildHook());
-    for (String type : SERVER_BUILDERS) {
-      hooks.put(type, build);
-    }
-    return Collections.unmodifiableMap(hooks);
   }
 
   @Override
@@ -98,7 +104,10 @@ public final class GrpcPlugin implements AgentPlugin {
 
   @Override
   public Set<String> typeNames() {
-    return HOOKS.keySet();
+    Set<String> names = new HashSet<>(Arrays.asList(CHANNEL_FACTORIES));
+    names.addAll(Arrays.asList(CHANNEL_BUILDER_IMPLEMENTATIONS));
+    names.addAll(Arrays.asList(SERVER_BUILDERS));
+    return names;
   }
 
   @Override
@@ -130,7 +139,7 @@ public final class GrpcPlugin implements AgentPlugin {
 
   @Override
   public byte[] transform(ClassLoader loader, String typeName, byte[] classFile) {
-    List<MethodHook> hooks = HOOKS.get(typeName);
+    List<MethodHook> hooks = Hooks.BY_TYPE.get(typeName);
     if (hooks == null) {
       return null;
     }
