@@ -36,6 +36,7 @@ import org.polarisagent.testing.ChildProcess;
  * Builder#env} when a test wants them.
  *
  * <pre>
+ * // POLARIS.agentApp(EchoProvider.class, "p1") gives the same builder with a test's server.
  * try (ForkedApp provider = ForkedApp.main(EchoProvider.class).withAgent()
  *         .property("polaris.address", server.grpcAddress()).args("--name=p1").start()) {
  *     int port = Integer.parseInt(provider.awaitLine("READY port=(\\d+).*", Duration.ofSeconds(30)).group(1));

@@ -47,8 +47,8 @@ import org.polarisagent.samples.EchoService;
  * the picker's package (split across jars on the class path) because the picker is package-private.
  * A benchmark, not a test: it asserts nothing.
  *
- * <p>{@code java -cp target/test-classes:$(cat target/bench-classpath.txt) org.openjdk.jmh.Main
- * PickerBenchmark -prof gc}
+ * <p>{@code java -cp target/test-classes:target/classes:$(cat target/bench-classpath.txt)
+ * org.openjdk.jmh.Main PickerBenchmark -prof gc}
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
