@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.tencent.polaris.api.config.Configuration;
 import com.tencent.polaris.client.api.SDKContext;
+import com.tencent.polaris.factory.ConfigAPIFactory;
 import com.tencent.polaris.factory.config.ConfigurationImpl;
 import com.tencent.polaris.factory.config.global.LocationConfigImpl;
 import java.io.ByteArrayInputStream;
@@ -86,5 +87,17 @@ class SdkConfigurationTest {
     } finally {
       context.close();
     }
+  }
+
+  @Test
+  void anSdkYamlGetsTheSdkDefaultsFromTheLazyProvider() {
+    String yaml = "global:\n  serverConnector:\n    addresses:\n      - 127.0.0.1:1\n";
+    ConfigurationImpl configuration =
+        (ConfigurationImpl)
+            ConfigAPIFactory.loadConfig(
+                new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)));
+    configuration.setDefault(new LazyDefaultConfigProvider().getDefaultConfig());
+    configuration.verify();
+    assertNotNull(configuration.getConsumer().getServiceRouter().getChain());
   }
 }
