@@ -41,9 +41,13 @@ final class SdkConfiguration {
   static SdkConfiguration build(AgentConfig config) throws Exception {
     String yaml = config.get(AgentConfig.SDK_CONFIG_FILE);
     if (!yaml.isEmpty()) {
+      ConfigurationImpl configuration;
       try (InputStream in = new FileInputStream(yaml)) {
-        return apply(config, (ConfigurationImpl) ConfigAPIFactory.loadConfig(in), false);
+        configuration = (ConfigurationImpl) ConfigAPIFactory.loadConfig(in);
       }
+      // The SDK would fill in its defaults only when it starts; the agent's settings need them now.
+      configuration.setDefault();
+      return apply(config, configuration, false);
     }
     ConfigurationImpl snapshot = SdkDefaults.fromSnapshot();
     return snapshot != null

@@ -14,9 +14,13 @@ import com.tencent.polaris.factory.config.global.LocationConfigImpl;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Properties;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.polarisagent.core.config.AgentConfig;
 
 class SdkConfigurationTest {
@@ -99,5 +103,20 @@ class SdkConfigurationTest {
     configuration.setDefault(new LazyDefaultConfigProvider().getDefaultConfig());
     configuration.verify();
     assertNotNull(configuration.getConsumer().getServiceRouter().getChain());
+  }
+
+  @Test
+  void aPartialSdkYamlGetsTheSdkDefaults(@TempDir Path dir) throws Exception {
+    Path yaml = dir.resolve("sdk.yml");
+    Files.write(yaml, "global:\n  api:\n    timeout: 3s\n".getBytes(StandardCharsets.UTF_8));
+    SdkConfiguration built =
+        SdkConfiguration.build(config("polaris.sdk.config.file", yaml.toString()));
+    assertFalse(built.complete());
+    Configuration configuration = built.configuration();
+    assertEquals(3000L, configuration.getGlobal().getAPI().getTimeout());
+    assertEquals(
+        Arrays.asList("127.0.0.1:1"),
+        configuration.getGlobal().getServerConnector().getAddresses());
+    configuration.verify();
   }
 }
