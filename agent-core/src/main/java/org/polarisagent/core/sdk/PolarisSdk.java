@@ -1,6 +1,5 @@
 package org.polarisagent.core.sdk;
 
-import com.tencent.polaris.api.config.Configuration;
 import com.tencent.polaris.client.api.SDKContext;
 import java.util.ArrayList;
 import java.util.List;
@@ -108,9 +107,9 @@ public final class PolarisSdk {
     String logHome = System.getProperty(LOG_HOME_PROPERTY);
     try {
       ShadedJulLogging.redirect(AgentLog.Level.named(config.get(AgentConfig.SDK_LOG_LEVEL)));
-      Configuration configuration = SdkConfiguration.build(config);
+      SdkConfiguration configuration = SdkConfiguration.build(config);
       EarlySdkClasses.initialize();
-      SDKContext context = SDKContext.initContextByConfig(configuration);
+      SDKContext context = configuration.startContext();
       SdkApis created = new SdkApis(context);
       synchronized (this) {
         if (closed) {
@@ -128,7 +127,8 @@ public final class PolarisSdk {
           "Polaris SDK started in "
               + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)
               + " ms, server "
-              + config.get(AgentConfig.ADDRESS));
+              + config.get(AgentConfig.ADDRESS)
+              + (configuration.complete() ? ", defaults from the snapshot" : ""));
     } catch (Throwable t) {
       fail("the Polaris SDK failed to start: " + t);
       AgentLog.error("Polaris SDK failed to start; no registration, Polaris channels fail fast", t);

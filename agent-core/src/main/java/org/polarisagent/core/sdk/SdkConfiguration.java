@@ -1,45 +1,66 @@
 package org.polarisagent.core.sdk;
 
 import com.tencent.polaris.api.config.Configuration;
+import com.tencent.polaris.api.plugin.PluginType;
+import com.tencent.polaris.api.plugin.TypeProvider;
+import com.tencent.polaris.api.plugin.common.ValueContext;
+import com.tencent.polaris.api.plugin.impl.PluginManager;
+import com.tencent.polaris.client.api.SDKContext;
 import com.tencent.polaris.factory.ConfigAPIFactory;
 import com.tencent.polaris.factory.config.ConfigurationImpl;
-import com.tencent.polaris.factory.config.consumer.ServiceRouterConfigImpl;
 import com.tencent.polaris.factory.config.global.LocationConfigImpl;
 import com.tencent.polaris.factory.config.global.LocationProviderConfigImpl;
 import java.io.FileInputStream;
 import java.io.InputStream;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.ServiceLoader;
 import org.polarisagent.core.config.AgentConfig;
 
 /**
- * Builds the SDK configuration from the agent configuration, in code.
+ * The SDK configuration built from the agent configuration, and the SDK context started on it.
  *
  * <p>Never from {@code polaris.yml} found through the application's class loader. Unless an SDK
- * yaml is given, the built-in configuration keeps the SDK from opening ports, phoning home, or
- * writing into the working directory, and runs only the routers the agent uses. Must run with the
- * agent loader as the thread's context class loader. Stateless.
+ * yaml is given, the agent's defaults ({@link SdkDefaults}) keep the SDK from opening ports,
+ * phoning home, or writing into the working directory, and run only the routers the agent uses.
+ * Must run with the agent loader as the thread's context class loader. Immutable.
  */
 final class SdkConfiguration {
 
-  private SdkConfiguration() {}
+  private final Configuration configuration;
 
-  static Configuration build(AgentConfig config) throws Exception {
+  /** Whether every SDK default is in already (from the snapshot), so none need filling in. */
+  private final boolean complete;
+
+  private SdkConfiguration(Configuration configuration, boolean complete) {
+    this.configuration = configuration;
+    this.complete = complete;
+  }
+
+  static SdkConfiguration build(AgentConfig config) throws Exception {
     String yaml = config.get(AgentConfig.SDK_CONFIG_FILE);
-    ConfigurationImpl configuration;
-    if (yaml.isEmpty()) {
-      configuration = new ConfigurationImpl();
-      configuration.setDefault();
-      quiet(configuration);
-      routers(configuration);
-    } else {
+    if (!yaml.isEmpty()) {
+      ConfigurationImpl configuration;
       try (InputStream in = new FileInputStream(yaml)) {
         configuration = (ConfigurationImpl) ConfigAPIFactory.loadConfig(in);
       }
+      // The SDK would fill in its defaults only when it starts; the agent's settings need them now.
+      configuration.setDefault();
+      return apply(config, configuration, false);
     }
+    ConfigurationImpl snapshot = SdkDefaults.fromSnapshot();
+    return snapshot != null
+        ? apply(config, snapshot, true)
+        : apply(config, SdkDefaults.compute(), false);
+  }
+
+  /**
+   * Sets the agent configuration's addresses, token, bind IP and location into {@code
+   * configuration}; {@code complete} when it came from the snapshot.
+   */
+  static SdkConfiguration apply(
+      AgentConfig config, ConfigurationImpl configuration, boolean complete) {
     List<String> addresses = new ArrayList<>(config.get(AgentConfig.ADDRESS));
     configuration.getGlobal().getServerConnector().setAddresses(addresses);
     String token = config.get(AgentConfig.TOKEN);
@@ -48,53 +69,78 @@ final class SdkConfiguration {
     }
     // Without a bind IP, SDK init opens a socket to the server, with no timeout, only to learn it.
     configuration.getGlobal().getAPI().setBindIP(LocalAddress.towards(addresses.get(0)));
-    location(configuration, config);
+    location(configuration, config, complete);
+    return new SdkConfiguration(configuration, complete);
+  }
+
+  Configuration configuration() {
     return configuration;
   }
 
-  /**
-   * No listening port, no reports sent home, no file under the working directory. The event
-   * reporter stays on (it only logs, to the SDK log): with it off, the SDK's circuit breaker fails
-   * on its way to OPEN and never schedules the move to HALF_OPEN, so a broken instance would never
-   * come back.
-   */
-  private static void quiet(ConfigurationImpl configuration) {
-    configuration.getGlobal().getStatReporter().setEnable(false);
-    configuration.getGlobal().getTraceReporter().setEnable(false);
-    configuration.getGlobal().getAPI().setReportEnable(false);
-    configuration.getConsumer().getLocalCache().setPersistEnable(false);
+  boolean complete() {
+    return complete;
   }
 
   /**
-   * Isolated instances out first, then metadata, rule and nearby routing, broken or unhealthy ones
-   * out last.
+   * Starts an SDK context on this configuration. On a complete one, this is what {@link
+   * SDKContext#initContextByConfig} does without filling in defaults again (which would bind the
+   * SDK's default yaml) and without logging the whole configuration as JSON: verify, load the
+   * plugin types, then create and initialize the plugins, destroying them if that fails.
    */
-  private static void routers(ConfigurationImpl configuration) {
-    ServiceRouterConfigImpl routers = configuration.getConsumer().getServiceRouter();
-    routers.setBeforeChain(Collections.singletonList("isolatedRouter"));
-    routers.setChain(Arrays.asList("metadataRouter", "ruleBasedRouter", "nearbyBasedRouter"));
-    routers.setAfterChain(Collections.singletonList("recoverRouter"));
+  SDKContext startContext() {
+    if (!complete) {
+      return SDKContext.initContextByConfig(configuration);
+    }
+    configuration.verify();
+    List<PluginType> types = new ArrayList<>();
+    for (TypeProvider provider : ServiceLoader.load(TypeProvider.class)) {
+      types.addAll(provider.getTypes());
+    }
+    PluginManager manager = new PluginManager(types);
+    ValueContext values = new ValueContext();
+    values.setHost(SDKContext.parseHost(configuration));
+    values.setServerConnectorProtocol(SDKContext.parseServerConnectorProtocol(configuration));
+    SDKContext context = new SDKContext(configuration, manager, values);
+    try {
+      manager.initPlugins(context);
+    } catch (RuntimeException | Error e) {
+      manager.destroyPlugins();
+      throw e;
+    }
+    return context;
   }
 
   /**
-   * The configured location wins; empty keys keep the SDK's default (REGION, ZONE, CAMPUS from the
-   * environment).
+   * The configured location wins. Empty keys keep the SDK's default: REGION, ZONE, CAMPUS from a
+   * system property or else the environment, which the SDK's default yaml names and the snapshot
+   * leaves unresolved.
    */
-  private static void location(ConfigurationImpl configuration, AgentConfig config) {
+  private static void location(
+      ConfigurationImpl configuration, AgentConfig config, boolean fromSnapshot) {
     LocationProviderConfigImpl local =
         ((LocationConfigImpl) configuration.getGlobal().getLocation()).getByType("local");
     if (local == null) {
       return;
     }
     Map<String, Object> options = local.getOptions();
-    put(options, "region", config.get(AgentConfig.REGION));
-    put(options, "zone", config.get(AgentConfig.ZONE));
-    put(options, "campus", config.get(AgentConfig.CAMPUS));
+    put(options, "region", config.get(AgentConfig.REGION), "REGION", fromSnapshot);
+    put(options, "zone", config.get(AgentConfig.ZONE), "ZONE", fromSnapshot);
+    put(options, "campus", config.get(AgentConfig.CAMPUS), "CAMPUS", fromSnapshot);
   }
 
-  private static void put(Map<String, Object> options, String name, String value) {
+  private static void put(
+      Map<String, Object> options,
+      String name,
+      String value,
+      String placeholder,
+      boolean fromSnapshot) {
     if (!value.isEmpty()) {
       options.put(name, value);
+    } else if (fromSnapshot) {
+      String resolved = System.getProperty(placeholder, System.getenv(placeholder));
+      if (resolved != null) {
+        options.put(name, resolved);
+      }
     }
   }
 }
