@@ -64,8 +64,8 @@ public final class AgentConfig {
           "",
           ValueType.READABLE_FILE,
           "Advanced: a Polaris SDK yaml used as the base SDK configuration instead of the agent's built-in"
-              + " one; what it leaves out takes the SDK's own defaults (among them metrics served on port"
-              + " 28080, see global.admin.port); address and token from the agent's keys still apply.");
+              + " one; what it leaves out takes the agent's built-in values (no port opened, no report"
+              + " sent, nothing written); address and token from the agent's keys still apply.");
 
   public static final ConfigKey<String> SDK_START =
       key(

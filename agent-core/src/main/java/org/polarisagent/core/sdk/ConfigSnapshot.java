@@ -18,18 +18,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 
 /**
  * A compact binary copy of a graph of SDK configuration beans, written at build time and read at
  * run time instead of binding the SDK's default yaml.
  *
- * <p>Values are strings, boxed integers, longs, booleans and doubles, enums, lists, sets, maps and
- * beans. A bean is made with its no-arg constructor, then every instance field is set, superclass
- * fields included, except fields holding the SDK's Jackson objects, which keep what the constructor
- * made. Shared objects stay shared. Reading fails (and writing too) on anything else, and reading
- * fails when a class's fields are not exactly those written: a snapshot never half-applies. Not
- * thread-safe per stream; the methods keep no state.
+ * <p>Values are strings, boxed integers, longs, booleans and doubles, enums, lists (read back as
+ * {@code ArrayList}), sets ({@code LinkedHashSet}), hash, linked and concurrent hash maps (and
+ * empty maps of any kind, read back as hash maps), and beans. A bean is made with its no-arg
+ * constructor, then every instance field is set, superclass fields included, except fields holding
+ * the SDK's Jackson objects, which keep what the constructor made. A final field is never set
+ * (newer JDKs warn about it, then refuse): a final collection or map the constructor made is given
+ * the written contents, a final lock keeps the constructor's, any other final field must already
+ * hold the written value. Shared objects stay shared. Reading fails (and writing too) on anything
+ * else, and reading fails when a class's fields are not exactly those written: a snapshot never
+ * half-applies. Not thread-safe per stream; the methods keep no state.
  */
 final class ConfigSnapshot {
 
@@ -143,10 +146,7 @@ final class ConfigSnapshot {
           value(element);
         }
       } else if (value instanceof Map) {
-        out.writeByte(
-            value instanceof ConcurrentMap
-                ? CONCURRENT_MAP
-                : value instanceof LinkedHashMap ? LINKED_MAP : HASH_MAP);
+        out.writeByte(mapTag((Map<?, ?>) value));
         Map<?, ?> map = (Map<?, ?>) value;
         out.writeInt(map.size());
         for (Map.Entry<?, ?> entry : map.entrySet()) {
@@ -155,11 +155,24 @@ final class ConfigSnapshot {
         }
       } else if (value.getClass() == Object.class) {
         out.writeByte(OBJECT);
-      } else if (value.getClass().getName().startsWith("java")) {
+      } else if (value.getClass().isArray() || value.getClass().getName().startsWith("java")) {
         throw new IOException("cannot snapshot a " + value.getClass().getName());
       } else {
         bean(value);
       }
+    }
+
+    /** Empty maps of any kind read back as hash maps; other maps only as what they are. */
+    private byte mapTag(Map<?, ?> map) throws IOException {
+      Class<?> type = map.getClass();
+      if (type == HashMap.class || map.isEmpty()) {
+        return HASH_MAP;
+      } else if (type == LinkedHashMap.class) {
+        return LINKED_MAP;
+      } else if (type == ConcurrentHashMap.class) {
+        return CONCURRENT_MAP;
+      }
+      throw new IOException("cannot snapshot a " + type.getName());
     }
 
     private void bean(Object bean) throws IOException {
@@ -267,9 +280,33 @@ final class ConfigSnapshot {
         throw new IOException(type.getName() + " has " + expected + " fields, not " + count);
       }
       for (int i = 0; i < count; i++) {
-        field(in.readUTF(), in.readUTF()).set(bean, value());
+        Field field = field(in.readUTF(), in.readUTF());
+        Object value = value();
+        if (Modifier.isFinal(field.getModifiers())) {
+          keepFinal(field, bean, value);
+        } else {
+          field.set(bean, value);
+        }
       }
       return bean;
+    }
+
+    /** Gives a final field the written value without setting it; fails where it cannot. */
+    @SuppressWarnings("unchecked")
+    private static void keepFinal(Field field, Object bean, Object value) throws Exception {
+      Object made = field.get(bean);
+      if (made instanceof Map && value instanceof Map) {
+        ((Map<Object, Object>) made).clear();
+        ((Map<Object, Object>) made).putAll((Map<Object, Object>) value);
+      } else if (made instanceof Collection && value instanceof Collection) {
+        ((Collection<Object>) made).clear();
+        ((Collection<Object>) made).addAll((Collection<Object>) value);
+      } else if (made == null
+          ? value != null
+          : made.getClass() != Object.class && !made.equals(value)) {
+        throw new IOException(
+            "final field " + field + " holds " + made + " after construction, not " + value);
+      }
     }
 
     private Class<?> type(String name) throws ClassNotFoundException {

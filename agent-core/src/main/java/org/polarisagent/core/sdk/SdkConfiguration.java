@@ -45,8 +45,9 @@ final class SdkConfiguration {
       try (InputStream in = new FileInputStream(yaml)) {
         configuration = (ConfigurationImpl) ConfigAPIFactory.loadConfig(in);
       }
-      // The SDK would fill in its defaults only when it starts; the agent's settings need them now.
-      configuration.setDefault();
+      // What the yaml leaves out takes the agent's defaults (no port, no file, no reports), not
+      // the SDK's; and the agent's settings below need them now.
+      configuration.setDefault(SdkDefaults.agentDefaults());
       return apply(config, configuration, false);
     }
     ConfigurationImpl snapshot = SdkDefaults.fromSnapshot();

@@ -4,6 +4,8 @@ import com.tencent.polaris.client.api.SDKContext;
 import com.tencent.polaris.factory.config.ConfigurationImpl;
 import com.tencent.polaris.factory.config.consumer.ServiceRouterConfigImpl;
 import com.tencent.polaris.factory.config.global.APIConfigImpl;
+import com.tencent.polaris.factory.config.global.LocationConfigImpl;
+import com.tencent.polaris.factory.config.global.LocationProviderConfigImpl;
 import com.tencent.polaris.factory.config.global.ServerConnectorConfigImpl;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
@@ -53,7 +55,13 @@ final class SdkDefaults {
     return read(SdkDefaults.class.getResourceAsStream(SNAPSHOT));
   }
 
-  /** The defaults from a snapshot stream, closed after; null (one DEBUG line) if unusable. */
+  /** The defaults from the snapshot, or computed when there is none. */
+  static ConfigurationImpl agentDefaults() {
+    ConfigurationImpl snapshot = fromSnapshot();
+    return snapshot != null ? snapshot : compute();
+  }
+
+  /** The defaults from a snapshot stream, closed after; null (one log line) if unusable. */
   static ConfigurationImpl read(InputStream snapshot) {
     if (snapshot == null) {
       AgentLog.debug("no SDK defaults snapshot in the agent jar; binding the SDK's default yaml");
@@ -62,7 +70,7 @@ final class SdkDefaults {
     try (InputStream in = new BufferedInputStream(snapshot)) {
       return (ConfigurationImpl) ConfigSnapshot.read(in, SdkDefaults.class.getClassLoader());
     } catch (IOException | ClassCastException e) {
-      AgentLog.debug("SDK defaults snapshot unusable (" + e + "); binding the SDK's default yaml");
+      AgentLog.info("SDK defaults snapshot unusable (" + e + "); binding the SDK's default yaml");
       return null;
     }
   }
@@ -92,17 +100,16 @@ final class SdkDefaults {
   }
 
   /**
-   * Build time: writes the snapshot to {@code args[0]}, checking it reads back. The environment
-   * must leave REGION, ZONE and CAMPUS empty: the default yaml's placeholders for them are resolved
-   * at run time ({@link SdkConfiguration}). Halts the JVM: the SDK's threads are still running.
+   * Build time: writes the snapshot to {@code args[0]}, checking it reads back. The location the
+   * default yaml's placeholders (REGION, ZONE, CAMPUS) took from the build's environment is left
+   * out: they are resolved at run time ({@link SdkConfiguration}). Halts the JVM, in case an SDK
+   * thread outlived the SDK's close.
    */
   public static void main(String[] args) {
     int status = 1;
     try {
       byte[] snapshot = snapshot();
-      if (read(new ByteArrayInputStream(snapshot)) == null) {
-        throw new IOException("the snapshot does not read back");
-      }
+      ConfigSnapshot.read(new ByteArrayInputStream(snapshot), SdkDefaults.class.getClassLoader());
       try (OutputStream out = new FileOutputStream(args[0])) {
         out.write(snapshot);
       }
@@ -123,9 +130,21 @@ final class SdkDefaults {
     String bindIp = api.getBindIP();
     connector.setAddresses(new ArrayList<>(Collections.singletonList(NOWHERE)));
     api.setBindIP("127.0.0.1");
-    new SdkApis(SDKContext.initContextByConfig(configuration));
+    SDKContext context = SDKContext.initContextByConfig(configuration);
+    new SdkApis(context);
+    // Closed before the configuration is read: no SDK thread may change it while it is written.
+    context.close();
     connector.setAddresses(addresses);
     api.setBindIP(bindIp);
+    LocationProviderConfigImpl local =
+        ((LocationConfigImpl) configuration.getGlobal().getLocation()).getByType("local");
+    if (local != null) {
+      for (String key : new String[] {"region", "zone", "campus"}) {
+        if (local.getOptions().containsKey(key)) {
+          local.getOptions().put(key, null);
+        }
+      }
+    }
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ConfigSnapshot.write(configuration, out);
     return out.toByteArray();

@@ -106,7 +106,7 @@ class SdkConfigurationTest {
   }
 
   @Test
-  void aPartialSdkYamlGetsTheSdkDefaults(@TempDir Path dir) throws Exception {
+  void aPartialSdkYamlGetsTheAgentsDefaults(@TempDir Path dir) throws Exception {
     Path yaml = dir.resolve("sdk.yml");
     Files.write(yaml, "global:\n  api:\n    timeout: 3s\n".getBytes(StandardCharsets.UTF_8));
     SdkConfiguration built =
@@ -117,6 +117,12 @@ class SdkConfigurationTest {
     assertEquals(
         Arrays.asList("127.0.0.1:1"),
         configuration.getGlobal().getServerConnector().getAddresses());
+    assertFalse(configuration.getGlobal().getStatReporter().isEnable(), "no metrics port");
+    assertFalse(configuration.getGlobal().getAPI().isReportEnable(), "no reports");
+    assertFalse(configuration.getConsumer().getLocalCache().isPersistEnable(), "no files written");
+    assertEquals(
+        Arrays.asList("metadataRouter", "ruleBasedRouter", "nearbyBasedRouter"),
+        configuration.getConsumer().getServiceRouter().getChain());
     configuration.verify();
   }
 }

@@ -1,5 +1,6 @@
 package org.polarisagent.it.provider;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.io.IOException;
@@ -8,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,13 +18,13 @@ import org.polarisagent.it.harness.ForkedApp;
 import org.polarisagent.it.harness.PolarisServerExtension;
 import org.polarisagent.samples.EchoConsumer;
 import org.polarisagent.samples.EchoProvider;
-import org.polarisagent.testing.FreePorts;
 import org.polarisagent.testing.Poll;
 
 /**
  * An SDK yaml given with {@code polaris.sdk.config.file} that names only a few settings (no server
- * connector, no location): the SDK's defaults fill in the rest, and the agent registers and
- * discovers as without it.
+ * connector, no location): the agent's built-in values fill in the rest, so the agent registers and
+ * discovers as without it, two apps on one host can share the yaml, and nothing is written into
+ * their working directories.
  */
 class SdkConfigFileTest {
 
@@ -30,25 +32,20 @@ class SdkConfigFileTest {
 
   private static final Duration START = AgentProviders.START;
 
-  /**
-   * A yaml naming the API timeout and the SDK's admin port: the SDK's default admin port is one for
-   * the whole host, and an SDK that cannot open it does not start.
-   */
-  private static Path yaml(Path dir, String name, int adminPort) throws IOException {
-    String text = "global:\n  api:\n    timeout: 3s\n  admin:\n    port: " + adminPort + "\n";
-    return Files.write(dir.resolve(name), text.getBytes(StandardCharsets.UTF_8));
+  /** A yaml naming only the API timeout. */
+  private static Path yaml(Path dir) throws IOException {
+    String text = "global:\n  api:\n    timeout: 3s\n";
+    return Files.write(dir.resolve("polaris.yml"), text.getBytes(StandardCharsets.UTF_8));
   }
 
   @Test
   void aPartialSdkYamlRegistersAndDiscovers(@TempDir Path dir) throws IOException {
-    List<Integer> ports = FreePorts.pick(2);
-    Path providerYaml = yaml(dir, "provider.yml", ports.get(0));
-    Path consumerYaml = yaml(dir, "consumer.yml", ports.get(1));
+    Path sdkYaml = yaml(dir);
     String service = "sdk-yaml-echo";
     try (ForkedApp provider =
         POLARIS
             .agentApp(EchoProvider.class, "sdk-yaml-provider")
-            .property("polaris.sdk.config.file", providerYaml.toString())
+            .property("polaris.sdk.config.file", sdkYaml.toString())
             .property("polaris.service", service)
             .property("polaris.grpc.server.shutdown-delay", "0s")
             .args("--name=sdk-yaml-provider", "--port=0")
@@ -63,7 +60,7 @@ class SdkConfigFileTest {
       try (ForkedApp consumer =
           POLARIS
               .agentApp(EchoConsumer.class, "sdk-yaml-consumer")
-              .property("polaris.sdk.config.file", consumerYaml.toString())
+              .property("polaris.sdk.config.file", sdkYaml.toString())
               .args("--target=polaris://" + service, "--rate=20", "--duration=60s")
               .start()) {
         ConsumerProgress.until(
@@ -73,8 +70,16 @@ class SdkConfigFileTest {
             progress -> progress.count("sdk-yaml-provider") > 0,
             "calls answered through Polaris");
         assertFalse(consumer.stderr().contains("ERROR"), consumer.stderr());
+        assertNothingWritten(consumer);
       }
       assertFalse(provider.stderr().contains("ERROR"), provider.stderr());
+      assertNothingWritten(provider);
+    }
+  }
+
+  private static void assertNothingWritten(ForkedApp app) throws IOException {
+    try (Stream<Path> files = Files.list(app.workingDirectory())) {
+      assertEquals(List.of(), files.toList(), "files in the working directory of " + app);
     }
   }
 }
