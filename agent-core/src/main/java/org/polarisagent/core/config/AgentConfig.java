@@ -64,8 +64,9 @@ public final class AgentConfig {
           "",
           ValueType.READABLE_FILE,
           "Advanced: a Polaris SDK yaml used as the base SDK configuration instead of the agent's built-in"
-              + " one; what it leaves out takes the agent's built-in values (no port opened, no report"
-              + " sent, nothing written); address and token from the agent's keys still apply.");
+              + " one; what it leaves out takes the SDK's defaults; the agent then keeps the SDK from"
+              + " opening ports, sending reports or writing files, and sets its router chain; address"
+              + " and token from the agent's keys still apply.");
 
   public static final ConfigKey<String> SDK_START =
       key(

@@ -45,9 +45,10 @@ final class SdkConfiguration {
       try (InputStream in = new FileInputStream(yaml)) {
         configuration = (ConfigurationImpl) ConfigAPIFactory.loadConfig(in);
       }
-      // What the yaml leaves out takes the agent's defaults (no port, no file, no reports), not
-      // the SDK's; and the agent's settings below need them now.
-      configuration.setDefault(SdkDefaults.agentDefaults());
+      // What the yaml leaves out takes the SDK's defaults (the agent's settings below need them
+      // now), then the agent's changes: no port, no report, nothing written, the agent's routers.
+      configuration.setDefault();
+      SdkDefaults.applyAgentChanges(configuration);
       return apply(config, configuration, false);
     }
     ConfigurationImpl snapshot = SdkDefaults.fromSnapshot();

@@ -42,9 +42,14 @@ final class SdkDefaults {
   static ConfigurationImpl compute() {
     ConfigurationImpl configuration = new ConfigurationImpl();
     configuration.setDefault();
+    applyAgentChanges(configuration);
+    return configuration;
+  }
+
+  /** The agent's changes to the SDK's defaults: {@link #quiet} and {@link #routers}. */
+  static void applyAgentChanges(ConfigurationImpl configuration) {
     quiet(configuration);
     routers(configuration);
-    return configuration;
   }
 
   /**
@@ -53,12 +58,6 @@ final class SdkDefaults {
    */
   static ConfigurationImpl fromSnapshot() {
     return read(SdkDefaults.class.getResourceAsStream(SNAPSHOT));
-  }
-
-  /** The defaults from the snapshot, or computed when there is none. */
-  static ConfigurationImpl agentDefaults() {
-    ConfigurationImpl snapshot = fromSnapshot();
-    return snapshot != null ? snapshot : compute();
   }
 
   /** The defaults from a snapshot stream, closed after; null (one log line) if unusable. */

@@ -123,6 +123,11 @@ class SdkConfigurationTest {
     assertEquals(
         Arrays.asList("metadataRouter", "ruleBasedRouter", "nearbyBasedRouter"),
         configuration.getConsumer().getServiceRouter().getChain());
-    configuration.verify();
+    SDKContext context = built.startContext();
+    try {
+      assertNotNull(new SdkApis(context).provider());
+    } finally {
+      context.close();
+    }
   }
 }
