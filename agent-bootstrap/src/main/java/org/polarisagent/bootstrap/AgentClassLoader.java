@@ -1,60 +1,72 @@
 package org.polarisagent.bootstrap;
 
-import java.io.ByteArrayOutputStream;
+import java.io.ByteArrayInputStream;
 import java.io.File;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.RandomAccessFile;
 import java.net.MalformedURLException;
 import java.net.URL;
+import java.net.URLConnection;
+import java.net.URLStreamHandler;
+import java.nio.channels.FileChannel;
 import java.security.CodeSource;
 import java.security.ProtectionDomain;
 import java.security.cert.Certificate;
 import java.util.Collections;
 import java.util.Enumeration;
-import java.util.jar.JarEntry;
-import java.util.jar.JarFile;
 
 /**
  * Class loader of the agent's internals: agent core, plugins, ASM and the Polaris SDK.
  *
- * <p>They are stored in the agent jar under {@value #PREFIX} with class files renamed to {@value
- * #CLASS_SUFFIX}, so that no application class loader, and no classpath scanner, can find them. Its
- * parent is the platform loader (the extension loader on Java 8), so JDK types are shared and
- * application types are not; the bridge types of this package come from the loader that loaded this
- * class, so that the agent and the instrumented application code share them. Thread-safe.
+ * <p>They are stored in the agent jar under {@value #PREFIX}, out of sight of every application
+ * class loader and classpath scanner: the agent's own classes as entries with class files renamed
+ * to {@value #CLASS_SUFFIX}, and the SDK with its dependencies as one archive, {@value
+ * #SDK_ARCHIVE}, stored uncompressed. Every name is in one of the two, and the agent's own are
+ * looked up first, so the SDK archive's directory (about 20,000 entries) is read only when a class
+ * or resource of the SDK is first needed: an application that never uses Polaris does not pay for
+ * it, and the JVM opens a jar of a few hundred entries at start. Its parent is the platform loader
+ * (the extension loader on Java 8), so JDK types are shared and application types are not; the
+ * bridge types of this package come from the loader that loaded this class, so that the agent and
+ * the instrumented application code share them. Thread-safe.
  */
 public final class AgentClassLoader extends ClassLoader {
 
   static final String PREFIX = "inst/";
   static final String CLASS_SUFFIX = ".classdata";
+  static final String SDK_ARCHIVE = PREFIX + "sdk.jar";
   private static final String BRIDGE_PACKAGE = "org.polarisagent.bootstrap.";
 
   static {
     registerAsParallelCapable();
   }
 
-  private final JarFile jar;
-  private final String jarUrl;
+  private final ZipIndex jar;
+  private final FileChannel file;
+  private final String jarLocation;
   private final ProtectionDomain protectionDomain;
+  private final EntryUrls jarUrls;
+  private volatile ZipIndex sdk;
+  private volatile EntryUrls sdkUrls;
 
+  @SuppressWarnings("resource") // open for the JVM's life, as the class path's jars are
   public AgentClassLoader(File agentJar) throws IOException {
     super(ClassLoader.getSystemClassLoader().getParent());
-    this.jar = new JarFile(agentJar, false);
+    this.file = new RandomAccessFile(agentJar, "r").getChannel();
+    this.jar = ZipIndex.read(file, 0, file.size());
     URL location = agentJar.toURI().toURL();
-    this.jarUrl = "jar:" + location.toExternalForm() + "!/";
+    this.jarLocation = location.toExternalForm();
+    this.jarUrls = new EntryUrls(jar, jarLocation + "!/");
     this.protectionDomain =
         new ProtectionDomain(new CodeSource(location, (Certificate[]) null), null, this, null);
   }
 
   /** Reads the class file bytes of an agent-internal class, or returns null when there is none. */
   public byte[] classBytes(String className) throws IOException {
-    JarEntry entry = jar.getJarEntry(PREFIX + className.replace('.', '/') + CLASS_SUFFIX);
-    if (entry == null) {
-      return null;
-    }
-    try (InputStream in = jar.getInputStream(entry)) {
-      return readAll(in, (int) entry.getSize());
-    }
+    String path = className.replace('.', '/');
+    byte[] own = jar.read(PREFIX + path + CLASS_SUFFIX);
+    return own != null ? own : sdk().read(path + ".class");
   }
 
   /** The protection domain every class of the agent's own jar is defined with. */
@@ -102,13 +114,18 @@ public final class AgentClassLoader extends ClassLoader {
 
   @Override
   protected URL findResource(String name) {
-    String entryName = entryName(name);
-    if (jar.getJarEntry(entryName) == null) {
-      return null;
-    }
+    String path = name.startsWith("/") ? name.substring(1) : name;
+    String own =
+        PREFIX
+            + (path.endsWith(".class")
+                ? path.substring(0, path.length() - ".class".length()) + CLASS_SUFFIX
+                : path);
     try {
-      return new URL(jarUrl + entryName);
-    } catch (MalformedURLException e) {
+      if (jar.contains(own)) {
+        return jarUrls.of(own);
+      }
+      return sdk().contains(path) ? sdkUrls.of(path) : null;
+    } catch (IOException e) {
       return null;
     }
   }
@@ -121,21 +138,57 @@ public final class AgentClassLoader extends ClassLoader {
         : Collections.enumeration(Collections.singletonList(url));
   }
 
-  private static String entryName(String resourceName) {
-    String name = resourceName.startsWith("/") ? resourceName.substring(1) : resourceName;
-    if (name.endsWith(".class")) {
-      name = name.substring(0, name.length() - ".class".length()) + CLASS_SUFFIX;
+  /** The SDK archive, its directory read on first use. */
+  private ZipIndex sdk() throws IOException {
+    ZipIndex archive = sdk;
+    if (archive == null) {
+      synchronized (this) {
+        archive = sdk;
+        if (archive == null) {
+          long[] region = jar.storedRegion(SDK_ARCHIVE);
+          archive = ZipIndex.read(file, region[0], region[1]);
+          sdkUrls = new EntryUrls(archive, jarLocation + "!/" + SDK_ARCHIVE + "!/");
+          sdk = archive;
+        }
+      }
     }
-    return PREFIX + name;
+    return archive;
   }
 
-  private static byte[] readAll(InputStream in, int sizeHint) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(sizeHint > 0 ? sizeHint : 4096);
-    byte[] buffer = new byte[8192];
-    int n;
-    while ((n = in.read(buffer)) != -1) {
-      out.write(buffer, 0, n);
+  /**
+   * URLs of one archive's entries, {@code jar:file:...!/entry} (or {@code ...!/inst/sdk.jar!/entry}
+   * for the SDK's), whose streams read the entry from that archive: nothing reopens the jar, and a
+   * nested entry needs no handler of the JDK's.
+   */
+  private static final class EntryUrls extends URLStreamHandler {
+    private final ZipIndex archive;
+    private final String base;
+
+    EntryUrls(ZipIndex archive, String base) {
+      this.archive = archive;
+      this.base = base;
     }
-    return out.toByteArray();
+
+    URL of(String entry) throws MalformedURLException {
+      return new URL("jar", null, -1, base + entry, this);
+    }
+
+    @Override
+    protected URLConnection openConnection(URL url) {
+      final String entry = url.getFile().substring(base.length());
+      return new URLConnection(url) {
+        @Override
+        public void connect() {}
+
+        @Override
+        public InputStream getInputStream() throws IOException {
+          byte[] bytes = archive.read(entry);
+          if (bytes == null) {
+            throw new FileNotFoundException(url.toExternalForm());
+          }
+          return new ByteArrayInputStream(bytes);
+        }
+      };
+    }
   }
 }

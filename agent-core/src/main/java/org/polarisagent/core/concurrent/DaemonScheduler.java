@@ -7,6 +7,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -41,8 +42,7 @@ public final class DaemonScheduler {
   public static ScheduledThreadPoolExecutor create(
       final String name, final ClassLoader contextLoader, int threads) {
     ScheduledThreadPoolExecutor scheduler =
-        new ScheduledThreadPoolExecutor(
-            threads, runnable -> newThread(runnable, name, contextLoader));
+        new ScheduledThreadPoolExecutor(threads, new Named(name, null, contextLoader));
     scheduler.setKeepAliveTime(1, TimeUnit.MINUTES);
     scheduler.allowCoreThreadTimeOut(true);
     scheduler.setRemoveOnCancelPolicy(true);
@@ -59,14 +59,13 @@ public final class DaemonScheduler {
    */
   public static ThreadPoolExecutor pool(
       final String name, final ClassLoader contextLoader, int maxThreads) {
-    final AtomicInteger count = new AtomicInteger();
     return new ThreadPoolExecutor(
         0,
         maxThreads,
         10,
         TimeUnit.SECONDS,
         new SynchronousQueue<Runnable>(),
-        runnable -> newThread(runnable, name + "-" + count.incrementAndGet(), contextLoader));
+        new Named(name, new AtomicInteger(), contextLoader));
   }
 
   /**
@@ -82,6 +81,29 @@ public final class DaemonScheduler {
     weak.scheduled =
         scheduler.scheduleWithFixedDelay(weak, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
     return weak.scheduled;
+  }
+
+  /**
+   * Makes the threads of one scheduler or pool: {@code name}, or {@code name-N} when numbered. A
+   * class rather than a lambda: schedulers are made in premain, where the JVM's first lambda would
+   * cost more than the rest of it.
+   */
+  private static final class Named implements ThreadFactory {
+    private final String name;
+    private final AtomicInteger numbers;
+    private final ClassLoader contextLoader;
+
+    Named(String name, AtomicInteger numbers, ClassLoader contextLoader) {
+      this.name = name;
+      this.numbers = numbers;
+      this.contextLoader = contextLoader;
+    }
+
+    @Override
+    public Thread newThread(Runnable runnable) {
+      String threadName = numbers == null ? name : name + "-" + numbers.incrementAndGet();
+      return DaemonScheduler.newThread(runnable, threadName, contextLoader);
+    }
   }
 
   /** Runs the task it holds weakly; cancels its own schedule once the task is gone. */

@@ -9,8 +9,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * How the text of a configuration value becomes a typed value, and how the accepted forms are
@@ -68,8 +66,6 @@ public abstract class ValueType<T> {
         }
       };
 
-  private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m)?");
-
   /**
    * Durations in milliseconds: {@code 500ms}, {@code 5s}, {@code 2m}; a bare number is
    * milliseconds.
@@ -79,19 +75,26 @@ public abstract class ValueType<T> {
           "a duration >= 0 such as 500ms, 5s or 2m (a bare number is milliseconds)") {
         @Override
         public Long parse(String text) {
-          Matcher m = DURATION.matcher(text.toLowerCase(Locale.ROOT));
-          if (!m.matches()) {
+          String lower = text.toLowerCase(Locale.ROOT);
+          int digits = 0;
+          while (digits < lower.length() && isAsciiDigit(lower.charAt(digits))) {
+            digits++;
+          }
+          if (digits == 0) {
             throw new IllegalArgumentException();
           }
-          long amount = Long.parseLong(m.group(1));
-          String unit = m.group(2);
-          if ("s".equals(unit)) {
+          long amount = Long.parseLong(lower.substring(0, digits));
+          String unit = lower.substring(digits).trim();
+          if (unit.isEmpty() || unit.equals("ms")) {
+            return amount;
+          }
+          if (unit.equals("s")) {
             return TimeUnit.SECONDS.toMillis(amount);
           }
-          if ("m".equals(unit)) {
+          if (unit.equals("m")) {
             return TimeUnit.MINUTES.toMillis(amount);
           }
-          return amount;
+          throw new IllegalArgumentException();
         }
       };
 
@@ -112,8 +115,6 @@ public abstract class ValueType<T> {
         }
       };
 
-  private static final Pattern HEADER = Pattern.compile("[0-9a-z_.-]+");
-
   /**
    * A gRPC ASCII request header name: lower-case letters, digits, {@code -}, {@code _} and {@code
    * .}, not ending in {@code -bin} (binary headers) and not a pseudo-header; empty means none.
@@ -126,7 +127,7 @@ public abstract class ValueType<T> {
         @Override
         public String parse(String text) {
           String name = text.toLowerCase(Locale.ROOT);
-          if (!name.isEmpty() && (!HEADER.matcher(name).matches() || name.endsWith("-bin"))) {
+          if (!name.isEmpty() && (!onlyOf(name, false, "_.-") || name.endsWith("-bin"))) {
             throw new IllegalArgumentException();
           }
           return name;
@@ -158,15 +159,16 @@ public abstract class ValueType<T> {
       listOf(
           "comma-separated gRPC status code names such as UNAVAILABLE, DEADLINE_EXCEEDED",
           0,
-          item -> {
-            String code = item.toUpperCase(Locale.ROOT);
-            if (!STATUS_CODE_NAMES.contains(code)) {
-              throw new IllegalArgumentException();
+          new UnaryOperator<String>() {
+            @Override
+            public String apply(String item) {
+              String code = item.toUpperCase(Locale.ROOT);
+              if (!STATUS_CODE_NAMES.contains(code)) {
+                throw new IllegalArgumentException();
+              }
+              return code;
             }
-            return code;
           });
-
-  private static final Pattern POLARIS_NAME = Pattern.compile("[A-Za-z0-9_.:/-]{1,128}");
 
   /**
    * A Polaris namespace or service name: letters, digits, {@code _ . : / -}; empty if {@code
@@ -180,7 +182,7 @@ public abstract class ValueType<T> {
       @Override
       public String parse(String text) {
         if ((text.isEmpty() && !optional)
-            || (!text.isEmpty() && !POLARIS_NAME.matcher(text).matches())) {
+            || (!text.isEmpty() && (text.length() > 128 || !onlyOf(text, true, "_.:/-")))) {
           throw new IllegalArgumentException();
         }
         return text;
@@ -239,17 +241,21 @@ public abstract class ValueType<T> {
       listOf(
           "comma-separated host:port, each optionally prefixed by grpc://",
           1,
-          item -> {
-            String address = item.startsWith("grpc://") ? item.substring("grpc://".length()) : item;
-            int colon = address.lastIndexOf(':');
-            if (colon <= 0 || address.contains("/")) {
-              throw new IllegalArgumentException();
+          new UnaryOperator<String>() {
+            @Override
+            public String apply(String item) {
+              String address =
+                  item.startsWith("grpc://") ? item.substring("grpc://".length()) : item;
+              int colon = address.lastIndexOf(':');
+              if (colon <= 0 || address.contains("/")) {
+                throw new IllegalArgumentException();
+              }
+              int port = Integer.parseInt(address.substring(colon + 1));
+              if (port <= 0 || port > 65535) {
+                throw new IllegalArgumentException();
+              }
+              return address;
             }
-            int port = Integer.parseInt(address.substring(colon + 1));
-            if (port <= 0 || port > 65535) {
-              throw new IllegalArgumentException();
-            }
-            return address;
           });
 
   /**
@@ -271,6 +277,30 @@ public abstract class ValueType<T> {
         return Collections.unmodifiableList(parsed);
       }
     };
+  }
+
+  /**
+   * Whether the text has only ASCII digits, lower-case letters (upper-case too if {@code
+   * upperCase}) and the given punctuation. Plain character checks: the configuration is read in
+   * premain, where compiling a regular expression costs more than the whole check.
+   */
+  private static boolean onlyOf(String text, boolean upperCase, String punctuation) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      boolean allowed =
+          isAsciiDigit(c)
+              || (c >= 'a' && c <= 'z')
+              || (upperCase && c >= 'A' && c <= 'Z')
+              || punctuation.indexOf(c) >= 0;
+      if (!allowed) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean isAsciiDigit(char c) {
+    return c >= '0' && c <= '9';
   }
 
   static List<String> splitList(String text) {

@@ -2,6 +2,7 @@ package org.polarisagent.core.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -151,6 +152,27 @@ class AgentConfigTest {
     assertEquals(5000L, ValueType.DURATION_MILLIS.parse("5s"));
     assertEquals(120000L, ValueType.DURATION_MILLIS.parse("2m"));
     assertEquals(250L, ValueType.DURATION_MILLIS.parse("250"));
+    assertEquals(3000L, ValueType.DURATION_MILLIS.parse("3 S"));
+    for (String bad : new String[] {"", "s", "5h", "5sec", "-5s", "1.5s", "5 m s", "٥s"}) {
+      assertThrows(IllegalArgumentException.class, () -> ValueType.DURATION_MILLIS.parse(bad), bad);
+    }
+  }
+
+  @Test
+  void polarisNamesTakeLettersDigitsAndFivePunctuationMarksUpTo128() {
+    ValueType<String> name = ValueType.polarisName(false);
+    assertEquals("Echo_v2.svc:grpc/x-1", name.parse("Echo_v2.svc:grpc/x-1"));
+    assertEquals(repeat('a', 128), name.parse(repeat('a', 128)));
+    for (String bad : new String[] {"", "echo svc", "échо", "echo#1", repeat('a', 129)}) {
+      assertThrows(IllegalArgumentException.class, () -> name.parse(bad), bad);
+    }
+    assertEquals("", ValueType.polarisName(true).parse(""));
+  }
+
+  private static String repeat(char c, int times) {
+    char[] chars = new char[times];
+    java.util.Arrays.fill(chars, c);
+    return new String(chars);
   }
 
   @Test

@@ -134,7 +134,16 @@ public final class GrpcPlugin implements AgentPlugin {
     ServerHooks.install(handler);
     // Added while plugins install, so it runs before the SDK closes: registered servers leave
     // Polaris and drain even if the application exits without shutting them down.
-    context.shutdown().add(ServerDepartures.jvm()::departAll);
+    // (A class, not a method reference: no lambda is spun up in premain.)
+    context
+        .shutdown()
+        .add(
+            new Runnable() {
+              @Override
+              public void run() {
+                ServerDepartures.jvm().departAll();
+              }
+            });
   }
 
   @Override
