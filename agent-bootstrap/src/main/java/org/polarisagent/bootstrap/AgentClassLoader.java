@@ -10,12 +10,14 @@ import java.net.MalformedURLException;
 import java.net.URL;
 import java.net.URLConnection;
 import java.net.URLStreamHandler;
-import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.security.CodeSource;
 import java.security.ProtectionDomain;
 import java.security.cert.Certificate;
 import java.util.Collections;
 import java.util.Enumeration;
+import java.util.HashSet;
+import java.util.Set;
 
 /**
  * Class loader of the agent's internals: agent core, plugins, ASM and the Polaris SDK.
@@ -36,6 +38,7 @@ public final class AgentClassLoader extends ClassLoader {
   static final String PREFIX = "inst/";
   static final String CLASS_SUFFIX = ".classdata";
   static final String SDK_ARCHIVE = PREFIX + "sdk.jar";
+  static final String SDK_FOLDERS = PREFIX + "sdk.folders";
   private static final String BRIDGE_PACKAGE = "org.polarisagent.bootstrap.";
 
   static {
@@ -43,18 +46,19 @@ public final class AgentClassLoader extends ClassLoader {
   }
 
   private final ZipIndex jar;
-  private final FileChannel file;
+  private final RandomAccessFile file;
   private final String jarLocation;
   private final ProtectionDomain protectionDomain;
   private final EntryUrls jarUrls;
   private volatile ZipIndex sdk;
   private volatile EntryUrls sdkUrls;
+  private volatile Set<String> sdkFolders;
 
   @SuppressWarnings("resource") // open for the JVM's life, as the class path's jars are
   public AgentClassLoader(File agentJar) throws IOException {
     super(ClassLoader.getSystemClassLoader().getParent());
-    this.file = new RandomAccessFile(agentJar, "r").getChannel();
-    this.jar = ZipIndex.read(file, 0, file.size());
+    this.file = new RandomAccessFile(agentJar, "r");
+    this.jar = ZipIndex.read(file, 0, file.length());
     URL location = agentJar.toURI().toURL();
     this.jarLocation = location.toExternalForm();
     this.jarUrls = new EntryUrls(jar, jarLocation + "!/");
@@ -66,7 +70,10 @@ public final class AgentClassLoader extends ClassLoader {
   public byte[] classBytes(String className) throws IOException {
     String path = className.replace('.', '/');
     byte[] own = jar.read(PREFIX + path + CLASS_SUFFIX);
-    return own != null ? own : sdk().read(path + ".class");
+    if (own != null || !sdkMayHold(path)) {
+      return own;
+    }
+    return sdk().read(path + ".class");
   }
 
   /** The protection domain every class of the agent's own jar is defined with. */
@@ -124,7 +131,7 @@ public final class AgentClassLoader extends ClassLoader {
       if (jar.contains(own)) {
         return jarUrls.of(own);
       }
-      return sdk().contains(path) ? sdkUrls.of(path) : null;
+      return sdkMayHold(path) && sdk().contains(path) ? sdkUrls.of(path) : null;
     } catch (IOException e) {
       return null;
     }
@@ -136,6 +143,29 @@ public final class AgentClassLoader extends ClassLoader {
     return url == null
         ? Collections.<URL>emptyEnumeration()
         : Collections.enumeration(Collections.singletonList(url));
+  }
+
+  /** Whether the SDK archive has the folder of this entry; true when the jar has no folder list. */
+  private boolean sdkMayHold(String path) throws IOException {
+    Set<String> folders = sdkFolders;
+    if (folders == null) {
+      byte[] list = jar.read(SDK_FOLDERS);
+      if (list == null) {
+        return true;
+      }
+      folders = new HashSet<>();
+      for (String folder : new String(list, StandardCharsets.UTF_8).split("\n")) {
+        folders.add(folder.trim());
+      }
+      sdkFolders = folders;
+    }
+    int slash = path.lastIndexOf('/');
+    return slash < 0 || folders.contains(path.substring(0, slash));
+  }
+
+  /** Whether the SDK archive has been opened: for tests of what an application pays for. */
+  boolean sdkArchiveOpened() {
+    return sdk != null;
   }
 
   /** The SDK archive, its directory read on first use. */
@@ -175,14 +205,14 @@ public final class AgentClassLoader extends ClassLoader {
 
     @Override
     protected URLConnection openConnection(URL url) {
-      final String entry = url.getFile().substring(base.length());
+      final String file = url.getFile();
       return new URLConnection(url) {
         @Override
         public void connect() {}
 
         @Override
         public InputStream getInputStream() throws IOException {
-          byte[] bytes = archive.read(entry);
+          byte[] bytes = file.startsWith(base) ? archive.read(file.substring(base.length())) : null;
           if (bytes == null) {
             throw new FileNotFoundException(url.toExternalForm());
           }

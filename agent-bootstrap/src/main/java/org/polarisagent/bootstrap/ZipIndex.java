@@ -2,8 +2,7 @@ package org.polarisagent.bootstrap;
 
 import java.io.EOFException;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
+import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
@@ -12,11 +11,13 @@ import java.util.zip.Inflater;
  * The entries of one zip archive that lies in a region of a file: the whole agent jar, or the SDK
  * archive stored (uncompressed) inside it. The central directory is read once into one byte array
  * with an open-addressing table over the entry names, so that a lookup creates no object and an
- * archive of 20,000 entries costs no more than its directory's bytes; entries are read with
- * positional reads, which any number of threads may do at once.
+ * archive of 20,000 entries costs no more than its directory's bytes. Reads go through one {@link
+ * RandomAccessFile}, one at a time: unlike a {@code FileChannel}, it is not closed for good when a
+ * thread that happens to load a class has its interrupt flag set.
  *
  * <p>Supports what the build writes: entries stored or deflated, no zip64, no encryption. Anything
- * else is refused with an {@link IOException} naming it. Thread-safe once created.
+ * else, and any length or offset that points outside the archive, is refused with an {@link
+ * IOException} naming it. Thread-safe once created.
  */
 final class ZipIndex {
 
@@ -30,14 +31,16 @@ final class ZipIndex {
   private static final int STORED = 0;
   private static final int DEFLATED = 8;
 
-  private final FileChannel file;
+  private final RandomAccessFile file;
   private final long start;
+  private final long length;
   private final byte[] directory;
   private final int[] table;
 
-  private ZipIndex(FileChannel file, long start, byte[] directory, int[] table) {
+  private ZipIndex(RandomAccessFile file, long start, long length, byte[] directory, int[] table) {
     this.file = file;
     this.start = start;
+    this.length = length;
     this.directory = directory;
     this.table = table;
   }
@@ -47,7 +50,7 @@ final class ZipIndex {
    *
    * @throws IOException when the region is not an archive of the supported kind
    */
-  static ZipIndex read(FileChannel file, long start, long length) throws IOException {
+  static ZipIndex read(RandomAccessFile file, long start, long length) throws IOException {
     byte[] tail = new byte[(int) Math.min(length, END_SIZE + MAX_COMMENT)];
     readFully(file, start + length - tail.length, tail);
     int end = findEnd(tail);
@@ -57,7 +60,7 @@ final class ZipIndex {
     if (entries == 0xffff || directorySize == 0xffffffffL || directoryOffset == 0xffffffffL) {
       throw new IOException("zip64 archives are not supported");
     }
-    if (directoryOffset + directorySize > length) {
+    if (directoryOffset + directorySize > length || directorySize > Integer.MAX_VALUE) {
       throw new IOException("central directory lies outside the archive");
     }
     byte[] directory = new byte[(int) directorySize];
@@ -72,11 +75,19 @@ final class ZipIndex {
         throw new IOException("encrypted entries are not supported");
       }
       int nameLength = u16(directory, position + 28);
+      int next =
+          position
+              + CEN_SIZE
+              + nameLength
+              + u16(directory, position + 30)
+              + u16(directory, position + 32);
+      if (next > directory.length) {
+        throw new IOException("central directory entry " + i + " runs past the directory");
+      }
       insert(table, directory, position, hash(directory, position + CEN_SIZE, nameLength));
-      position +=
-          CEN_SIZE + nameLength + u16(directory, position + 30) + u16(directory, position + 32);
+      position = next;
     }
-    return new ZipIndex(file, start, directory, table);
+    return new ZipIndex(file, start, length, directory, table);
   }
 
   /** Whether the archive has an entry of this name. */
@@ -96,17 +107,24 @@ final class ZipIndex {
     if (compressedSize > Integer.MAX_VALUE - 1 || size > Integer.MAX_VALUE - 1) {
       throw new IOException(name + " is too large");
     }
-    // One extra zero byte: the inflater needs it past the end of raw deflate data.
-    byte[] data = new byte[(int) compressedSize + 1];
-    readFully(file, dataStart(entry, name), data, (int) compressedSize);
+    long dataStart = dataStart(entry, name);
+    if (dataStart - start + compressedSize > length) {
+      throw new IOException(name + ": data runs past the archive");
+    }
     if (method == STORED) {
+      if (size != compressedSize) {
+        throw new IOException(name + ": stored entry with two sizes");
+      }
       byte[] stored = new byte[(int) size];
-      System.arraycopy(data, 0, stored, 0, stored.length);
+      readFully(file, dataStart, stored, stored.length);
       return stored;
     }
     if (method != DEFLATED) {
       throw new IOException(name + ": compression method " + method + " is not supported");
     }
+    // One extra zero byte: the inflater needs it past the end of raw deflate data.
+    byte[] data = new byte[(int) compressedSize + 1];
+    readFully(file, dataStart, data, (int) compressedSize);
     return inflate(name, data, (int) size);
   }
 
@@ -125,7 +143,11 @@ final class ZipIndex {
   }
 
   private long dataStart(int entry, String name) throws IOException {
-    long local = start + u32(directory, entry + 42);
+    long localOffset = u32(directory, entry + 42);
+    if (localOffset + LOC_SIZE > length) {
+      throw new IOException(name + ": local header lies outside the archive");
+    }
+    long local = start + localOffset;
     byte[] header = new byte[LOC_SIZE];
     readFully(file, local, header);
     if (u32(header, 0) != LOC_SIGNATURE) {
@@ -237,18 +259,19 @@ final class ZipIndex {
     }
   }
 
-  private static void readFully(FileChannel file, long position, byte[] into) throws IOException {
+  private static void readFully(RandomAccessFile file, long position, byte[] into)
+      throws IOException {
     readFully(file, position, into, into.length);
   }
 
-  private static void readFully(FileChannel file, long position, byte[] into, int length)
+  private static void readFully(RandomAccessFile file, long position, byte[] into, int length)
       throws IOException {
-    ByteBuffer buffer = ByteBuffer.wrap(into, 0, length);
-    while (buffer.hasRemaining()) {
-      int n = file.read(buffer, position + buffer.position());
-      if (n < 0) {
+    synchronized (file) {
+      if (position < 0 || position + length > file.length()) {
         throw new EOFException("agent jar ends early");
       }
+      file.seek(position);
+      file.readFully(into, 0, length);
     }
   }
 

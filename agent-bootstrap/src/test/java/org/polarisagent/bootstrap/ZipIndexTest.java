@@ -9,12 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
+import java.io.RandomAccessFile;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
@@ -51,8 +50,8 @@ class ZipIndexTest {
     Path jar = dir.resolve("agent.jar");
     Files.write(jar, zip(outer, ZipEntry.STORED));
 
-    try (FileChannel file = FileChannel.open(jar, StandardOpenOption.READ)) {
-      ZipIndex outerIndex = ZipIndex.read(file, 0, file.size());
+    try (RandomAccessFile file = new RandomAccessFile(jar.toFile(), "r")) {
+      ZipIndex outerIndex = ZipIndex.read(file, 0, file.length());
       assertArrayEquals(outer.get("inst/own.classdata"), outerIndex.read("inst/own.classdata"));
       assertFalse(outerIndex.contains("com/example/p1/Type1.class"));
       assertNull(outerIndex.read("absent"));
@@ -78,16 +77,84 @@ class ZipIndexTest {
     Path text = dir.resolve("text.jar");
     Files.write(text, "plain text, no archive".getBytes(UTF8));
 
-    try (FileChannel file = FileChannel.open(jar, StandardOpenOption.READ);
-        FileChannel notZip = FileChannel.open(text, StandardOpenOption.READ)) {
-      ZipIndex index = ZipIndex.read(file, 0, file.size());
+    try (RandomAccessFile file = new RandomAccessFile(jar.toFile(), "r");
+        RandomAccessFile notZip = new RandomAccessFile(text.toFile(), "r")) {
+      ZipIndex index = ZipIndex.read(file, 0, file.length());
       IOException compressed =
           assertThrows(IOException.class, () -> index.storedRegion("inst/sdk.jar"));
       assertTrue(compressed.getMessage().contains("not a stored entry"), compressed.getMessage());
       IOException refused =
-          assertThrows(IOException.class, () -> ZipIndex.read(notZip, 0, notZip.size()));
+          assertThrows(IOException.class, () -> ZipIndex.read(notZip, 0, notZip.length()));
       assertTrue(refused.getMessage().contains("not a zip archive"), refused.getMessage());
     }
+  }
+
+  @Test
+  void aThreadWithItsInterruptFlagSetReadsAndLeavesTheArchiveReadable() throws IOException {
+    Map<String, byte[]> entries = new LinkedHashMap<>();
+    entries.put("a.txt", "first".getBytes(UTF8));
+    entries.put("b.txt", "second".getBytes(UTF8));
+    Path jar = dir.resolve("interrupted.jar");
+    Files.write(jar, zip(entries, ZipEntry.DEFLATED));
+    try (RandomAccessFile file = new RandomAccessFile(jar.toFile(), "r")) {
+      ZipIndex index = ZipIndex.read(file, 0, file.length());
+      Thread.currentThread().interrupt();
+      try {
+        assertArrayEquals(entries.get("a.txt"), index.read("a.txt"));
+        assertTrue(Thread.currentThread().isInterrupted(), "the flag is the caller's to clear");
+      } finally {
+        Thread.interrupted();
+      }
+      assertArrayEquals(entries.get("b.txt"), index.read("b.txt"));
+    }
+  }
+
+  @Test
+  void lengthsThatPointOutsideTheArchiveAreRefusedAsIoExceptions() throws IOException {
+    Map<String, byte[]> entries = new LinkedHashMap<>();
+    entries.put("entry.txt", "content".getBytes(UTF8));
+    byte[] good = zip(entries, ZipEntry.STORED);
+    int directory = lastIndexOf(good, new byte[] {0x50, 0x4b, 0x01, 0x02});
+
+    byte[] longName = good.clone();
+    longName[directory + 28] = (byte) 0xff; // the name runs past the directory
+    assertRefused(longName, "runs past the directory", null);
+
+    byte[] farData = good.clone();
+    farData[directory + 42] = (byte) 0xf0; // the local header lies past the end
+    assertRefused(farData, "local header lies outside", "entry.txt");
+
+    byte[] twoSizes = good.clone();
+    twoSizes[directory + 24] = 100; // a stored entry whose sizes differ
+    assertRefused(twoSizes, "two sizes", "entry.txt");
+  }
+
+  private void assertRefused(byte[] archive, String why, String entry) throws IOException {
+    Path jar = Files.createTempFile(dir, "bad", ".jar");
+    Files.write(jar, archive);
+    try (RandomAccessFile file = new RandomAccessFile(jar.toFile(), "r")) {
+      IOException refused =
+          assertThrows(
+              IOException.class,
+              () -> {
+                ZipIndex index = ZipIndex.read(file, 0, file.length());
+                index.read(entry);
+              });
+      assertTrue(refused.getMessage().contains(why), refused.getMessage());
+    }
+  }
+
+  private static int lastIndexOf(byte[] bytes, byte[] pattern) {
+    for (int i = bytes.length - pattern.length; i >= 0; i--) {
+      boolean match = true;
+      for (int j = 0; j < pattern.length && match; j++) {
+        match = bytes[i + j] == pattern[j];
+      }
+      if (match) {
+        return i;
+      }
+    }
+    throw new AssertionError("pattern not found");
   }
 
   private static byte[] zip(Map<String, byte[]> entries, int method) throws IOException {

@@ -84,7 +84,12 @@ public abstract class ValueType<T> {
             throw new IllegalArgumentException();
           }
           long amount = Long.parseLong(lower.substring(0, digits));
-          String unit = lower.substring(digits).trim();
+          int unitStart = digits;
+          while (unitStart < lower.length()
+              && " \t\n\u000b\f\r".indexOf(lower.charAt(unitStart)) >= 0) {
+            unitStart++;
+          }
+          String unit = lower.substring(unitStart);
           if (unit.isEmpty() || unit.equals("ms")) {
             return amount;
           }
