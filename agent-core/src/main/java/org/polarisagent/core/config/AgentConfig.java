@@ -149,6 +149,13 @@ public final class AgentConfig {
           "On shutdown()/shutdownNow()/JVM exit, time a server keeps serving after deregistering, so that"
               + " consumers stop sending to it first (they notice within about 4 s: server cache 1 s, SDK"
               + " refresh 2 s plus jitter). Waited once per server, and only if it was registered.");
+  public static final ConfigKey<Boolean> SERVER_REPORT_CONTRACT =
+      flag(
+          "polaris.grpc.server.report-contract",
+          true,
+          "Once a server has registered, report its gRPC methods to Polaris as the contract of each service it"
+              + " registers as (protocol grpc; one interface per method, path /pkg.Service/Method), once per"
+              + " server start; what the Polaris console lists as the service's interfaces.");
 
   // ---- gRPC channels
   public static final ConfigKey<Map<String, String>> CLIENT_TARGET_MAPPING =

@@ -153,7 +153,8 @@ class AgentConfigTest {
     assertEquals(120000L, ValueType.DURATION_MILLIS.parse("2m"));
     assertEquals(250L, ValueType.DURATION_MILLIS.parse("250"));
     assertEquals(3000L, ValueType.DURATION_MILLIS.parse("3 S"));
-    for (String bad : new String[] {"", "s", "5h", "5sec", "-5s", "1.5s", "5 m s", "٥s"}) {
+    for (String bad :
+        new String[] {"", "s", "5h", "5sec", "-5s", "1.5s", "5 m s", "٥s", "5\u0000s", "5s "}) {
       assertThrows(IllegalArgumentException.class, () -> ValueType.DURATION_MILLIS.parse(bad), bad);
     }
   }
@@ -224,6 +225,7 @@ class AgentConfigTest {
     bad.put("polaris.grpc.server.ports", null); // each entry is checked where it is used
     bad.put("polaris.grpc.server.warmup", "soon");
     bad.put("polaris.grpc.server.shutdown-delay", "-5s");
+    bad.put("polaris.grpc.server.report-contract", "perhaps");
     bad.put("polaris.grpc.client.target-mapping", "no-equals");
     bad.put("polaris.grpc.client.keep-authority", "perhaps");
     bad.put("polaris.loadbalancer", "fastest");

@@ -3,10 +3,13 @@ package org.polarisagent.it.provider;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -161,6 +164,61 @@ class ProviderRegistrationTest {
       app.sigterm();
       assertTrue(app.waitFor(EXIT), app.describe());
     }
+  }
+
+  /**
+   * The Polaris console lists a service's interfaces from its contract: the agent reports the
+   * methods of the gRPC service it registers, not those of the health service next to it.
+   */
+  @Test
+  void theServersMethodsAreReportedAsTheServiceContract() {
+    String namespace = "provider-contract";
+    try (ForkedApp app =
+        provider("provider-contract", namespace)
+            .property("polaris.instance.version", "2.0.0")
+            .args("--name=p1", "--port=0")
+            .start()) {
+      AgentProviders.awaitListening(app);
+      JsonObject contract =
+          Poll.until(
+                  VISIBLE,
+                  Duration.ofMillis(100),
+                  () -> contracts("echo.Echo", namespace),
+                  list -> !list.isEmpty(),
+                  "the contract of echo.Echo in " + namespace)
+              .get(0);
+      assertEquals("echo.Echo", contract.get("name").getAsString(), contract.toString());
+      assertEquals("grpc", contract.get("protocol").getAsString(), contract.toString());
+      assertEquals("2.0.0", contract.get("version").getAsString(), contract.toString());
+      Set<String> interfaces = new TreeSet<>();
+      for (JsonElement each : contract.getAsJsonArray("interfaces")) {
+        JsonObject descriptor = each.getAsJsonObject();
+        interfaces.add(
+            descriptor.get("method").getAsString() + " " + descriptor.get("path").getAsString());
+      }
+      assertEquals(
+          Set.of(
+              "Echo /echo.Echo/Echo", "EchoStream /echo.Echo/EchoStream", "Other /echo.Echo/Other"),
+          interfaces,
+          contract.toString());
+
+      app.sigterm();
+      assertTrue(app.waitFor(EXIT), app.describe());
+    }
+  }
+
+  private static List<JsonObject> contracts(String service, String namespace) {
+    JsonObject body =
+        POLARIS
+            .openApi()
+            .get("/naming/v1/service/contracts?namespace=" + namespace + "&service=" + service);
+    List<JsonObject> contracts = new ArrayList<>();
+    if (body.has("data")) {
+      for (JsonElement each : body.getAsJsonArray("data")) {
+        contracts.add(each.getAsJsonObject());
+      }
+    }
+    return contracts;
   }
 
   private static JsonObject rawInstance(String service, String namespace) {

@@ -1,10 +1,14 @@
 package org.polarisagent.plugin.grpc.adapter.server;
 
 import com.tencent.polaris.api.core.ProviderAPI;
+import com.tencent.polaris.api.plugin.server.InterfaceDescriptor;
+import com.tencent.polaris.api.plugin.server.ReportServiceContractRequest;
 import com.tencent.polaris.api.rpc.CommonProviderBaseEntity;
 import com.tencent.polaris.api.rpc.InstanceDeregisterRequest;
 import com.tencent.polaris.api.rpc.InstanceRegisterRequest;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import org.polarisagent.core.sdk.PolarisRefusal;
 import org.polarisagent.core.sdk.PolarisSdk;
 import org.polarisagent.core.sdk.SdkApis;
@@ -61,6 +65,34 @@ final class PolarisRegistrar implements Registrar {
   @Override
   public String refusal(Throwable failure) {
     return PolarisRefusal.reason(failure);
+  }
+
+  /**
+   * One interface per method: named after its gRPC service, the method's name as method, its {@code
+   * /pkg.Service/Method} path as path (the form Polaris rules use). The content lists the paths, so
+   * that Polaris keeps the contract as it is while the methods stay the same.
+   */
+  @Override
+  public void reportContract(ServiceContract contract) {
+    ReportServiceContractRequest request = new ReportServiceContractRequest();
+    request.setNamespace(contract.namespace);
+    request.setService(contract.service);
+    request.setName(contract.service);
+    request.setProtocol(PolarisTarget.PROTOCOL);
+    request.setVersion(settings.version);
+    List<InterfaceDescriptor> interfaces = new ArrayList<>();
+    StringBuilder content = new StringBuilder();
+    for (String method : contract.methods) {
+      InterfaceDescriptor descriptor = new InterfaceDescriptor();
+      descriptor.setName(ServiceContract.grpcServiceOf(method));
+      descriptor.setMethod(ServiceContract.methodOf(method));
+      descriptor.setPath("/" + method);
+      interfaces.add(descriptor);
+      content.append('/').append(method).append('\n');
+    }
+    request.setInterfaceDescriptors(interfaces);
+    request.setContent(content.toString());
+    provider().reportServiceContract(request);
   }
 
   @Override

@@ -1,6 +1,7 @@
 package org.polarisagent.plugin.grpc.adapter.server;
 
 import io.grpc.Server;
+import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -53,7 +54,7 @@ public final class PolarisServer extends Server {
   public Server start() throws IOException {
     delegate.start();
     try {
-      lifecycle.started(listenSockets(), serviceNames());
+      lifecycle.started(listenSockets(), serviceNames(), methodNames());
     } catch (Throwable t) {
       AgentLog.warn("cannot register the gRPC server " + delegate + " in Polaris: " + t);
     }
@@ -138,6 +139,16 @@ public final class PolarisServer extends Server {
     List<String> names = new ArrayList<>();
     for (ServerServiceDefinition service : delegate.getServices()) {
       names.add(service.getServiceDescriptor().getName());
+    }
+    return names;
+  }
+
+  private List<String> methodNames() {
+    List<String> names = new ArrayList<>();
+    for (ServerServiceDefinition service : delegate.getServices()) {
+      for (ServerMethodDefinition<?, ?> method : service.getMethods()) {
+        names.add(method.getMethodDescriptor().getFullMethodName());
+      }
     }
     return names;
   }

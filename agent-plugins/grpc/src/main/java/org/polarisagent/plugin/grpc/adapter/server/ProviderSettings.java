@@ -34,6 +34,7 @@ final class ProviderSettings {
 
   final long warmupMillis;
   final long shutdownDelayMillis;
+  final boolean reportContract;
 
   /** The first Polaris server address as {@code host:port}, or empty: where host detection aims. */
   final String polarisAddress;
@@ -55,6 +56,7 @@ final class ProviderSettings {
     this.ports = parsePorts(config.get(AgentConfig.SERVER_PORTS));
     this.warmupMillis = config.get(AgentConfig.SERVER_WARMUP);
     this.shutdownDelayMillis = config.get(AgentConfig.SERVER_SHUTDOWN_DELAY);
+    this.reportContract = config.get(AgentConfig.SERVER_REPORT_CONTRACT);
     List<String> addresses = config.get(AgentConfig.ADDRESS);
     this.polarisAddress = addresses.isEmpty() ? "" : addresses.get(0);
   }

@@ -1,6 +1,9 @@
 package org.polarisagent.plugin.grpc.adapter.server;
 
-/** Registers and deregisters instances in Polaris; implementations are thread-safe. */
+/**
+ * Registers and deregisters instances in Polaris, and reports services' contracts; implementations
+ * are thread-safe.
+ */
 interface Registrar {
 
   /** Why registration can never succeed in this JVM (e.g. an invalid configuration), or null. */
@@ -17,6 +20,9 @@ interface Registrar {
    * polaris.token}), the server's reason; else null.
    */
   String refusal(Throwable failure);
+
+  /** Reports the gRPC methods of a service to Polaris, as that service's contract. */
+  void reportContract(ServiceContract contract) throws Exception;
 
   /** Deregisters an instance and stops its heartbeats. */
   void deregister(InstanceSpec instance, String instanceId) throws Exception;

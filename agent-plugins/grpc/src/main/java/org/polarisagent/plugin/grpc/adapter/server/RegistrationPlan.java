@@ -3,6 +3,7 @@ package org.polarisagent.plugin.grpc.adapter.server;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -27,12 +28,20 @@ final class RegistrationPlan {
   /** Full names of the services the server registers as. */
   final List<String> services;
 
+  /** What it reports once registered: none if {@code polaris.grpc.server.report-contract=false}. */
+  final List<ServiceContract> contracts;
+
   private RegistrationPlan(
-      String serverName, String skipped, List<InetSocketAddress> endpoints, List<String> services) {
+      String serverName,
+      String skipped,
+      List<InetSocketAddress> endpoints,
+      List<String> services,
+      List<ServiceContract> contracts) {
     this.serverName = serverName;
     this.skipped = skipped;
     this.endpoints = endpoints;
     this.services = services;
+    this.contracts = contracts;
   }
 
   /**
@@ -41,11 +50,13 @@ final class RegistrationPlan {
    * @param listenSockets the server's bound addresses; anything but an {@link InetSocketAddress} is
    *     not a network listener (in-process) and is never registered
    * @param exposedServices full names of the gRPC services the server exposes
+   * @param methods full names of the server's methods, {@code pkg.Service/Method}
    */
   static RegistrationPlan of(
       ProviderSettings settings,
       List<? extends SocketAddress> listenSockets,
-      List<String> exposedServices) {
+      List<String> exposedServices,
+      List<String> methods) {
     List<InetSocketAddress> bound = networkEndpoints(listenSockets);
     String serverName = bound.isEmpty() ? "gRPC server" : "gRPC server on port " + ports(bound);
     String skipped = null;
@@ -69,7 +80,11 @@ final class RegistrationPlan {
       }
       bound = allowed;
     }
-    return new RegistrationPlan(serverName, skipped, bound, selected);
+    List<ServiceContract> contracts =
+        settings.reportContract && skipped == null
+            ? ServiceContract.of(settings, selected, methods)
+            : Collections.<ServiceContract>emptyList();
+    return new RegistrationPlan(serverName, skipped, bound, selected, contracts);
   }
 
   /**

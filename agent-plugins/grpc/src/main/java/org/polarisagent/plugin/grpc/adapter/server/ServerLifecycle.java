@@ -90,9 +90,14 @@ final class ServerLifecycle implements ServerDepartures.Departure {
    * @param listenSockets the server's bound addresses; anything but an {@link
    *     java.net.InetSocketAddress} is not a network listener (in-process) and is never registered
    * @param exposedServices full names of the gRPC services the server exposes
+   * @param methods full names of the server's methods, {@code pkg.Service/Method}
    */
-  public void started(List<? extends SocketAddress> listenSockets, List<String> exposedServices) {
-    RegistrationPlan decided = RegistrationPlan.of(settings, listenSockets, exposedServices);
+  public void started(
+      List<? extends SocketAddress> listenSockets,
+      List<String> exposedServices,
+      List<String> methods) {
+    RegistrationPlan decided =
+        RegistrationPlan.of(settings, listenSockets, exposedServices, methods);
     if (decided.skipped != null) {
       AgentLog.info(decided.serverName + " is not registered in Polaris: " + decided.skipped);
       return;
@@ -176,7 +181,9 @@ final class ServerLifecycle implements ServerDepartures.Departure {
     }
     int failed;
     long sinceStart;
+    List<ServiceContract> contracts;
     synchronized (lock) {
+      contracts = plan.contracts;
       failed = retries.failures();
       sinceStart = TimeUnit.NANOSECONDS.toMillis(clock.nanoTime() - startedNanos);
     }
@@ -189,6 +196,7 @@ final class ServerLifecycle implements ServerDepartures.Departure {
             + sinceStart
             + " ms after start"
             + (failed > 0 ? " (after " + failed + " failed attempts)" : ""));
+    ServiceContract.reportAll(registrar, contracts);
   }
 
   /** True, after one log line per application, when registration can never succeed. */

@@ -31,6 +31,9 @@ final class FakeRegistrar implements Registrar {
    */
   volatile Step beforeRegister;
 
+  /** Thrown by every contract report, if set. */
+  volatile RuntimeException contractFailure;
+
   /** Thrown by every deregistration, if set. */
   volatile RuntimeException deregisterFailure;
 
@@ -77,6 +80,16 @@ final class FakeRegistrar implements Registrar {
   @Override
   public String refusal(Throwable failure) {
     return refusal != null && failure instanceof IllegalStateException ? refusal : null;
+  }
+
+  @Override
+  public void reportContract(ServiceContract contract) {
+    if (contractFailure != null) {
+      throw contractFailure;
+    }
+    synchronized (events) {
+      events.add("contract " + contract);
+    }
   }
 
   @Override

@@ -21,6 +21,7 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
 
   private static final List<String> ECHO_AND_HEALTH =
       Arrays.asList("echo.Echo", "grpc.health.v1.Health");
+  private static final List<String> NO_METHODS = Collections.emptyList();
 
   @RegisterExtension final CapturedStderr log = new CapturedStderr();
 
@@ -39,7 +40,7 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
 
   private ServerLifecycle registered(String agentArgs, Scheduler departingScheduler) {
     ServerLifecycle lifecycle = lifecycle(agentArgs, departingScheduler);
-    lifecycle.started(loopback(50051), ECHO_AND_HEALTH);
+    lifecycle.started(loopback(50051), ECHO_AND_HEALTH, NO_METHODS);
     scheduler.runNext();
     return lifecycle;
   }
@@ -60,7 +61,9 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
   void registersEachBusinessServiceAtTheBoundAddressAfterTheWarmUp() {
     ServerLifecycle lifecycle = lifecycle("polaris.grpc.server.warmup=3s");
     lifecycle.started(
-        loopback(50051), Arrays.asList("echo.Echo", "grpc.health.v1.Health", "shop.Cart"));
+        loopback(50051),
+        Arrays.asList("echo.Echo", "grpc.health.v1.Health", "shop.Cart"),
+        NO_METHODS);
 
     assertEquals(Collections.singletonList(3000L), scheduler.delays);
     assertTrue(registrar.events().isEmpty(), "nothing registers before the warm-up has passed");
@@ -76,7 +79,7 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
   @Test
   void theConfiguredServiceNameReplacesTheGrpcServiceNames() {
     ServerLifecycle lifecycle = lifecycle("polaris.service=shop,polaris.namespace=prod");
-    lifecycle.started(loopback(7000), Arrays.asList("echo.Echo", "shop.Cart"));
+    lifecycle.started(loopback(7000), Arrays.asList("echo.Echo", "shop.Cart"), NO_METHODS);
     scheduler.runNext();
 
     assertEquals(
@@ -86,7 +89,8 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
   @Test
   void aWildcardBindingRegistersTheDetectedHost() {
     ServerLifecycle lifecycle = lifecycle("");
-    lifecycle.started(Collections.singletonList(new InetSocketAddress(50051)), ECHO_AND_HEALTH);
+    lifecycle.started(
+        Collections.singletonList(new InetSocketAddress(50051)), ECHO_AND_HEALTH, NO_METHODS);
     scheduler.runNext();
 
     assertEquals(
@@ -95,15 +99,18 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
 
   @Test
   void serversWithNothingToAdvertiseAreNeverRegistered() {
-    lifecycle("").started(loopback(9090), Collections.singletonList("grpc.health.v1.Health"));
+    lifecycle("")
+        .started(loopback(9090), Collections.singletonList("grpc.health.v1.Health"), NO_METHODS);
     lifecycle("polaris.service=shop")
         .started(
             loopback(9091),
-            Arrays.asList("grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection"));
-    lifecycle("polaris.grpc.server.ports=8080").started(loopback(9092), ECHO_AND_HEALTH);
+            Arrays.asList("grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection"),
+            NO_METHODS);
+    lifecycle("polaris.grpc.server.ports=8080")
+        .started(loopback(9092), ECHO_AND_HEALTH, NO_METHODS);
     List<SocketAddress> inProcess =
         Collections.<SocketAddress>singletonList(new SocketAddress() {});
-    lifecycle("").started(inProcess, ECHO_AND_HEALTH);
+    lifecycle("").started(inProcess, ECHO_AND_HEALTH, NO_METHODS);
 
     assertEquals(0, scheduler.pending());
     assertEquals(
@@ -118,7 +125,7 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
   @Test
   void thePortFilterKeepsOnlyListedPorts() {
     ServerLifecycle lifecycle = lifecycle("polaris.grpc.server.ports=8080");
-    lifecycle.started(loopback(8080), ECHO_AND_HEALTH);
+    lifecycle.started(loopback(8080), ECHO_AND_HEALTH, NO_METHODS);
     scheduler.runNext();
 
     assertEquals(
@@ -129,7 +136,7 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
   void retriesWithBackoffAndWarnsOnce() {
     registrar.failuresLeft = 6;
     ServerLifecycle lifecycle = lifecycle("");
-    lifecycle.started(loopback(50051), ECHO_AND_HEALTH);
+    lifecycle.started(loopback(50051), ECHO_AND_HEALTH, NO_METHODS);
     for (int attempt = 0; attempt < 7; attempt++) {
       assertTrue(scheduler.runNext(), "attempt " + attempt);
     }
@@ -146,7 +153,7 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
     registrar.failuresLeft = 3;
     registrar.refusal = "access is not approved: invalid token";
     ServerLifecycle lifecycle = lifecycle("");
-    lifecycle.started(loopback(50051), ECHO_AND_HEALTH);
+    lifecycle.started(loopback(50051), ECHO_AND_HEALTH, NO_METHODS);
     for (int attempt = 0; attempt < 4; attempt++) {
       assertTrue(scheduler.runNext(), "attempt " + attempt);
     }
@@ -176,8 +183,8 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
     registrar.unavailableReason = "the agent configuration is invalid";
     ServerLifecycle first = lifecycle("");
     ServerLifecycle second = lifecycle("");
-    first.started(loopback(50051), ECHO_AND_HEALTH);
-    second.started(loopback(50052), ECHO_AND_HEALTH);
+    first.started(loopback(50051), ECHO_AND_HEALTH, NO_METHODS);
+    second.started(loopback(50052), ECHO_AND_HEALTH, NO_METHODS);
     scheduler.runNext();
     scheduler.runNext();
 
@@ -244,7 +251,8 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
   @Test
   void aServerThatWasNotRegisteredStopsOnTheCallersThread() {
     ServerLifecycle lifecycle = lifecycle("");
-    lifecycle.started(loopback(9090), Collections.singletonList("grpc.health.v1.Health"));
+    lifecycle.started(
+        loopback(9090), Collections.singletonList("grpc.health.v1.Health"), NO_METHODS);
 
     lifecycle.leave(recording("stop"));
 
@@ -255,7 +263,7 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
   @Test
   void departingBeforeTheWarmUpEndsRegistersNothing() {
     ServerLifecycle lifecycle = lifecycle("polaris.grpc.server.warmup=10s");
-    lifecycle.started(loopback(50051), ECHO_AND_HEALTH);
+    lifecycle.started(loopback(50051), ECHO_AND_HEALTH, NO_METHODS);
     lifecycle.leave(recording("stop"));
     departing.runAll();
 
@@ -267,8 +275,8 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
   void theJvmExitStepDepartsEveryStartedServerWithinOneDelay() {
     ServerLifecycle first = lifecycle("", departingAtOnce);
     ServerLifecycle second = lifecycle("", departingAtOnce);
-    first.started(loopback(50051), ECHO_AND_HEALTH);
-    second.started(loopback(50052), ECHO_AND_HEALTH);
+    first.started(loopback(50051), ECHO_AND_HEALTH, NO_METHODS);
+    second.started(loopback(50052), ECHO_AND_HEALTH, NO_METHODS);
     scheduler.runNext();
     scheduler.runNext();
 
@@ -312,10 +320,10 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
   void theJvmExitWithNothingRegisteredDoesNotWait() {
     registrar.failuresLeft = 1;
     ServerLifecycle failed = lifecycle("", departingAtOnce);
-    failed.started(loopback(50051), ECHO_AND_HEALTH);
+    failed.started(loopback(50051), ECHO_AND_HEALTH, NO_METHODS);
     scheduler.runNext();
     lifecycle("", departingAtOnce)
-        .started(loopback(9090), Collections.singletonList("grpc.health.v1.Health"));
+        .started(loopback(9090), Collections.singletonList("grpc.health.v1.Health"), NO_METHODS);
 
     departures.departAll();
 
@@ -374,7 +382,7 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
           proceed.await();
         };
     ServerLifecycle lifecycle = lifecycle("");
-    lifecycle.started(loopback(50051), ECHO_AND_HEALTH);
+    lifecycle.started(loopback(50051), ECHO_AND_HEALTH, NO_METHODS);
 
     Thread attempt = new Thread(scheduler::runNext);
     attempt.start();
