@@ -98,7 +98,10 @@ public final class ForkedApp implements AutoCloseable {
     return new Builder(null, executableJar.toAbsolutePath(), file.replaceFirst("\\.jar$", ""));
   }
 
-  /** The label given with {@link Builder#name} (default: the main class's simple name). */
+  /**
+   * The label given with {@link Builder#name} (default: the main class's simple name, or the jar's
+   * file name without {@code .jar}).
+   */
   public String name() {
     return name;
   }
