@@ -7,6 +7,7 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
+import java.util.concurrent.atomic.AtomicLong;
 import net.devh.boot.grpc.server.service.GrpcService;
 import org.springframework.beans.factory.annotation.Value;
 
@@ -27,6 +28,7 @@ public class EchoGrpcService implements BindableService {
           .build();
 
   private final String name;
+  private final AtomicLong served = new AtomicLong();
 
   public EchoGrpcService(@Value("${echo.name:boot}") String name) {
     this.name = name;
@@ -39,8 +41,14 @@ public class EchoGrpcService implements BindableService {
         .build();
   }
 
+  /** How many calls this service has answered. */
+  public long served() {
+    return served.get();
+  }
+
   private void echo(StringValue request, StreamObserver<StringValue> reply) {
     reply.onNext(StringValue.of(name + ":" + request.getValue()));
     reply.onCompleted();
+    served.incrementAndGet();
   }
 }

@@ -8,11 +8,17 @@ import org.springframework.stereotype.Component;
 
 /**
  * Prints the gRPC server's life on stdout, one line per event: {@code READY port=<port>} once it
- * listens, {@code STOPPING} when Spring starts to shut it down, {@code STOPPED} once it has
- * terminated.
+ * listens, {@code STOPPING served=<calls>} when Spring starts to shut it down, {@code STOPPED
+ * served=<calls>} once it has terminated, with the calls answered so far.
  */
 @Component
 public class ServerEvents {
+
+  private final EchoGrpcService echo;
+
+  public ServerEvents(EchoGrpcService echo) {
+    this.echo = echo;
+  }
 
   @EventListener
   public void started(GrpcServerStartedEvent event) {
@@ -21,11 +27,11 @@ public class ServerEvents {
 
   @EventListener
   public void stopping(GrpcServerShutdownEvent event) {
-    System.out.println("STOPPING");
+    System.out.println("STOPPING served=" + echo.served());
   }
 
   @EventListener
   public void stopped(GrpcServerTerminatedEvent event) {
-    System.out.println("STOPPED");
+    System.out.println("STOPPED served=" + echo.served());
   }
 }
