@@ -22,12 +22,13 @@ import org.polarisagent.testing.ChildProcess;
 
 /**
  * A sample app's {@code main} running in its own JVM, optionally with {@code
- * -javaagent:polaris-agent.jar}, the way a user runs an app. Its class path is the runtime class
- * path of the integration-tests module (no test libraries: no JUnit, no polaris-all), read from the
- * file named by system property {@code sample.classpath.file} plus the classes folder named by
- * {@code sample.classes.dir} (both set by surefire); PlainApp's own logging and Byte Buddy only
- * with {@link Builder#withAppLibraries()}; {@link Builder#classpathOnly(String)} replaces all of it
- * (e.g. another gRPC version).
+ * -javaagent:polaris-agent.jar}, the way a user runs an app; or an executable jar run with {@code
+ * java -jar} ({@link #jar(Path)}, e.g. a Spring Boot fat jar). A main class's class path is the
+ * runtime class path of the integration-tests module (no test libraries: no JUnit, no polaris-all),
+ * read from the file named by system property {@code sample.classpath.file} plus the classes folder
+ * named by {@code sample.classes.dir} (both set by surefire); PlainApp's own logging and Byte Buddy
+ * only with {@link Builder#withAppLibraries()}; {@link Builder#classpathOnly(String)} replaces all
+ * of it (e.g. another gRPC version).
  *
  * <p>Each app gets a fresh working directory and its output is kept in memory and in files, under
  * {@code target/forked-apps/<time>-<n>-<name>/}: {@code work/} (working directory), {@code
@@ -70,15 +71,37 @@ public final class ForkedApp implements AutoCloseable {
 
   /** Starts describing a fork that runs {@code mainClass.main}. */
   public static Builder main(Class<?> mainClass) {
-    return new Builder(mainClass.getName());
+    return main(mainClass.getName());
   }
 
   /** Starts describing a fork that runs the {@code main} of the class with this name. */
   public static Builder main(String mainClassName) {
-    return new Builder(mainClassName);
+    return new Builder(
+        mainClassName, null, mainClassName.substring(mainClassName.lastIndexOf('.') + 1));
   }
 
-  /** The label given with {@link Builder#name} (default: the main class's simple name). */
+  /**
+   * Starts describing a fork that runs {@code java -jar executableJar} (named after the jar's file
+   * name): the jar's manifest names the main class and its class path; class path settings of the
+   * builder do not apply.
+   *
+   * @throws IllegalStateException if the jar does not exist
+   */
+  public static Builder jar(Path executableJar) {
+    if (!Files.isRegularFile(executableJar)) {
+      throw new IllegalStateException(
+          "executable jar "
+              + executableJar.toAbsolutePath()
+              + " does not exist; build the reactor");
+    }
+    String file = executableJar.getFileName().toString();
+    return new Builder(null, executableJar.toAbsolutePath(), file.replaceFirst("\\.jar$", ""));
+  }
+
+  /**
+   * The label given with {@link Builder#name} (default: the main class's simple name, or the jar's
+   * file name without {@code .jar}).
+   */
   public String name() {
     return name;
   }
@@ -279,6 +302,7 @@ public final class ForkedApp implements AutoCloseable {
   /** Describes a fork; {@link #start()} launches it. Not thread-safe. */
   public static final class Builder {
     private final String mainClass;
+    private final Path executableJar;
     private String name;
     private Path agentJar;
     private String agentArguments;
@@ -290,9 +314,11 @@ public final class ForkedApp implements AutoCloseable {
     private String ownClasspath;
     private boolean appLibraries;
 
-    private Builder(String mainClass) {
+    /** One of {@code mainClass} and {@code executableJar} is null. */
+    private Builder(String mainClass, Path executableJar, String name) {
       this.mainClass = mainClass;
-      this.name = mainClass.substring(mainClass.lastIndexOf('.') + 1);
+      this.executableJar = executableJar;
+      this.name = name;
     }
 
     /** A label for thread names, files and messages. */
@@ -411,7 +437,8 @@ public final class ForkedApp implements AutoCloseable {
                 env);
         return new ForkedApp(name, process, directory, Collections.unmodifiableList(command));
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot start " + mainClass, e);
+        throw new UncheckedIOException(
+            "cannot start " + (mainClass != null ? mainClass : executableJar), e);
       }
     }
 
@@ -429,9 +456,14 @@ public final class ForkedApp implements AutoCloseable {
       }
       command.addAll(jvmArgs);
       properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
-      command.add("-cp");
-      command.add(sampleClasspath());
-      command.add(mainClass);
+      if (executableJar != null) {
+        command.add("-jar");
+        command.add(executableJar.toString());
+      } else {
+        command.add("-cp");
+        command.add(sampleClasspath());
+        command.add(mainClass);
+      }
       command.addAll(args);
       return command;
     }

@@ -1,5 +1,7 @@
 package org.polarisagent.plugin.grpc;
 
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -20,13 +22,15 @@ final class TargetMapping {
     for (Map.Entry<String, String> entry : mapping.entrySet()) {
       String from = normalize(entry.getKey());
       String to = entry.getValue();
-      String authority = keepAuthority ? from : null;
+      String authority = keepAuthority ? authorityOf(from) : null;
       if (PolarisTarget.isPolaris(to)) {
         PolarisTarget target = PolarisTarget.parse(to, defaultNamespace);
         polarisTargets.put(
             from,
             PolarisTarget.format(
-                target.service(), target.namespace(), keepAuthority ? from : target.authority()));
+                target.service(),
+                target.namespace(),
+                keepAuthority ? authority : target.authority()));
       } else {
         PolarisTarget.parse(
             PolarisTarget.SCHEME + "://" + to, defaultNamespace); // validates the name
@@ -51,6 +55,29 @@ final class TargetMapping {
             ? "[" + host + "]:" + port
             : host + ":" + port;
     return map(hostPort);
+  }
+
+  /**
+   * The authority a channel to a (normalized) target announces without the agent: a plain {@code
+   * host:port} is its own; a {@code scheme://authority/path} target (for example the {@code
+   * static://host:port} of the Spring Boot gRPC starters) announces its URI authority, or its path
+   * when the authority is empty ({@code xds:///name}), as gRPC's resolvers do.
+   */
+  static String authorityOf(String target) {
+    try {
+      URI uri = new URI(target);
+      if (uri.getScheme() == null || uri.isOpaque()) {
+        return target;
+      }
+      String authority = uri.getAuthority();
+      if (authority != null && !authority.isEmpty()) {
+        return authority;
+      }
+      String path = uri.getPath() == null ? "" : uri.getPath();
+      return path.startsWith("/") ? path.substring(1) : path;
+    } catch (URISyntaxException notAUri) {
+      return target;
+    }
   }
 
   /** {@code dns:///a:1} and {@code dns://resolver/a:1} match {@code a:1}. */

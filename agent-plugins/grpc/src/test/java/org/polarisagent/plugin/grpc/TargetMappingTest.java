@@ -29,6 +29,26 @@ class TargetMappingTest {
   }
 
   @Test
+  void aTargetWithAnotherSchemeKeepsItsUriAuthorityNotTheWholeTarget() {
+    Map<String, String> entries = new LinkedHashMap<>();
+    entries.put("static://127.0.0.1:9090", "echo");
+    entries.put("xds:///greeter", "greeter");
+    TargetMapping mapping = new TargetMapping(entries, "default", true);
+    assertEquals(
+        "127.0.0.1:9090",
+        PolarisTarget.parse(mapping.map("static://127.0.0.1:9090"), "default").authority());
+    assertEquals(
+        "greeter", PolarisTarget.parse(mapping.map("xds:///greeter"), "default").authority());
+  }
+
+  @Test
+  void plainTargetsAreTheirOwnAuthority() {
+    assertEquals("echo.internal:50051", TargetMapping.authorityOf("echo.internal:50051"));
+    assertEquals("127.0.0.1:50051", TargetMapping.authorityOf("127.0.0.1:50051"));
+    assertEquals("[::1]:50051", TargetMapping.authorityOf("[::1]:50051"));
+  }
+
+  @Test
   void unmappedTargetsStayAsTheyAre() {
     assertNull(mapping(true).map("echo.internal:50052"));
     assertNull(mapping(true).map("other", 50051));
