@@ -9,6 +9,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
 import org.polarisagent.core.concurrent.DaemonScheduler;
 import org.polarisagent.core.logging.AgentLog;
 
@@ -97,12 +98,18 @@ public final class MetricsEndpoint {
     }
   }
 
-  /** The request line, once the headers have been read to their end; null if none came. */
+  /**
+   * The request line, once the headers have been read to their end; null if none came, or not
+   * within {@value #READ_TIMEOUT_MILLIS} ms in all (each read also times out after that long).
+   */
   private static String readRequest(InputStream raw) throws IOException {
     InputStream in = new BufferedInputStream(raw);
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(READ_TIMEOUT_MILLIS);
     StringBuilder head = new StringBuilder();
     int c;
-    while ((c = in.read()) != -1 && head.length() < MAX_REQUEST_BYTES) {
+    while ((c = in.read()) != -1
+        && head.length() < MAX_REQUEST_BYTES
+        && System.nanoTime() - deadline < 0) {
       head.append((char) c);
       if (c == '\n' && endsHeaders(head)) {
         int end = head.indexOf("\n");
