@@ -9,6 +9,8 @@ import org.polarisagent.core.config.AgentConfig;
 import org.polarisagent.core.logging.AgentLog;
 import org.polarisagent.core.logging.SdkLogFile;
 import org.polarisagent.core.logging.Secrets;
+import org.polarisagent.core.metrics.AgentMetrics;
+import org.polarisagent.core.metrics.MetricsEndpoint;
 import org.polarisagent.core.plugin.AgentContext;
 import org.polarisagent.core.plugin.AgentPlugin;
 import org.polarisagent.core.plugin.ShutdownSequence;
@@ -48,7 +50,9 @@ public final class AgentInstaller {
     if (startsSdkAtOnce(config)) {
       sdk.startInBackground();
     }
-    AgentContext context = new AgentContext(config, sdk, agentLoader, shutdown);
+    AgentContext context =
+        new AgentContext(
+            config, sdk, agentLoader, shutdown, startMetrics(config, sdk, agentLoader));
     List<AgentPlugin> plugins = new ArrayList<>();
     for (AgentPlugin plugin : ServiceLoader.load(AgentPlugin.class, agentLoader)) {
       try {
@@ -73,6 +77,19 @@ public final class AgentInstaller {
         });
     shutdown.installHook();
     AgentLog.debug("premain done in " + millisSince(premainStartNanos) + " ms");
+  }
+
+  /** The metrics and their endpoint if {@code polaris.metrics.port} is set, else null. */
+  private static AgentMetrics startMetrics(
+      AgentConfig config, PolarisSdk sdk, ClassLoader agentLoader) {
+    int port = config.get(AgentConfig.METRICS_PORT);
+    if (port < 0) {
+      return null;
+    }
+    AgentMetrics metrics = new AgentMetrics(config.get(AgentConfig.METRICS_MAX_SERIES));
+    metrics.watchSdk(sdk::state);
+    MetricsEndpoint.start(metrics, config.get(AgentConfig.METRICS_HOST), port, agentLoader);
+    return metrics;
   }
 
   /** Whether {@code polaris.sdk.start} asks for the SDK at JVM start rather than on first need. */

@@ -108,6 +108,23 @@ public final class Rules {
     return firstId(api.post("/naming/v1/circuitbreaker/rules", body));
   }
 
+  /**
+   * An enabled LOCAL rate-limit rule on {@code method} (a gRPC path) of {@code service}: {@code
+   * perSecond} calls per second pass, the others are rejected.
+   */
+  public static void localRateLimit(
+      PolarisOpenApi api, String service, String name, String method, int perSecond) {
+    String body =
+        """
+        [{"name": "%2$s", "namespace": "default", "service": "%1$s",
+          "method": {"type": "EXACT", "value": "%3$s"},
+          "type": "LOCAL", "resource": "QPS", "action": "REJECT",
+          "amounts": [{"maxAmount": %4$d, "validDuration": "1s"}], "disable": false}]
+        """
+            .formatted(service, name, method, perSecond);
+    api.post("/naming/v1/ratelimits", body);
+  }
+
   private static String firstId(JsonObject response) {
     JsonArray responses = response.getAsJsonArray("responses");
     JsonObject first = responses.get(0).getAsJsonObject();

@@ -220,6 +220,30 @@ public final class AgentConfig {
           "Custom labels every call carries for rule routing, besides the method, the request headers and the"
               + " caller; single entries also as polaris.router.labels.<name>=<value>.");
 
+  // ---- metrics
+  public static final ConfigKey<Integer> METRICS_PORT =
+      key(
+          "polaris.metrics.port",
+          "",
+          ValueType.OPTIONAL_PORT,
+          "Port of the agent's metrics endpoint: GET /metrics answers in the Prometheus text format"
+              + " (0.0.4). Empty: metrics are off, no port is opened and calls count nothing. 0: a free"
+              + " port. The agent says where it listens in one INFO line; if it cannot listen, one ERROR"
+              + " line and metrics stay off.");
+  public static final ConfigKey<String> METRICS_HOST =
+      key(
+          "polaris.metrics.host",
+          "127.0.0.1",
+          ValueType.STRING,
+          "Address the metrics endpoint binds to; 0.0.0.0 makes it reachable from other hosts.");
+  public static final ConfigKey<Integer> METRICS_MAX_SERIES =
+      key(
+          "polaris.metrics.max-series",
+          "1000",
+          ValueType.intRange(1, 100000),
+          "Most series (label sets) each metric keeps; past it, new label sets are counted together"
+              + " in one series whose every label is _overflow_ (said once per metric, WARN).");
+
   // ---- logging
   public static final ConfigKey<String> LOG_LEVEL =
       key(

@@ -222,6 +222,15 @@ public abstract class ValueType<T> {
     };
   }
 
+  /** A TCP port, 0 to 65535, or empty for none; parsed to -1 when empty. */
+  public static final ValueType<Integer> OPTIONAL_PORT =
+      new ValueType<Integer>("empty or an integer from 0 to 65535") {
+        @Override
+        public Integer parse(String text) {
+          return text.isEmpty() ? -1 : intRange(0, 65535).parse(text);
+        }
+      };
+
   /** One of the given words, case-insensitive; parsed to its lower-case form. */
   public static ValueType<String> oneOf(final String... words) {
     return new ValueType<String>("one of " + String.join(", ", words)) {

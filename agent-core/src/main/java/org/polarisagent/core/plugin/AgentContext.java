@@ -1,11 +1,12 @@
 package org.polarisagent.core.plugin;
 
 import org.polarisagent.core.config.AgentConfig;
+import org.polarisagent.core.metrics.AgentMetrics;
 import org.polarisagent.core.sdk.PolarisSdk;
 
 /**
- * What the agent core gives plugins: configuration, the SDK, the agent loader and the exit
- * sequence. Immutable.
+ * What the agent core gives plugins: configuration, the SDK, the agent loader, the exit sequence
+ * and the metrics (only when on). Immutable.
  */
 public final class AgentContext {
 
@@ -13,13 +14,25 @@ public final class AgentContext {
   private final PolarisSdk sdk;
   private final ClassLoader agentLoader;
   private final ShutdownSequence shutdown;
+  private final AgentMetrics metrics;
 
+  /** Without metrics. */
   public AgentContext(
       AgentConfig config, PolarisSdk sdk, ClassLoader agentLoader, ShutdownSequence shutdown) {
+    this(config, sdk, agentLoader, shutdown, null);
+  }
+
+  public AgentContext(
+      AgentConfig config,
+      PolarisSdk sdk,
+      ClassLoader agentLoader,
+      ShutdownSequence shutdown,
+      AgentMetrics metrics) {
     this.config = config;
     this.sdk = sdk;
     this.agentLoader = agentLoader;
     this.shutdown = shutdown;
+    this.metrics = metrics;
   }
 
   public AgentConfig config() {
@@ -36,5 +49,13 @@ public final class AgentContext {
 
   public ShutdownSequence shutdown() {
     return shutdown;
+  }
+
+  /**
+   * The metrics, or null when they are off ({@code polaris.metrics.port} empty): a part that gets
+   * null wires no counting, so calls cost nothing more.
+   */
+  public AgentMetrics metrics() {
+    return metrics;
   }
 }

@@ -210,6 +210,23 @@ public final class PolarisSdk {
   }
 
   /**
+   * The SDK's state for metrics: not_started, starting, running, failed or closed. Reads only; does
+   * not start the SDK.
+   */
+  public String state() {
+    if (closed) {
+      return "closed";
+    }
+    if (apis != null) {
+      return "running";
+    }
+    if (unavailableReason != null) {
+      return "failed";
+    }
+    return started.get() ? "starting" : "not_started";
+  }
+
+  /**
    * How long the JVM exit waits for the SDK to close: its own close waits up to 1 s per open
    * stream.
    */

@@ -236,6 +236,9 @@ class AgentConfigTest {
     bad.put("polaris.router.metadata", "no-equals");
     bad.put("polaris.router.nearby.enabled", "near");
     bad.put("polaris.router.labels", "no-equals");
+    bad.put("polaris.metrics.port", "65536");
+    bad.put("polaris.metrics.host", null); // an address that cannot be bound gives one ERROR then
+    bad.put("polaris.metrics.max-series", "0");
     bad.put("polaris.log.level", "verbose");
     bad.put("polaris.log.sdk.file", null);
     bad.put("polaris.log.sdk.level", "verbose");

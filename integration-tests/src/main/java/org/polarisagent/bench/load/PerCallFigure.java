@@ -52,7 +52,9 @@ final class PerCallFigure {
     AGENT("agent, no rule"),
     RULE("agent, one routing rule"),
     /** Diagnostic: what call-outcome reporting to the circuit breaker costs. */
-    NO_BREAKER("agent, no rule, circuit breaking off");
+    NO_BREAKER("agent, no rule, circuit breaking off"),
+    /** Diagnostic: what counting calls for the metrics endpoint costs (polaris.metrics.port=0). */
+    METRICS("agent, no rule, metrics on");
 
     final String label;
 
@@ -87,8 +89,8 @@ final class PerCallFigure {
     for (int round = 0; round < bench.rounds; round++) {
       List<Case> order =
           round % 2 == 0
-              ? List.of(Case.PLAIN, Case.AGENT, Case.RULE, Case.NO_BREAKER)
-              : List.of(Case.NO_BREAKER, Case.RULE, Case.AGENT, Case.PLAIN);
+              ? List.of(Case.PLAIN, Case.AGENT, Case.METRICS, Case.RULE, Case.NO_BREAKER)
+              : List.of(Case.NO_BREAKER, Case.RULE, Case.METRICS, Case.AGENT, Case.PLAIN);
       for (Case c : order) {
         String ruleId = null;
         if (c == Case.RULE) {
@@ -109,9 +111,38 @@ final class PerCallFigure {
     }
     bench.details.append('\n');
     Map<String, Long> plain = medians(results.get(Case.PLAIN));
-    for (Case c : List.of(Case.AGENT, Case.RULE, Case.NO_BREAKER)) {
+    Map<String, Long> agent = medians(results.get(Case.AGENT));
+    for (Case c : List.of(Case.AGENT, Case.RULE, Case.NO_BREAKER, Case.METRICS)) {
       Map<String, Long> with = medians(results.get(c));
       String figure = "2. Per-call (" + c.label + ")";
+      if (c == Case.METRICS) {
+        // Against the agent without metrics, the same case otherwise: what turning them on costs.
+        bench.table.row(
+            figure,
+            "throughput, calls/s / p99 µs / client CPU µs per call, against metrics off"
+                + " (diagnostic)",
+            with.get("rps")
+                + " / "
+                + with.get("p99us")
+                + " / "
+                + micros(with.get("cpu-ns-per-call")),
+            agent.get("rps")
+                + " / "
+                + agent.get("p99us")
+                + " / "
+                + micros(agent.get("cpu-ns-per-call")),
+            ratio((double) with.get("rps") / agent.get("rps"))
+                + " / "
+                + ratio((double) with.get("p99us") / agent.get("p99us"))
+                + " / "
+                + String.format(
+                    Locale.ROOT,
+                    "%+.1f µs",
+                    (with.get("cpu-ns-per-call") - agent.get("cpu-ns-per-call")) / 1000.0),
+            "",
+            "");
+        continue;
+      }
       if (c == Case.NO_BREAKER) {
         bench.table.row(
             figure,
@@ -193,6 +224,9 @@ final class PerCallFigure {
     props.put("polaris.log.level", "debug");
     if (c == Case.NO_BREAKER) {
       props.put("polaris.circuitbreaker.enabled", "false");
+    }
+    if (c == Case.METRICS) {
+      props.put("polaris.metrics.port", "0");
     }
     String target = c == Case.PLAIN ? FixedAddresses.target(addresses) : "polaris://" + SERVICE;
     if (round >= 0) {

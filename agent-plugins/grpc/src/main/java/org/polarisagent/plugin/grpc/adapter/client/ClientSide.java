@@ -7,6 +7,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import org.polarisagent.core.logging.AgentLog;
+import org.polarisagent.core.metrics.AgentMetrics;
 import org.polarisagent.core.plugin.AgentContext;
 import org.polarisagent.core.sdk.PolarisSdk;
 import org.polarisagent.core.sdk.SdkApis;
@@ -29,6 +30,7 @@ public final class ClientSide {
   private final ServiceKey callerKey;
   private final OutcomeQueue outcomes;
   private final DiscoveryThreads threads;
+  private final AgentMetrics metrics;
   private final ServiceDirectory directoryOverride;
   private volatile ServiceDirectory directory;
   private final Set<String> prefetched =
@@ -43,16 +45,24 @@ public final class ClientSide {
   ClientSide(AgentContext context, ServiceDirectory directoryOverride) {
     this.directoryOverride = directoryOverride;
     this.sdk = context.sdk();
+    this.metrics = context.metrics();
     this.settings = new ClientSettings(context.config());
     this.routing = new CallRouting(context.config());
     // The SDK needs a caller for circuit breaking: the same key in reports and in routing.
     this.callerKey = routing.callerKey();
-    this.outcomes = new OutcomeQueue(this, context.agentLoader());
+    this.outcomes =
+        new OutcomeQueue(
+            this, context.agentLoader(), metrics == null ? null : metrics.outcomesDropped());
     this.threads = new DiscoveryThreads(context.agentLoader());
   }
 
   ClientSettings settings() {
     return settings;
+  }
+
+  /** The metrics, or null when they are off. */
+  AgentMetrics metrics() {
+    return metrics;
   }
 
   OutcomeQueue outcomes() {

@@ -5,6 +5,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import org.polarisagent.core.concurrent.DaemonScheduler;
 import org.polarisagent.core.logging.AgentLog;
 import org.polarisagent.core.sdk.SdkApis;
@@ -30,14 +31,21 @@ final class OutcomeQueue {
   private final AtomicLong dropped = new AtomicLong();
   private volatile boolean failureLogged;
 
-  OutcomeQueue(ClientSide client, ClassLoader agentLoader) {
+  /** Dropped outcomes as a metric; null when metrics are off. */
+  private final LongAdder droppedMetric;
+
+  OutcomeQueue(ClientSide client, ClassLoader agentLoader, LongAdder droppedMetric) {
     this.client = client;
     this.agentLoader = agentLoader;
+    this.droppedMetric = droppedMetric;
   }
 
   /** Queues one outcome; {@code reporter} is told once the SDK has it. */
   void offer(ResourceStat stat, OutcomeReporter reporter) {
     if (!queue.offer(new Outcome(stat, reporter))) {
+      if (droppedMetric != null) {
+        droppedMetric.increment();
+      }
       long count = dropped.incrementAndGet();
       if (count == 1) {
         AgentLog.warn(

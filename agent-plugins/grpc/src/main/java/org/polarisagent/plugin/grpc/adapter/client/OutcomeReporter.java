@@ -11,6 +11,8 @@ import io.grpc.ClientStreamTracer;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import java.util.concurrent.TimeUnit;
+import org.polarisagent.core.metrics.AgentMetrics;
+import org.polarisagent.core.metrics.CallSeries;
 import org.polarisagent.core.sdk.SdkApis;
 import org.polarisagent.plugin.grpc.PolarisTarget;
 import org.polarisagent.plugin.grpc.adapter.CallerMetadata;
@@ -32,6 +34,14 @@ final class OutcomeReporter {
   private final ServiceKey caller;
   private final boolean enabled;
   private final Runnable onBreakerChange;
+
+  /** Null when metrics are off: then calls count nothing. */
+  private final AgentMetrics metrics;
+
+  /** Per destination and method, the count of calls that failed before reaching an instance. */
+  private final java.util.concurrent.ConcurrentMap<String, CallSeries> pickFailures =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   private final java.util.concurrent.ConcurrentMap<String, MethodResource> methodResources =
       new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -47,7 +57,33 @@ final class OutcomeReporter {
     this.onBreakerChange = onBreakerChange;
     this.caller = client.callerKey();
     this.enabled = client.settings().circuitBreakerEnabled();
+    this.metrics = client.metrics();
   }
+
+  /** Whether calls are counted for metrics. */
+  boolean metered() {
+    return metrics != null;
+  }
+
+  /**
+   * Counts a call that failed before reaching an instance (no instance, breaker open, no route);
+   * only when {@link #metered()}.
+   */
+  void failedBeforeInstance(PolarisTarget target, String method, Status status) {
+    String key = target.namespace() + '/' + target.service() + '/' + method;
+    CallSeries series = pickFailures.get(key);
+    if (series == null) {
+      series = metrics.calls(target.namespace(), target.service(), "", "/" + method);
+      if (pickFailures.size() < MAX_PICK_FAILURE_SERIES) {
+        CallSeries raced = pickFailures.putIfAbsent(key, series);
+        series = raced == null ? series : raced;
+      }
+    }
+    series.ended(status.getCode().value(), status.getCode().name(), -1);
+  }
+
+  /** Methods whose pick failures keep their series here; beyond, looked up per failure. */
+  private static final int MAX_PICK_FAILURE_SERIES = 1000;
 
   /**
    * The tracer factory of calls to one instance and method; created once, reused for every such
@@ -69,6 +105,14 @@ final class OutcomeReporter {
                 caller,
                 PolarisTarget.PROTOCOL);
     final MethodResource methodResource = reportMethod ? methodResource(target, method) : null;
+    final CallSeries series =
+        metrics == null
+            ? null
+            : metrics.calls(
+                target.namespace(),
+                target.service(),
+                instance == null ? "" : instance.getHost() + ":" + instance.getPort(),
+                "/" + method);
     return new ClientStreamTracer.Factory() {
       @Override
       public ClientStreamTracer newClientStreamTracer(
@@ -77,7 +121,12 @@ final class OutcomeReporter {
           CallerMetadata.put(headers, CallerMetadata.SERVICE, caller.getService());
           CallerMetadata.put(headers, CallerMetadata.NAMESPACE, caller.getNamespace());
         }
-        return enabled ? new OutcomeTracer(instanceResource, methodResource) : NOOP_TRACER;
+        if (series != null) {
+          return enabled
+              ? new OutcomeTracer(instanceResource, methodResource, series)
+              : new OutcomeTracer(null, null, series);
+        }
+        return enabled ? new OutcomeTracer(instanceResource, methodResource, null) : NOOP_TRACER;
       }
     };
   }
@@ -150,27 +199,45 @@ final class OutcomeReporter {
       } else {
         openInstances.remove(resource);
       }
+      if (metrics != null) {
+        InstanceResource instance = (InstanceResource) resource;
+        metrics.breakerChanged(
+            instance.getService().getNamespace(),
+            instance.getService().getService(),
+            instance.getHost() + ":" + instance.getPort(),
+            open);
+      }
       onBreakerChange.run();
     }
   }
 
   private static final ClientStreamTracer NOOP_TRACER = new ClientStreamTracer() {};
 
-  /** Times one call and queues how it ended. */
+  /**
+   * Times one call and queues how it ended (if it has resources to report), and counts it (if it
+   * has a series).
+   */
   private final class OutcomeTracer extends ClientStreamTracer {
     private final InstanceResource instanceResource;
     private final MethodResource methodResource;
+    private final CallSeries series;
     private final long startNanos = System.nanoTime();
 
-    OutcomeTracer(InstanceResource instanceResource, MethodResource methodResource) {
+    OutcomeTracer(
+        InstanceResource instanceResource, MethodResource methodResource, CallSeries series) {
       this.instanceResource = instanceResource;
       this.methodResource = methodResource;
+      this.series = series;
     }
 
     @Override
     public void streamClosed(Status status) {
+      long nanos = System.nanoTime() - startNanos;
+      if (series != null) {
+        series.ended(status.getCode().value(), status.getCode().name(), nanos);
+      }
       int code = client.settings().isFailure(status.getCode()) ? FAILURE_CODE : 0;
-      long delayMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+      long delayMillis = TimeUnit.NANOSECONDS.toMillis(nanos);
       offer(instanceResource, code, delayMillis);
       offer(methodResource, code, delayMillis);
     }

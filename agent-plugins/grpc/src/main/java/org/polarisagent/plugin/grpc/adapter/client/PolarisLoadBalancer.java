@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.polarisagent.core.logging.AgentLog;
+import org.polarisagent.core.metrics.AgentMetrics;
 import org.polarisagent.plugin.grpc.PolarisTarget;
 
 /**
@@ -97,6 +98,10 @@ final class PolarisLoadBalancer extends LoadBalancer {
         it.remove();
       }
     }
+    AgentMetrics metrics = client.metrics();
+    if (metrics != null && target != null) {
+      metrics.instances(target.namespace(), target.service(), endpoints.size());
+    }
     updateBalancingState();
   }
 
@@ -145,7 +150,7 @@ final class PolarisLoadBalancer extends LoadBalancer {
   public void handleNameResolutionError(Status error) {
     lastResolutionError = error;
     if (currentState != READY) {
-      publish(TRANSIENT_FAILURE, new PolarisPicker.Failing(error));
+      publish(TRANSIENT_FAILURE, new PolarisPicker.Failing(error, reporter, target));
     }
   }
 
@@ -194,7 +199,7 @@ final class PolarisLoadBalancer extends LoadBalancer {
                   "no instance of "
                       + describe()
                       + " is available: Polaris lists no healthy gRPC instance");
-      publish(TRANSIENT_FAILURE, new PolarisPicker.Failing(status));
+      publish(TRANSIENT_FAILURE, new PolarisPicker.Failing(status, reporter, target));
     } else if (connecting) {
       publish(CONNECTING, PolarisPicker.Buffering.INSTANCE);
     } else {
@@ -207,7 +212,9 @@ final class PolarisLoadBalancer extends LoadBalancer {
                       + " is reachable: "
                       + endpoints.size()
                       + " instance(s) failed to connect, last: "
-                      + lastFailure)));
+                      + lastFailure),
+              reporter,
+              target));
     }
   }
 

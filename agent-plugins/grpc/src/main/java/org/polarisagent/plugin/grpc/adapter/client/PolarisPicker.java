@@ -42,6 +42,7 @@ abstract class PolarisPicker extends SubchannelPicker {
     private final PolarisTarget target;
     private final RoutePlan plan;
     private final ClientSide client;
+    private final boolean metered;
     private final Map<String, Integer> indexById = new HashMap<>();
     private final ConcurrentMap<BitSet, Candidates> routedSets = new ConcurrentHashMap<>();
 
@@ -55,6 +56,7 @@ abstract class PolarisPicker extends SubchannelPicker {
       this.target = target;
       this.plan = plan;
       this.client = client;
+      this.metered = reporter.metered();
       List<PolarisLoadBalancer.Endpoint> weighted = withWeight(ready);
       entries = new Entry[weighted.size()];
       for (int i = 0; i < entries.length; i++) {
@@ -104,6 +106,9 @@ abstract class PolarisPicker extends SubchannelPicker {
       if (plan.checksMethodBreakers()) {
         PickResult rejected = methodBreakerRejection(method);
         if (rejected != null) {
+          if (metered) {
+            reporter.failedBeforeInstance(target, method, rejected.getStatus());
+          }
           return rejected;
         }
       }
@@ -111,14 +116,19 @@ abstract class PolarisPicker extends SubchannelPicker {
       if (plan.isPerCall()) {
         entry = routedEntry(args, method, hashKey);
         if (entry == null) {
-          return PickResult.withError(
-              Status.UNAVAILABLE.withDescription(
-                  "no reachable instance of service "
-                      + target.service()
-                      + " in namespace "
-                      + target.namespace()
-                      + " matches the routing rules for "
-                      + method));
+          PickResult unrouted =
+              PickResult.withError(
+                  Status.UNAVAILABLE.withDescription(
+                      "no reachable instance of service "
+                          + target.service()
+                          + " in namespace "
+                          + target.namespace()
+                          + " matches the routing rules for "
+                          + method));
+          if (metered && !args.getCallOptions().isWaitForReady()) {
+            reporter.failedBeforeInstance(target, method, unrouted.getStatus());
+          }
+          return unrouted;
         }
       } else {
         entry = entries[selector.select(hashKey)];
@@ -234,16 +244,31 @@ abstract class PolarisPicker extends SubchannelPicker {
     }
   }
 
-  /** Fails every call at once (wait-for-ready calls keep waiting, as gRPC defines). */
+  /**
+   * Fails every call at once (wait-for-ready calls keep waiting, as gRPC defines), counting the
+   * failures when metrics are on.
+   */
   static final class Failing extends PolarisPicker {
     private final PickResult result;
+    private final OutcomeReporter counting;
+    private final PolarisTarget target;
 
-    Failing(Status status) {
+    /**
+     * @param reporter counts the failures if it is {@link OutcomeReporter#metered()}
+     * @param target the destination, null if not known yet (then nothing is counted)
+     */
+    Failing(Status status, OutcomeReporter reporter, PolarisTarget target) {
       result = PickResult.withError(status);
+      this.counting = target != null && reporter.metered() ? reporter : null;
+      this.target = target;
     }
 
     @Override
     public PickResult pickSubchannel(PickSubchannelArgs args) {
+      if (counting != null && !args.getCallOptions().isWaitForReady()) {
+        counting.failedBeforeInstance(
+            target, args.getMethodDescriptor().getFullMethodName(), result.getStatus());
+      }
       return result;
     }
   }

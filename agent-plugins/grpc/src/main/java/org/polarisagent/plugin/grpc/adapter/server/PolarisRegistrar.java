@@ -9,6 +9,7 @@ import com.tencent.polaris.api.rpc.InstanceRegisterRequest;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import org.polarisagent.core.metrics.AgentMetrics;
 import org.polarisagent.core.sdk.PolarisRefusal;
 import org.polarisagent.core.sdk.PolarisSdk;
 import org.polarisagent.core.sdk.SdkApis;
@@ -22,10 +23,15 @@ final class PolarisRegistrar implements Registrar {
 
   private final PolarisSdk sdk;
   private final ProviderSettings settings;
+  private final AgentMetrics metrics;
 
-  PolarisRegistrar(PolarisSdk sdk, ProviderSettings settings) {
+  /**
+   * @param metrics where registration states are shown; null when metrics are off
+   */
+  PolarisRegistrar(PolarisSdk sdk, ProviderSettings settings, AgentMetrics metrics) {
     this.sdk = sdk;
     this.settings = settings;
+    this.metrics = metrics;
   }
 
   @Override
@@ -58,7 +64,17 @@ final class PolarisRegistrar implements Registrar {
     if (!settings.campus.isEmpty()) {
       request.setCampus(settings.campus);
     }
-    return provider().registerInstance(request).getInstanceId();
+    showRegistered(instance, false);
+    String id = provider().registerInstance(request).getInstanceId();
+    showRegistered(instance, true);
+    return id;
+  }
+
+  private void showRegistered(InstanceSpec instance, boolean registered) {
+    if (metrics != null) {
+      metrics.registered(
+          instance.namespace, instance.service, instance.host + ":" + instance.port, registered);
+    }
   }
 
   /** Polaris answers 401xxx when a token is missing, unknown or lacks the permission. */
@@ -102,6 +118,7 @@ final class PolarisRegistrar implements Registrar {
     if (instanceId != null && !instanceId.isEmpty()) {
       request.setInstanceID(instanceId);
     }
+    showRegistered(instance, false);
     provider().deRegister(request);
   }
 

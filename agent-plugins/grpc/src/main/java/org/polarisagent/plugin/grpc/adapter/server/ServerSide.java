@@ -27,7 +27,7 @@ public final class ServerSide {
   public ServerSide(AgentContext context) {
     this.settings = ProviderSettings.from(context.config());
     this.hosts = InstanceHost.of(settings);
-    this.registrar = new PolarisRegistrar(context.sdk(), settings);
+    this.registrar = new PolarisRegistrar(context.sdk(), settings, context.metrics());
     this.scheduler =
         new BackgroundScheduler("polaris-agent-server-registration", 1, context.agentLoader());
     this.departingScheduler =

@@ -34,7 +34,8 @@ public final class ProviderRateLimiting {
     ScheduledThreadPoolExecutor refresher = daemonExecutor("polaris-agent-ratelimit-rules");
     RuleCache rules = new RuleCache(sdk, services.namespace(), refresher);
     DaemonScheduler.scheduleWhileHeld(refresher, rules, REFRESH_MILLIS);
-    this.interceptor = new RateLimitInterceptor(services, rules, sdk, this::delays);
+    this.interceptor =
+        new RateLimitInterceptor(services, rules, sdk, this::delays, context.metrics());
     if (!services.configuredService().isEmpty()) {
       rules.watch(services.configuredService());
     }

@@ -21,6 +21,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.polarisagent.core.logging.AgentLog;
+import org.polarisagent.core.metrics.AgentMetrics;
 import org.polarisagent.plugin.grpc.adapter.CallerMetadata;
 import org.polarisagent.plugin.grpc.adapter.server.ProvidedServices;
 
@@ -67,6 +68,7 @@ public final class RateLimitInterceptor implements ServerInterceptor {
   private final RuleCache rules;
   private final RateLimitSdk sdk;
   private final Supplier<ScheduledExecutorService> delays;
+  private final AgentMetrics metrics;
   private final ConcurrentHashMap<String, Target> targets = new ConcurrentHashMap<>();
   private final AtomicBoolean notReadyLogged = new AtomicBoolean();
   private final AtomicBoolean failureLogged = new AtomicBoolean();
@@ -92,10 +94,23 @@ public final class RateLimitInterceptor implements ServerInterceptor {
       RuleCache rules,
       RateLimitSdk sdk,
       Supplier<ScheduledExecutorService> delays) {
+    this(services, rules, sdk, delays, null);
+  }
+
+  /**
+   * @param metrics where rejections are counted; null when metrics are off
+   */
+  RateLimitInterceptor(
+      ProvidedServices services,
+      RuleCache rules,
+      RateLimitSdk sdk,
+      Supplier<ScheduledExecutorService> delays,
+      AgentMetrics metrics) {
     this.services = services;
     this.rules = rules;
     this.sdk = sdk;
     this.delays = delays;
+    this.metrics = metrics;
   }
 
   @Override
@@ -108,6 +123,9 @@ public final class RateLimitInterceptor implements ServerInterceptor {
     List<Runnable> releases = quota.getReleaseList();
     if (quota.getCode() == QuotaResultCode.QuotaResultLimited) {
       ReleasingListener.runAll(releases);
+      if (metrics != null) {
+        countRejection(quota);
+      }
       call.close(Status.RESOURCE_EXHAUSTED.withDescription(rejection(quota, call)), new Metadata());
       return new ServerCall.Listener<ReqT>() {};
     }
@@ -248,6 +266,16 @@ public final class RateLimitInterceptor implements ServerInterceptor {
           reason == null
               ? "Polaris rate limiting is not in force yet: the Polaris SDK is still starting; calls pass meanwhile"
               : "Polaris rate limiting is off: " + reason + "; calls pass unchecked");
+    }
+  }
+
+  private void countRejection(QuotaResponse quota) {
+    Rule rule = quota.getActiveRule();
+    if (rule == null) {
+      metrics.rateLimited(services.namespace(), "", "");
+    } else {
+      metrics.rateLimited(
+          rule.getNamespace().getValue(), rule.getService().getValue(), ServiceRules.nameOf(rule));
     }
   }
 

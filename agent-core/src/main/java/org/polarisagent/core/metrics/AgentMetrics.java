@@ -1,0 +1,163 @@
+package org.polarisagent.core.metrics;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * What the agent counts when metrics are on ({@code polaris.metrics.port}): every metric, its
+ * labels and meaning, and the text a scrape returns. Exists only then: the agent's parts get none
+ * when metrics are off and wire no counting at all. Thread-safe.
+ */
+public final class AgentMetrics {
+
+  /** The states {@code polaris_agent_sdk_state} distinguishes. */
+  public static final List<String> SDK_STATES =
+      Arrays.asList("not_started", "starting", "running", "failed", "closed");
+
+  private final Counter calls;
+  private final Histogram latency;
+  private final Gauge instances;
+  private final Counter breakerChanges;
+  private final Counter rateLimited;
+  private final Gauge registered;
+  private final Gauge sdkState;
+  private final LongAdder outcomesDropped;
+  private final Counter dropped;
+  private final List<MetricFamily<?>> families;
+  private volatile SdkState sdk;
+
+  /** The SDK's current state, one of {@link #SDK_STATES}; read at each scrape. */
+  public interface SdkState {
+    String state();
+  }
+
+  /**
+   * @param maxSeries the most series each metric keeps (see {@link MetricFamily})
+   */
+  public AgentMetrics(int maxSeries) {
+    calls =
+        new Counter(
+            "polaris_agent_calls_total",
+            "Calls (attempts) of Polaris channels that ended, by destination, instance (host:port;"
+                + " empty when the call failed before reaching one), gRPC method and status code.",
+            maxSeries,
+            "namespace",
+            "service",
+            "instance",
+            "method",
+            "code");
+    latency =
+        new Histogram(
+            "polaris_agent_call_duration_seconds",
+            "Time from the start of a call (attempt) on an instance to its end.",
+            maxSeries,
+            "namespace",
+            "service",
+            "method");
+    instances =
+        new Gauge(
+            "polaris_agent_instances",
+            "Instances of the service a Polaris channel last got from Polaris (healthy, not"
+                + " isolated).",
+            maxSeries,
+            "namespace",
+            "service");
+    breakerChanges =
+        new Counter(
+            "polaris_agent_circuit_breaker_changes_total",
+            "Times an instance's circuit breaker was found to have opened (state=open) or to let"
+                + " calls through again (state=closed).",
+            maxSeries,
+            "namespace",
+            "service",
+            "instance",
+            "state");
+    rateLimited =
+        new Counter(
+            "polaris_agent_ratelimit_rejections_total",
+            "Calls to this application's servers rejected with RESOURCE_EXHAUSTED by a Polaris"
+                + " rate-limit rule.",
+            maxSeries,
+            "namespace",
+            "service",
+            "rule");
+    registered =
+        new Gauge(
+            "polaris_agent_instance_registered",
+            "1 while an instance of this application's servers is registered in Polaris, 0 before"
+                + " (registration pending or retried) and after it is deregistered.",
+            maxSeries,
+            "namespace",
+            "service",
+            "instance");
+    sdkState =
+        new Gauge(
+            "polaris_agent_sdk_state",
+            "1 for the state the Polaris SDK is in, 0 for the others.",
+            SDK_STATES.size(),
+            "state");
+    dropped =
+        new Counter(
+            "polaris_agent_outcomes_dropped_total",
+            "Call outcomes not reported to the circuit breaker because they came faster than the"
+                + " SDK took them.",
+            1);
+    outcomesDropped = dropped.series();
+    families =
+        Arrays.<MetricFamily<?>>asList(
+            calls, latency, instances, breakerChanges, rateLimited, registered, sdkState, dropped);
+  }
+
+  /** The counting of calls to one instance (empty: none) and method; made once, kept. */
+  public CallSeries calls(String namespace, String service, String instance, String method) {
+    return new CallSeries(
+        calls, latency.series(namespace, service, method), namespace, service, instance, method);
+  }
+
+  /** How many instances a channel to a service last got. */
+  public void instances(String namespace, String service, int count) {
+    instances.set(count, namespace, service);
+  }
+
+  /** An instance's circuit breaker was found open, or letting calls through again. */
+  public void breakerChanged(String namespace, String service, String instance, boolean open) {
+    breakerChanges.series(namespace, service, instance, open ? "open" : "closed").increment();
+  }
+
+  /** A call was rejected by a rate-limit rule. */
+  public void rateLimited(String namespace, String service, String rule) {
+    rateLimited.series(namespace, service, rule).increment();
+  }
+
+  /** An instance of this application was registered (true) or is not (false). */
+  public void registered(String namespace, String service, String instance, boolean isRegistered) {
+    registered.set(isRegistered ? 1 : 0, namespace, service, instance);
+  }
+
+  /** The count of dropped outcomes; kept by the queue that drops them. */
+  public LongAdder outcomesDropped() {
+    return outcomesDropped;
+  }
+
+  /** Where the SDK's state is read at each scrape. */
+  public void watchSdk(SdkState state) {
+    sdk = state;
+  }
+
+  /** Every metric in the text exposition format. */
+  public String scrape() {
+    SdkState current = sdk;
+    if (current != null) {
+      String state = current.state();
+      for (String each : SDK_STATES) {
+        sdkState.set(each.equals(state) ? 1 : 0, each);
+      }
+    }
+    ExpositionWriter out = new ExpositionWriter();
+    for (MetricFamily<?> family : families) {
+      family.write(out);
+    }
+    return out.text();
+  }
+}

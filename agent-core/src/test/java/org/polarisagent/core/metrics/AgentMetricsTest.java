@@ -1,0 +1,149 @@
+package org.polarisagent.core.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** The text a scrape returns: the exposition format, the metrics' values and the series cap. */
+class AgentMetricsTest {
+
+  @Test
+  void callsAreCountedByStatusAndTimedInCumulativeBuckets() {
+    AgentMetrics metrics = new AgentMetrics(100);
+    CallSeries echo = metrics.calls("default", "echo", "10.0.0.1:50051", "/echo.Echo/Echo");
+    echo.ended(0, "OK", TimeUnit.MICROSECONDS.toNanos(800));
+    echo.ended(0, "OK", TimeUnit.MILLISECONDS.toNanos(30));
+    echo.ended(14, "UNAVAILABLE", TimeUnit.SECONDS.toNanos(20));
+    metrics.calls("default", "echo", "", "/echo.Echo/Echo").ended(14, "UNAVAILABLE", -1);
+
+    List<String> lines = lines(metrics.scrape());
+
+    assertTrue(lines.contains("# TYPE polaris_agent_calls_total counter"), lines.toString());
+    assertTrue(
+        lines.contains(
+            "polaris_agent_calls_total{namespace=\"default\",service=\"echo\","
+                + "instance=\"10.0.0.1:50051\",method=\"/echo.Echo/Echo\",code=\"OK\"} 2"),
+        lines.toString());
+    assertTrue(
+        lines.contains(
+            "polaris_agent_calls_total{namespace=\"default\",service=\"echo\","
+                + "instance=\"10.0.0.1:50051\",method=\"/echo.Echo/Echo\",code=\"UNAVAILABLE\"} 1"),
+        lines.toString());
+    assertTrue(
+        lines.contains(
+            "polaris_agent_calls_total{namespace=\"default\",service=\"echo\","
+                + "instance=\"\",method=\"/echo.Echo/Echo\",code=\"UNAVAILABLE\"} 1"),
+        lines.toString());
+    String series = "namespace=\"default\",service=\"echo\",method=\"/echo.Echo/Echo\"";
+    assertTrue(lines.contains("# TYPE polaris_agent_call_duration_seconds histogram"));
+    assertTrue(
+        lines.contains(
+            "polaris_agent_call_duration_seconds_bucket{" + series + ",le=\"0.001\"} 1"));
+    assertTrue(
+        lines.contains(
+            "polaris_agent_call_duration_seconds_bucket{" + series + ",le=\"0.025\"} 1"));
+    assertTrue(
+        lines.contains("polaris_agent_call_duration_seconds_bucket{" + series + ",le=\"0.05\"} 2"));
+    assertTrue(
+        lines.contains("polaris_agent_call_duration_seconds_bucket{" + series + ",le=\"10\"} 2"));
+    assertTrue(
+        lines.contains("polaris_agent_call_duration_seconds_bucket{" + series + ",le=\"+Inf\"} 3"));
+    // A call that never reached an instance has no duration.
+    assertTrue(lines.contains("polaris_agent_call_duration_seconds_count{" + series + "} 3"));
+    assertTrue(lines.contains("polaris_agent_call_duration_seconds_sum{" + series + "} 20.0308"));
+  }
+
+  @Test
+  void everyMetricHasHelpAndTypeAndTheSdkStateIsOneOfFive() {
+    AgentMetrics metrics = new AgentMetrics(100);
+    metrics.watchSdk(() -> "running");
+    metrics.instances("default", "echo", 3);
+    metrics.registered("default", "echo", "10.0.0.2:50051", true);
+    metrics.rateLimited("default", "echo", "echo-limit");
+    metrics.breakerChanged("default", "echo", "10.0.0.1:50051", true);
+    metrics.outcomesDropped().add(7);
+
+    List<String> lines = lines(metrics.scrape());
+
+    for (String name :
+        Arrays.asList(
+            "polaris_agent_calls_total",
+            "polaris_agent_call_duration_seconds",
+            "polaris_agent_instances",
+            "polaris_agent_circuit_breaker_changes_total",
+            "polaris_agent_ratelimit_rejections_total",
+            "polaris_agent_instance_registered",
+            "polaris_agent_sdk_state",
+            "polaris_agent_outcomes_dropped_total")) {
+      assertTrue(lines.stream().anyMatch(l -> l.startsWith("# HELP " + name + " ")), name);
+      assertTrue(lines.stream().anyMatch(l -> l.startsWith("# TYPE " + name + " ")), name);
+    }
+    assertTrue(lines.contains("polaris_agent_instances{namespace=\"default\",service=\"echo\"} 3"));
+    assertTrue(
+        lines.contains(
+            "polaris_agent_instance_registered{namespace=\"default\",service=\"echo\","
+                + "instance=\"10.0.0.2:50051\"} 1"));
+    assertTrue(
+        lines.contains(
+            "polaris_agent_ratelimit_rejections_total{namespace=\"default\",service=\"echo\","
+                + "rule=\"echo-limit\"} 1"));
+    assertTrue(
+        lines.contains(
+            "polaris_agent_circuit_breaker_changes_total{namespace=\"default\",service=\"echo\","
+                + "instance=\"10.0.0.1:50051\",state=\"open\"} 1"));
+    assertTrue(lines.contains("polaris_agent_outcomes_dropped_total 7"));
+    assertTrue(lines.contains("polaris_agent_sdk_state{state=\"running\"} 1"));
+    assertTrue(lines.contains("polaris_agent_sdk_state{state=\"starting\"} 0"));
+    assertEquals(5, lines.stream().filter(l -> l.startsWith("polaris_agent_sdk_state{")).count());
+  }
+
+  @Test
+  void labelValuesAndHelpAreEscaped() {
+    AgentMetrics metrics = new AgentMetrics(100);
+    metrics.rateLimited("default", "echo", "a \"quoted\" back\\slash\nrule");
+
+    String text = metrics.scrape();
+
+    assertTrue(text.contains("rule=\"a \\\"quoted\\\" back\\\\slash\\nrule\"} 1\n"), text);
+    for (String line : lines(text)) {
+      assertFalse(line.isEmpty(), "no empty line in " + text);
+    }
+  }
+
+  @Test
+  void pastTheCapNewLabelSetsShareTheOverflowSeries() {
+    AgentMetrics metrics = new AgentMetrics(2);
+    metrics.rateLimited("default", "echo", "r1");
+    metrics.rateLimited("default", "echo", "r2");
+    metrics.rateLimited("default", "echo", "r3");
+    metrics.rateLimited("default", "echo", "r4");
+    metrics.rateLimited("default", "echo", "r1");
+
+    List<String> samples =
+        lines(metrics.scrape()).stream()
+            .filter(l -> l.startsWith("polaris_agent_ratelimit_rejections_total{"))
+            .sorted()
+            .collect(Collectors.toList());
+
+    assertEquals(
+        Arrays.asList(
+            "polaris_agent_ratelimit_rejections_total{namespace=\"_overflow_\","
+                + "service=\"_overflow_\",rule=\"_overflow_\"} 2",
+            "polaris_agent_ratelimit_rejections_total{namespace=\"default\",service=\"echo\","
+                + "rule=\"r1\"} 2",
+            "polaris_agent_ratelimit_rejections_total{namespace=\"default\",service=\"echo\","
+                + "rule=\"r2\"} 1"),
+        samples);
+  }
+
+  private static List<String> lines(String text) {
+    assertTrue(text.endsWith("\n"), "the text ends with a line feed");
+    return Arrays.asList(text.split("\n", -1)).subList(0, text.split("\n", -1).length - 1);
+  }
+}
