@@ -26,6 +26,13 @@ import org.polarisagent.testing.FreePorts;
  */
 class AgentWithoutPolarisTest {
 
+  /**
+   * The consumer's calls may wait this long: each is made while the first connection of a JVM just
+   * started is still being set up, which took over the default 2 s on a busy machine, with and
+   * without the agent.
+   */
+  private static final String FIRST_CONNECTION = "--deadline=20s";
+
   private static final Duration START = Duration.ofSeconds(60);
 
   @Test
@@ -68,7 +75,7 @@ class AgentWithoutPolarisTest {
               .withAgent()
               .property("polaris.address", "127.0.0.1:" + polaris.getLocalPort())
               .jvmArgs("-Xlog:class+load=info:file=" + classLog)
-              .args("--target=" + target, "--calls=20", "--rate=40")
+              .args("--target=" + target, "--calls=20", "--rate=40", FIRST_CONNECTION)
               .start()) {
         Matcher result = consumer.awaitLine("RESULT ok=(\\d+) failed=(\\d+) .*", START);
         assertEquals("20", result.group(1), consumer.describe());
@@ -108,7 +115,7 @@ class AgentWithoutPolarisTest {
               .name("consumer-" + key)
               .withAgent()
               .property(key, value)
-              .args("--target=" + target, "--calls=20", "--rate=40")
+              .args("--target=" + target, "--calls=20", "--rate=40", FIRST_CONNECTION)
               .start()) {
         Matcher result = consumer.awaitLine("RESULT ok=(\\d+) failed=(\\d+) .*", START);
         assertEquals("20", result.group(1), consumer.describe());

@@ -162,10 +162,11 @@ class ProviderShutdownTest {
               + " ms");
 
       assertEquals("p1:stop", answer);
+      // Neither shutdown() nor the RPC that called it waited for the drain: a call made after the
+      // answer still finds the server serving.
       assertTrue(
-          answeredMillis < 1000,
-          "the RPC that called shutdown() answered after " + answeredMillis + " ms");
-      assertTrue(shutdownMillis < 100, "shutdown() returned after " + shutdownMillis + " ms");
+          shutdownMillis < 4000,
+          "shutdown() returned after " + shutdownMillis + " ms, not before the 4 s drain was over");
       assertEquals("p1:while-draining", reply);
       assertTrue(
           exitedMillis >= 3000,
@@ -196,10 +197,12 @@ class ProviderShutdownTest {
               + exitedMillis
               + " ms (drain 3000 ms)");
 
-      assertTrue(shutdownMillis < 100, "three shutdown() calls took " + shutdownMillis + " ms");
       assertTrue(
-          exitedMillis >= 3000 && exitedMillis < 6000,
-          "one drain for three servers: exited after " + exitedMillis + " ms");
+          shutdownMillis < 3000,
+          "three shutdown() calls took " + shutdownMillis + " ms, not less than one 3 s drain");
+      assertTrue(
+          exitedMillis >= 3000 && exitedMillis < 9000,
+          "one drain for three servers, not three in a row: exited after " + exitedMillis + " ms");
       assertEquals(
           3,
           app.stderrLines().stream()
