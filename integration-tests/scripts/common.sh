@@ -84,13 +84,13 @@ maven() {
     fi
 }
 
-# Builds as plan_build decided: everything (install, tests skipped) or only the integration-tests module up to
-# phase $1.
+# Builds as plan_build decided: everything (install, tests skipped) or the integration-tests module and the
+# modules it needs (from the reactor, not ~/.m2) up to phase $1.
 build_as_planned() {
     if [[ "$FULL_BUILD" == true ]]; then
         maven -B -q -ntp install -DskipTests
     elif [[ "$MODULE_BUILD" == true ]]; then
-        maven -B -q -ntp -pl integration-tests "$1"
+        maven -B -q -ntp -pl integration-tests -am "$1"
     fi
 }
 

@@ -58,26 +58,32 @@ final class TargetMapping {
   }
 
   /**
-   * The authority a channel to a (normalized) target announces without the agent: a plain {@code
-   * host:port} is its own; a {@code scheme://authority/path} target (for example the {@code
-   * static://host:port} of the Spring Boot gRPC starters) announces its URI authority, or its path
-   * when the authority is empty ({@code xds:///name}), as gRPC's resolvers do.
+   * The authority a channel to a (normalized) target announces without the agent, as gRPC's name
+   * resolvers give it: for {@code scheme://authority/path}, the path ({@code xds://td/greeter}
+   * announces {@code greeter}), or the authority when there is no path (the {@code
+   * static://host:port} of the Spring Boot gRPC starters); for {@code unix:}, the socket path; for
+   * anything else, which gRPC resolves as {@code dns:///target}, the target without its query.
    */
   static String authorityOf(String target) {
     try {
       URI uri = new URI(target);
-      if (uri.getScheme() == null || uri.isOpaque()) {
-        return target;
+      String scheme = uri.getScheme();
+      if ("unix".equalsIgnoreCase(scheme)) {
+        return uri.isOpaque() ? uri.getSchemeSpecificPart() : uri.getPath();
       }
-      String authority = uri.getAuthority();
-      if (authority != null && !authority.isEmpty()) {
-        return authority;
+      if (scheme != null && !uri.isOpaque()) {
+        String path = uri.getPath() == null ? "" : uri.getPath();
+        path = path.startsWith("/") ? path.substring(1) : path;
+        if (!path.isEmpty()) {
+          return path;
+        }
+        return uri.getAuthority() == null ? "" : uri.getAuthority();
       }
-      String path = uri.getPath() == null ? "" : uri.getPath();
-      return path.startsWith("/") ? path.substring(1) : path;
     } catch (URISyntaxException notAUri) {
-      return target;
+      // a plain host:port such as 127.0.0.1:50051 or [::1]:50051
     }
+    int query = target.indexOf('?');
+    return query < 0 ? target : target.substring(0, query);
   }
 
   /** {@code dns:///a:1} and {@code dns://resolver/a:1} match {@code a:1}. */

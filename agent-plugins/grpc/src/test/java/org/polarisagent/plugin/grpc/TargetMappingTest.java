@@ -46,6 +46,18 @@ class TargetMappingTest {
     assertEquals("echo.internal:50051", TargetMapping.authorityOf("echo.internal:50051"));
     assertEquals("127.0.0.1:50051", TargetMapping.authorityOf("127.0.0.1:50051"));
     assertEquals("[::1]:50051", TargetMapping.authorityOf("[::1]:50051"));
+    assertEquals("echo.internal:50051", TargetMapping.authorityOf("echo.internal:50051?x=1"));
+  }
+
+  /** What plain gRPC 1.85.1's channel.authority() gives for each form. */
+  @Test
+  void otherSchemesAnnounceWhatTheirResolversDo() {
+    assertEquals("greeter", TargetMapping.authorityOf("xds://td.example.com/greeter"));
+    assertEquals("greeter", TargetMapping.authorityOf("xds:///greeter"));
+    assertEquals("127.0.0.1:9090", TargetMapping.authorityOf("static://127.0.0.1:9090"));
+    assertEquals("/tmp/s.sock", TargetMapping.authorityOf("unix:/tmp/s.sock"));
+    assertEquals("/tmp/s.sock", TargetMapping.authorityOf("unix:///tmp/s.sock"));
+    assertEquals("relative.sock", TargetMapping.authorityOf("unix:relative.sock"));
   }
 
   @Test

@@ -7,8 +7,12 @@ import com.tencent.polaris.api.rpc.CommonProviderBaseEntity;
 import com.tencent.polaris.api.rpc.InstanceDeregisterRequest;
 import com.tencent.polaris.api.rpc.InstanceRegisterRequest;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.polarisagent.core.metrics.AgentMetrics;
 import org.polarisagent.core.sdk.PolarisRefusal;
 import org.polarisagent.core.sdk.PolarisSdk;
@@ -24,6 +28,12 @@ final class PolarisRegistrar implements Registrar {
   private final PolarisSdk sdk;
   private final ProviderSettings settings;
   private final AgentMetrics metrics;
+
+  /** How long a contract report may take; it runs on the thread that registers every server. */
+  static final long CONTRACT_TIMEOUT_MILLIS = 2_000;
+
+  /** The methods reported per {@code namespace/service}, across this JVM's servers. */
+  private final Map<String, Set<String>> reportedMethods = new HashMap<>();
 
   /**
    * @param metrics where registration states are shown; null when metrics are off
@@ -85,20 +95,33 @@ final class PolarisRegistrar implements Registrar {
 
   /**
    * One interface per method: named after its gRPC service, the method's name as method, its {@code
-   * /pkg.Service/Method} path as path (the form Polaris rules use). The content lists the paths, so
-   * that Polaris keeps the contract as it is while the methods stay the same.
+   * /pkg.Service/Method} path as path (the form Polaris rules use). Polaris replaces a contract's
+   * interfaces with each report, so the methods of every server of this JVM that registers as the
+   * service are reported together. Bounded by {@link #CONTRACT_TIMEOUT_MILLIS}.
    */
   @Override
   public void reportContract(ServiceContract contract) {
+    Set<String> methods;
+    synchronized (reportedMethods) {
+      String key = contract.namespace + "/" + contract.service;
+      Set<String> known = reportedMethods.get(key);
+      if (known == null) {
+        known = new LinkedHashSet<>();
+        reportedMethods.put(key, known);
+      }
+      known.addAll(contract.methods);
+      methods = new LinkedHashSet<>(known);
+    }
     ReportServiceContractRequest request = new ReportServiceContractRequest();
     request.setNamespace(contract.namespace);
     request.setService(contract.service);
     request.setName(contract.service);
     request.setProtocol(PolarisTarget.PROTOCOL);
     request.setVersion(settings.version);
+    request.setTimeoutMs(CONTRACT_TIMEOUT_MILLIS);
     List<InterfaceDescriptor> interfaces = new ArrayList<>();
     StringBuilder content = new StringBuilder();
-    for (String method : contract.methods) {
+    for (String method : methods) {
       InterfaceDescriptor descriptor = new InterfaceDescriptor();
       descriptor.setName(ServiceContract.grpcServiceOf(method));
       descriptor.setMethod(ServiceContract.methodOf(method));

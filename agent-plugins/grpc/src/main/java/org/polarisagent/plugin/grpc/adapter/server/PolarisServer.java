@@ -143,12 +143,18 @@ public final class PolarisServer extends Server {
     return names;
   }
 
+  /** Full names of the server's methods, for its contract; none if the server cannot tell. */
   private List<String> methodNames() {
     List<String> names = new ArrayList<>();
-    for (ServerServiceDefinition service : delegate.getServices()) {
-      for (ServerMethodDefinition<?, ?> method : service.getMethods()) {
-        names.add(method.getMethodDescriptor().getFullMethodName());
+    try {
+      for (ServerServiceDefinition service : delegate.getServices()) {
+        for (ServerMethodDefinition<?, ?> method : service.getMethods()) {
+          names.add(method.getMethodDescriptor().getFullMethodName());
+        }
       }
+    } catch (RuntimeException e) {
+      AgentLog.debug("cannot list the methods of " + delegate + ": " + e);
+      return Collections.emptyList();
     }
     return names;
   }

@@ -1,6 +1,7 @@
 package org.polarisagent.plugin.grpc.adapter.server;
 
 import java.net.SocketAddress;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -183,7 +184,7 @@ final class ServerLifecycle implements ServerDepartures.Departure {
     long sinceStart;
     List<ServiceContract> contracts;
     synchronized (lock) {
-      contracts = plan.contracts;
+      contracts = departing ? Collections.<ServiceContract>emptyList() : plan.contracts;
       failed = retries.failures();
       sinceStart = TimeUnit.NANOSECONDS.toMillis(clock.nanoTime() - startedNanos);
     }
@@ -299,12 +300,9 @@ final class ServerLifecycle implements ServerDepartures.Departure {
           registrar.deregister(instance.getKey(), instance.getValue());
         } catch (Throwable t) {
           AgentLog.warn(
-              "cannot deregister "
-                  + instance.getKey()
-                  + " from Polaris ("
-                  + t
-                  + "); it expires"
-                  + " after 3 missed heartbeats");
+              String.format(
+                  "cannot deregister %s from Polaris (%s); it expires after 3 missed heartbeats",
+                  instance.getKey(), t));
         }
       }
       if (!leaving.isEmpty()) {
