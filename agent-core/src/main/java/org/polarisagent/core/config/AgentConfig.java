@@ -2,7 +2,6 @@ package org.polarisagent.core.config;
 
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -271,7 +270,7 @@ public final class AgentConfig {
   private final List<String> errors;
   private final boolean disconnected;
 
-  private AgentConfig(
+  AgentConfig(
       Map<ConfigKey<?>, Object> values,
       List<Map<String, String>> sources,
       List<String> errors,
@@ -347,43 +346,7 @@ public final class AgentConfig {
   /** Loads the configuration from the given sources, highest precedence first. */
   public static AgentConfig load(
       String agentArgs, Properties systemProperties, Map<String, String> env) {
-    List<Map<String, String>> sources = new ArrayList<>();
-    sources.add(ConfigSources.agentArgs(agentArgs));
-    sources.add(ConfigSources.polarisEntries(systemProperties));
-    sources.add(ConfigSources.envEntries(env, KEYS));
-    List<String> errors = new ArrayList<>();
-    String configFile = firstText(sources, CONFIG_FILE);
-    if (configFile != null && !configFile.isEmpty()) {
-      sources.add(ConfigSources.file(configFile, CONFIG_FILE, errors));
-    }
-    for (int i = 0; i < sources.size(); i++) {
-      if (i != 2) { // environment variables are read by exact name only
-        for (String name : sources.get(i).keySet()) {
-          if (!ConfigProblems.isKnown(name, KEYS)) {
-            errors.add(ConfigProblems.unknownKey(name, KEYS));
-          }
-        }
-      }
-    }
-    Map<ConfigKey<?>, Object> values = new IdentityHashMap<>();
-    boolean disconnected = false;
-    for (ConfigKey<?> key : KEYS) {
-      String text = firstText(sources, key);
-      Object value = null;
-      if (text != null) {
-        try {
-          value = key.type().parse(text.trim());
-        } catch (RuntimeException invalid) {
-          errors.add(ConfigProblems.invalidValue(key, text));
-          disconnected |= key.onInvalid() == OnInvalid.DISCONNECT;
-        }
-      }
-      if (value == null) {
-        value = key.type().parse(ConfigSources.expand(key.defaultText()));
-      }
-      values.put(key, value);
-    }
-    return new AgentConfig(values, sources, errors, disconnected);
+    return ConfigResolution.resolve(agentArgs, systemProperties, env, KEYS);
   }
 
   /**
@@ -403,15 +366,5 @@ public final class AgentConfig {
       }
     }
     return Collections.unmodifiableMap(result);
-  }
-
-  private static String firstText(List<Map<String, String>> sources, ConfigKey<?> key) {
-    for (Map<String, String> source : sources) {
-      String text = source.get(key.name());
-      if (text != null) {
-        return text;
-      }
-    }
-    return null;
   }
 }
