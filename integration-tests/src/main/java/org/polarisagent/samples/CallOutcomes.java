@@ -2,6 +2,7 @@ package org.polarisagent.samples;
 
 import io.grpc.Status;
 import java.io.PrintStream;
+import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -28,7 +29,10 @@ final class CallOutcomes {
   final AtomicLong failed = new AtomicLong();
   final AtomicLong replies = new AtomicLong();
   private final Map<String, AtomicLong> byInstance = new ConcurrentHashMap<>();
-  private final Map<ErrorKey, AtomicLong> byError = new ConcurrentHashMap<>();
+
+  /** One distinct failure: status code and (shortened) description. */
+  private final Map<Map.Entry<Status.Code, String>, AtomicLong> byError = new ConcurrentHashMap<>();
+
   private final List<Long> latenciesNanos = Collections.synchronizedList(new ArrayList<>());
   private final AtomicBoolean firstPrinted = new AtomicBoolean();
 
@@ -78,7 +82,9 @@ final class CallOutcomes {
     }
     first("code=" + status.getCode() + " message=" + message, nanos);
     byError
-        .computeIfAbsent(new ErrorKey(status.getCode(), message), k -> new AtomicLong())
+        .computeIfAbsent(
+            new AbstractMap.SimpleImmutableEntry<>(status.getCode(), message),
+            k -> new AtomicLong())
         .incrementAndGet();
     failed.incrementAndGet();
   }
@@ -131,26 +137,24 @@ final class CallOutcomes {
                     .append(" count=")
                     .append(count.get())
                     .append('\n'));
-    List<Map.Entry<ErrorKey, AtomicLong>> errors = new ArrayList<>(byError.entrySet());
+    List<Map.Entry<Map.Entry<Status.Code, String>, AtomicLong>> errors =
+        new ArrayList<>(byError.entrySet());
     errors.sort((a, b) -> Long.compare(b.getValue().get(), a.getValue().get()));
     for (int i = 0; i < errors.size(); i++) {
       if (i == MAX_ERROR_LINES) {
         text.append("ERROR more=").append(errors.size() - MAX_ERROR_LINES).append('\n');
         break;
       }
-      ErrorKey error = errors.get(i).getKey();
+      Map.Entry<Status.Code, String> error = errors.get(i).getKey();
       text.append("ERROR code=")
-          .append(error.code())
+          .append(error.getKey())
           .append(" count=")
           .append(errors.get(i).getValue().get())
           .append(" message=")
-          .append(error.message())
+          .append(error.getValue())
           .append('\n');
     }
     text.append(latencyLine());
     return text.toString();
   }
-
-  /** One distinct failure: status code and (shortened) description. */
-  private record ErrorKey(Status.Code code, String message) {}
 }

@@ -264,7 +264,10 @@ public final class PolarisOpenApi {
     }
   }
 
-  /** An instance as listed by the console API. Immutable. */
+  /**
+   * An instance as listed by the console API; {@code location} has its non-empty {@code region},
+   * {@code zone} and {@code campus}. Immutable.
+   */
   public record Instance(
       String id,
       String host,
@@ -274,7 +277,8 @@ public final class PolarisOpenApi {
       int weight,
       String protocol,
       String version,
-      Map<String, String> metadata) {
+      Map<String, String> metadata,
+      Map<String, String> location) {
 
     static Instance from(JsonObject json) {
       Map<String, String> metadata = new LinkedHashMap<>();
@@ -293,12 +297,31 @@ public final class PolarisOpenApi {
           number(json.get("weight")),
           text(json.get("protocol")),
           text(json.get("version")),
-          Map.copyOf(metadata));
+          Map.copyOf(metadata),
+          Map.copyOf(texts(json.get("location"))));
     }
 
     /** {@code host:port}. */
     public String address() {
       return host + ":" + port;
+    }
+
+    /** The non-empty string members of an object; empty if it is none. */
+    private static Map<String, String> texts(JsonElement value) {
+      Map<String, String> texts = new LinkedHashMap<>();
+      if (value != null && value.isJsonObject()) {
+        value
+            .getAsJsonObject()
+            .entrySet()
+            .forEach(
+                e -> {
+                  String text = text(e.getValue());
+                  if (!text.isEmpty()) {
+                    texts.put(e.getKey(), text);
+                  }
+                });
+      }
+      return texts;
     }
 
     private static String text(JsonElement value) {

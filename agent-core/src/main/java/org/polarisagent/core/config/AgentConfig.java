@@ -1,6 +1,7 @@
 package org.polarisagent.core.config;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -79,6 +80,14 @@ public final class AgentConfig {
               + " polaris.grpc.client.target-mapping is set (the app is meant to use Polaris), else lazy.");
 
   // ---- this application as an instance (provider side)
+  /**
+   * Environment variables a container platform sets (e.g. Kubernetes through the downward API),
+   * read in this order for the registered host when {@link #INSTANCE_HOST} is empty and the server
+   * is bound to no specific address.
+   */
+  public static final List<String> INSTANCE_HOST_ENV =
+      Collections.unmodifiableList(Arrays.asList("POD_IP", "HOST_IP"));
+
   public static final ConfigKey<String> INSTANCE_HOST =
       text(
           "polaris.instance.host",

@@ -12,9 +12,11 @@ import org.polarisagent.core.logging.AgentLog;
  *       initializes them, and its channels that of the thread that creates them unless allocation
  *       tracking is off. Initialized by an application thread, they would pin that application's
  *       class loader for the life of the JVM.
- *   <li>On Java 24 and later, the SDK's netty is told not to use {@code sun.misc.Unsafe}, whose
- *       memory-access methods make those JVMs print a warning naming the agent's jar on the
- *       application's stderr. The SDK's few connections do not need the speed.
+ *   <li>On Java 24 and later, the SDK's netty, protobuf and guava futures are told not to use
+ *       {@code sun.misc.Unsafe}, whose memory-access methods make those JVMs print a warning naming
+ *       the agent's jar on the application's stderr. The SDK's few connections and messages do not
+ *       need the speed. (Protobuf and guava have no such switch of their own: the dist build adds
+ *       one, see {@link SdkUnsafeSwitch}.)
  * </ul>
  */
 final class EarlySdkClasses {
@@ -42,6 +44,8 @@ final class EarlySdkClasses {
   static void initialize() {
     if (javaRelease() >= WARNS_ON_UNSAFE) {
       initializeWith(NETTY_NO_UNSAFE, "true", NETTY_PLATFORM);
+      initializeWith(
+          SdkUnsafeSwitch.PROPERTY, "true", SdkUnsafeSwitch.PROTOBUF, SdkUnsafeSwitch.GUAVA);
     }
     initializeWith(CHANNEL_ALLOCATION_TRACKING, "false", STACK_CAPTURING_CLASSES);
   }

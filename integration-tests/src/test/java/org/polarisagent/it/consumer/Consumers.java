@@ -5,7 +5,7 @@ import org.polarisagent.it.harness.PolarisServerExtension;
 import org.polarisagent.samples.EchoConsumer;
 
 /** Starts sample consumers with the agent. */
-final class Consumers {
+public final class Consumers {
 
   private Consumers() {}
 
@@ -14,6 +14,17 @@ final class Consumers {
    * duration}.
    */
   static ForkedApp steady(
+      PolarisServerExtension polaris,
+      String name,
+      String target,
+      int rate,
+      String duration,
+      String... extraArgs) {
+    return steadyBuilder(polaris, name, target, rate, duration, extraArgs).start();
+  }
+
+  /** The consumer of {@link #steady}, not started yet. */
+  public static ForkedApp.Builder steadyBuilder(
       PolarisServerExtension polaris,
       String name,
       String target,
@@ -30,7 +41,6 @@ final class Consumers {
         .agentApp(EchoConsumer.class, name)
         .property("polaris.service", "echo-consumer")
         .property("polaris.loadbalancer", "round_robin")
-        .args(args)
-        .start();
+        .args(args);
   }
 }

@@ -1,16 +1,19 @@
 package org.polarisagent.it.consumer;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.function.UnaryOperator;
 import org.polarisagent.it.harness.ConsumerProgress;
 import org.polarisagent.it.harness.ForkedApp;
 import org.polarisagent.it.harness.PolarisServerExtension;
 
 /**
- * Steady load on two providers: echo providers {@code p1} and {@code p2} of service {@code echo},
- * healthy in Polaris, and a consumer calling {@code polaris://echo} at 50 calls a second that has
- * reached both. Closing it closes the consumer, then {@code p2}, then {@code p1}.
+ * Steady load on two providers: echo providers {@code p1} and {@code p2} of service {@code echo}
+ * (or another), healthy in Polaris, and a consumer calling {@code polaris://echo} at 50 calls a
+ * second that has reached both. Closing it closes the consumer, then {@code p2}, then {@code p1}.
  */
-record LoadOnTwoProviders(ForkedApp p1, ForkedApp p2, ForkedApp consumer) implements AutoCloseable {
+public record LoadOnTwoProviders(ForkedApp p1, ForkedApp p2, ForkedApp consumer)
+    implements AutoCloseable {
 
   /**
    * Starts the providers and the consumer (which stops by itself after {@code duration}); returns
@@ -18,12 +21,32 @@ record LoadOnTwoProviders(ForkedApp p1, ForkedApp p2, ForkedApp consumer) implem
    */
   static LoadOnTwoProviders start(
       PolarisServerExtension polaris, String duration, Duration observe) {
-    ForkedApp p1 = Providers.start(polaris, "echo", "p1");
-    ForkedApp p2 = Providers.start(polaris, "echo", "p2");
-    Providers.awaitHealthy(polaris, "echo", 2);
+    return start(polaris, "echo", duration, observe, UnaryOperator.identity());
+  }
+
+  /**
+   * Like {@link #start(PolarisServerExtension, String, Duration)} for {@code service}, each of the
+   * three apps described by its usual builder passed through {@code fork} (e.g. to run it on
+   * another JDK).
+   */
+  public static LoadOnTwoProviders start(
+      PolarisServerExtension polaris,
+      String service,
+      String duration,
+      Duration observe,
+      UnaryOperator<ForkedApp.Builder> fork) {
+    ForkedApp p1 =
+        Providers.started(fork.apply(Providers.builder(polaris, service, "p1", List.of())));
+    ForkedApp p2 = null;
     ForkedApp consumer = null;
     try {
-      consumer = Consumers.steady(polaris, "consumer", "polaris://echo", 50, duration);
+      p2 = Providers.started(fork.apply(Providers.builder(polaris, service, "p2", List.of())));
+      Providers.awaitHealthy(polaris, service, 2);
+      consumer =
+          fork.apply(
+                  Consumers.steadyBuilder(
+                      polaris, "consumer", "polaris://" + service, 50, duration))
+              .start();
       ConsumerProgress.until(
           consumer,
           Duration.ofSeconds(30),
@@ -33,7 +56,7 @@ record LoadOnTwoProviders(ForkedApp p1, ForkedApp p2, ForkedApp consumer) implem
       return new LoadOnTwoProviders(p1, p2, consumer);
     } catch (RuntimeException | Error e) {
       try (p1;
-          p2;
+          ForkedApp second = p2;
           ForkedApp started = consumer) {
         throw e;
       }

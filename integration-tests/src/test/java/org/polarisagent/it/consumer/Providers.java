@@ -10,9 +10,9 @@ import org.polarisagent.testing.PolarisOpenApi;
 import org.polarisagent.testing.Poll;
 
 /** Starts sample providers with the agent and waits until Polaris lists them healthy. */
-final class Providers {
+public final class Providers {
 
-  static final Duration START = Duration.ofSeconds(60);
+  public static final Duration START = Duration.ofSeconds(60);
 
   private Providers() {}
 
@@ -32,17 +32,30 @@ final class Providers {
       String name,
       List<String> flags,
       String... properties) {
-    List<String> args = new ArrayList<>(flags);
-    args.add(0, "--name=" + name);
-    ForkedApp.Builder builder =
-        polaris
-            .agentApp(EchoProvider.class, name)
-            .property("polaris.service", service)
-            .property("polaris.grpc.server.shutdown-delay", "3s")
-            .args(args.toArray(new String[0]));
+    ForkedApp.Builder builder = builder(polaris, service, name, flags);
     for (int i = 0; i + 1 < properties.length; i += 2) {
       builder.property(properties[i], properties[i + 1]);
     }
+    return started(builder);
+  }
+
+  /**
+   * The provider {@code name} of {@code service} with the agent, a 3 s shutdown delay and {@code
+   * flags}, not started yet.
+   */
+  public static ForkedApp.Builder builder(
+      PolarisServerExtension polaris, String service, String name, List<String> flags) {
+    List<String> args = new ArrayList<>(flags);
+    args.add(0, "--name=" + name);
+    return polaris
+        .agentApp(EchoProvider.class, name)
+        .property("polaris.service", service)
+        .property("polaris.grpc.server.shutdown-delay", "3s")
+        .args(args.toArray(new String[0]));
+  }
+
+  /** Starts the provider; returns once it listens. */
+  public static ForkedApp started(ForkedApp.Builder builder) {
     ForkedApp provider = builder.start();
     provider.awaitLine("READY .*", START);
     return provider;
@@ -63,7 +76,7 @@ final class Providers {
   }
 
   /** Waits until Polaris lists exactly {@code count} healthy instances of the service. */
-  static void awaitHealthy(PolarisServerExtension polaris, String service, int count) {
+  public static void awaitHealthy(PolarisServerExtension polaris, String service, int count) {
     Poll.until(
         START,
         Duration.ofMillis(200),

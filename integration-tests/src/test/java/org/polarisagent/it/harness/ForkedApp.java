@@ -28,7 +28,7 @@ import org.polarisagent.testing.ChildProcess;
  * read from the file named by system property {@code sample.classpath.file} plus the classes folder
  * named by {@code sample.classes.dir} (both set by surefire); PlainApp's own logging and Byte Buddy
  * only with {@link Builder#withAppLibraries()}; {@link Builder#classpathOnly(String)} replaces all
- * of it (e.g. another gRPC version).
+ * of it (e.g. another gRPC version). {@link Builder#javaHome(Path)} runs it on another JDK.
  *
  * <p>Each app gets a fresh working directory and its output is kept in memory and in files, under
  * {@code target/forked-apps/<time>-<n>-<name>/}: {@code work/} (working directory), {@code
@@ -313,6 +313,7 @@ public final class ForkedApp implements AutoCloseable {
     private final List<Path> extraClasspath = new ArrayList<>();
     private String ownClasspath;
     private boolean appLibraries;
+    private Path javaHome;
 
     /** One of {@code mainClass} and {@code executableJar} is null. */
     private Builder(String mainClass, Path executableJar, String name) {
@@ -393,6 +394,19 @@ public final class ForkedApp implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Runs the fork on the Java runtime at {@code home} instead of the test JVM's, with the sample
+     * apps' Java 11 class files (folder named by system property {@code sample.classes-java11.dir},
+     * set by surefire) so that they load on every JDK from 11 on.
+     */
+    public Builder javaHome(Path home) {
+      if (!Files.isExecutable(home.resolve("bin").resolve("java"))) {
+        throw new IllegalStateException("no bin/java in " + home.toAbsolutePath());
+      }
+      this.javaHome = home.toAbsolutePath();
+      return this;
+    }
+
     /** Appends class path entries after the module's runtime class path. */
     public Builder classpath(Path... entries) {
       extraClasspath.addAll(List.of(entries));
@@ -444,7 +458,8 @@ public final class ForkedApp implements AutoCloseable {
 
     private List<String> command(Path directory) throws IOException {
       List<String> command = new ArrayList<>();
-      command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+      Path home = javaHome != null ? javaHome : Paths.get(System.getProperty("java.home"));
+      command.add(home.resolve("bin").resolve("java").toString());
       if (agentJar != null) {
         command.add(
             "-javaagent:" + agentJar + (agentArguments == null ? "" : "=" + agentArguments));
@@ -477,7 +492,10 @@ public final class ForkedApp implements AutoCloseable {
       }
       Path file =
           Paths.get(System.getProperty("sample.classpath.file", "target/runtime-classpath.txt"));
-      Path classes = Paths.get(System.getProperty("sample.classes.dir", "target/classes"));
+      Path classes =
+          javaHome == null
+              ? Paths.get(System.getProperty("sample.classes.dir", "target/classes"))
+              : Paths.get(System.getProperty("sample.classes-java11.dir", "target/samples-java11"));
       if (!Files.isRegularFile(file) || !Files.isDirectory(classes)) {
         throw new IllegalStateException(
             "missing "

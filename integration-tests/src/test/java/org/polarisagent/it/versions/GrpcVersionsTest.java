@@ -4,15 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -22,6 +16,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.polarisagent.it.harness.ForkedApp;
 import org.polarisagent.it.harness.PolarisServerExtension;
+import org.polarisagent.it.harness.ScriptOutput;
 import org.polarisagent.samples.versions.SelfCallApp;
 import org.polarisagent.testing.PolarisOpenApi.Instance;
 import org.polarisagent.testing.Poll;
@@ -210,63 +205,9 @@ class GrpcVersionsTest {
         .toString();
   }
 
-  /**
-   * The runtime class path of gRPC {@code version}, from {@code grpc-versions/classpath.sh} (a
-   * sibling of the folder of {@code polaris.server.script}, set by surefire; else relative to the
-   * module directory).
-   */
+  /** The runtime class path of gRPC {@code version}, from {@code grpc-versions/classpath.sh}. */
   private static String grpcClasspath(String version) {
-    String serverScript = System.getProperty("polaris.server.script");
-    Path module =
-        serverScript == null
-            ? Paths.get("")
-            : Paths.get(serverScript).toAbsolutePath().getParent().getParent();
-    Path script = module.resolve("grpc-versions").resolve("classpath.sh");
-    if (!Files.isRegularFile(script)) {
-      throw new IllegalStateException(
-          "class path script " + script.toAbsolutePath() + " not found");
-    }
-    try {
-      Path out = Files.createTempFile("grpc-classpath-" + version + "-", ".out");
-      Path err = Files.createTempFile("grpc-classpath-" + version + "-", ".err");
-      try {
-        Process process =
-            new ProcessBuilder("bash", script.toString(), version)
-                .redirectOutput(out.toFile())
-                .redirectError(err.toFile())
-                .start();
-        if (!process.waitFor(CLASSPATH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-          process.descendants().forEach(ProcessHandle::destroyForcibly);
-          process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-          throw new IllegalStateException(
-              script
-                  + " "
-                  + version
-                  + " did not finish in "
-                  + CLASSPATH_TIMEOUT.toSeconds()
-                  + " s");
-        }
-        String classpath = Files.readString(out, StandardCharsets.UTF_8).trim();
-        if (process.exitValue() != 0 || classpath.isEmpty()) {
-          throw new IllegalStateException(
-              script
-                  + " "
-                  + version
-                  + " failed (exit "
-                  + process.exitValue()
-                  + "): "
-                  + Files.readString(err, StandardCharsets.UTF_8));
-        }
-        return classpath;
-      } finally {
-        Files.deleteIfExists(out);
-        Files.deleteIfExists(err);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot run " + script + " " + version, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while resolving gRPC " + version, e);
-    }
+    return ScriptOutput.run(
+        ScriptOutput.moduleScript("grpc-versions/classpath.sh"), CLASSPATH_TIMEOUT, version);
   }
 }

@@ -3,6 +3,7 @@ package org.polarisagent.plugin.grpc.adapter.server;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.util.Map;
+import org.polarisagent.core.config.AgentConfig;
 import org.polarisagent.core.sdk.LocalAddress;
 
 /**
@@ -15,12 +16,6 @@ import org.polarisagent.core.sdk.LocalAddress;
  * Thread-safe.
  */
 final class InstanceHost {
-
-  /**
-   * Environment variables that name the address of this process, as Kubernetes' downward API sets
-   * them.
-   */
-  static final String[] ADDRESS_ENV = {"POD_IP", "HOST_IP"};
 
   /** Finds the local address that traffic to a remote address leaves from. */
   interface RouteProbe {
@@ -77,7 +72,7 @@ final class InstanceHost {
   }
 
   private String detect() {
-    for (String name : ADDRESS_ENV) {
+    for (String name : AgentConfig.INSTANCE_HOST_ENV) {
       String value = env.get(name);
       if (value != null && !value.trim().isEmpty() && !isWildcard(value.trim())) {
         return value.trim();

@@ -1,0 +1,119 @@
+package org.polarisagent.core.sdk;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The switch added to the SDK's protobuf and guava: on, they run without {@code sun.misc.Unsafe};
+ * off, as before. Each case loads the SDK's classes afresh, the two rewritten as the dist build
+ * rewrites them.
+ */
+class SdkUnsafeSwitchTest {
+
+  @Test
+  void protobufFindsNoUnsafeOnlyWhenTheSwitchIsOn() throws Exception {
+    assertEquals(false, withSwitch(true, () -> protobufHasUnsafe()));
+    assertEquals(true, withSwitch(false, () -> protobufHasUnsafe()));
+  }
+
+  @Test
+  void guavaFuturesUseFieldUpdatersOnlyWhenTheSwitchIsOn() throws Exception {
+    assertEquals("SafeAtomicHelper", withSwitch(true, () -> guavaHelper()));
+    assertEquals("UnsafeAtomicHelper", withSwitch(false, () -> guavaHelper()));
+  }
+
+  @Test
+  void aClassWithoutTheMethodOrWithTheSwitchAlreadyIsRefused() {
+    byte[] protobuf = bytes(SdkUnsafeSwitch.PROTOBUF);
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> SdkUnsafeSwitch.rewrite(protobuf, "getUnsafe", "()Ljava/lang/Object;"));
+    byte[] switched = SdkUnsafeSwitch.rewrite(protobuf, "getUnsafe", "()Lsun/misc/Unsafe;");
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> SdkUnsafeSwitch.rewrite(switched, "getUnsafe", "()Lsun/misc/Unsafe;"));
+  }
+
+  /** Whether protobuf's array operations go through Unsafe, with the switch on or off. */
+  private static Object protobufHasUnsafe() throws Exception {
+    Class<?> util = Class.forName(SdkUnsafeSwitch.PROTOBUF, true, freshSdkLoader());
+    Method method = util.getDeclaredMethod("hasUnsafeArrayOperations");
+    method.setAccessible(true);
+    return method.invoke(null);
+  }
+
+  /** The simple name of the helper guava's futures chose; a future also completes. */
+  private static Object guavaHelper() throws Exception {
+    ClassLoader loader = freshSdkLoader();
+    Class<?> future = Class.forName(SdkUnsafeSwitch.GUAVA, true, loader);
+    Field helper = future.getDeclaredField("ATOMIC_HELPER");
+    helper.setAccessible(true);
+    Class<?> settable =
+        Class.forName(
+            "shade.polaris.com.google.common.util.concurrent.SettableFuture", true, loader);
+    Object value = settable.getMethod("create").invoke(null);
+    settable.getMethod("set", Object.class).invoke(value, "done");
+    assertEquals("done", ((java.util.concurrent.Future<?>) value).get());
+    return helper.get(null).getClass().getSimpleName();
+  }
+
+  private interface Check {
+    Object run() throws Exception;
+  }
+
+  private static Object withSwitch(boolean on, Check check) throws Exception {
+    if (on) {
+      System.setProperty(SdkUnsafeSwitch.PROPERTY, "true");
+    }
+    try {
+      return check.run();
+    } finally {
+      System.clearProperty(SdkUnsafeSwitch.PROPERTY);
+    }
+  }
+
+  /** Loads the SDK's relocated classes itself, the two with the switch; the JDK's from the JDK. */
+  private static ClassLoader freshSdkLoader() {
+    return new ClassLoader(null) {
+      @Override
+      protected Class<?> findClass(String name) throws ClassNotFoundException {
+        if (!name.startsWith("shade.polaris.")) {
+          throw new ClassNotFoundException(name);
+        }
+        byte[] bytes = bytes(name);
+        if (name.equals(SdkUnsafeSwitch.PROTOBUF)) {
+          bytes = SdkUnsafeSwitch.rewrite(bytes, "getUnsafe", "()Lsun/misc/Unsafe;");
+        } else if (name.equals(SdkUnsafeSwitch.GUAVA + "$UnsafeAtomicHelper")) {
+          bytes = SdkUnsafeSwitch.rewrite(bytes, "<clinit>", "()V");
+        }
+        return defineClass(name, bytes, 0, bytes.length);
+      }
+    };
+  }
+
+  private static byte[] bytes(String className) {
+    String resource = className.replace('.', '/') + ".class";
+    try (InputStream in =
+        SdkUnsafeSwitchTest.class.getClassLoader().getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IllegalStateException(resource + " not on the class path");
+      }
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      byte[] buffer = new byte[8192];
+      for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+        out.write(buffer, 0, n);
+      }
+      return out.toByteArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
