@@ -2,6 +2,8 @@ package org.polarisagent.core.metrics;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -26,6 +28,9 @@ public final class AgentMetrics {
   private final Counter dropped;
   private final List<MetricFamily<?>> families;
   private volatile SdkState sdk;
+
+  /** Per destination instance (namespace, service, host:port), what holds its series. */
+  private final ConcurrentMap<List<String>, InstanceHold> holds = new ConcurrentHashMap<>();
 
   /** The SDK's current state, one of {@link #SDK_STATES}; read at each scrape. */
   public interface SdkState {
@@ -109,10 +114,59 @@ public final class AgentMetrics {
             calls, latency, instances, breakerChanges, rateLimited, registered, sdkState, dropped);
   }
 
-  /** The counting of calls to one instance (empty: none) and method; made once, kept. */
+  /**
+   * The counting of calls to one instance (empty: none) and method; made once, kept. Calls to an
+   * instance count only while it is {@linkplain #holdInstance held}.
+   */
   public CallSeries calls(String namespace, String service, String instance, String method) {
+    InstanceHold hold =
+        instance.isEmpty() ? null : holds.get(Arrays.asList(namespace, service, instance));
     return new CallSeries(
-        calls, latency.series(namespace, service, method), namespace, service, instance, method);
+        calls,
+        latency.series(namespace, service, method),
+        hold,
+        namespace,
+        service,
+        instance,
+        method);
+  }
+
+  /**
+   * Keeps the series of a destination instance (its calls and breaker changes): a balancer holds
+   * each instance it has, from when it gets it until it drops it. Not for the call path.
+   */
+  public void holdInstance(String namespace, String service, String instance) {
+    holds.compute(
+        Arrays.asList(namespace, service, instance),
+        (key, hold) -> {
+          InstanceHold held = hold == null ? new InstanceHold() : hold;
+          held.count++;
+          return held;
+        });
+  }
+
+  /**
+   * Drops one hold of {@link #holdInstance}; with the last one, the instance's series go, and calls
+   * still made on it (in flight meanwhile) make none again.
+   */
+  public void releaseInstance(String namespace, String service, String instance) {
+    holds.computeIfPresent(
+        Arrays.asList(namespace, service, instance),
+        (key, hold) -> {
+          if (--hold.count > 0) {
+            return hold;
+          }
+          hold.released = true;
+          calls.remove(labels -> labels.subList(0, 3).equals(key));
+          breakerChanges.remove(labels -> labels.subList(0, 3).equals(key));
+          return null;
+        });
+  }
+
+  /** How many balancers hold an instance; changed only in {@link #holds}' compute functions. */
+  static final class InstanceHold {
+    int count;
+    volatile boolean released;
   }
 
   /** How many instances a channel to a service last got. */
@@ -120,9 +174,14 @@ public final class AgentMetrics {
     instances.set(count, namespace, service);
   }
 
-  /** An instance's circuit breaker was found open, or letting calls through again. */
+  /**
+   * An instance's circuit breaker was found open, or letting calls through again; counted only
+   * while the instance is {@linkplain #holdInstance held}.
+   */
   public void breakerChanged(String namespace, String service, String instance, boolean open) {
-    breakerChanges.series(namespace, service, instance, open ? "open" : "closed").increment();
+    if (holds.containsKey(Arrays.asList(namespace, service, instance))) {
+      breakerChanges.series(namespace, service, instance, open ? "open" : "closed").increment();
+    }
   }
 
   /** A call was rejected by a rate-limit rule. */
@@ -130,9 +189,15 @@ public final class AgentMetrics {
     rateLimited.series(namespace, service, rule).increment();
   }
 
-  /** An instance of this application was registered (true) or is not (false). */
+  /** An instance of this application was registered (true) or is being registered (false). */
   public void registered(String namespace, String service, String instance, boolean isRegistered) {
     registered.set(isRegistered ? 1 : 0, namespace, service, instance);
+  }
+
+  /** An instance of this application is deregistered: its series goes. */
+  public void deregistered(String namespace, String service, String instance) {
+    List<String> labels = Arrays.asList(namespace, service, instance);
+    registered.remove(labels::equals);
   }
 
   /** The count of dropped outcomes; kept by the queue that drops them. */

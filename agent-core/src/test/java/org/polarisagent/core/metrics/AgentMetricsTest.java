@@ -66,6 +66,7 @@ class AgentMetricsTest {
     metrics.instances("default", "echo", 3);
     metrics.registered("default", "echo", "10.0.0.2:50051", true);
     metrics.rateLimited("default", "echo", "echo-limit");
+    metrics.holdInstance("default", "echo", "10.0.0.1:50051");
     metrics.breakerChanged("default", "echo", "10.0.0.1:50051", true);
     metrics.outcomesDropped().add(7);
 
@@ -133,13 +134,79 @@ class AgentMetricsTest {
 
     assertEquals(
         Arrays.asList(
-            "polaris_agent_ratelimit_rejections_total{namespace=\"_overflow_\","
-                + "service=\"_overflow_\",rule=\"_overflow_\"} 2",
+            "polaris_agent_ratelimit_rejections_total{namespace=\"default\","
+                + "service=\"echo\",rule=\"_overflow_\"} 2",
             "polaris_agent_ratelimit_rejections_total{namespace=\"default\",service=\"echo\","
                 + "rule=\"r1\"} 2",
             "polaris_agent_ratelimit_rejections_total{namespace=\"default\",service=\"echo\","
                 + "rule=\"r2\"} 1"),
         samples);
+  }
+
+  @Test
+  void anInstanceNoBalancerHoldsLosesItsSeriesAndComesBackFromZero() {
+    AgentMetrics metrics = new AgentMetrics(100);
+    metrics.holdInstance("default", "echo", "10.0.0.1:50051");
+    metrics.holdInstance("default", "echo", "10.0.0.1:50051"); // a second channel
+    CallSeries first = metrics.calls("default", "echo", "10.0.0.1:50051", "/echo.Echo/Echo");
+    first.ended(0, "OK", 1000);
+    metrics.breakerChanged("default", "echo", "10.0.0.1:50051", true);
+    String calls =
+        "polaris_agent_calls_total{namespace=\"default\",service=\"echo\","
+            + "instance=\"10.0.0.1:50051\",method=\"/echo.Echo/Echo\",code=\"OK\"} ";
+    String breaker =
+        "polaris_agent_circuit_breaker_changes_total{namespace=\"default\",service=\"echo\","
+            + "instance=\"10.0.0.1:50051\",state=\"open\"} 1";
+
+    metrics.releaseInstance("default", "echo", "10.0.0.1:50051");
+    assertTrue(lines(metrics.scrape()).contains(calls + "1"), "one channel still holds it");
+
+    metrics.releaseInstance("default", "echo", "10.0.0.1:50051");
+    first.ended(14, "UNAVAILABLE", 1000); // a call in flight when the instance went
+    metrics.breakerChanged("default", "echo", "10.0.0.1:50051", false);
+    String gone = metrics.scrape();
+    assertFalse(gone.contains("10.0.0.1:50051"), gone);
+
+    metrics.holdInstance("default", "echo", "10.0.0.1:50051");
+    metrics.calls("default", "echo", "10.0.0.1:50051", "/echo.Echo/Echo").ended(0, "OK", 1000);
+    List<String> back = lines(metrics.scrape());
+    assertTrue(back.contains(calls + "1"), back.toString());
+    assertFalse(back.stream().anyMatch(l -> l.startsWith(breaker)), back.toString());
+  }
+
+  @Test
+  void instancesComingAndGoingNeverFillTheCap() {
+    AgentMetrics metrics = new AgentMetrics(10);
+    for (int i = 0; i < 100; i++) {
+      String instance = "10.0.0." + i + ":50051";
+      metrics.holdInstance("default", "echo", instance);
+      metrics.calls("default", "echo", instance, "/echo.Echo/Echo").ended(0, "OK", 1000);
+      metrics.releaseInstance("default", "echo", instance);
+    }
+    metrics.holdInstance("default", "echo", "10.0.1.1:50051");
+    metrics.calls("default", "echo", "10.0.1.1:50051", "/echo.Echo/Echo").ended(0, "OK", 1000);
+
+    List<String> samples =
+        lines(metrics.scrape()).stream()
+            .filter(l -> l.startsWith("polaris_agent_calls_total{"))
+            .collect(Collectors.toList());
+    assertEquals(
+        Arrays.asList(
+            "polaris_agent_calls_total{namespace=\"default\",service=\"echo\","
+                + "instance=\"10.0.1.1:50051\",method=\"/echo.Echo/Echo\",code=\"OK\"} 1"),
+        samples);
+  }
+
+  @Test
+  void aDeregisteredInstanceLosesItsSeries() {
+    AgentMetrics metrics = new AgentMetrics(100);
+    metrics.registered("default", "echo", "10.0.0.2:50051", true);
+    metrics.deregistered("default", "echo", "10.0.0.2:50051");
+
+    String text = metrics.scrape();
+
+    assertTrue(text.contains("# TYPE polaris_agent_instance_registered gauge"), text);
+    assertFalse(text.contains("10.0.0.2:50051"), text);
   }
 
   private static List<String> lines(String text) {

@@ -95,6 +95,7 @@ final class PolarisLoadBalancer extends LoadBalancer {
       Map.Entry<List<SocketAddress>, Endpoint> entry = it.next();
       if (!seen.contains(entry.getKey())) {
         entry.getValue().subchannel.shutdown();
+        release(entry.getValue());
         it.remove();
       }
     }
@@ -113,6 +114,11 @@ final class PolarisLoadBalancer extends LoadBalancer {
                 .setAttributes(Attributes.EMPTY)
                 .build());
     final Endpoint endpoint = new Endpoint(subchannel, instance);
+    AgentMetrics metrics = client.metrics();
+    if (metrics != null && target != null && instance != null) {
+      endpoint.metered = target;
+      metrics.holdInstance(target.namespace(), target.service(), address(instance));
+    }
     subchannel.start(stateInfo -> onSubchannelState(endpoint, stateInfo));
     subchannel.requestConnection();
     return endpoint;
@@ -161,8 +167,25 @@ final class PolarisLoadBalancer extends LoadBalancer {
     }
     for (Endpoint endpoint : endpoints.values()) {
       endpoint.subchannel.shutdown();
+      release(endpoint);
     }
     endpoints.clear();
+  }
+
+  /** Lets the metrics of an instance the balancer drops go, unless another channel has it. */
+  private void release(Endpoint endpoint) {
+    PolarisTarget metered = endpoint.metered;
+    if (metered != null) {
+      endpoint.metered = null;
+      client
+          .metrics()
+          .releaseInstance(metered.namespace(), metered.service(), address(endpoint.heldInstance));
+    }
+  }
+
+  /** An instance as metrics name it. */
+  static String address(Instance instance) {
+    return instance.getHost() + ":" + instance.getPort();
   }
 
   private void updateBalancingState() {
@@ -269,9 +292,15 @@ final class PolarisLoadBalancer extends LoadBalancer {
     /** Whether the first connection attempt has ended (READY or failed). */
     boolean attempted;
 
+    /** The instance held in the metrics, and its destination; null if none is held. */
+    final Instance heldInstance;
+
+    PolarisTarget metered;
+
     Endpoint(Subchannel subchannel, Instance instance) {
       this.subchannel = subchannel;
       this.instance = instance;
+      this.heldInstance = instance;
     }
   }
 }
