@@ -47,9 +47,9 @@ public final class AgentMetrics {
             "Calls (attempts) of Polaris channels that ended, by destination, instance (host:port;"
                 + " empty when the call failed before reaching one), gRPC method and status code.",
             maxSeries,
-            "namespace",
-            "service",
-            "instance",
+            "dest_namespace",
+            "dest_service",
+            "dest_instance",
             "method",
             "code");
     latency =
@@ -57,8 +57,8 @@ public final class AgentMetrics {
             "polaris_agent_call_duration_seconds",
             "Time from the start of a call (attempt) on an instance to its end.",
             maxSeries,
-            "namespace",
-            "service",
+            "dest_namespace",
+            "dest_service",
             "method");
     instances =
         new Gauge(
@@ -66,17 +66,17 @@ public final class AgentMetrics {
             "Instances of the service a Polaris channel last got from Polaris (healthy, not"
                 + " isolated).",
             maxSeries,
-            "namespace",
-            "service");
+            "dest_namespace",
+            "dest_service");
     breakerChanges =
         new Counter(
             "polaris_agent_circuit_breaker_changes_total",
             "Times an instance's circuit breaker was found to have opened (state=open) or to let"
                 + " calls through again (state=closed).",
             maxSeries,
-            "namespace",
-            "service",
-            "instance",
+            "dest_namespace",
+            "dest_service",
+            "dest_instance",
             "state");
     rateLimited =
         new Counter(
@@ -84,8 +84,8 @@ public final class AgentMetrics {
             "Calls to this application's servers rejected with RESOURCE_EXHAUSTED by a Polaris"
                 + " rate-limit rule.",
             maxSeries,
-            "namespace",
-            "service",
+            "polaris_namespace",
+            "polaris_service",
             "rule");
     registered =
         new Gauge(
@@ -93,9 +93,9 @@ public final class AgentMetrics {
             "1 while an instance of this application's servers is registered in Polaris, 0 before"
                 + " (registration pending or retried) and after it is deregistered.",
             maxSeries,
-            "namespace",
-            "service",
-            "instance");
+            "polaris_namespace",
+            "polaris_service",
+            "polaris_instance");
     sdkState =
         new Gauge(
             "polaris_agent_sdk_state",

@@ -27,20 +27,20 @@ class AgentMetricsTest {
     assertTrue(lines.contains("# TYPE polaris_agent_calls_total counter"), lines.toString());
     assertTrue(
         lines.contains(
-            "polaris_agent_calls_total{namespace=\"default\",service=\"echo\","
-                + "instance=\"10.0.0.1:50051\",method=\"/echo.Echo/Echo\",code=\"OK\"} 2"),
+            "polaris_agent_calls_total{dest_namespace=\"default\",dest_service=\"echo\","
+                + "dest_instance=\"10.0.0.1:50051\",method=\"/echo.Echo/Echo\",code=\"OK\"} 2"),
         lines.toString());
     assertTrue(
         lines.contains(
-            "polaris_agent_calls_total{namespace=\"default\",service=\"echo\","
-                + "instance=\"10.0.0.1:50051\",method=\"/echo.Echo/Echo\",code=\"UNAVAILABLE\"} 1"),
+            "polaris_agent_calls_total{dest_namespace=\"default\",dest_service=\"echo\","
+                + "dest_instance=\"10.0.0.1:50051\",method=\"/echo.Echo/Echo\",code=\"UNAVAILABLE\"} 1"),
         lines.toString());
     assertTrue(
         lines.contains(
-            "polaris_agent_calls_total{namespace=\"default\",service=\"echo\","
-                + "instance=\"\",method=\"/echo.Echo/Echo\",code=\"UNAVAILABLE\"} 1"),
+            "polaris_agent_calls_total{dest_namespace=\"default\",dest_service=\"echo\","
+                + "dest_instance=\"\",method=\"/echo.Echo/Echo\",code=\"UNAVAILABLE\"} 1"),
         lines.toString());
-    String series = "namespace=\"default\",service=\"echo\",method=\"/echo.Echo/Echo\"";
+    String series = "dest_namespace=\"default\",dest_service=\"echo\",method=\"/echo.Echo/Echo\"";
     assertTrue(lines.contains("# TYPE polaris_agent_call_duration_seconds histogram"));
     assertTrue(
         lines.contains(
@@ -85,19 +85,21 @@ class AgentMetricsTest {
       assertTrue(lines.stream().anyMatch(l -> l.startsWith("# HELP " + name + " ")), name);
       assertTrue(lines.stream().anyMatch(l -> l.startsWith("# TYPE " + name + " ")), name);
     }
-    assertTrue(lines.contains("polaris_agent_instances{namespace=\"default\",service=\"echo\"} 3"));
     assertTrue(
         lines.contains(
-            "polaris_agent_instance_registered{namespace=\"default\",service=\"echo\","
-                + "instance=\"10.0.0.2:50051\"} 1"));
+            "polaris_agent_instances{dest_namespace=\"default\",dest_service=\"echo\"} 3"));
     assertTrue(
         lines.contains(
-            "polaris_agent_ratelimit_rejections_total{namespace=\"default\",service=\"echo\","
+            "polaris_agent_instance_registered{polaris_namespace=\"default\",polaris_service=\"echo\","
+                + "polaris_instance=\"10.0.0.2:50051\"} 1"));
+    assertTrue(
+        lines.contains(
+            "polaris_agent_ratelimit_rejections_total{polaris_namespace=\"default\",polaris_service=\"echo\","
                 + "rule=\"echo-limit\"} 1"));
     assertTrue(
         lines.contains(
-            "polaris_agent_circuit_breaker_changes_total{namespace=\"default\",service=\"echo\","
-                + "instance=\"10.0.0.1:50051\",state=\"open\"} 1"));
+            "polaris_agent_circuit_breaker_changes_total{dest_namespace=\"default\",dest_service=\"echo\","
+                + "dest_instance=\"10.0.0.1:50051\",state=\"open\"} 1"));
     assertTrue(lines.contains("polaris_agent_outcomes_dropped_total 7"));
     assertTrue(lines.contains("polaris_agent_sdk_state{state=\"running\"} 1"));
     assertTrue(lines.contains("polaris_agent_sdk_state{state=\"starting\"} 0"));
@@ -134,11 +136,11 @@ class AgentMetricsTest {
 
     assertEquals(
         Arrays.asList(
-            "polaris_agent_ratelimit_rejections_total{namespace=\"default\","
-                + "service=\"echo\",rule=\"_overflow_\"} 2",
-            "polaris_agent_ratelimit_rejections_total{namespace=\"default\",service=\"echo\","
+            "polaris_agent_ratelimit_rejections_total{polaris_namespace=\"default\","
+                + "polaris_service=\"echo\",rule=\"_overflow_\"} 2",
+            "polaris_agent_ratelimit_rejections_total{polaris_namespace=\"default\",polaris_service=\"echo\","
                 + "rule=\"r1\"} 2",
-            "polaris_agent_ratelimit_rejections_total{namespace=\"default\",service=\"echo\","
+            "polaris_agent_ratelimit_rejections_total{polaris_namespace=\"default\",polaris_service=\"echo\","
                 + "rule=\"r2\"} 1"),
         samples);
   }
@@ -152,11 +154,11 @@ class AgentMetricsTest {
     first.ended(0, "OK", 1000);
     metrics.breakerChanged("default", "echo", "10.0.0.1:50051", true);
     String calls =
-        "polaris_agent_calls_total{namespace=\"default\",service=\"echo\","
-            + "instance=\"10.0.0.1:50051\",method=\"/echo.Echo/Echo\",code=\"OK\"} ";
+        "polaris_agent_calls_total{dest_namespace=\"default\",dest_service=\"echo\","
+            + "dest_instance=\"10.0.0.1:50051\",method=\"/echo.Echo/Echo\",code=\"OK\"} ";
     String breaker =
-        "polaris_agent_circuit_breaker_changes_total{namespace=\"default\",service=\"echo\","
-            + "instance=\"10.0.0.1:50051\",state=\"open\"} 1";
+        "polaris_agent_circuit_breaker_changes_total{dest_namespace=\"default\",dest_service=\"echo\","
+            + "dest_instance=\"10.0.0.1:50051\",state=\"open\"} 1";
 
     metrics.releaseInstance("default", "echo", "10.0.0.1:50051");
     assertTrue(lines(metrics.scrape()).contains(calls + "1"), "one channel still holds it");
@@ -192,8 +194,8 @@ class AgentMetricsTest {
             .collect(Collectors.toList());
     assertEquals(
         Arrays.asList(
-            "polaris_agent_calls_total{namespace=\"default\",service=\"echo\","
-                + "instance=\"10.0.1.1:50051\",method=\"/echo.Echo/Echo\",code=\"OK\"} 1"),
+            "polaris_agent_calls_total{dest_namespace=\"default\",dest_service=\"echo\","
+                + "dest_instance=\"10.0.1.1:50051\",method=\"/echo.Echo/Echo\",code=\"OK\"} 1"),
         samples);
   }
 

@@ -28,7 +28,8 @@ class MetricsEndpointTest {
       assertEquals("text/plain; version=0.0.4; charset=utf-8", ok.getContentType());
       String body = read(ok.getInputStream());
       assertTrue(
-          body.contains("polaris_agent_instances{namespace=\"default\",service=\"echo\"} 2\n"),
+          body.contains(
+              "polaris_agent_instances{dest_namespace=\"default\",dest_service=\"echo\"} 2\n"),
           body);
 
       assertEquals(404, open(port, "/").getResponseCode());
