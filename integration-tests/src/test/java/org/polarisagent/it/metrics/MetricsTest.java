@@ -140,9 +140,10 @@ class MetricsTest {
                                     + service
                                     + "\"}")
                             == 0
-                        && s.sum(k -> k.startsWith(calls) && k.endsWith(",code=\"UNAVAILABLE\"}"))
+                        && s.value(
+                                calls + "dest_instance=\"\"," + method + ",code=\"UNAVAILABLE\"}")
                             >= 1,
-                "no instance left and calls failing with UNAVAILABLE");
+                "no instance left and calls failing with UNAVAILABLE before reaching one");
         System.out.println("[metrics] consumer after its provider left:\n" + after.text());
       }
     }
