@@ -88,7 +88,8 @@ public final class AgentInstaller {
     }
     AgentMetrics metrics = new AgentMetrics(config.get(AgentConfig.METRICS_MAX_SERIES));
     metrics.watchSdk(sdk::state);
-    MetricsEndpoint.start(metrics, config.get(AgentConfig.METRICS_HOST), port, agentLoader);
+    MetricsEndpoint.start(
+        metrics, config.get(AgentConfig.METRICS_HOST), port, MetricsEndpoint.LOG, agentLoader);
     return metrics;
   }
 
