@@ -184,9 +184,9 @@ public final class AgentMetrics {
     }
   }
 
-  /** A call was rejected by a rate-limit rule. */
-  public void rateLimited(String namespace, String service, String rule) {
-    rateLimited.series(namespace, service, rule).increment();
+  /** The count of calls a rate-limit rule rejected; keep it rather than look it up per call. */
+  public LongAdder rateLimitRejections(String namespace, String service, String rule) {
+    return rateLimited.series(namespace, service, rule);
   }
 
   /** An instance of this application was registered (true) or is being registered (false). */

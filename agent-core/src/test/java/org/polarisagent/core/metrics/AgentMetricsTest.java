@@ -65,7 +65,7 @@ class AgentMetricsTest {
     metrics.watchSdk(() -> "running");
     metrics.instances("default", "echo", 3);
     metrics.registered("default", "echo", "10.0.0.2:50051", true);
-    metrics.rateLimited("default", "echo", "echo-limit");
+    metrics.rateLimitRejections("default", "echo", "echo-limit").increment();
     metrics.holdInstance("default", "echo", "10.0.0.1:50051");
     metrics.breakerChanged("default", "echo", "10.0.0.1:50051", true);
     metrics.outcomesDropped().add(7);
@@ -109,7 +109,7 @@ class AgentMetricsTest {
   @Test
   void labelValuesAndHelpAreEscaped() {
     AgentMetrics metrics = new AgentMetrics(100);
-    metrics.rateLimited("default", "echo", "a \"quoted\" back\\slash\nrule");
+    metrics.rateLimitRejections("default", "echo", "a \"quoted\" back\\slash\nrule").increment();
 
     String text = metrics.scrape();
 
@@ -122,11 +122,11 @@ class AgentMetricsTest {
   @Test
   void pastTheCapNewLabelSetsShareTheOverflowSeries() {
     AgentMetrics metrics = new AgentMetrics(2);
-    metrics.rateLimited("default", "echo", "r1");
-    metrics.rateLimited("default", "echo", "r2");
-    metrics.rateLimited("default", "echo", "r3");
-    metrics.rateLimited("default", "echo", "r4");
-    metrics.rateLimited("default", "echo", "r1");
+    metrics.rateLimitRejections("default", "echo", "r1").increment();
+    metrics.rateLimitRejections("default", "echo", "r2").increment();
+    metrics.rateLimitRejections("default", "echo", "r3").increment();
+    metrics.rateLimitRejections("default", "echo", "r4").increment();
+    metrics.rateLimitRejections("default", "echo", "r1").increment();
 
     List<String> samples =
         lines(metrics.scrape()).stream()

@@ -22,7 +22,7 @@ class MetricsEndpointTest {
   @Test
   void servesTheScrapeOnAFreeLoopbackPort() throws Exception {
     AgentMetrics metrics = new AgentMetrics(10);
-    metrics.rateLimited("default", "echo", "echo-limit");
+    metrics.rateLimitRejections("default", "echo", "echo-limit").increment();
     int port = listen(metrics, 0).get(60, TimeUnit.SECONDS);
 
     HttpURLConnection ok = open(port, "/metrics");
@@ -58,7 +58,9 @@ class MetricsEndpointTest {
     char[] pad = new char[12_000];
     Arrays.fill(pad, 'r');
     for (int i = 0; i < 1000; i++) {
-      metrics.rateLimited("default", "echo", new String(pad) + i); // a scrape of some 12 MB
+      metrics
+          .rateLimitRejections("default", "echo", new String(pad) + i)
+          .increment(); // a scrape of some 12 MB
     }
     int port = listen(metrics, 0).get(60, TimeUnit.SECONDS);
 

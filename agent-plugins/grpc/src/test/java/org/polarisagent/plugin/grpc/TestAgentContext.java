@@ -32,6 +32,7 @@ public final class TestAgentContext {
         config,
         PolarisSdk.unavailable("test"),
         TestAgentContext.class.getClassLoader(),
-        new ShutdownSequence());
+        new ShutdownSequence(),
+        null);
   }
 }
