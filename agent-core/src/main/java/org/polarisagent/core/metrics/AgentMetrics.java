@@ -1,7 +1,10 @@
 package org.polarisagent.core.metrics;
 
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.LongAdder;
@@ -31,6 +34,9 @@ public final class AgentMetrics {
 
   /** Per destination instance (namespace, service, host:port), what holds its series. */
   private final ConcurrentMap<List<String>, InstanceHold> holds = new ConcurrentHashMap<>();
+
+  /** The open channels' instance counts, which {@code polaris_agent_instances} shows. */
+  private final Set<ChannelInstances> channels = ConcurrentHashMap.newKeySet();
 
   /** The SDK's current state, one of {@link #SDK_STATES}; read at each scrape. */
   public interface SdkState {
@@ -169,9 +175,48 @@ public final class AgentMetrics {
     volatile boolean released;
   }
 
-  /** How many instances a channel to a service last got. */
-  public void instances(String namespace, String service, int count) {
-    instances.set(count, namespace, service);
+  /**
+   * Where one channel to a service shows how many instances it last got; {@link
+   * ChannelInstances#close() closed} when the channel shuts down. The metric shows, per service,
+   * the most any open channel to it has (channels to one service normally agree; one still starting
+   * has fewer); with no channel left, the service's series goes.
+   */
+  public ChannelInstances channelInstances(String namespace, String service) {
+    ChannelInstances channel = new ChannelInstances(namespace, service);
+    channels.add(channel);
+    return channel;
+  }
+
+  /** The instances one channel to a service last got. */
+  public final class ChannelInstances {
+    private final List<String> labels;
+    private volatile int count;
+
+    ChannelInstances(String namespace, String service) {
+      labels = Arrays.asList(namespace, service);
+    }
+
+    /** Sets how many instances the channel has now. */
+    public void set(int instances) {
+      count = instances;
+    }
+
+    /** The channel shut down: it shows nothing any more. */
+    public void close() {
+      channels.remove(this);
+    }
+  }
+
+  /** Sets the instances metric from the open channels, as {@link #channelInstances} says. */
+  private void showInstances() {
+    Map<List<String>, Integer> most = new HashMap<>();
+    for (ChannelInstances channel : channels) {
+      most.merge(channel.labels, channel.count, Math::max);
+    }
+    instances.remove(labels -> !most.containsKey(labels));
+    for (Map.Entry<List<String>, Integer> entry : most.entrySet()) {
+      instances.set(entry.getValue(), entry.getKey().get(0), entry.getKey().get(1));
+    }
   }
 
   /**
@@ -210,7 +255,7 @@ public final class AgentMetrics {
     sdk = state;
   }
 
-  /** Every metric in the text exposition format. */
+  /** Every metric in the text exposition format; one scrape at a time. */
   public String scrape() {
     SdkState current = sdk;
     if (current != null) {
@@ -219,6 +264,7 @@ public final class AgentMetrics {
         sdkState.set(each.equals(state) ? 1 : 0, each);
       }
     }
+    showInstances();
     ExpositionWriter out = new ExpositionWriter();
     for (MetricFamily<?> family : families) {
       family.write(out);

@@ -63,7 +63,7 @@ class AgentMetricsTest {
   void everyMetricHasHelpAndTypeAndTheSdkStateIsOneOfFive() {
     AgentMetrics metrics = new AgentMetrics(100);
     metrics.watchSdk(() -> "running");
-    metrics.instances("default", "echo", 3);
+    metrics.channelInstances("default", "echo").set(3);
     metrics.registered("default", "echo", "10.0.0.2:50051", true);
     metrics.rateLimitRejections("default", "echo", "echo-limit").increment();
     metrics.holdInstance("default", "echo", "10.0.0.1:50051");
@@ -197,6 +197,29 @@ class AgentMetricsTest {
             "polaris_agent_calls_total{dest_namespace=\"default\",dest_service=\"echo\","
                 + "dest_instance=\"10.0.1.1:50051\",method=\"/echo.Echo/Echo\",code=\"OK\"} 1"),
         samples);
+  }
+
+  @Test
+  void instancesShowTheMostAnOpenChannelHasAndGoWithTheLastChannel() {
+    AgentMetrics metrics = new AgentMetrics(100);
+    AgentMetrics.ChannelInstances first = metrics.channelInstances("default", "echo");
+    AgentMetrics.ChannelInstances second = metrics.channelInstances("default", "echo");
+    first.set(3);
+    second.set(2);
+    String echo = "polaris_agent_instances{dest_namespace=\"default\",dest_service=\"echo\"} ";
+
+    assertTrue(lines(metrics.scrape()).contains(echo + "3"));
+
+    first.close();
+    assertTrue(lines(metrics.scrape()).contains(echo + "2"));
+
+    second.set(0);
+    assertTrue(lines(metrics.scrape()).contains(echo + "0"), "an open channel with none");
+
+    second.close();
+    String text = metrics.scrape();
+    assertTrue(text.contains("# TYPE polaris_agent_instances gauge"), text);
+    assertFalse(text.contains("polaris_agent_instances{"), text);
   }
 
   @Test

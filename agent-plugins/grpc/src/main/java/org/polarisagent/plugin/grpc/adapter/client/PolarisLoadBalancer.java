@@ -42,6 +42,9 @@ final class PolarisLoadBalancer extends LoadBalancer {
   private Status lastResolutionError;
   private ConnectivityState currentState;
 
+  /** Where the metrics show this channel's instances; null when metrics are off or none yet. */
+  private AgentMetrics.ChannelInstances instanceCount;
+
   /**
    * When the first instance became READY while others were still connecting; 0 if not in that
    * phase.
@@ -101,7 +104,10 @@ final class PolarisLoadBalancer extends LoadBalancer {
     }
     AgentMetrics metrics = client.metrics();
     if (metrics != null && target != null) {
-      metrics.instances(target.namespace(), target.service(), endpoints.size());
+      if (instanceCount == null) {
+        instanceCount = metrics.channelInstances(target.namespace(), target.service());
+      }
+      instanceCount.set(endpoints.size());
     }
     updateBalancingState();
   }
@@ -170,6 +176,9 @@ final class PolarisLoadBalancer extends LoadBalancer {
       release(endpoint);
     }
     endpoints.clear();
+    if (instanceCount != null) {
+      instanceCount.close();
+    }
   }
 
   /** Lets the metrics of an instance the balancer drops go, unless another channel has it. */
