@@ -51,7 +51,9 @@ class AgentMetricsTest {
     assertTrue(
         lines.contains("polaris_agent_call_duration_seconds_bucket{" + series + ",le=\"0.05\"} 2"));
     assertTrue(
-        lines.contains("polaris_agent_call_duration_seconds_bucket{" + series + ",le=\"10\"} 2"));
+        lines.contains("polaris_agent_call_duration_seconds_bucket{" + series + ",le=\"10.0\"} 2"));
+    assertTrue(
+        lines.contains("polaris_agent_call_duration_seconds_bucket{" + series + ",le=\"1.0\"} 2"));
     assertTrue(
         lines.contains("polaris_agent_call_duration_seconds_bucket{" + series + ",le=\"+Inf\"} 3"));
     // A call that never reached an instance has no duration.
