@@ -22,7 +22,8 @@ import org.polarisagent.core.logging.AgentLog;
  * #READ_TIMEOUT_MILLIS} ms and fit in {@value #MAX_REQUEST_BYTES} bytes; a whole exchange lasts at
  * most {@value #EXCHANGE_TIMEOUT_MILLIS} ms (a watchdog closes the connection of a client that
  * stops reading), so one client never keeps the others waiting for long. Binding happens on that
- * thread (a host name may need DNS); a {@link Listener} hears where it listens, or why it cannot.
+ * thread (a host name may need DNS), after a delay; a {@link Listener} hears where it listens, or
+ * why it cannot.
  */
 public final class MetricsEndpoint {
 
@@ -36,6 +37,7 @@ public final class MetricsEndpoint {
   private final AgentMetrics metrics;
   private final String host;
   private final int port;
+  private final long bindDelayMillis;
   private final Listener listener;
   private final ScheduledExecutorService watchdog;
 
@@ -68,24 +70,43 @@ public final class MetricsEndpoint {
       };
 
   private MetricsEndpoint(
-      AgentMetrics metrics, String host, int port, Listener listener, ClassLoader agentLoader) {
+      AgentMetrics metrics,
+      String host,
+      int port,
+      long bindDelayMillis,
+      Listener listener,
+      ClassLoader agentLoader) {
     this.metrics = metrics;
     this.host = host;
     this.port = port;
+    this.bindDelayMillis = bindDelayMillis;
     this.listener = listener;
     this.watchdog = DaemonScheduler.create("polaris-agent-metrics-watchdog", agentLoader);
   }
 
   /**
    * Starts serving {@code metrics} on {@code host:port} (port 0: a free port) in the background.
+   *
+   * @param bindDelayMillis how long to wait before binding: started from premain, binding at once
+   *     would initialise Java's networking before the application's main could set its properties
+   *     (such as {@code java.net.preferIPv4Stack})
    */
   public static void start(
-      AgentMetrics metrics, String host, int port, Listener listener, ClassLoader agentLoader) {
-    MetricsEndpoint endpoint = new MetricsEndpoint(metrics, host, port, listener, agentLoader);
+      AgentMetrics metrics,
+      String host,
+      int port,
+      long bindDelayMillis,
+      Listener listener,
+      ClassLoader agentLoader) {
+    MetricsEndpoint endpoint =
+        new MetricsEndpoint(metrics, host, port, bindDelayMillis, listener, agentLoader);
     DaemonScheduler.newThread(endpoint::run, "polaris-agent-metrics", agentLoader).start();
   }
 
   private void run() {
+    if (bindDelayMillis > 0 && !pause(bindDelayMillis)) {
+      return;
+    }
     ServerSocket bound = bind();
     if (bound == null) {
       return;
@@ -97,7 +118,7 @@ public final class MetricsEndpoint {
         connection = bound.accept();
       } catch (IOException | RuntimeException e) {
         AgentLog.debug("metrics: accepting a connection failed: " + e);
-        pause();
+        pause(ACCEPT_BACKOFF_MILLIS);
         continue;
       }
       serve(connection);
@@ -118,11 +139,14 @@ public final class MetricsEndpoint {
     }
   }
 
-  private static void pause() {
+  /** Waits; false if interrupted. */
+  private static boolean pause(long millis) {
     try {
-      Thread.sleep(ACCEPT_BACKOFF_MILLIS);
+      Thread.sleep(millis);
+      return true;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      return false;
     }
   }
 

@@ -91,6 +91,7 @@ class MetricsEndpointTest {
         metrics,
         "127.0.0.1",
         port,
+        0,
         new MetricsEndpoint.Listener() {
           @Override
           public void listening(InetSocketAddress address) {
