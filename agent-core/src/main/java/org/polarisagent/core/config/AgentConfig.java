@@ -241,8 +241,9 @@ public final class AgentConfig {
           "polaris.metrics.max-series",
           "1000",
           ValueType.intRange(1, 100000),
-          "Most series (label sets) each metric keeps; past it, new label sets are counted together"
-              + " in one series whose every label is _overflow_ (said once per metric, WARN).");
+          "Most series (label sets) each metric keeps; past it, new label sets keep their namespace"
+              + " and service and count under _overflow_ for their other labels (said once per"
+              + " metric, WARN). An instance's series go when no channel has it any more.");
 
   // ---- logging
   public static final ConfigKey<String> LOG_LEVEL =
