@@ -241,9 +241,8 @@ public final class AgentConfig {
           "polaris.metrics.max-series",
           "1000",
           ValueType.intRange(1, 100000),
-          "Most series (label sets) each metric keeps; past it, new label sets keep their namespace"
-              + " and service and count under _overflow_ for their other labels (said once per"
-              + " metric, WARN). An instance's series go when no channel has it any more.");
+          "Most series (label sets) each metric keeps; past it, new ones keep namespace and service"
+              + " and count under _overflow_ for other labels (said once per metric, WARN).");
 
   // ---- logging
   public static final ConfigKey<String> LOG_LEVEL =
