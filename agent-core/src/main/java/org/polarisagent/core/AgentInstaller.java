@@ -79,6 +79,12 @@ public final class AgentInstaller {
     AgentLog.debug("premain done in " + millisSince(premainStartNanos) + " ms");
   }
 
+  /**
+   * How long after premain the metrics endpoint binds: by then the application's main has started
+   * and set the networking properties it sets (binding initialises Java's networking).
+   */
+  static final long METRICS_BIND_DELAY_MILLIS = 1_000;
+
   /** The metrics and their endpoint if {@code polaris.metrics.port} is set, else null. */
   private static AgentMetrics startMetrics(
       AgentConfig config, PolarisSdk sdk, ClassLoader agentLoader) {
@@ -88,7 +94,13 @@ public final class AgentInstaller {
     }
     AgentMetrics metrics = new AgentMetrics(config.get(AgentConfig.METRICS_MAX_SERIES));
     metrics.watchSdk(sdk::state);
-    MetricsEndpoint.start(metrics, config.get(AgentConfig.METRICS_HOST), port, agentLoader);
+    MetricsEndpoint.start(
+        metrics,
+        config.get(AgentConfig.METRICS_HOST),
+        port,
+        METRICS_BIND_DELAY_MILLIS,
+        MetricsEndpoint.LOG,
+        agentLoader);
     return metrics;
   }
 

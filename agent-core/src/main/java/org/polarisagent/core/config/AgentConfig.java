@@ -249,8 +249,8 @@ public final class AgentConfig {
           "polaris.metrics.max-series",
           "1000",
           ValueType.intRange(1, 100000),
-          "Most series (label sets) each metric keeps; past it, new label sets are counted together"
-              + " in one series whose every label is _overflow_ (said once per metric, WARN).");
+          "Most series (label sets) each metric keeps; past it, new ones keep namespace and service"
+              + " and count under _overflow_ for other labels (said once per metric, WARN).");
 
   // ---- logging
   public static final ConfigKey<String> LOG_LEVEL =

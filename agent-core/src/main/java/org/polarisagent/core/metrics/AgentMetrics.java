@@ -1,7 +1,12 @@
 package org.polarisagent.core.metrics;
 
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -27,6 +32,12 @@ public final class AgentMetrics {
   private final List<MetricFamily<?>> families;
   private volatile SdkState sdk;
 
+  /** Per destination instance (namespace, service, host:port), what holds its series. */
+  private final ConcurrentMap<List<String>, InstanceHold> holds = new ConcurrentHashMap<>();
+
+  /** The open channels' instance counts, which {@code polaris_agent_instances} shows. */
+  private final Set<ChannelInstances> channels = ConcurrentHashMap.newKeySet();
+
   /** The SDK's current state, one of {@link #SDK_STATES}; read at each scrape. */
   public interface SdkState {
     String state();
@@ -42,9 +53,9 @@ public final class AgentMetrics {
             "Calls (attempts) of Polaris channels that ended, by destination, instance (host:port;"
                 + " empty when the call failed before reaching one), gRPC method and status code.",
             maxSeries,
-            "namespace",
-            "service",
-            "instance",
+            "dest_namespace",
+            "dest_service",
+            "dest_instance",
             "method",
             "code");
     latency =
@@ -52,8 +63,8 @@ public final class AgentMetrics {
             "polaris_agent_call_duration_seconds",
             "Time from the start of a call (attempt) on an instance to its end.",
             maxSeries,
-            "namespace",
-            "service",
+            "dest_namespace",
+            "dest_service",
             "method");
     instances =
         new Gauge(
@@ -61,17 +72,17 @@ public final class AgentMetrics {
             "Instances of the service a Polaris channel last got from Polaris (healthy, not"
                 + " isolated).",
             maxSeries,
-            "namespace",
-            "service");
+            "dest_namespace",
+            "dest_service");
     breakerChanges =
         new Counter(
             "polaris_agent_circuit_breaker_changes_total",
             "Times an instance's circuit breaker was found to have opened (state=open) or to let"
                 + " calls through again (state=closed).",
             maxSeries,
-            "namespace",
-            "service",
-            "instance",
+            "dest_namespace",
+            "dest_service",
+            "dest_instance",
             "state");
     rateLimited =
         new Counter(
@@ -79,8 +90,8 @@ public final class AgentMetrics {
             "Calls to this application's servers rejected with RESOURCE_EXHAUSTED by a Polaris"
                 + " rate-limit rule.",
             maxSeries,
-            "namespace",
-            "service",
+            "polaris_namespace",
+            "polaris_service",
             "rule");
     registered =
         new Gauge(
@@ -88,9 +99,9 @@ public final class AgentMetrics {
             "1 while an instance of this application's servers is registered in Polaris, 0 before"
                 + " (registration pending or retried) and after it is deregistered.",
             maxSeries,
-            "namespace",
-            "service",
-            "instance");
+            "polaris_namespace",
+            "polaris_service",
+            "polaris_instance");
     sdkState =
         new Gauge(
             "polaris_agent_sdk_state",
@@ -109,30 +120,129 @@ public final class AgentMetrics {
             calls, latency, instances, breakerChanges, rateLimited, registered, sdkState, dropped);
   }
 
-  /** The counting of calls to one instance (empty: none) and method; made once, kept. */
+  /**
+   * The counting of calls to one instance (empty: none) and method; made once, kept. Calls to an
+   * instance count only while it is {@linkplain #holdInstance held}.
+   */
   public CallSeries calls(String namespace, String service, String instance, String method) {
+    InstanceHold hold =
+        instance.isEmpty() ? null : holds.get(Arrays.asList(namespace, service, instance));
     return new CallSeries(
-        calls, latency.series(namespace, service, method), namespace, service, instance, method);
+        calls,
+        latency.series(namespace, service, method),
+        hold,
+        namespace,
+        service,
+        instance,
+        method);
   }
 
-  /** How many instances a channel to a service last got. */
-  public void instances(String namespace, String service, int count) {
-    instances.set(count, namespace, service);
+  /**
+   * Keeps the series of a destination instance (its calls and breaker changes): a balancer holds
+   * each instance it has, from when it gets it until it drops it. Not for the call path.
+   */
+  public void holdInstance(String namespace, String service, String instance) {
+    holds.compute(
+        Arrays.asList(namespace, service, instance),
+        (key, hold) -> {
+          InstanceHold held = hold == null ? new InstanceHold() : hold;
+          held.count++;
+          return held;
+        });
   }
 
-  /** An instance's circuit breaker was found open, or letting calls through again. */
+  /**
+   * Drops one hold of {@link #holdInstance}; with the last one, the instance's series go, and calls
+   * still made on it (in flight meanwhile) make none again.
+   */
+  public void releaseInstance(String namespace, String service, String instance) {
+    holds.computeIfPresent(
+        Arrays.asList(namespace, service, instance),
+        (key, hold) -> {
+          if (--hold.count > 0) {
+            return hold;
+          }
+          hold.released = true;
+          calls.remove(labels -> labels.subList(0, 3).equals(key));
+          breakerChanges.remove(labels -> labels.subList(0, 3).equals(key));
+          return null;
+        });
+  }
+
+  /** How many balancers hold an instance; changed only in {@link #holds}' compute functions. */
+  static final class InstanceHold {
+    int count;
+    volatile boolean released;
+  }
+
+  /**
+   * Where one channel to a service shows how many instances it last got; {@link
+   * ChannelInstances#close() closed} when the channel shuts down. The metric shows, per service,
+   * the most any open channel to it has (channels to one service normally agree; one still starting
+   * has fewer); with no channel left, the service's series goes.
+   */
+  public ChannelInstances channelInstances(String namespace, String service) {
+    ChannelInstances channel = new ChannelInstances(namespace, service);
+    channels.add(channel);
+    return channel;
+  }
+
+  /** The instances one channel to a service last got. */
+  public final class ChannelInstances {
+    private final List<String> labels;
+    private volatile int count;
+
+    ChannelInstances(String namespace, String service) {
+      labels = Arrays.asList(namespace, service);
+    }
+
+    /** Sets how many instances the channel has now. */
+    public void set(int instances) {
+      count = instances;
+    }
+
+    /** The channel shut down: it shows nothing any more. */
+    public void close() {
+      channels.remove(this);
+    }
+  }
+
+  /** Sets the instances metric from the open channels, as {@link #channelInstances} says. */
+  private void showInstances() {
+    Map<List<String>, Integer> most = new HashMap<>();
+    for (ChannelInstances channel : channels) {
+      most.merge(channel.labels, channel.count, Math::max);
+    }
+    instances.remove(labels -> !most.containsKey(labels));
+    for (Map.Entry<List<String>, Integer> entry : most.entrySet()) {
+      instances.set(entry.getValue(), entry.getKey().get(0), entry.getKey().get(1));
+    }
+  }
+
+  /**
+   * An instance's circuit breaker was found open, or letting calls through again; counted only
+   * while the instance is {@linkplain #holdInstance held}.
+   */
   public void breakerChanged(String namespace, String service, String instance, boolean open) {
-    breakerChanges.series(namespace, service, instance, open ? "open" : "closed").increment();
+    if (holds.containsKey(Arrays.asList(namespace, service, instance))) {
+      breakerChanges.series(namespace, service, instance, open ? "open" : "closed").increment();
+    }
   }
 
-  /** A call was rejected by a rate-limit rule. */
-  public void rateLimited(String namespace, String service, String rule) {
-    rateLimited.series(namespace, service, rule).increment();
+  /** The count of calls a rate-limit rule rejected; keep it rather than look it up per call. */
+  public LongAdder rateLimitRejections(String namespace, String service, String rule) {
+    return rateLimited.series(namespace, service, rule);
   }
 
-  /** An instance of this application was registered (true) or is not (false). */
+  /** An instance of this application was registered (true) or is being registered (false). */
   public void registered(String namespace, String service, String instance, boolean isRegistered) {
     registered.set(isRegistered ? 1 : 0, namespace, service, instance);
+  }
+
+  /** An instance of this application is deregistered: its series goes. */
+  public void deregistered(String namespace, String service, String instance) {
+    List<String> labels = Arrays.asList(namespace, service, instance);
+    registered.remove(labels::equals);
   }
 
   /** The count of dropped outcomes; kept by the queue that drops them. */
@@ -145,7 +255,7 @@ public final class AgentMetrics {
     sdk = state;
   }
 
-  /** Every metric in the text exposition format. */
+  /** Every metric in the text exposition format; one scrape at a time. */
   public String scrape() {
     SdkState current = sdk;
     if (current != null) {
@@ -154,6 +264,7 @@ public final class AgentMetrics {
         sdkState.set(each.equals(state) ? 1 : 0, each);
       }
     }
+    showInstances();
     ExpositionWriter out = new ExpositionWriter();
     for (MetricFamily<?> family : families) {
       family.write(out);

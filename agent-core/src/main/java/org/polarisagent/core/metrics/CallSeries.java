@@ -15,6 +15,7 @@ public final class CallSeries {
 
   private final Counter calls;
   private final Histogram.Series latency;
+  private final AgentMetrics.InstanceHold hold;
   private final String namespace;
   private final String service;
   private final String instance;
@@ -24,17 +25,22 @@ public final class CallSeries {
   CallSeries(
       Counter calls,
       Histogram.Series latency,
+      AgentMetrics.InstanceHold hold,
       String namespace,
       String service,
       String instance,
       String method) {
     this.calls = calls;
     this.latency = latency;
+    this.hold = hold;
     this.namespace = namespace;
     this.service = service;
     this.instance = instance;
     this.method = method;
   }
+
+  /** Counts calls nobody sees: those ending on an instance whose series are gone. */
+  private static final LongAdder RELEASED = new LongAdder();
 
   /**
    * Counts one call that ended with a status code (its number and name) after {@code nanos}; a
@@ -42,7 +48,9 @@ public final class CallSeries {
    */
   public void ended(int code, String codeName, long nanos) {
     LongAdder count = code >= 0 && code < CODES ? byCode.get(code) : null;
-    if (count == null) {
+    if (count == null && hold != null && hold.released) {
+      count = RELEASED; // the instance's series are gone: do not make them again
+    } else if (count == null) {
       count = calls.series(namespace, service, instance, method, codeName);
       if (code >= 0 && code < CODES) {
         byCode.set(code, count);

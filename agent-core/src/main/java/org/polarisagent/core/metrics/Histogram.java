@@ -16,9 +16,16 @@ public final class Histogram extends MetricFamily<Histogram.Series> {
 
   private static final long[] BOUND_NANOS = new long[BOUNDS.length];
 
+  /**
+   * The bounds as {@code le} values: always with a fraction ({@code 1.0}, not {@code 1}), the form
+   * Prometheus normalises them to, so series keep one name across versions.
+   */
+  private static final String[] LE = new String[BOUNDS.length];
+
   static {
     for (int i = 0; i < BOUNDS.length; i++) {
       BOUND_NANOS[i] = (long) (BOUNDS[i] * 1e9);
+      LE[i] = Double.toString(BOUNDS[i]);
     }
   }
 
@@ -41,7 +48,7 @@ public final class Histogram extends MetricFamily<Histogram.Series> {
     long cumulative = 0;
     for (int i = 0; i <= BOUNDS.length; i++) {
       cumulative += series.buckets[i].sum();
-      String le = i < BOUNDS.length ? ExpositionWriter.number(BOUNDS[i]) : "+Inf";
+      String le = i < BOUNDS.length ? LE[i] : "+Inf";
       out.sample(name + "_bucket", labelNames, labelValues, "le", le, cumulative);
     }
     out.sample(name + "_sum", labelNames, labelValues, null, null, series.sumNanos.sum() / 1e9);

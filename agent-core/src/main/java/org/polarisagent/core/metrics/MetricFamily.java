@@ -4,13 +4,15 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import org.polarisagent.core.logging.AgentLog;
 
 /**
  * One metric and its series, one per distinct set of label values, up to a cap: past it, further
- * label sets share one series whose every label is {@value #OVERFLOW} (one WARN line per metric
- * says so). Series are looked up when the agent wires a channel, server or resource, never per
- * call. Thread-safe.
+ * label sets keep their first labels (namespace and service; all but the last if the metric has two
+ * or fewer) and count under {@value #OVERFLOW} for the others, so per-service totals stay right
+ * (one WARN line per metric says so). Series are looked up when the agent wires a channel, server
+ * or resource, never per call; series removed make room for others. Thread-safe.
  *
  * @param <S> the type of one series
  */
@@ -24,7 +26,9 @@ abstract class MetricFamily<S> {
   final String type;
   final String[] labelNames;
   private final int maxSeries;
+  private final int keptLabels;
   private final Map<List<String>, S> series = new ConcurrentHashMap<>();
+  private final Map<List<String>, S> overflow = new ConcurrentHashMap<>();
   private volatile boolean overflowLogged;
 
   MetricFamily(String name, String help, String type, int maxSeries, String... labelNames) {
@@ -33,7 +37,11 @@ abstract class MetricFamily<S> {
     this.type = type;
     this.maxSeries = maxSeries;
     this.labelNames = labelNames;
+    this.keptLabels = Math.max(0, Math.min(KEPT_LABELS, labelNames.length - 1));
   }
+
+  /** Labels an overflow series keeps: namespace and service. */
+  private static final int KEPT_LABELS = 2;
 
   /** The series of these label values (as many as the metric has labels), made on first use. */
   final S labels(String... values) {
@@ -56,11 +64,24 @@ abstract class MetricFamily<S> {
                 + " series (polaris.metrics.max-series); further label sets are counted under "
                 + OVERFLOW);
       }
-      String[] overflow = new String[values.length];
-      Arrays.fill(overflow, OVERFLOW);
-      key = Arrays.asList(overflow);
+      return overflowSeries(values);
     }
     return series.computeIfAbsent(key, k -> newSeries());
+  }
+
+  /** The overflow series of these label values: made once, then found without a lock. */
+  private S overflowSeries(String[] values) {
+    String[] labels = new String[values.length];
+    Arrays.fill(labels, OVERFLOW);
+    System.arraycopy(values, 0, labels, 0, keptLabels);
+    List<String> key = Arrays.asList(labels);
+    S existing = overflow.get(key);
+    return existing != null ? existing : overflow.computeIfAbsent(key, k -> newSeries());
+  }
+
+  /** Removes the series whose label values match (overflow series stay). */
+  final void remove(Predicate<List<String>> matching) {
+    series.keySet().removeIf(matching);
   }
 
   abstract S newSeries();
@@ -69,6 +90,9 @@ abstract class MetricFamily<S> {
   final void write(ExpositionWriter out) {
     out.header(name, help, type);
     for (Map.Entry<List<String>, S> entry : series.entrySet()) {
+      writeSeries(out, entry.getKey(), entry.getValue());
+    }
+    for (Map.Entry<List<String>, S> entry : overflow.entrySet()) {
       writeSeries(out, entry.getKey(), entry.getValue());
     }
   }

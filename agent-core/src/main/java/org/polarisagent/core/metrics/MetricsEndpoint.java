@@ -9,6 +9,8 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.polarisagent.core.concurrent.DaemonScheduler;
 import org.polarisagent.core.logging.AgentLog;
@@ -17,68 +19,169 @@ import org.polarisagent.core.logging.AgentLog;
  * Serves {@code GET /metrics} over HTTP/1.1 from one daemon thread, one connection at a time, each
  * closed after its answer: a small server on a {@link ServerSocket}, so it also runs on runtimes
  * without the {@code jdk.httpserver} module. A request must arrive within {@value
- * #READ_TIMEOUT_MILLIS} ms and fit in {@value #MAX_REQUEST_BYTES} bytes. Binding happens on that
- * thread (a host name may need DNS); the result is one INFO line with the bound address, or one
- * ERROR line and no metrics.
+ * #READ_TIMEOUT_MILLIS} ms and fit in {@value #MAX_REQUEST_BYTES} bytes; a whole exchange lasts at
+ * most {@value #EXCHANGE_TIMEOUT_MILLIS} ms (a watchdog closes the connection of a client that
+ * stops reading), so one client never keeps the others waiting for long. Binding happens on that
+ * thread (a host name may need DNS), after a delay; a {@link Listener} hears where it listens, or
+ * why it cannot.
  */
 public final class MetricsEndpoint {
 
   static final int READ_TIMEOUT_MILLIS = 2_000;
+  static final int EXCHANGE_TIMEOUT_MILLIS = 5_000;
   static final int MAX_REQUEST_BYTES = 8_192;
+
+  /** The pause after a failed accept (e.g. no file descriptor left), instead of spinning. */
+  static final int ACCEPT_BACKOFF_MILLIS = 1_000;
 
   private final AgentMetrics metrics;
   private final String host;
   private final int port;
-  private volatile ServerSocket socket;
-  private volatile boolean failed;
+  private final long bindDelayMillis;
+  private final Listener listener;
+  private final ScheduledExecutorService watchdog;
 
-  private MetricsEndpoint(AgentMetrics metrics, String host, int port) {
+  /** Hears how binding went. */
+  public interface Listener {
+    /** The endpoint listens at this address. */
+    void listening(InetSocketAddress address);
+
+    /** The endpoint cannot listen, and never will. */
+    void failed(String reason);
+  }
+
+  /** Says where metrics are in one INFO line, or why there are none in one ERROR line. */
+  public static final Listener LOG =
+      new Listener() {
+        @Override
+        public void listening(InetSocketAddress address) {
+          AgentLog.info(
+              "metrics at http://"
+                  + hostText(address.getAddress())
+                  + ":"
+                  + address.getPort()
+                  + "/metrics");
+        }
+
+        @Override
+        public void failed(String reason) {
+          AgentLog.error("metrics are off: " + reason);
+        }
+      };
+
+  private MetricsEndpoint(
+      AgentMetrics metrics,
+      String host,
+      int port,
+      long bindDelayMillis,
+      Listener listener,
+      ClassLoader agentLoader) {
     this.metrics = metrics;
     this.host = host;
     this.port = port;
+    this.bindDelayMillis = bindDelayMillis;
+    this.listener = listener;
+    this.watchdog = DaemonScheduler.create("polaris-agent-metrics-watchdog", agentLoader);
   }
 
   /**
    * Starts serving {@code metrics} on {@code host:port} (port 0: a free port) in the background.
+   *
+   * @param bindDelayMillis how long to wait before binding: started from premain, binding at once
+   *     would initialise Java's networking before the application's main could set its properties
+   *     (such as {@code java.net.preferIPv4Stack})
    */
-  public static MetricsEndpoint start(
-      AgentMetrics metrics, String host, int port, ClassLoader agentLoader) {
-    MetricsEndpoint endpoint = new MetricsEndpoint(metrics, host, port);
+  public static void start(
+      AgentMetrics metrics,
+      String host,
+      int port,
+      long bindDelayMillis,
+      Listener listener,
+      ClassLoader agentLoader) {
+    MetricsEndpoint endpoint =
+        new MetricsEndpoint(metrics, host, port, bindDelayMillis, listener, agentLoader);
     DaemonScheduler.newThread(endpoint::run, "polaris-agent-metrics", agentLoader).start();
-    return endpoint;
   }
 
   private void run() {
-    ServerSocket bound;
-    try {
-      bound = new ServerSocket();
-      bound.bind(new InetSocketAddress(InetAddress.getByName(host), port), 16);
-    } catch (IOException | RuntimeException e) {
-      AgentLog.error("metrics are off: cannot listen on " + host + ":" + port + ": " + e);
-      failed = true;
+    if (bindDelayMillis > 0 && !pause(bindDelayMillis)) {
       return;
     }
-    socket = bound;
-    AgentLog.info(
-        "metrics at http://"
-            + address(bound.getInetAddress())
-            + ":"
-            + bound.getLocalPort()
-            + "/metrics");
+    ServerSocket bound = bind();
+    if (bound == null) {
+      return;
+    }
+    listener.listening((InetSocketAddress) bound.getLocalSocketAddress());
     while (!bound.isClosed()) {
-      try (Socket connection = bound.accept()) {
-        connection.setSoTimeout(READ_TIMEOUT_MILLIS);
-        answer(connection);
+      Socket connection;
+      try {
+        connection = bound.accept();
       } catch (IOException | RuntimeException e) {
-        if (bound.isClosed()) {
-          return;
-        }
-        AgentLog.debug("metrics request failed: " + e);
+        AgentLog.debug("metrics: accepting a connection failed: " + e);
+        pause(ACCEPT_BACKOFF_MILLIS);
+        continue;
+      }
+      serve(connection);
+    }
+  }
+
+  /** The bound server socket; null (and closed) if it cannot be bound. */
+  private ServerSocket bind() {
+    ServerSocket socket = null;
+    try {
+      socket = new ServerSocket();
+      socket.bind(new InetSocketAddress(InetAddress.getByName(host), port), 16);
+      return socket;
+    } catch (IOException | RuntimeException e) {
+      close(socket);
+      listener.failed("cannot listen on " + host + ":" + port + ": " + e);
+      return null;
+    }
+  }
+
+  /** Waits; false if interrupted. */
+  private static boolean pause(long millis) {
+    try {
+      Thread.sleep(millis);
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  /**
+   * Answers one connection, closed within {@value #EXCHANGE_TIMEOUT_MILLIS} ms whatever happens.
+   */
+  private void serve(Socket connection) {
+    ScheduledFuture<?> deadline = null;
+    try {
+      deadline =
+          watchdog.schedule(
+              () -> close(connection), EXCHANGE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+      connection.setSoTimeout(READ_TIMEOUT_MILLIS);
+      answer(connection);
+    } catch (IOException | RuntimeException e) {
+      AgentLog.debug("metrics request failed: " + e);
+    } finally {
+      if (deadline != null) {
+        deadline.cancel(false);
+      }
+      close(connection);
+    }
+  }
+
+  private static void close(java.io.Closeable closeable) {
+    if (closeable != null) {
+      try {
+        closeable.close();
+      } catch (IOException ignored) {
+        // closing anyway
       }
     }
   }
 
-  private static String address(InetAddress address) {
+  private static String hostText(InetAddress address) {
     String text = address.getHostAddress();
     return text.indexOf(':') >= 0 ? "[" + text + "]" : text;
   }
@@ -140,28 +243,5 @@ public final class MetricsEndpoint {
     out.write(headers.getBytes(StandardCharsets.ISO_8859_1));
     out.write(bytes);
     out.flush();
-  }
-
-  /** The port it listens on, once bound; -1 before or if binding failed. */
-  public int port() {
-    ServerSocket current = socket;
-    return current == null ? -1 : current.getLocalPort();
-  }
-
-  /** Whether binding failed: the endpoint never listens. */
-  public boolean failed() {
-    return failed;
-  }
-
-  /** Stops listening. */
-  public void close() {
-    ServerSocket current = socket;
-    if (current != null) {
-      try {
-        current.close();
-      } catch (IOException ignored) {
-        // closing anyway
-      }
-    }
   }
 }

@@ -16,12 +16,6 @@ public final class AgentContext {
   private final ShutdownSequence shutdown;
   private final AgentMetrics metrics;
 
-  /** Without metrics. */
-  public AgentContext(
-      AgentConfig config, PolarisSdk sdk, ClassLoader agentLoader, ShutdownSequence shutdown) {
-    this(config, sdk, agentLoader, shutdown, null);
-  }
-
   public AgentContext(
       AgentConfig config,
       PolarisSdk sdk,

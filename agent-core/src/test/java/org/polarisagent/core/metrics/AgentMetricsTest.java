@@ -27,20 +27,20 @@ class AgentMetricsTest {
     assertTrue(lines.contains("# TYPE polaris_agent_calls_total counter"), lines.toString());
     assertTrue(
         lines.contains(
-            "polaris_agent_calls_total{namespace=\"default\",service=\"echo\","
-                + "instance=\"10.0.0.1:50051\",method=\"/echo.Echo/Echo\",code=\"OK\"} 2"),
+            "polaris_agent_calls_total{dest_namespace=\"default\",dest_service=\"echo\","
+                + "dest_instance=\"10.0.0.1:50051\",method=\"/echo.Echo/Echo\",code=\"OK\"} 2"),
         lines.toString());
     assertTrue(
         lines.contains(
-            "polaris_agent_calls_total{namespace=\"default\",service=\"echo\","
-                + "instance=\"10.0.0.1:50051\",method=\"/echo.Echo/Echo\",code=\"UNAVAILABLE\"} 1"),
+            "polaris_agent_calls_total{dest_namespace=\"default\",dest_service=\"echo\","
+                + "dest_instance=\"10.0.0.1:50051\",method=\"/echo.Echo/Echo\",code=\"UNAVAILABLE\"} 1"),
         lines.toString());
     assertTrue(
         lines.contains(
-            "polaris_agent_calls_total{namespace=\"default\",service=\"echo\","
-                + "instance=\"\",method=\"/echo.Echo/Echo\",code=\"UNAVAILABLE\"} 1"),
+            "polaris_agent_calls_total{dest_namespace=\"default\",dest_service=\"echo\","
+                + "dest_instance=\"\",method=\"/echo.Echo/Echo\",code=\"UNAVAILABLE\"} 1"),
         lines.toString());
-    String series = "namespace=\"default\",service=\"echo\",method=\"/echo.Echo/Echo\"";
+    String series = "dest_namespace=\"default\",dest_service=\"echo\",method=\"/echo.Echo/Echo\"";
     assertTrue(lines.contains("# TYPE polaris_agent_call_duration_seconds histogram"));
     assertTrue(
         lines.contains(
@@ -51,7 +51,9 @@ class AgentMetricsTest {
     assertTrue(
         lines.contains("polaris_agent_call_duration_seconds_bucket{" + series + ",le=\"0.05\"} 2"));
     assertTrue(
-        lines.contains("polaris_agent_call_duration_seconds_bucket{" + series + ",le=\"10\"} 2"));
+        lines.contains("polaris_agent_call_duration_seconds_bucket{" + series + ",le=\"10.0\"} 2"));
+    assertTrue(
+        lines.contains("polaris_agent_call_duration_seconds_bucket{" + series + ",le=\"1.0\"} 2"));
     assertTrue(
         lines.contains("polaris_agent_call_duration_seconds_bucket{" + series + ",le=\"+Inf\"} 3"));
     // A call that never reached an instance has no duration.
@@ -63,9 +65,10 @@ class AgentMetricsTest {
   void everyMetricHasHelpAndTypeAndTheSdkStateIsOneOfFive() {
     AgentMetrics metrics = new AgentMetrics(100);
     metrics.watchSdk(() -> "running");
-    metrics.instances("default", "echo", 3);
+    metrics.channelInstances("default", "echo").set(3);
     metrics.registered("default", "echo", "10.0.0.2:50051", true);
-    metrics.rateLimited("default", "echo", "echo-limit");
+    metrics.rateLimitRejections("default", "echo", "echo-limit").increment();
+    metrics.holdInstance("default", "echo", "10.0.0.1:50051");
     metrics.breakerChanged("default", "echo", "10.0.0.1:50051", true);
     metrics.outcomesDropped().add(7);
 
@@ -84,19 +87,21 @@ class AgentMetricsTest {
       assertTrue(lines.stream().anyMatch(l -> l.startsWith("# HELP " + name + " ")), name);
       assertTrue(lines.stream().anyMatch(l -> l.startsWith("# TYPE " + name + " ")), name);
     }
-    assertTrue(lines.contains("polaris_agent_instances{namespace=\"default\",service=\"echo\"} 3"));
     assertTrue(
         lines.contains(
-            "polaris_agent_instance_registered{namespace=\"default\",service=\"echo\","
-                + "instance=\"10.0.0.2:50051\"} 1"));
+            "polaris_agent_instances{dest_namespace=\"default\",dest_service=\"echo\"} 3"));
     assertTrue(
         lines.contains(
-            "polaris_agent_ratelimit_rejections_total{namespace=\"default\",service=\"echo\","
+            "polaris_agent_instance_registered{polaris_namespace=\"default\",polaris_service=\"echo\","
+                + "polaris_instance=\"10.0.0.2:50051\"} 1"));
+    assertTrue(
+        lines.contains(
+            "polaris_agent_ratelimit_rejections_total{polaris_namespace=\"default\",polaris_service=\"echo\","
                 + "rule=\"echo-limit\"} 1"));
     assertTrue(
         lines.contains(
-            "polaris_agent_circuit_breaker_changes_total{namespace=\"default\",service=\"echo\","
-                + "instance=\"10.0.0.1:50051\",state=\"open\"} 1"));
+            "polaris_agent_circuit_breaker_changes_total{dest_namespace=\"default\",dest_service=\"echo\","
+                + "dest_instance=\"10.0.0.1:50051\",state=\"open\"} 1"));
     assertTrue(lines.contains("polaris_agent_outcomes_dropped_total 7"));
     assertTrue(lines.contains("polaris_agent_sdk_state{state=\"running\"} 1"));
     assertTrue(lines.contains("polaris_agent_sdk_state{state=\"starting\"} 0"));
@@ -106,7 +111,7 @@ class AgentMetricsTest {
   @Test
   void labelValuesAndHelpAreEscaped() {
     AgentMetrics metrics = new AgentMetrics(100);
-    metrics.rateLimited("default", "echo", "a \"quoted\" back\\slash\nrule");
+    metrics.rateLimitRejections("default", "echo", "a \"quoted\" back\\slash\nrule").increment();
 
     String text = metrics.scrape();
 
@@ -119,11 +124,11 @@ class AgentMetricsTest {
   @Test
   void pastTheCapNewLabelSetsShareTheOverflowSeries() {
     AgentMetrics metrics = new AgentMetrics(2);
-    metrics.rateLimited("default", "echo", "r1");
-    metrics.rateLimited("default", "echo", "r2");
-    metrics.rateLimited("default", "echo", "r3");
-    metrics.rateLimited("default", "echo", "r4");
-    metrics.rateLimited("default", "echo", "r1");
+    metrics.rateLimitRejections("default", "echo", "r1").increment();
+    metrics.rateLimitRejections("default", "echo", "r2").increment();
+    metrics.rateLimitRejections("default", "echo", "r3").increment();
+    metrics.rateLimitRejections("default", "echo", "r4").increment();
+    metrics.rateLimitRejections("default", "echo", "r1").increment();
 
     List<String> samples =
         lines(metrics.scrape()).stream()
@@ -133,13 +138,102 @@ class AgentMetricsTest {
 
     assertEquals(
         Arrays.asList(
-            "polaris_agent_ratelimit_rejections_total{namespace=\"_overflow_\","
-                + "service=\"_overflow_\",rule=\"_overflow_\"} 2",
-            "polaris_agent_ratelimit_rejections_total{namespace=\"default\",service=\"echo\","
+            "polaris_agent_ratelimit_rejections_total{polaris_namespace=\"default\","
+                + "polaris_service=\"echo\",rule=\"_overflow_\"} 2",
+            "polaris_agent_ratelimit_rejections_total{polaris_namespace=\"default\",polaris_service=\"echo\","
                 + "rule=\"r1\"} 2",
-            "polaris_agent_ratelimit_rejections_total{namespace=\"default\",service=\"echo\","
+            "polaris_agent_ratelimit_rejections_total{polaris_namespace=\"default\",polaris_service=\"echo\","
                 + "rule=\"r2\"} 1"),
         samples);
+  }
+
+  @Test
+  void anInstanceNoBalancerHoldsLosesItsSeriesAndComesBackFromZero() {
+    AgentMetrics metrics = new AgentMetrics(100);
+    metrics.holdInstance("default", "echo", "10.0.0.1:50051");
+    metrics.holdInstance("default", "echo", "10.0.0.1:50051"); // a second channel
+    CallSeries first = metrics.calls("default", "echo", "10.0.0.1:50051", "/echo.Echo/Echo");
+    first.ended(0, "OK", 1000);
+    metrics.breakerChanged("default", "echo", "10.0.0.1:50051", true);
+    String calls =
+        "polaris_agent_calls_total{dest_namespace=\"default\",dest_service=\"echo\","
+            + "dest_instance=\"10.0.0.1:50051\",method=\"/echo.Echo/Echo\",code=\"OK\"} ";
+    String breaker =
+        "polaris_agent_circuit_breaker_changes_total{dest_namespace=\"default\",dest_service=\"echo\","
+            + "dest_instance=\"10.0.0.1:50051\",state=\"open\"} 1";
+
+    metrics.releaseInstance("default", "echo", "10.0.0.1:50051");
+    assertTrue(lines(metrics.scrape()).contains(calls + "1"), "one channel still holds it");
+
+    metrics.releaseInstance("default", "echo", "10.0.0.1:50051");
+    first.ended(14, "UNAVAILABLE", 1000); // a call in flight when the instance went
+    metrics.breakerChanged("default", "echo", "10.0.0.1:50051", false);
+    String gone = metrics.scrape();
+    assertFalse(gone.contains("10.0.0.1:50051"), gone);
+
+    metrics.holdInstance("default", "echo", "10.0.0.1:50051");
+    metrics.calls("default", "echo", "10.0.0.1:50051", "/echo.Echo/Echo").ended(0, "OK", 1000);
+    List<String> back = lines(metrics.scrape());
+    assertTrue(back.contains(calls + "1"), back.toString());
+    assertFalse(back.stream().anyMatch(l -> l.startsWith(breaker)), back.toString());
+  }
+
+  @Test
+  void instancesComingAndGoingNeverFillTheCap() {
+    AgentMetrics metrics = new AgentMetrics(10);
+    for (int i = 0; i < 100; i++) {
+      String instance = "10.0.0." + i + ":50051";
+      metrics.holdInstance("default", "echo", instance);
+      metrics.calls("default", "echo", instance, "/echo.Echo/Echo").ended(0, "OK", 1000);
+      metrics.releaseInstance("default", "echo", instance);
+    }
+    metrics.holdInstance("default", "echo", "10.0.1.1:50051");
+    metrics.calls("default", "echo", "10.0.1.1:50051", "/echo.Echo/Echo").ended(0, "OK", 1000);
+
+    List<String> samples =
+        lines(metrics.scrape()).stream()
+            .filter(l -> l.startsWith("polaris_agent_calls_total{"))
+            .collect(Collectors.toList());
+    assertEquals(
+        Arrays.asList(
+            "polaris_agent_calls_total{dest_namespace=\"default\",dest_service=\"echo\","
+                + "dest_instance=\"10.0.1.1:50051\",method=\"/echo.Echo/Echo\",code=\"OK\"} 1"),
+        samples);
+  }
+
+  @Test
+  void instancesShowTheMostAnOpenChannelHasAndGoWithTheLastChannel() {
+    AgentMetrics metrics = new AgentMetrics(100);
+    AgentMetrics.ChannelInstances first = metrics.channelInstances("default", "echo");
+    AgentMetrics.ChannelInstances second = metrics.channelInstances("default", "echo");
+    first.set(3);
+    second.set(2);
+    String echo = "polaris_agent_instances{dest_namespace=\"default\",dest_service=\"echo\"} ";
+
+    assertTrue(lines(metrics.scrape()).contains(echo + "3"));
+
+    first.close();
+    assertTrue(lines(metrics.scrape()).contains(echo + "2"));
+
+    second.set(0);
+    assertTrue(lines(metrics.scrape()).contains(echo + "0"), "an open channel with none");
+
+    second.close();
+    String text = metrics.scrape();
+    assertTrue(text.contains("# TYPE polaris_agent_instances gauge"), text);
+    assertFalse(text.contains("polaris_agent_instances{"), text);
+  }
+
+  @Test
+  void aDeregisteredInstanceLosesItsSeries() {
+    AgentMetrics metrics = new AgentMetrics(100);
+    metrics.registered("default", "echo", "10.0.0.2:50051", true);
+    metrics.deregistered("default", "echo", "10.0.0.2:50051");
+
+    String text = metrics.scrape();
+
+    assertTrue(text.contains("# TYPE polaris_agent_instance_registered gauge"), text);
+    assertFalse(text.contains("10.0.0.2:50051"), text);
   }
 
   private static List<String> lines(String text) {

@@ -36,7 +36,8 @@ class MetricsTest {
   void aConsumerAndAProviderShowCallsByStatusInstancesRejectionsAndRegistration() {
     String service = "metrics-echo";
     String method = "method=\"/echo.Echo/Echo\"";
-    String calls = "polaris_agent_calls_total{namespace=\"default\",service=\"" + service + "\",";
+    String calls =
+        "polaris_agent_calls_total{dest_namespace=\"default\",dest_service=\"" + service + "\",";
     try (ForkedApp provider =
         POLARIS
             .agentApp(EchoProvider.class, "provider-metrics")
@@ -49,7 +50,9 @@ class MetricsTest {
       int providerMetrics =
           Integer.parseInt(provider.awaitStderrLine(METRICS_LINE, START).group(1));
       String registered =
-          "polaris_agent_instance_registered{namespace=\"default\",service=\"" + service + "\",";
+          "polaris_agent_instance_registered{polaris_namespace=\"default\",polaris_service=\""
+              + service
+              + "\",";
       Poll.until(
           START,
           POLL,
@@ -81,7 +84,7 @@ class MetricsTest {
               .start()) {
         int consumerMetrics =
             Integer.parseInt(consumer.awaitStderrLine(METRICS_LINE, START).group(1));
-        String instance = "instance=\"127.0.0.1:" + grpcPort + "\",";
+        String instance = "dest_instance=\"127.0.0.1:" + grpcPort + "\",";
         Scrape seen =
             Poll.until(
                 START,
@@ -95,12 +98,14 @@ class MetricsTest {
         assertEquals(
             1.0,
             seen.value(
-                "polaris_agent_instances{namespace=\"default\",service=\"" + service + "\"}"),
+                "polaris_agent_instances{dest_namespace=\"default\",dest_service=\""
+                    + service
+                    + "\"}"),
             seen.text());
         assertEquals(1.0, seen.value("polaris_agent_sdk_state{state=\"running\"}"), seen.text());
         assertTrue(
             seen.value(
-                    "polaris_agent_call_duration_seconds_count{namespace=\"default\",service=\""
+                    "polaris_agent_call_duration_seconds_count{dest_namespace=\"default\",dest_service=\""
                         + service
                         + "\","
                         + method
@@ -114,8 +119,8 @@ class MetricsTest {
                 () -> Scrape.of(providerMetrics),
                 s ->
                     s.value(
-                            "polaris_agent_ratelimit_rejections_total{namespace=\"default\","
-                                + "service=\""
+                            "polaris_agent_ratelimit_rejections_total{polaris_namespace=\"default\","
+                                + "polaris_service=\""
                                 + service
                                 + "\",rule=\"metrics-limit\"}")
                         >= 10,
@@ -131,13 +136,14 @@ class MetricsTest {
                 () -> Scrape.of(consumerMetrics),
                 s ->
                     s.value(
-                                "polaris_agent_instances{namespace=\"default\",service=\""
+                                "polaris_agent_instances{dest_namespace=\"default\",dest_service=\""
                                     + service
                                     + "\"}")
                             == 0
-                        && s.sum(k -> k.startsWith(calls) && k.endsWith(",code=\"UNAVAILABLE\"}"))
+                        && s.value(
+                                calls + "dest_instance=\"\"," + method + ",code=\"UNAVAILABLE\"}")
                             >= 1,
-                "no instance left and calls failing with UNAVAILABLE");
+                "no instance left and calls failing with UNAVAILABLE before reaching one");
         System.out.println("[metrics] consumer after its provider left:\n" + after.text());
       }
     }

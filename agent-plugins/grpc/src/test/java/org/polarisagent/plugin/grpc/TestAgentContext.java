@@ -3,6 +3,7 @@ package org.polarisagent.plugin.grpc;
 import java.util.Collections;
 import java.util.Properties;
 import org.polarisagent.core.config.AgentConfig;
+import org.polarisagent.core.metrics.AgentMetrics;
 import org.polarisagent.core.plugin.AgentContext;
 import org.polarisagent.core.plugin.ShutdownSequence;
 import org.polarisagent.core.sdk.PolarisSdk;
@@ -26,12 +27,19 @@ public final class TestAgentContext {
    * environment variables.
    */
   public static AgentContext withoutSdk(String agentArgs, Properties systemProperties) {
+    return withoutSdk(agentArgs, systemProperties, null);
+  }
+
+  /** Such a context with these metrics ({@code null}: off). */
+  public static AgentContext withoutSdk(
+      String agentArgs, Properties systemProperties, AgentMetrics metrics) {
     AgentConfig config =
         AgentConfig.load(agentArgs, systemProperties, Collections.<String, String>emptyMap());
     return new AgentContext(
         config,
         PolarisSdk.unavailable("test"),
         TestAgentContext.class.getClassLoader(),
-        new ShutdownSequence());
+        new ShutdownSequence(),
+        metrics);
   }
 }

@@ -93,7 +93,8 @@ public class PickerBenchmark {
               AgentConfig.load("", properties, Map.of()),
               PolarisSdk.unavailable("benchmark"),
               PickerBenchmark.class.getClassLoader(),
-              new ShutdownSequence());
+              new ShutdownSequence(),
+              null);
       ClientSide client = new ClientSide(context);
       OutcomeReporter reporter = new OutcomeReporter(client, () -> {});
       List<PolarisLoadBalancer.Endpoint> ready = new ArrayList<>();

@@ -42,6 +42,9 @@ final class PolarisLoadBalancer extends LoadBalancer {
   private Status lastResolutionError;
   private ConnectivityState currentState;
 
+  /** Where the metrics show this channel's instances; null when metrics are off or none yet. */
+  private AgentMetrics.ChannelInstances instanceCount;
+
   /**
    * When the first instance became READY while others were still connecting; 0 if not in that
    * phase.
@@ -95,12 +98,16 @@ final class PolarisLoadBalancer extends LoadBalancer {
       Map.Entry<List<SocketAddress>, Endpoint> entry = it.next();
       if (!seen.contains(entry.getKey())) {
         entry.getValue().subchannel.shutdown();
+        release(entry.getValue());
         it.remove();
       }
     }
     AgentMetrics metrics = client.metrics();
     if (metrics != null && target != null) {
-      metrics.instances(target.namespace(), target.service(), endpoints.size());
+      if (instanceCount == null) {
+        instanceCount = metrics.channelInstances(target.namespace(), target.service());
+      }
+      instanceCount.set(endpoints.size());
     }
     updateBalancingState();
   }
@@ -113,6 +120,11 @@ final class PolarisLoadBalancer extends LoadBalancer {
                 .setAttributes(Attributes.EMPTY)
                 .build());
     final Endpoint endpoint = new Endpoint(subchannel, instance);
+    AgentMetrics metrics = client.metrics();
+    if (metrics != null && target != null && instance != null) {
+      endpoint.metered = target;
+      metrics.holdInstance(target.namespace(), target.service(), address(instance));
+    }
     subchannel.start(stateInfo -> onSubchannelState(endpoint, stateInfo));
     subchannel.requestConnection();
     return endpoint;
@@ -161,8 +173,28 @@ final class PolarisLoadBalancer extends LoadBalancer {
     }
     for (Endpoint endpoint : endpoints.values()) {
       endpoint.subchannel.shutdown();
+      release(endpoint);
     }
     endpoints.clear();
+    if (instanceCount != null) {
+      instanceCount.close();
+    }
+  }
+
+  /** Lets the metrics of an instance the balancer drops go, unless another channel has it. */
+  private void release(Endpoint endpoint) {
+    PolarisTarget metered = endpoint.metered;
+    if (metered != null) {
+      endpoint.metered = null;
+      client
+          .metrics()
+          .releaseInstance(metered.namespace(), metered.service(), address(endpoint.heldInstance));
+    }
+  }
+
+  /** An instance as metrics name it. */
+  static String address(Instance instance) {
+    return instance.getHost() + ":" + instance.getPort();
   }
 
   private void updateBalancingState() {
@@ -269,9 +301,15 @@ final class PolarisLoadBalancer extends LoadBalancer {
     /** Whether the first connection attempt has ended (READY or failed). */
     boolean attempted;
 
+    /** The instance held in the metrics, and its destination; null if none is held. */
+    final Instance heldInstance;
+
+    PolarisTarget metered;
+
     Endpoint(Subchannel subchannel, Instance instance) {
       this.subchannel = subchannel;
       this.instance = instance;
+      this.heldInstance = instance;
     }
   }
 }

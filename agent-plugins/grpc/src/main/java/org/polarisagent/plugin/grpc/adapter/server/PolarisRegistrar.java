@@ -141,7 +141,10 @@ final class PolarisRegistrar implements Registrar {
     if (instanceId != null && !instanceId.isEmpty()) {
       request.setInstanceID(instanceId);
     }
-    showRegistered(instance, false);
+    if (metrics != null) {
+      metrics.deregistered(
+          instance.namespace, instance.service, instance.host + ":" + instance.port);
+    }
     provider().deRegister(request);
   }
 

@@ -37,7 +37,7 @@ class CallMetricsTest {
   private static final MethodDescriptor<String, String> METHOD =
       TextMethods.method("echo.Echo/Echo", MethodDescriptor.MethodType.UNARY);
   private static final String SERIES =
-      "polaris_agent_calls_total{namespace=\"default\",service=\"echo\",";
+      "polaris_agent_calls_total{dest_namespace=\"default\",dest_service=\"echo\",";
 
   private final AgentMetrics metrics = new AgentMetrics(100);
   private final ClientSide client = new ClientSide(context(metrics));
@@ -71,17 +71,18 @@ class CallMetricsTest {
     String text = metrics.scrape();
     assertTrue(
         text.contains(
-            SERIES + "instance=\"127.0.0.1:50001\",method=\"/echo.Echo/Echo\",code=\"OK\"} 2\n"),
+            SERIES
+                + "dest_instance=\"127.0.0.1:50001\",method=\"/echo.Echo/Echo\",code=\"OK\"} 2\n"),
         text);
     assertTrue(
         text.contains(
             SERIES
-                + "instance=\"127.0.0.1:50001\",method=\"/echo.Echo/Echo\","
+                + "dest_instance=\"127.0.0.1:50001\",method=\"/echo.Echo/Echo\","
                 + "code=\"DEADLINE_EXCEEDED\"} 1\n"),
         text);
     assertTrue(
         text.contains(
-            "polaris_agent_call_duration_seconds_count{namespace=\"default\",service=\"echo\","
+            "polaris_agent_call_duration_seconds_count{dest_namespace=\"default\",dest_service=\"echo\","
                 + "method=\"/echo.Echo/Echo\"} 3\n"),
         text);
   }
@@ -99,7 +100,7 @@ class CallMetricsTest {
     String text = metrics.scrape();
     assertTrue(
         text.contains(
-            SERIES + "instance=\"\",method=\"/echo.Echo/Echo\",code=\"UNAVAILABLE\"} 1\n"),
+            SERIES + "dest_instance=\"\",method=\"/echo.Echo/Echo\",code=\"UNAVAILABLE\"} 1\n"),
         text);
     assertEquals(
         1, Arrays.stream(text.split("\n")).filter(l -> l.startsWith(SERIES)).count(), text);

@@ -16,6 +16,7 @@ import com.tencent.polaris.api.pojo.DefaultServiceInstances;
 import com.tencent.polaris.api.pojo.Instance;
 import com.tencent.polaris.api.pojo.ServiceInstances;
 import com.tencent.polaris.api.pojo.ServiceKey;
+import io.grpc.ClientStreamTracer;
 import io.grpc.EquivalentAddressGroup;
 import io.grpc.LoadBalancer;
 import io.grpc.Metadata;
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.polarisagent.core.metrics.AgentMetrics;
 import org.polarisagent.plugin.grpc.PolarisTarget;
 import org.polarisagent.plugin.grpc.TestAgentContext;
 import org.polarisagent.plugin.grpc.adapter.TextMethods;
@@ -156,6 +158,49 @@ class PolarisLoadBalancerTest {
       assertEquals(2, helper.subchannels.size(), "no new subchannel for an unchanged instance");
       assertSame(a, pick().getSubchannel());
     }
+  }
+
+  @Test
+  void withMetricsOnAnInstanceTheBalancerDropsLosesItsSeriesAndAShutDownChannelShowsNothing() {
+    AgentMetrics metrics = new AgentMetrics(100);
+    balancer =
+        new PolarisLoadBalancer(
+            helper, new ClientSide(TestAgentContext.withoutSdk(null, new Properties(), metrics)));
+    resolve(instance("a", 1001), instance("b", 1002));
+    helper.subchannels.get(0).set(READY);
+    helper.subchannels.get(1).set(READY);
+    assertEquals(READY, helper.state, "both instances READY: no grace to wait for");
+    for (int i = 0; i < 4; i++) {
+      end(pick()); // round robin: two calls on each
+    }
+    String calls =
+        "polaris_agent_calls_total{dest_namespace=\"default\",dest_service=\"echo\","
+            + "dest_instance=\"127.0.0.1:";
+    String instances = "polaris_agent_instances{dest_namespace=\"default\",dest_service=\"echo\"} ";
+    String before = metrics.scrape();
+    assertTrue(
+        before.contains(calls + "1001\",method=\"/echo.Echo/Echo\",code=\"OK\"} 2\n"), before);
+    assertTrue(
+        before.contains(calls + "1002\",method=\"/echo.Echo/Echo\",code=\"OK\"} 2\n"), before);
+    assertTrue(before.contains(instances + "2\n"), before);
+
+    resolve(instance("a", 1001));
+    String after = metrics.scrape();
+    assertTrue(after.contains(calls + "1001\""), after);
+    assertFalse(after.contains("127.0.0.1:1002"), after);
+    assertTrue(after.contains(instances + "1\n"), after);
+
+    syncContext.execute(balancer::shutdown);
+    String shutDown = metrics.scrape();
+    assertFalse(shutDown.contains(calls), shutDown);
+    assertFalse(shutDown.contains("polaris_agent_instances{"), shutDown);
+  }
+
+  private static void end(LoadBalancer.PickResult result) {
+    result
+        .getStreamTracerFactory()
+        .newClientStreamTracer(ClientStreamTracer.StreamInfo.newBuilder().build(), new Metadata())
+        .streamClosed(Status.OK);
   }
 
   @Test

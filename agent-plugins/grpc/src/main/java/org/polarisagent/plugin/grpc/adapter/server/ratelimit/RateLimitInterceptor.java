@@ -19,6 +19,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 import org.polarisagent.core.logging.AgentLog;
 import org.polarisagent.core.metrics.AgentMetrics;
@@ -69,6 +70,13 @@ public final class RateLimitInterceptor implements ServerInterceptor {
   private final RateLimitSdk sdk;
   private final Supplier<ScheduledExecutorService> delays;
   private final AgentMetrics metrics;
+
+  /** Per rule, its rejection count; at most {@value #MAX_RULE_COUNTERS} (beyond, looked up). */
+  private final ConcurrentHashMap<Rule, LongAdder> rejections = new ConcurrentHashMap<>();
+
+  private volatile LongAdder unknownRuleRejections;
+
+  static final int MAX_RULE_COUNTERS = 1_000;
   private final ConcurrentHashMap<String, Target> targets = new ConcurrentHashMap<>();
   private final AtomicBoolean notReadyLogged = new AtomicBoolean();
   private final AtomicBoolean failureLogged = new AtomicBoolean();
@@ -88,16 +96,6 @@ public final class RateLimitInterceptor implements ServerInterceptor {
 
   /**
    * @param delays the timer that starts calls after a queueing rule's wait; asked for only then
-   */
-  RateLimitInterceptor(
-      ProvidedServices services,
-      RuleCache rules,
-      RateLimitSdk sdk,
-      Supplier<ScheduledExecutorService> delays) {
-    this(services, rules, sdk, delays, null);
-  }
-
-  /**
    * @param metrics where rejections are counted; null when metrics are off
    */
   RateLimitInterceptor(
@@ -269,14 +267,33 @@ public final class RateLimitInterceptor implements ServerInterceptor {
     }
   }
 
+  /**
+   * Counts a rejection on its rule's counter, made once per rule: finding it again takes the rule's
+   * memoised hash and an equality check (one of identity while the SDK hands out the same rule).
+   */
   private void countRejection(QuotaResponse quota) {
     Rule rule = quota.getActiveRule();
     if (rule == null) {
-      metrics.rateLimited(services.namespace(), "", "");
-    } else {
-      metrics.rateLimited(
-          rule.getNamespace().getValue(), rule.getService().getValue(), ServiceRules.nameOf(rule));
+      LongAdder count = unknownRuleRejections;
+      if (count == null) {
+        count = metrics.rateLimitRejections(services.namespace(), "", "");
+        unknownRuleRejections = count;
+      }
+      count.increment();
+      return;
     }
+    LongAdder count = rejections.get(rule);
+    if (count == null) {
+      count =
+          metrics.rateLimitRejections(
+              rule.getNamespace().getValue(),
+              rule.getService().getValue(),
+              ServiceRules.nameOf(rule));
+      if (rejections.size() < MAX_RULE_COUNTERS) {
+        rejections.putIfAbsent(rule, count);
+      }
+    }
+    count.increment();
   }
 
   private static String rejection(QuotaResponse quota, ServerCall<?, ?> call) {

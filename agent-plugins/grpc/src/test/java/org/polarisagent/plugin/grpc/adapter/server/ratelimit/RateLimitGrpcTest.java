@@ -71,7 +71,8 @@ class RateLimitGrpcTest {
             TestProvidedServices.of("svc", "default", Collections.<Integer>emptySet()),
             rules,
             sdk,
-            () -> timer);
+            () -> timer,
+            null);
     rules.watch("svc");
     ServerServiceDefinition echo =
         ServerServiceDefinition.builder("echo.Echo")

@@ -33,6 +33,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.polarisagent.core.metrics.AgentMetrics;
 import org.polarisagent.plugin.grpc.Await;
 import org.polarisagent.plugin.grpc.CapturedStderr;
 import org.polarisagent.plugin.grpc.adapter.server.ProvidedServices;
@@ -53,11 +54,16 @@ class RateLimitInterceptorTest {
   }
 
   private RateLimitInterceptor interceptor(String configuredService, Integer... ports) {
+    return interceptor(null, configuredService, ports);
+  }
+
+  private RateLimitInterceptor interceptor(
+      AgentMetrics metrics, String configuredService, Integer... ports) {
     ProvidedServices services =
         TestProvidedServices.of(
             configuredService, "ns", new HashSet<Integer>(Arrays.asList(ports)));
     return new RateLimitInterceptor(
-        services, new RuleCache(sdk, "ns", background::add), sdk, () -> timer);
+        services, new RuleCache(sdk, "ns", background::add), sdk, () -> timer, metrics);
   }
 
   private void runBackground() {
@@ -118,6 +124,28 @@ class RateLimitInterceptorTest {
     assertEquals(
         "rate limited by Polaris rule 'echo-5' on /echo.Echo/Echo",
         secondCall.closed.getDescription());
+  }
+
+  @Test
+  void withMetricsOnEachRejectionCountsOnItsRule() {
+    sdk.rules.put("ns/svc", serviceRule("r1", rateLimit(exact("echo-5", "/echo.Echo/Echo", 5))));
+    sdk.answer = request -> FakeRateLimitSdk.limited("echo-5");
+    AgentMetrics metrics = new AgentMetrics(100);
+    RateLimitInterceptor interceptor = interceptor(metrics, "svc");
+    learnRules(interceptor);
+
+    for (int i = 0; i < 3; i++) {
+      FakeCall call = new FakeCall(TestCalls.ECHO);
+      interceptor.interceptCall(call, new Metadata(), new RecordingHandler());
+      assertEquals(Status.Code.RESOURCE_EXHAUSTED, call.closed.getCode());
+    }
+
+    String text = metrics.scrape();
+    assertTrue(
+        text.contains(
+            "polaris_agent_ratelimit_rejections_total{polaris_namespace=\"\","
+                + "polaris_service=\"\",rule=\"echo-5\"} 3\n"),
+        text);
   }
 
   @Test

@@ -111,7 +111,8 @@ class SdkRateLimitTest {
         limits,
         () -> {
           throw new AssertionError("no queueing rule here");
-        });
+        },
+        null);
   }
 
   /**
