@@ -36,6 +36,15 @@ if ! usable; then
     exit 1
   fi
   mkdir -p "$cache"
+  # One download at a time: a second run waits, then finds the runtime the first one unpacked.
+  exec 9> "$cache/.lock"
+  flock 9
+  if usable; then
+    echo "$home"
+    exit 0
+  fi
+  # What a run that was killed mid-way left behind.
+  rm -rf "$cache/.$release".*
   # Unpacked next to the final folder and renamed, so that an interrupted run leaves no half runtime behind.
   work=$(mktemp -d "$cache/.$release.XXXXXX")
   trap 'rm -rf "$work"' EXIT

@@ -72,6 +72,13 @@ final class SdkUnsafeSwitch {
    * @throws IllegalArgumentException if the class has no such method, or has the switch already
    */
   static byte[] rewrite(byte[] classFile, String method, String descriptor) {
+    // The switch's frame assumes no argument, and it returns null or nothing.
+    if (!descriptor.startsWith("()") || !(descriptor.endsWith(")V") || descriptor.endsWith(";"))) {
+      throw new IllegalArgumentException(
+          "the switch goes only into a method without arguments that returns an object or nothing: "
+              + method
+              + descriptor);
+    }
     if (new String(classFile, StandardCharsets.ISO_8859_1).contains(PROPERTY)) {
       throw new IllegalArgumentException("the switch is there already");
     }

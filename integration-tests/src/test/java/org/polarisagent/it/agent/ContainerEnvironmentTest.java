@@ -45,7 +45,10 @@ class ContainerEnvironmentTest {
             container(ForkedApp.main(EchoConsumer.class).name("container-consumer"))
                 .env("POLARIS_SERVICE", SERVICE + "-consumer")
                 .args(
-                    "--target=polaris://" + SERVICE, "--rate=20", "--duration=60s", "--deadline=3s")
+                    "--target=polaris://" + SERVICE,
+                    "--rate=20",
+                    "--duration=120s",
+                    "--deadline=3s")
                 .start()) {
       int port =
           Integer.parseInt(provider.awaitLine("LISTENING name=c1 port=(\\d+)", START).group(1));
