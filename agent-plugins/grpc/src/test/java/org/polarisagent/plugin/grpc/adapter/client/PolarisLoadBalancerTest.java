@@ -163,9 +163,11 @@ class PolarisLoadBalancerTest {
   @Test
   void withMetricsOnAnInstanceTheBalancerDropsLosesItsSeriesAndAShutDownChannelShowsNothing() {
     AgentMetrics metrics = new AgentMetrics(100);
+    Properties roundRobin = new Properties();
+    roundRobin.setProperty("polaris.loadbalancer", "round_robin");
     balancer =
         new PolarisLoadBalancer(
-            helper, new ClientSide(TestAgentContext.withoutSdk(null, new Properties(), metrics)));
+            helper, new ClientSide(TestAgentContext.withoutSdk(null, roundRobin, metrics)));
     resolve(instance("a", 1001), instance("b", 1002));
     helper.subchannels.get(0).set(READY);
     helper.subchannels.get(1).set(READY);
