@@ -93,7 +93,18 @@ public final class AgentInstaller {
       return null;
     }
     AgentMetrics metrics = new AgentMetrics(config.get(AgentConfig.METRICS_MAX_SERIES));
-    metrics.watchSdk(sdk::state);
+    metrics.watchSdk(
+        new AgentMetrics.SdkState() {
+          @Override
+          public String state() {
+            return sdk.state();
+          }
+
+          @Override
+          public java.util.Map<String, String> connections() {
+            return sdk.connectionStates();
+          }
+        });
     MetricsEndpoint.start(
         metrics,
         config.get(AgentConfig.METRICS_HOST),

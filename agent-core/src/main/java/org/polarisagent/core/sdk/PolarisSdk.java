@@ -227,6 +227,17 @@ public final class PolarisSdk {
   }
 
   /**
+   * The state of the SDK's connections to the Polaris server, by purpose ({@link
+   * ServerConnections}); empty while the SDK does not run. Reads only.
+   */
+  public java.util.Map<String, String> connectionStates() {
+    SdkApis current = apis;
+    return current == null
+        ? java.util.Collections.<String, String>emptyMap()
+        : ServerConnections.states(current.context());
+  }
+
+  /**
    * How long the JVM exit waits for the SDK to close: its own close waits up to 1 s per open
    * stream.
    */

@@ -103,8 +103,8 @@ abstract class PolarisPicker extends SubchannelPicker {
     public PickResult pickSubchannel(PickSubchannelArgs args) {
       String hashKey = hashHeader == null ? null : args.getHeaders().get(hashHeader);
       String method = args.getMethodDescriptor().getFullMethodName();
-      if (plan.checksMethodBreakers()) {
-        PickResult rejected = methodBreakerRejection(method);
+      if (plan.checksBreakers()) {
+        PickResult rejected = breakerRejection(method);
         if (rejected != null) {
           if (metered) {
             reporter.failedBeforeInstance(target, method, rejected.getStatus());
@@ -137,28 +137,34 @@ abstract class PolarisPicker extends SubchannelPicker {
     }
 
     /**
-     * A method-level circuit breaker that is open rejects the call at once, without trying an
-     * instance.
+     * An open circuit breaker of the service, or of the method, rejects the call at once, without
+     * trying an instance: dropped, so that wait-for-ready calls fail too. Null if the call may go.
      */
-    private PickResult methodBreakerRejection(String method) {
+    private PickResult breakerRejection(String method) {
       SdkApis sdk = client.sdkIfReady();
       if (sdk == null) {
         return null;
       }
-      CheckResult check;
+      String what = "service ";
+      CheckResult check = null;
       try {
-        check = sdk.circuitBreak().check(reporter.methodResource(target, method));
+        if (plan.checksServiceBreaker()) {
+          check = sdk.circuitBreak().check(reporter.serviceResource(target));
+        }
+        if ((check == null || check.isPass()) && plan.checksMethodBreakers()) {
+          what = "method /" + method + " of service ";
+          check = sdk.circuitBreak().check(reporter.methodResource(target, method));
+        }
       } catch (RuntimeException e) {
         return null; // fail open
       }
-      if (check.isPass()) {
+      if (check == null || check.isPass()) {
         return null;
       }
       return PickResult.withDrop(
           Status.UNAVAILABLE.withDescription(
-              "circuit breaker open for method /"
-                  + method
-                  + " of service "
+              "circuit breaker open for "
+                  + what
                   + target.service()
                   + " in namespace "
                   + target.namespace()
@@ -223,7 +229,11 @@ abstract class PolarisPicker extends SubchannelPicker {
             PickResult.withSubchannel(
                 entry.subchannel,
                 reporter.tracerFactory(
-                    target, entry.instance, method, plan.checksMethodBreakers()));
+                    target,
+                    entry.instance,
+                    method,
+                    plan.checksMethodBreakers(),
+                    plan.checksServiceBreaker()));
         PickResult raced = entry.results.putIfAbsent(method, result);
         if (raced != null) {
           result = raced;
