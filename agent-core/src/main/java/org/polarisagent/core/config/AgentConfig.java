@@ -165,6 +165,21 @@ public final class AgentConfig {
               + " registers as (protocol grpc; one interface per method, path /pkg.Service/Method), once per"
               + " server start; what the Polaris console lists as the service's interfaces.");
 
+  public static final ConfigKey<Boolean> SERVER_HEALTH_AWARE =
+      flag(
+          "polaris.grpc.server.health-aware",
+          true,
+          "For a server that exposes grpc.health.v1.Health (HealthStatusManager or its own): register it"
+              + " once its overall status (service \"\") is SERVING, deregister it while NOT_SERVING, register it"
+              + " again once SERVING; read in process every second. No health service: no change.");
+  public static final ConfigKey<Long> SERVER_HEALTH_WAIT =
+      key(
+          "polaris.grpc.server.health-wait",
+          "30s",
+          ValueType.DURATION_MILLIS,
+          "How long a health-aware server's first registration waits for SERVING; then it registers"
+              + " anyway, with one WARN.");
+
   // ---- gRPC channels
   public static final ConfigKey<Map<String, String>> CLIENT_TARGET_MAPPING =
       entries(

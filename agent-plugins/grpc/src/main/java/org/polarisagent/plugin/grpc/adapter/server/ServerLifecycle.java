@@ -4,7 +4,6 @@ import java.net.SocketAddress;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -24,9 +23,6 @@ import org.polarisagent.plugin.grpc.ServerDepartures;
  * never registered. Nothing here throws into the application. Thread-safe.
  */
 final class ServerLifecycle implements ServerDepartures.Departure {
-
-  /** How long the JVM exit waits for a deregistration before it stops waiting for that server. */
-  static final long DEREGISTRATION_BOUND_MILLIS = 2_000;
 
   private final ProviderSettings settings;
   private final InstanceHost hosts;
@@ -57,13 +53,9 @@ final class ServerLifecycle implements ServerDepartures.Departure {
   private final RegistrationRetries retries = new RegistrationRetries();
   private Future<?> scheduled;
   private long startedNanos;
+  private volatile HealthGate health = HealthGate.NONE;
 
-  /** Opens once the departure has deregistered what there was. */
-  private final CountDownLatch deregistered = new CountDownLatch(1);
-
-  // Written before the deregistered latch opens, read after.
-  private volatile boolean drain;
-  private volatile long drainDeadlineNanos;
+  private final DepartureWait exitWait;
 
   ServerLifecycle(
       ProviderSettings settings,
@@ -82,6 +74,7 @@ final class ServerLifecycle implements ServerDepartures.Departure {
     this.clock = clock;
     this.departures = departures;
     this.unavailableLogged = unavailableLogged;
+    this.exitWait = new DepartureWait(clock);
   }
 
   /**
@@ -92,11 +85,13 @@ final class ServerLifecycle implements ServerDepartures.Departure {
    *     java.net.InetSocketAddress} is not a network listener (in-process) and is never registered
    * @param exposedServices full names of the gRPC services the server exposes
    * @param methods full names of the server's methods, {@code pkg.Service/Method}
+   * @param probe reads the server's own health status; null if it has no health service
    */
   public void started(
       List<? extends SocketAddress> listenSockets,
       List<String> exposedServices,
-      List<String> methods) {
+      List<String> methods,
+      HealthProbe probe) {
     RegistrationPlan decided =
         RegistrationPlan.of(settings, listenSockets, exposedServices, methods);
     if (decided.skipped != null) {
@@ -111,6 +106,9 @@ final class ServerLifecycle implements ServerDepartures.Departure {
       name = decided.serverName;
       plan = decided;
       startedNanos = clock.nanoTime();
+      if (settings.healthAware) {
+        health = HealthGate.of(probe, settings.healthWaitMillis, name, clock);
+      }
       scheduled = scheduler.schedule(this::attemptSafely, settings.warmupMillis);
     }
     departures.add(this);
@@ -144,6 +142,15 @@ final class ServerLifecycle implements ServerDepartures.Departure {
     if (!registrar.awaitReady(PolarisSdk.STARTUP_WAIT_MILLIS)) {
       if (!unavailable()) {
         retryLater(new IllegalStateException("the Polaris SDK has not started yet"));
+      }
+      return;
+    }
+    HealthGate gate = health;
+    if (!gate.mayRegister()) {
+      synchronized (lock) {
+        if (gate.waiting() && !departing) {
+          scheduled = scheduler.schedule(this::attemptSafely, HealthGate.POLL_MILLIS);
+        }
       }
       return;
     }
@@ -189,15 +196,22 @@ final class ServerLifecycle implements ServerDepartures.Departure {
       sinceStart = TimeUnit.NANOSECONDS.toMillis(clock.nanoTime() - startedNanos);
     }
     AgentLog.info(
-        "registered "
-            + name
-            + " in Polaris as "
-            + done
-            + ", "
-            + sinceStart
-            + " ms after start"
-            + (failed > 0 ? " (after " + failed + " failed attempts)" : ""));
+        String.format(
+            "registered %s in Polaris as %s, %d ms after start%s",
+            name, done, sinceStart, failed > 0 ? " (after " + failed + " failed attempts)" : ""));
     ServiceContract.reportAll(registrar, contracts);
+    gate.follow(scheduler, this::withdraw, this::attemptSafely);
+  }
+
+  /** Deregisters the server while its health says NOT_SERVING; it stays up. */
+  private void withdraw() {
+    Map<InstanceSpec, String> leaving;
+    synchronized (attemptLock) {
+      synchronized (lock) {
+        leaving = departing ? Collections.<InstanceSpec, String>emptyMap() : registered.takeAll();
+      }
+    }
+    deregisterAll(leaving);
   }
 
   /** True, after one log line per application, when registration can never succeed. */
@@ -260,9 +274,10 @@ final class ServerLifecycle implements ServerDepartures.Departure {
         scheduled.cancel(false);
         scheduled = null;
       }
+      health.stop();
     }
     if (!registering) {
-      deregistered.countDown();
+      exitWait.deregistered(0);
       finish();
       return;
     }
@@ -276,7 +291,7 @@ final class ServerLifecycle implements ServerDepartures.Departure {
               + t
               + "); it expires after 3 missed"
               + " heartbeats");
-      deregistered.countDown();
+      exitWait.deregistered(0);
       finish();
     }
   }
@@ -295,31 +310,22 @@ final class ServerLifecycle implements ServerDepartures.Departure {
           leaving = registered.takeAll();
         }
       }
-      for (Map.Entry<InstanceSpec, String> instance : leaving.entrySet()) {
-        try {
-          registrar.deregister(instance.getKey(), instance.getValue());
-        } catch (Throwable t) {
-          AgentLog.warn(
-              String.format(
-                  "cannot deregister %s from Polaris (%s); it expires after 3 missed heartbeats",
-                  instance.getKey(), t));
-        }
-      }
-      if (!leaving.isEmpty()) {
-        delayMillis = settings.shutdownDelayMillis;
-        drainDeadlineNanos = clock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delayMillis);
-        drain = true;
+      deregisterAll(leaving);
+      // Withdrawn for NOT_SERVING a moment ago: consumers may still send until its drain is over.
+      delayMillis =
+          leaving.isEmpty()
+              ? health.drainLeftMillis(settings.shutdownDelayMillis)
+              : settings.shutdownDelayMillis;
+      if (delayMillis > 0) {
         AgentLog.info(
-            "deregistered "
-                + name
-                + " from Polaris; it serves "
-                + delayMillis
-                + " ms more before shutting down");
+            String.format(
+                "deregistered %s from Polaris; it serves %d ms more before shutting down",
+                name, delayMillis));
       }
     } catch (Throwable t) {
       AgentLog.warn("deregistration of " + name + " failed unexpectedly: " + t);
     } finally {
-      deregistered.countDown();
+      exitWait.deregistered(delayMillis);
     }
     if (delayMillis <= 0) {
       finish();
@@ -330,6 +336,19 @@ final class ServerLifecycle implements ServerDepartures.Departure {
     } catch (Throwable t) {
       AgentLog.warn("cannot wait for the drain of " + name + " (" + t + "); it shuts down now");
       finish();
+    }
+  }
+
+  private void deregisterAll(Map<InstanceSpec, String> leaving) {
+    for (Map.Entry<InstanceSpec, String> instance : leaving.entrySet()) {
+      try {
+        registrar.deregister(instance.getKey(), instance.getValue());
+      } catch (Throwable t) {
+        AgentLog.warn(
+            String.format(
+                "cannot deregister %s from Polaris (%s); it expires after 3 missed heartbeats",
+                instance.getKey(), t));
+      }
     }
   }
 
@@ -362,10 +381,8 @@ final class ServerLifecycle implements ServerDepartures.Departure {
   }
 
   /**
-   * Waits until the drain delay after deregistration has passed: at most {@link
-   * #DEREGISTRATION_BOUND_MILLIS} from the beginning of the departure for the deregistration, then
-   * the drain delay. Returns at once when the departure has not begun, is over or registered
-   * nothing.
+   * Waits until the drain delay after deregistration has passed ({@link DepartureWait}). Returns at
+   * once when the departure has not begun, is over or registered nothing.
    */
   @Override
   public void awaitDeparture() {
@@ -376,23 +393,6 @@ final class ServerLifecycle implements ServerDepartures.Departure {
       }
       began = departureBeganNanos;
     }
-    try {
-      long bound = began + TimeUnit.MILLISECONDS.toNanos(DEREGISTRATION_BOUND_MILLIS);
-      if (!clock.await(deregistered, bound)) {
-        AgentLog.warn(
-            "deregistration of "
-                + name
-                + " from Polaris did not end within "
-                + DEREGISTRATION_BOUND_MILLIS
-                + " ms; not waiting for it");
-        return;
-      }
-      if (drain) {
-        clock.sleepUntil(drainDeadlineNanos);
-      }
-    } catch (InterruptedException e) {
-      // The caller wants to go on now: keep its interrupt and stop waiting.
-      Thread.currentThread().interrupt();
-    }
+    exitWait.await(began, name);
   }
 }
