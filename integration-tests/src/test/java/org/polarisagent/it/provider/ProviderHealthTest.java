@@ -18,9 +18,9 @@ import org.polarisagent.testing.PolarisOpenApi;
 import org.polarisagent.testing.Poll;
 
 /**
- * An unmodified server with a {@code HealthStatusManager} is in Polaris only while its overall
- * health is SERVING: it registers once SERVING, leaves on NOT_SERVING (still serving what consumers
- * send before they notice) and comes back on SERVING.
+ * An unmodified server with a {@code HealthStatusManager} gets calls through Polaris only while its
+ * overall health is SERVING: it registers once SERVING, goes out of rotation on NOT_SERVING (weight
+ * 0; it still serves what consumers send before they notice) and back on SERVING.
  */
 class ProviderHealthTest {
 
@@ -82,7 +82,7 @@ class ProviderHealthTest {
 
         long notServingNanos = System.nanoTime();
         Files.writeString(healthFile, "NOT_SERVING");
-        b.awaitStderrLine(".*reports NOT_SERVING: deregistered from Polaris.*", START);
+        b.awaitStderrLine(".*reports NOT_SERVING: out of rotation in Polaris.*", START);
         ConsumerProgress.awaitWindow(
             consumer,
             Duration.ofSeconds(30),
@@ -91,7 +91,10 @@ class ProviderHealthTest {
         System.out.printf(
             "[health] NOT_SERVING -> consumer calls only on the others: %d ms%n",
             (System.nanoTime() - notServingNanos) / 1_000_000);
-        awaitInstances("rotation", 1);
+        assertEquals(
+            List.of(0, 100),
+            instances("rotation").stream().map(PolarisOpenApi.Instance::weight).sorted().toList(),
+            "b stays registered, with weight 0");
 
         long servingNanos = System.nanoTime();
         Files.delete(healthFile);

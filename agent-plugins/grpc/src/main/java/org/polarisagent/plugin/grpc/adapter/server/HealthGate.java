@@ -4,12 +4,14 @@ import java.util.concurrent.TimeUnit;
 import org.polarisagent.core.logging.AgentLog;
 
 /**
- * What a server's own health status ({@link HealthProbe}) lets its registration do, for {@code
+ * What a server's own health status ({@link HealthProbe}) asks of its registration, for {@code
  * polaris.grpc.server.health-aware}: the first registration waits until the server reports SERVING,
  * at most {@code polaris.grpc.server.health-wait} (then it registers anyway, with one WARN); from
- * then on, a change to NOT_SERVING withdraws the server from Polaris and a change back to SERVING
- * registers it again. A server whose health cannot be read (the check fails rather than answering a
- * status) is treated as having no health service, with one INFO line. Thread-safe.
+ * then on, a change to NOT_SERVING takes the server out of rotation (weight 0: it stays registered
+ * and heartbeating; consumers see a weight change within seconds, a deregistration only once the
+ * server's heartbeat checker expires it) and a change back to SERVING puts it back. A server whose
+ * health cannot be read (the check fails rather than answering a status) is treated as having no
+ * health service, with one INFO line. Thread-safe.
  */
 final class HealthGate {
 
@@ -54,14 +56,18 @@ final class HealthGate {
     return probe == null ? NONE : new HealthGate(probe, waitMillis, server, clock);
   }
 
+  /** Whether the server's instances are registered in rotation (not NOT_SERVING). */
+  synchronized boolean inRotation() {
+    return !withdrawn;
+  }
+
   /**
-   * What is left of the drain delay of a server its health withdrew from Polaris and that now
-   * stops: consumers may still send to it until the delay has passed since the withdrawal. 0 if it
-   * is not withdrawn.
+   * How long a stopping server serves after its deregistration: the drain delay, or what is left of
+   * it since its health took it out of rotation (consumers stopped sending then).
    */
-  synchronized long drainLeftMillis(long drainMillis) {
+  synchronized long drainMillis(long drainMillis) {
     if (!withdrawn) {
-      return 0;
+      return drainMillis;
     }
     long left = withdrawnNanos + TimeUnit.MILLISECONDS.toNanos(drainMillis) - clock.nanoTime();
     return Math.max(0, TimeUnit.NANOSECONDS.toMillis(left));
@@ -78,16 +84,13 @@ final class HealthGate {
   }
 
   /**
-   * Whether the server may register now: before the first registration, once it reports SERVING or
-   * the wait is over; after it, unless NOT_SERVING withdrew it.
+   * Whether the server may register now: once it reports SERVING or the wait is over (then always;
+   * {@link #inRotation()} says how).
    */
   boolean mayRegister() {
     synchronized (this) {
-      if (probe == null || ignored) {
+      if (probe == null || ignored || following) {
         return true;
-      }
-      if (following) {
-        return !withdrawn;
       }
     }
     HealthProbe.Result result = probe.check(); // outside the lock: it may take a while
@@ -120,14 +123,19 @@ final class HealthGate {
 
   /**
    * Once the server has registered: reads its status every {@link #POLL_MILLIS} on {@code
-   * scheduler} until {@link #stop()}, and runs {@code withdraw} when it changes to NOT_SERVING,
-   * {@code restore} when it changes back to SERVING. Does nothing if already following or the
-   * health is not followed.
+   * scheduler} until {@link #stop()}, and has {@code rotation} put the server out of rotation
+   * (false) when it changes to NOT_SERVING, back (true) when it changes back to SERVING. Does
+   * nothing if already following or the health is not followed.
    */
-  synchronized void follow(Scheduler scheduler, Runnable withdraw, Runnable restore) {
+  synchronized void follow(Scheduler scheduler, Rotation rotation) {
     if (active() && watch == null && !stopped) {
-      watch = scheduler.schedule(() -> watchOnce(scheduler, withdraw, restore), POLL_MILLIS);
+      watch = scheduler.schedule(() -> watchOnce(scheduler, rotation), POLL_MILLIS);
     }
+  }
+
+  /** Puts a server's instances out of rotation or back. */
+  interface Rotation {
+    void rotate(boolean inRotation);
   }
 
   /** Stops following: the server is departing. */
@@ -139,23 +147,23 @@ final class HealthGate {
     }
   }
 
-  private void watchOnce(Scheduler scheduler, Runnable withdraw, Runnable restore) {
+  private void watchOnce(Scheduler scheduler, Rotation rotation) {
     try {
       Change change = poll();
       if (change == Change.WITHDRAW) {
-        withdraw.run();
+        rotation.rotate(false);
         AgentLog.info(
-            server + " reports NOT_SERVING: deregistered from Polaris until it reports SERVING");
+            server + " reports NOT_SERVING: out of rotation in Polaris (weight 0) until SERVING");
       } else if (change == Change.RESTORE) {
-        AgentLog.info(server + " reports SERVING again: registering it in Polaris");
-        restore.run();
+        rotation.rotate(true);
+        AgentLog.info(server + " reports SERVING again: back in rotation in Polaris");
       }
     } catch (Throwable t) {
       AgentLog.warn("following the health of " + server + " failed unexpectedly: " + t);
     }
     synchronized (this) {
       if (!stopped) {
-        watch = scheduler.schedule(() -> watchOnce(scheduler, withdraw, restore), POLL_MILLIS);
+        watch = scheduler.schedule(() -> watchOnce(scheduler, rotation), POLL_MILLIS);
       }
     }
   }

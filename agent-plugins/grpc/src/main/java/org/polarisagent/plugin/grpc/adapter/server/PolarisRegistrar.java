@@ -55,14 +55,14 @@ final class PolarisRegistrar implements Registrar {
   }
 
   @Override
-  public String register(InstanceSpec instance) {
+  public String register(InstanceSpec instance, boolean inRotation) {
     InstanceRegisterRequest request = new InstanceRegisterRequest();
     identify(request, instance);
     request.setProtocol(PolarisTarget.PROTOCOL);
     if (!settings.version.isEmpty()) {
       request.setVersion(settings.version);
     }
-    request.setWeight(settings.weight);
+    request.setWeight(inRotation ? settings.weight : 0);
     request.setTtl(settings.ttlSeconds);
     request.setMetadata(new LinkedHashMap<>(settings.metadata));
     if (!settings.region.isEmpty()) {

@@ -169,7 +169,7 @@ final class ServerLifecycle implements ServerDepartures.Departure {
       }
       for (InstanceSpec instance : todo) {
         try {
-          String id = registrar.register(instance);
+          String id = registrar.register(instance, gate.inRotation());
           synchronized (lock) {
             registered.registered(instance, id);
           }
@@ -200,18 +200,24 @@ final class ServerLifecycle implements ServerDepartures.Departure {
             "registered %s in Polaris as %s, %d ms after start%s",
             name, done, sinceStart, failed > 0 ? " (after " + failed + " failed attempts)" : ""));
     ServiceContract.reportAll(registrar, contracts);
-    gate.follow(scheduler, this::withdraw, this::attemptSafely);
+    gate.follow(scheduler, this::rotate);
   }
 
-  /** Deregisters the server while its health says NOT_SERVING; it stays up. */
-  private void withdraw() {
-    Map<InstanceSpec, String> leaving;
+  /** Puts the registered instances out of rotation (weight 0) or back, as the health says. */
+  private void rotate(boolean inRotation) {
     synchronized (attemptLock) {
+      List<InstanceSpec> all;
       synchronized (lock) {
-        leaving = departing ? Collections.<InstanceSpec, String>emptyMap() : registered.takeAll();
+        all = departing ? Collections.<InstanceSpec>emptyList() : registered.registered();
+      }
+      for (InstanceSpec instance : all) {
+        try {
+          registrar.register(instance, inRotation);
+        } catch (Throwable t) {
+          AgentLog.warn("cannot update " + instance + " in Polaris: " + t);
+        }
       }
     }
-    deregisterAll(leaving);
   }
 
   /** True, after one log line per application, when registration can never succeed. */
@@ -311,11 +317,8 @@ final class ServerLifecycle implements ServerDepartures.Departure {
         }
       }
       deregisterAll(leaving);
-      // Withdrawn for NOT_SERVING a moment ago: consumers may still send until its drain is over.
-      delayMillis =
-          leaving.isEmpty()
-              ? health.drainLeftMillis(settings.shutdownDelayMillis)
-              : settings.shutdownDelayMillis;
+      // Out of rotation for NOT_SERVING a while ago: consumers sent it nothing since.
+      delayMillis = leaving.isEmpty() ? 0 : health.drainMillis(settings.shutdownDelayMillis);
       if (delayMillis > 0) {
         AgentLog.info(
             String.format(

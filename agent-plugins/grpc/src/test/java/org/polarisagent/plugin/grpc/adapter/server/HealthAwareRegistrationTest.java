@@ -19,6 +19,7 @@ class HealthAwareRegistrationTest extends ServerLifecycleFixture {
   private static final List<String> ECHO_AND_HEALTH =
       Arrays.asList("echo.Echo", HealthProbe.SERVICE);
   private static final String REGISTER = "register default/echo.Echo 127.0.0.1:50051";
+  private static final String OUT_OF_ROTATION = REGISTER + " weight 0";
   private static final String DEREGISTER = "deregister default/echo.Echo 127.0.0.1:50051";
 
   @RegisterExtension final CapturedStderr log = new CapturedStderr();
@@ -76,25 +77,40 @@ class HealthAwareRegistrationTest extends ServerLifecycleFixture {
   }
 
   @Test
-  void notServingWithdrawsTheServerAndServingBringsItBack() {
+  void notServingTakesTheServerOutOfRotationAndServingPutsItBack() {
     started("");
     scheduler.runNext();
     assertEquals(Collections.singletonList(REGISTER), registrations());
 
     health.status = FakeHealthService.NOT_SERVING;
     scheduler.runNext(); // the health watch
-    assertEquals(Arrays.asList(REGISTER, DEREGISTER), registrations());
-    assertTrue(log.text().contains("reports NOT_SERVING: deregistered from Polaris"), log.text());
+    assertEquals(Arrays.asList(REGISTER, OUT_OF_ROTATION), registrations());
+    assertTrue(log.text().contains("reports NOT_SERVING: out of rotation in Polaris"), log.text());
     scheduler.runNext();
-    assertEquals(2, registrar.events().size(), "withdrawn once");
+    assertEquals(2, registrar.events().size(), "taken out once");
 
     health.status = FakeHealthService.SERVING;
     scheduler.runNext();
-    assertEquals(Arrays.asList(REGISTER, DEREGISTER, REGISTER), registrations());
+    assertEquals(Arrays.asList(REGISTER, OUT_OF_ROTATION, REGISTER), registrations());
+    assertTrue(log.text().contains("reports SERVING again: back in rotation"), log.text());
   }
 
   @Test
-  void aServerWithdrawnByItsHealthLongAgoStopsAtOnce() {
+  void aRegistrationRetriedWhileNotServingRegistersOutOfRotation() {
+    registrar.failuresLeft = 1;
+    started("");
+    scheduler.runNext(); // fails: Polaris is down
+    health.status = FakeHealthService.NOT_SERVING;
+    scheduler.runNext(); // the retry: the server still counts as SERVING until followed
+    assertEquals(
+        Arrays.asList("register failed default/echo.Echo 127.0.0.1:50051", REGISTER),
+        registrations());
+    scheduler.runNext(); // the health watch
+    assertEquals(OUT_OF_ROTATION, registrations().get(2));
+  }
+
+  @Test
+  void aServerOutOfRotationForLongerThanTheDrainDelayStopsRightAfterItsDeregistration() {
     ServerLifecycle lifecycle = started("polaris.grpc.server.shutdown-delay=6s");
     scheduler.runNext();
     health.status = FakeHealthService.NOT_SERVING;
@@ -104,16 +120,17 @@ class HealthAwareRegistrationTest extends ServerLifecycleFixture {
 
     lifecycle.leave(() -> stopped[0] = "stopped");
 
-    assertEquals("stopped", stopped[0], "nothing registered: stopped at once");
+    assertEquals("stopped", stopped[0], "consumers sent nothing for 6 s: stopped at once");
+    assertEquals(DEREGISTER, registrations().get(2));
     assertEquals(0, scheduler.pending(), "the health watch ends with the server");
   }
 
   @Test
-  void aServerThatStopsRightAfterItsHealthWithdrewItServesOutTheDrainDelay() {
+  void aServerThatStopsRightAfterItWentOutOfRotationServesOutTheDrainDelay() {
     ServerLifecycle lifecycle = started("polaris.grpc.server.shutdown-delay=6s");
     scheduler.runNext();
     health.status = FakeHealthService.NOT_SERVING;
-    scheduler.runNext(); // withdrawn now
+    scheduler.runNext(); // out of rotation now
     clock.advanceTo(clock.nanoTime() + TimeUnit.SECONDS.toNanos(2));
     String[] stopped = new String[1];
 
@@ -122,7 +139,7 @@ class HealthAwareRegistrationTest extends ServerLifecycleFixture {
     departingAtOnce.runAll();
 
     assertEquals("stopped", stopped[0]);
-    assertEquals(6000, clock.elapsedMillis(), "stopped 6 s after the withdrawal");
+    assertEquals(6000, clock.elapsedMillis(), "stopped 6 s after it went out of rotation");
   }
 
   @Test
