@@ -155,8 +155,10 @@ public final class AgentConfig {
           "6s",
           ValueType.DURATION_MILLIS,
           "On shutdown()/shutdownNow()/JVM exit, time a server keeps serving after deregistering, so that"
-              + " consumers stop sending to it first (they notice within about 4 s: server cache 1 s, SDK"
-              + " refresh 2 s plus jitter). Waited once per server, and only if it was registered.");
+              + " consumers stop sending to it first. Polaris publishes a deregistration to consumers when its"
+              + " heartbeat checker expires the instance: 9 to 12 s measured; calls that come after the drain"
+              + " find the server gone and go to other instances. Waited once per server, and only if it was"
+              + " registered.");
   public static final ConfigKey<Boolean> SERVER_REPORT_CONTRACT =
       flag(
           "polaris.grpc.server.report-contract",
@@ -170,8 +172,9 @@ public final class AgentConfig {
           "polaris.grpc.server.health-aware",
           true,
           "For a server that exposes grpc.health.v1.Health (HealthStatusManager or its own): register it"
-              + " once its overall status (service \"\") is SERVING, deregister it while NOT_SERVING, register it"
-              + " again once SERVING; read in process every second. No health service: no change.");
+              + " once its overall status (service \"\") is SERVING, put it out of rotation (weight 0) while"
+              + " NOT_SERVING and back once SERVING; read in process every second. No health service: no"
+              + " change.");
   public static final ConfigKey<Long> SERVER_HEALTH_WAIT =
       key(
           "polaris.grpc.server.health-wait",
