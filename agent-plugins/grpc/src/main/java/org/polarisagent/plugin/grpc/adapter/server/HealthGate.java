@@ -18,6 +18,13 @@ final class HealthGate {
   /** How often the status is read, while waiting and while registered. */
   static final long POLL_MILLIS = 1_000;
 
+  /**
+   * How long a deregistration waits after a change of rotation: Polaris registers asynchronously,
+   * and a deregistration that follows a re-registration too closely can be lost (seen with the real
+   * server: the instance stayed listed).
+   */
+  static final long SETTLE_MILLIS = 1_000;
+
   /** What the status asks of the registration. */
   enum Change {
     NONE,
@@ -42,6 +49,8 @@ final class HealthGate {
   private boolean serving;
   private boolean withdrawn;
   private long withdrawnNanos;
+  private long rotatedNanos;
+  private boolean rotated;
 
   private HealthGate(HealthProbe probe, long waitMillis, String server, Clock clock) {
     this.probe = probe;
@@ -70,6 +79,20 @@ final class HealthGate {
       return drainMillis;
     }
     long left = withdrawnNanos + TimeUnit.MILLISECONDS.toNanos(drainMillis) - clock.nanoTime();
+    return Math.max(0, TimeUnit.NANOSECONDS.toMillis(left));
+  }
+
+  private synchronized void markRotated() {
+    rotated = true;
+    rotatedNanos = clock.nanoTime();
+  }
+
+  /** How long a deregistration must wait for the last change of rotation to settle; 0: none. */
+  synchronized long settleMillis() {
+    if (!rotated) {
+      return 0;
+    }
+    long left = rotatedNanos + TimeUnit.MILLISECONDS.toNanos(SETTLE_MILLIS) - clock.nanoTime();
     return Math.max(0, TimeUnit.NANOSECONDS.toMillis(left));
   }
 
@@ -150,12 +173,15 @@ final class HealthGate {
   private void watchOnce(Scheduler scheduler, Rotation rotation) {
     try {
       Change change = poll();
+      if (change != Change.NONE) {
+        markRotated(); // a departure from now on waits: before, during and after the update
+        rotation.rotate(change == Change.RESTORE);
+        markRotated();
+      }
       if (change == Change.WITHDRAW) {
-        rotation.rotate(false);
         AgentLog.info(
             server + " reports NOT_SERVING: out of rotation in Polaris (weight 0) until SERVING");
       } else if (change == Change.RESTORE) {
-        rotation.rotate(true);
         AgentLog.info(server + " reports SERVING again: back in rotation in Polaris");
       }
     } catch (Throwable t) {

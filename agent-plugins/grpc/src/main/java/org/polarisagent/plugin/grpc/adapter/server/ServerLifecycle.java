@@ -223,13 +223,10 @@ final class ServerLifecycle implements ServerDepartures.Departure {
   /** True, after one log line per application, when registration can never succeed. */
   private boolean unavailable() {
     String reason = registrar.unavailableReason();
-    if (reason == null) {
-      return false;
-    }
-    if (unavailableLogged.compareAndSet(false, true)) {
+    if (reason != null && unavailableLogged.compareAndSet(false, true)) {
       AgentLog.warn("gRPC servers are not registered in Polaris: " + reason);
     }
-    return true;
+    return reason != null;
   }
 
   private void retryLater(Throwable failure) {
@@ -307,6 +304,11 @@ final class ServerLifecycle implements ServerDepartures.Departure {
    * passed.
    */
   private void deregister() {
+    long settleMillis = health.settleMillis();
+    if (settleMillis > 0) { // Polaris may not have applied the last rotation change yet
+      departingScheduler.schedule(this::deregister, settleMillis);
+      return;
+    }
     long delayMillis = 0;
     try {
       Map<InstanceSpec, String> leaving;
@@ -316,7 +318,16 @@ final class ServerLifecycle implements ServerDepartures.Departure {
           leaving = registered.takeAll();
         }
       }
-      deregisterAll(leaving);
+      for (Map.Entry<InstanceSpec, String> instance : leaving.entrySet()) {
+        try {
+          registrar.deregister(instance.getKey(), instance.getValue());
+        } catch (Throwable t) {
+          AgentLog.warn(
+              String.format(
+                  "cannot deregister %s from Polaris (%s); it expires after 3 missed heartbeats",
+                  instance.getKey(), t));
+        }
+      }
       // Out of rotation for NOT_SERVING a while ago: consumers sent it nothing since.
       delayMillis = leaving.isEmpty() ? 0 : health.drainMillis(settings.shutdownDelayMillis);
       if (delayMillis > 0) {
@@ -339,19 +350,6 @@ final class ServerLifecycle implements ServerDepartures.Departure {
     } catch (Throwable t) {
       AgentLog.warn("cannot wait for the drain of " + name + " (" + t + "); it shuts down now");
       finish();
-    }
-  }
-
-  private void deregisterAll(Map<InstanceSpec, String> leaving) {
-    for (Map.Entry<InstanceSpec, String> instance : leaving.entrySet()) {
-      try {
-        registrar.deregister(instance.getKey(), instance.getValue());
-      } catch (Throwable t) {
-        AgentLog.warn(
-            String.format(
-                "cannot deregister %s from Polaris (%s); it expires after 3 missed heartbeats",
-                instance.getKey(), t));
-      }
     }
   }
 

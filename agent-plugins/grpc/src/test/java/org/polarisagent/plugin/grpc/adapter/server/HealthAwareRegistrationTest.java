@@ -143,6 +143,23 @@ class HealthAwareRegistrationTest extends ServerLifecycleFixture {
   }
 
   @Test
+  void aDeregistrationRightAfterAChangeOfRotationWaitsForPolarisToApplyIt() {
+    ServerLifecycle lifecycle = started("polaris.grpc.server.shutdown-delay=0s");
+    scheduler.runNext();
+    health.status = FakeHealthService.NOT_SERVING;
+    scheduler.runNext(); // out of rotation now
+    long changed = clock.nanoTime();
+
+    lifecycle.leave(() -> {});
+    assertEquals(2, registrations().size(), "no deregistration yet");
+    departingAtOnce.runAll();
+
+    assertEquals(DEREGISTER, registrations().get(2));
+    assertEquals(
+        HealthGate.SETTLE_MILLIS, TimeUnit.NANOSECONDS.toMillis(clock.nanoTime() - changed));
+  }
+
+  @Test
   void anUnreadableHealthServiceOrTheFlagOffChangeNothing() {
     health.failure = io.grpc.Status.UNAUTHENTICATED;
     started("");
