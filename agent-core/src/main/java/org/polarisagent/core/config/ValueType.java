@@ -139,6 +139,26 @@ public abstract class ValueType<T> {
         }
       };
 
+  /**
+   * Comma-separated {@link #HEADER_NAME}s (none empty), none of them reserved by gRPC ({@code
+   * grpc-} prefix); parsed lower-case.
+   */
+  public static final ValueType<List<String>> HEADER_NAMES =
+      listOf(
+          "empty, or comma-separated header names of lower-case letters, digits, '-', '_' and '.',"
+              + " none ending in -bin or starting with grpc-",
+          0,
+          new UnaryOperator<String>() {
+            @Override
+            public String apply(String item) {
+              String name = HEADER_NAME.parse(item);
+              if (name.startsWith("grpc-")) {
+                throw new IllegalArgumentException();
+              }
+              return name;
+            }
+          });
+
   private static final List<String> STATUS_CODE_NAMES =
       java.util.Arrays.asList(
           "OK",
