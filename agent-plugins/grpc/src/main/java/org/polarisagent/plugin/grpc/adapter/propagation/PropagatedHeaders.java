@@ -1,7 +1,7 @@
 package org.polarisagent.plugin.grpc.adapter.propagation;
 
 import io.grpc.Metadata;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -11,55 +11,50 @@ import java.util.List;
  */
 final class PropagatedHeaders {
 
+  /** The configured headers, shared by every call. */
   private final List<Metadata.Key<String>> keys;
-  private final List<Iterable<String>> values;
 
-  private PropagatedHeaders(List<Metadata.Key<String>> keys, List<Iterable<String>> values) {
+  /** Per configured header, its values in the call, or null if the call did not carry it. */
+  private final String[][] values;
+
+  private PropagatedHeaders(List<Metadata.Key<String>> keys, String[][] values) {
     this.keys = keys;
     this.values = values;
   }
 
   /** What {@code headers} carries of {@code keys}, or null if it carries none of them. */
   static PropagatedHeaders capture(List<Metadata.Key<String>> keys, Metadata headers) {
-    List<Metadata.Key<String>> present = null;
-    List<Iterable<String>> presentValues = null;
-    for (Metadata.Key<String> key : keys) {
-      Iterable<String> all = headers.getAll(key);
+    String[][] values = null;
+    for (int i = 0; i < keys.size(); i++) {
+      Iterable<String> all = headers.getAll(keys.get(i));
       if (all == null) {
         continue;
       }
-      List<String> copy = new ArrayList<>(1);
+      if (values == null) {
+        values = new String[keys.size()][];
+      }
+      String[] found = new String[1];
+      int count = 0;
       for (String value : all) {
-        copy.add(value);
+        if (count == found.length) {
+          found = Arrays.copyOf(found, count * 2);
+        }
+        found[count++] = value;
       }
-      if (present == null) {
-        present = new ArrayList<>(keys.size());
-        presentValues = new ArrayList<>(keys.size());
-      }
-      present.add(key);
-      presentValues.add(copy);
+      values[i] = count == found.length ? found : Arrays.copyOf(found, count);
     }
-    return present == null ? null : new PropagatedHeaders(present, presentValues);
+    return values == null ? null : new PropagatedHeaders(keys, values);
   }
 
   /** Adds each header to an outgoing call's {@code headers} unless the call has it already. */
   void addTo(Metadata headers) {
-    for (int i = 0; i < keys.size(); i++) {
+    for (int i = 0; i < values.length; i++) {
       Metadata.Key<String> key = keys.get(i);
-      if (!headers.containsKey(key)) {
-        for (String value : values.get(i)) {
+      if (values[i] != null && !headers.containsKey(key)) {
+        for (String value : values[i]) {
           headers.put(key, value);
         }
       }
     }
-  }
-
-  @Override
-  public String toString() {
-    StringBuilder text = new StringBuilder();
-    for (int i = 0; i < keys.size(); i++) {
-      text.append(i == 0 ? "" : ", ").append(keys.get(i).name()).append('=').append(values.get(i));
-    }
-    return text.toString();
   }
 }
