@@ -284,7 +284,14 @@ class AgentConfigTest {
 
   @Test
   void propagatedHeadersAreAsciiHeadersThatGrpcDoesNotReserve() {
-    for (String bad : new String[] {"x-env,x-trace-bin", "grpc-timeout", "x-env,x lane", ":path"}) {
+    for (String bad :
+        new String[] {
+          "x-env,x-trace-bin",
+          "grpc-timeout",
+          "x-env,x lane",
+          ":path",
+          "x-env,x-polaris-caller-service"
+        }) {
       AgentConfig config =
           AgentConfig.load(null, props("polaris.grpc.propagate-headers", bad), env());
       assertEquals(Arrays.asList(), config.get(AgentConfig.PROPAGATE_HEADERS), bad);

@@ -4,6 +4,7 @@ import io.grpc.LoadBalancerRegistry;
 import io.grpc.NameResolverRegistry;
 import java.util.function.Supplier;
 import org.polarisagent.core.config.AgentConfig;
+import org.polarisagent.core.logging.AgentLog;
 import org.polarisagent.core.plugin.AgentContext;
 import org.polarisagent.plugin.grpc.LoaderAdapters;
 import org.polarisagent.plugin.grpc.adapter.client.ClientSide;
@@ -46,7 +47,20 @@ public final class GrpcLoaderAdapters implements LoaderAdapters {
     this.serverSide = new Lazy<>(() -> new ServerSide(context));
     this.rateLimiting =
         new Lazy<>(() -> new ProviderRateLimiting(context, serverSide.get().providedServices()));
-    this.propagation = HeaderPropagation.of(context.config());
+    this.propagation = propagation(context);
+  }
+
+  /** The header propagation, or null when off or when it cannot be set up (one ERROR line). */
+  private static HeaderPropagation propagation(AgentContext context) {
+    if (context.config().get(AgentConfig.PROPAGATE_HEADERS).isEmpty()) {
+      return null;
+    }
+    try {
+      return HeaderPropagation.of(context.config());
+    } catch (RuntimeException | LinkageError e) {
+      AgentLog.error("cannot propagate headers (polaris.grpc.propagate-headers), none are: " + e);
+      return null;
+    }
   }
 
   @Override

@@ -7,11 +7,13 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import java.util.List;
+import org.polarisagent.core.logging.AgentLog;
 
 /**
- * On every server call that carries at least one propagated header: puts those headers in the
- * call's gRPC {@code Context}, which gRPC attaches while the call's handler runs. A call without
- * any passes untouched. Thread-safe.
+ * On every server call that carries at least one propagated header: puts those headers in a child
+ * of the call's gRPC {@code Context}, attached around the handler's start and each of its listener
+ * callbacks. A call without any passes untouched, and so does one whose headers cannot be read (one
+ * WARN line). Thread-safe.
  */
 final class HeaderCapture implements ServerInterceptor {
 
@@ -26,7 +28,13 @@ final class HeaderCapture implements ServerInterceptor {
   @Override
   public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
       ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
-    PropagatedHeaders captured = PropagatedHeaders.capture(keys, headers);
+    PropagatedHeaders captured;
+    try {
+      captured = PropagatedHeaders.capture(keys, headers);
+    } catch (RuntimeException e) {
+      AgentLog.warn("cannot read the headers to propagate of a call, it goes on without: " + e);
+      captured = null;
+    }
     if (captured == null) {
       return next.startCall(call, headers);
     }

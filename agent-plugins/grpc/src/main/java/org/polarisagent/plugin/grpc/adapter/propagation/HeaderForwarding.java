@@ -8,6 +8,7 @@ import io.grpc.Context;
 import io.grpc.ForwardingClientCall;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
+import org.polarisagent.core.logging.AgentLog;
 
 /**
  * On a Polaris channel: adds the propagated headers of the gRPC {@code Context} a call is created
@@ -34,7 +35,11 @@ final class HeaderForwarding implements ClientInterceptor {
     return new ForwardingClientCall.SimpleForwardingClientCall<ReqT, RespT>(call) {
       @Override
       public void start(Listener<RespT> listener, Metadata headers) {
-        propagated.addTo(headers);
+        try {
+          propagated.addTo(headers);
+        } catch (RuntimeException e) {
+          AgentLog.warn("cannot propagate headers to a call, it goes on without them: " + e);
+        }
         super.start(listener, headers);
       }
     };
