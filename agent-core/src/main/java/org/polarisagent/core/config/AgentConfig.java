@@ -195,6 +195,15 @@ public final class AgentConfig {
           true,
           "A mapped channel keeps the authority of its original target (for TLS and :authority); false uses"
               + " the Polaris service name.");
+  public static final ConfigKey<List<String>> PROPAGATE_HEADERS =
+      key(
+          "polaris.grpc.propagate-headers",
+          "",
+          ValueType.HEADER_NAMES,
+          "Request headers (e.g. x-env,x-lane) that a call to any gRPC server of this application carries on to"
+              + " every Polaris channel call its handler makes in the call's gRPC Context (same thread, or"
+              + " Context-wrapped executors), for routing rules further down the chain; a header the"
+              + " application sets on the outgoing call wins. Empty: nothing is captured or added.");
   public static final ConfigKey<String> LOAD_BALANCER =
       key(
           "polaris.loadbalancer",

@@ -139,6 +139,34 @@ public abstract class ValueType<T> {
         }
       };
 
+  /**
+   * Comma-separated {@link #HEADER_NAME}s (none empty), none of them reserved by gRPC ({@code
+   * grpc-} prefix); parsed lower-case.
+   */
+  /** The headers the agent puts the caller's identity in; never propagated from another call. */
+  private static final List<String> CALLER_HEADERS =
+      java.util.Arrays.asList(
+          "x-polaris-caller-service",
+          "x-polaris-caller-namespace",
+          "polaris.request.caller.service",
+          "polaris.request.caller.namespace");
+
+  public static final ValueType<List<String>> HEADER_NAMES =
+      listOf(
+          "empty, or comma-separated header names of lower-case letters, digits, '-', '_' and '.',"
+              + " none ending in -bin, starting with grpc- or naming the caller (the agent sets those)",
+          0,
+          new UnaryOperator<String>() {
+            @Override
+            public String apply(String item) {
+              String name = HEADER_NAME.parse(item);
+              if (name.startsWith("grpc-") || CALLER_HEADERS.contains(name)) {
+                throw new IllegalArgumentException();
+              }
+              return name;
+            }
+          });
+
   private static final List<String> STATUS_CODE_NAMES =
       java.util.Arrays.asList(
           "OK",

@@ -228,6 +228,7 @@ class AgentConfigTest {
     bad.put("polaris.grpc.server.report-contract", "perhaps");
     bad.put("polaris.grpc.client.target-mapping", "no-equals");
     bad.put("polaris.grpc.client.keep-authority", "perhaps");
+    bad.put("polaris.grpc.propagate-headers", "x-env,x-trace-bin");
     bad.put("polaris.loadbalancer", "fastest");
     bad.put("polaris.loadbalancer.hash-header", "x-user-bin");
     bad.put("polaris.circuitbreaker.enabled", "on");
@@ -278,6 +279,27 @@ class AgentConfigTest {
     AgentConfig config =
         AgentConfig.load(null, props("polaris.loadbalancer.hash-header", "X-User_Id.v2"), env());
     assertEquals("x-user_id.v2", config.get(AgentConfig.LOAD_BALANCER_HASH_HEADER));
+    assertTrue(config.errors().isEmpty(), config.errors().toString());
+  }
+
+  @Test
+  void propagatedHeadersAreAsciiHeadersThatGrpcDoesNotReserve() {
+    for (String bad :
+        new String[] {
+          "x-env,x-trace-bin",
+          "grpc-timeout",
+          "x-env,x lane",
+          ":path",
+          "x-env,x-polaris-caller-service"
+        }) {
+      AgentConfig config =
+          AgentConfig.load(null, props("polaris.grpc.propagate-headers", bad), env());
+      assertEquals(Arrays.asList(), config.get(AgentConfig.PROPAGATE_HEADERS), bad);
+      assertEquals(1, config.errors().size(), bad);
+    }
+    AgentConfig config =
+        AgentConfig.load("polaris.grpc.propagate-headers=X-Env,x-lane", props(), env());
+    assertEquals(Arrays.asList("x-env", "x-lane"), config.get(AgentConfig.PROPAGATE_HEADERS));
     assertTrue(config.errors().isEmpty(), config.errors().toString());
   }
 }

@@ -106,6 +106,9 @@ final class AdaptersByLoader {
     public void prepareClient(String polarisTarget) {}
 
     @Override
+    public void prepareChannelBuilder(Object channelBuilder) {}
+
+    @Override
     public void beforeServerBuild(Object serverBuilder) {}
 
     @Override

@@ -11,8 +11,8 @@ import org.polarisagent.core.logging.OncePerKey;
 /**
  * What the bridge calls: answers the {@link ClientHooks} and {@link ServerHooks} calls of the code
  * the agent adds to gRPC. Maps channel targets, has the {@link LoaderAdapters} of the channel's
- * class loader prepare the Polaris resolver and balancer for Polaris targets, and hands server
- * builds to those of the builder's loader. Thread-safe.
+ * class loader prepare the Polaris resolver and balancer for Polaris targets (and the builders of
+ * Polaris channels), and hands server builds to those of the builder's loader. Thread-safe.
  */
 final class BridgeHandler implements ClientHooks.Handler, ServerHooks.Handler {
 
@@ -44,6 +44,7 @@ final class BridgeHandler implements ClientHooks.Handler, ServerHooks.Handler {
   public void onBuilder(String target, Object builder) {
     if (PolarisTarget.isPolaris(target)) {
       builders.prepare(target, builder);
+      adapters.forType(builder.getClass()).prepareChannelBuilder(builder);
     }
   }
 

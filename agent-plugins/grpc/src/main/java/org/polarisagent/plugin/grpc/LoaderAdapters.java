@@ -14,6 +14,9 @@ public interface LoaderAdapters {
    */
   void prepareClient(String polarisTarget);
 
+  /** Once the builder of a Polaris channel exists (possibly more than once per builder). */
+  void prepareChannelBuilder(Object channelBuilder);
+
   /** Before a server builder's outermost {@code build()}. */
   void beforeServerBuild(Object serverBuilder);
 

@@ -1,6 +1,6 @@
 /**
- * The agent's code that uses the application's gRPC: what the client side, the server side and rate
- * limiting add to one application's gRPC.
+ * The agent's code that uses the application's gRPC: what the client side, the server side, rate
+ * limiting and header pass-through add to one application's gRPC.
  *
  * <p>Class-loading rule: every class in this package and below ({@code
  * org.polarisagent.plugin.grpc.adapter.}) is defined anew for each application class loader that
