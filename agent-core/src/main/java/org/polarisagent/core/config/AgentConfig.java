@@ -1,6 +1,10 @@
 package org.polarisagent.core.config;
 
-import java.util.ArrayList;
+import static org.polarisagent.core.config.KeyDeclarations.entries;
+import static org.polarisagent.core.config.KeyDeclarations.flag;
+import static org.polarisagent.core.config.KeyDeclarations.key;
+import static org.polarisagent.core.config.KeyDeclarations.text;
+
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -19,8 +23,6 @@ import org.polarisagent.core.config.ConfigKey.OnInvalid;
  * the key's {@link OnInvalid} fallback. Immutable once loaded.
  */
 public final class AgentConfig {
-
-  private static final List<ConfigKey<?>> KEYS = new ArrayList<>();
 
   // ---- agent and connection
   public static final ConfigKey<Boolean> ENABLED =
@@ -317,39 +319,9 @@ public final class AgentConfig {
     this.disconnected = disconnected;
   }
 
-  /** A true/false key. */
-  private static ConfigKey<Boolean> flag(String name, boolean defaultValue, String description) {
-    return key(name, String.valueOf(defaultValue), ValueType.BOOLEAN, description);
-  }
-
-  /** A free-text key, empty by default. */
-  private static ConfigKey<String> text(String name, String description) {
-    return key(name, "", ValueType.STRING, description);
-  }
-
-  /**
-   * A key of {@code name=value} entries, none by default; also set entry by entry as {@code
-   * <key>.<name>}.
-   */
-  private static ConfigKey<Map<String, String>> entries(String name, String description) {
-    return key(name, "", ValueType.MAP, description);
-  }
-
-  static <T> ConfigKey<T> key(
-      String name, String defaultText, ValueType<T> type, String description) {
-    return key(name, defaultText, type, OnInvalid.USE_DEFAULT, description);
-  }
-
-  static <T> ConfigKey<T> key(
-      String name, String defaultText, ValueType<T> type, OnInvalid onInvalid, String description) {
-    ConfigKey<T> key = new ConfigKey<>(name, defaultText, description, type, onInvalid);
-    KEYS.add(key);
-    return key;
-  }
-
   /** Every declared key, in declaration order. */
   public static List<ConfigKey<?>> keys() {
-    return Collections.unmodifiableList(KEYS);
+    return KeyDeclarations.all();
   }
 
   /** The value of a key. */
@@ -382,7 +354,7 @@ public final class AgentConfig {
   /** Loads the configuration from the given sources, highest precedence first. */
   public static AgentConfig load(
       String agentArgs, Properties systemProperties, Map<String, String> env) {
-    return ConfigResolution.resolve(agentArgs, systemProperties, env, KEYS);
+    return ConfigResolution.resolve(agentArgs, systemProperties, env, keys());
   }
 
   /**
