@@ -3,6 +3,7 @@ package org.polarisagent.core;
 import java.lang.instrument.Instrumentation;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.concurrent.TimeUnit;
 import org.polarisagent.core.config.AgentConfig;
@@ -101,7 +102,7 @@ public final class AgentInstaller {
           }
 
           @Override
-          public java.util.Map<String, String> connections() {
+          public Map<String, String> connections() {
             return sdk.connectionStates();
           }
         });

@@ -182,8 +182,8 @@ public final class AgentConfig {
           "polaris.grpc.server.health-wait",
           "30s",
           ValueType.DURATION_MILLIS,
-          "How long a health-aware server's first registration waits for SERVING; then it registers"
-              + " anyway, with one WARN.");
+          "How long a health-aware server's first registration waits for SERVING, from its first check"
+              + " (after the warmup); then it registers anyway, with one WARN.");
 
   // ---- gRPC channels
   public static final ConfigKey<Map<String, String>> CLIENT_TARGET_MAPPING =

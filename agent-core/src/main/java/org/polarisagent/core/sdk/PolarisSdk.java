@@ -3,6 +3,7 @@ package org.polarisagent.core.sdk;
 import com.tencent.polaris.client.api.SDKContext;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -228,13 +229,13 @@ public final class PolarisSdk {
 
   /**
    * The state of the SDK's connections to the Polaris server, by purpose ({@link
-   * ServerConnections}); empty while the SDK does not run. Reads only.
+   * PolarisConnections}); empty while the SDK does not run. Reads only.
    */
-  public java.util.Map<String, String> connectionStates() {
+  public Map<String, String> connectionStates() {
     SdkApis current = apis;
     return current == null
         ? java.util.Collections.<String, String>emptyMap()
-        : ServerConnections.states(current.context());
+        : PolarisConnections.states(current.context());
   }
 
   /**

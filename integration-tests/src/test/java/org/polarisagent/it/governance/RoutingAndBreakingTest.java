@@ -244,7 +244,8 @@ class RoutingAndBreakingTest {
   void openServiceBreakerFailsEveryCallAtOnceEvenWaitForReadyAndAProbeClosesIt(@TempDir Path dir)
       throws Exception {
     Path failFile = dir.resolve("fail");
-    Rules.serviceBreaker(POLARIS.openApi(), "whole", 5, 3);
+    // A sleep window longer than the measurement: half-open lets every call through.
+    Rules.serviceBreaker(POLARIS.openApi(), "whole", 5, 10);
     try (ForkedApp a = provider("whole", "a", "v1", "--fail-file=" + failFile);
         ForkedApp b = provider("whole", "b", "v1", "--fail-file=" + failFile)) {
       int portA = port(a);

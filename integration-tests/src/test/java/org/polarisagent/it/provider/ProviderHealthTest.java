@@ -34,7 +34,10 @@ class ProviderHealthTest {
       throws Exception {
     Path healthFile = dir.resolve("health");
     Files.writeString(healthFile, "NOT_SERVING");
-    try (ForkedApp warming = provider("warming", healthFile).start();
+    try (ForkedApp warming =
+            provider("warming", healthFile)
+                .property("polaris.grpc.server.health-wait", "5m")
+                .start();
         ForkedApp unaware =
             provider("unaware", healthFile)
                 .property("polaris.grpc.server.health-aware", "false")

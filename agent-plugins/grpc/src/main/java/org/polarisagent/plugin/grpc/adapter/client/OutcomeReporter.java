@@ -54,9 +54,9 @@ final class OutcomeReporter {
   private final java.util.Set<Resource> openResources = new java.util.HashSet<>();
 
   /**
-   * @param onBreakerChange run (on the reporting thread) when an instance's breaker is found to
-   *     have opened or to let calls through again (the resolver then routes again; a method's
-   *     breaker is checked at each pick instead)
+   * @param onBreakerChange run (on the reporting thread) when a breaker is found to have opened or
+   *     to let calls through again: the resolver routes again (an instance's) and a new picker goes
+   *     out (a held wait-for-ready call to a broken method or service then fails)
    */
   OutcomeReporter(ClientSide client, Runnable onBreakerChange) {
     this.client = client;
@@ -235,9 +235,7 @@ final class OutcomeReporter {
       }
       metrics.breakerChanged(service.getNamespace(), service.getService(), instance, method, open);
     }
-    if (resource instanceof InstanceResource) {
-      onBreakerChange.run();
-    }
+    onBreakerChange.run();
   }
 
   private static final ClientStreamTracer NOOP_TRACER = new ClientStreamTracer() {};

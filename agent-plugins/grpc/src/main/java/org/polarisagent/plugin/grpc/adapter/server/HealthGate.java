@@ -1,17 +1,19 @@
 package org.polarisagent.plugin.grpc.adapter.server;
 
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.polarisagent.core.logging.AgentLog;
 
 /**
  * What a server's own health status ({@link HealthProbe}) asks of its registration, for {@code
  * polaris.grpc.server.health-aware}: the first registration waits until the server reports SERVING,
- * at most {@code polaris.grpc.server.health-wait} (then it registers anyway, with one WARN); from
- * then on, a change to NOT_SERVING takes the server out of rotation (weight 0: it stays registered
- * and heartbeating; consumers see a weight change within seconds, a deregistration only once the
- * server's heartbeat checker expires it) and a change back to SERVING puts it back. A server whose
- * health cannot be read (the check fails rather than answering a status) is treated as having no
- * health service, with one INFO line. Thread-safe.
+ * at most {@code polaris.grpc.server.health-wait} from the first check (then it registers anyway,
+ * in rotation, with one WARN); from then on, a change to NOT_SERVING takes the server out of
+ * rotation (weight 0: it stays registered and heartbeating; consumers see a weight change within
+ * seconds, a deregistration only once the server's heartbeat checker expires it) and a change back
+ * to SERVING puts it back. A change whose update fails is tried again at the next check. A server
+ * whose health cannot be read at its first check (the check fails or does not answer) is treated as
+ * having no health service, with one INFO line. Thread-safe.
  */
 final class HealthGate {
 
@@ -25,13 +27,6 @@ final class HealthGate {
    */
   static final long SETTLE_MILLIS = 1_000;
 
-  /** What the status asks of the registration. */
-  enum Change {
-    NONE,
-    WITHDRAW,
-    RESTORE
-  }
-
   /** The gate of a server without a health service: always open, never changes. */
   static final HealthGate NONE = new HealthGate(null, 0, "", Clock.SYSTEM);
 
@@ -39,16 +34,21 @@ final class HealthGate {
   private final long waitNanos;
   private final String server;
   private final Clock clock;
-  private final long startedNanos;
 
   // Guarded by this.
-  private java.util.concurrent.Future<?> watch;
+  private Future<?> watch;
   private boolean stopped;
-  private boolean following;
   private boolean ignored;
-  private boolean serving;
-  private boolean withdrawn;
-  private long withdrawnNanos;
+  private long firstCheckNanos = -1;
+  private boolean following;
+
+  /** The status last acted on. */
+  private boolean serving = true;
+
+  /** What Polaris has: full weight (true) or weight 0. */
+  private boolean inRotation = true;
+
+  private long outOfRotationNanos;
   private long rotatedNanos;
   private boolean rotated;
 
@@ -57,34 +57,28 @@ final class HealthGate {
     this.waitNanos = TimeUnit.MILLISECONDS.toNanos(waitMillis);
     this.server = server;
     this.clock = clock;
-    this.startedNanos = clock.nanoTime();
   }
 
-  /** The gate of a server with this probe (null: none), started now. */
+  /** The gate of a server with this probe (null: none). */
   static HealthGate of(HealthProbe probe, long waitMillis, String server, Clock clock) {
     return probe == null ? NONE : new HealthGate(probe, waitMillis, server, clock);
   }
 
-  /** Whether the server's instances are registered in rotation (not NOT_SERVING). */
+  /** Whether the server's instances are to be registered in rotation (not NOT_SERVING). */
   synchronized boolean inRotation() {
-    return !withdrawn;
+    return inRotation;
   }
 
   /**
-   * How long a stopping server serves after its deregistration: the drain delay, or what is left of
-   * it since its health took it out of rotation (consumers stopped sending then).
+   * How long a stopping server serves after its deregistration: the drain delay, counted from when
+   * its health took it out of rotation if it did (consumers stop sending from about then).
    */
   synchronized long drainMillis(long drainMillis) {
-    if (!withdrawn) {
+    if (inRotation) {
       return drainMillis;
     }
-    long left = withdrawnNanos + TimeUnit.MILLISECONDS.toNanos(drainMillis) - clock.nanoTime();
+    long left = outOfRotationNanos + TimeUnit.MILLISECONDS.toNanos(drainMillis) - clock.nanoTime();
     return Math.max(0, TimeUnit.NANOSECONDS.toMillis(left));
-  }
-
-  private synchronized void markRotated() {
-    rotated = true;
-    rotatedNanos = clock.nanoTime();
   }
 
   /** How long a deregistration must wait for the last change of rotation to settle; 0: none. */
@@ -101,11 +95,6 @@ final class HealthGate {
     return probe != null && !ignored && !following;
   }
 
-  /** Whether the status is followed at all (a health service that answers). */
-  synchronized boolean active() {
-    return probe != null && !ignored;
-  }
-
   /**
    * Whether the server may register now: once it reports SERVING or the wait is over (then always;
    * {@link #inRotation()} says how).
@@ -115,6 +104,9 @@ final class HealthGate {
       if (probe == null || ignored || following) {
         return true;
       }
+      if (firstCheckNanos < 0) {
+        firstCheckNanos = clock.nanoTime();
+      }
     }
     HealthProbe.Result result = probe.check(); // outside the lock: it may take a while
     synchronized (this) {
@@ -123,18 +115,20 @@ final class HealthGate {
         AgentLog.info(
             "cannot read the health of "
                 + server
-                + " (its grpc.health.v1.Health check fails); it registers without following it");
+                + " (its grpc.health.v1.Health check fails or does not answer within "
+                + HealthProbe.ANSWER_MILLIS
+                + " ms); it registers without following it");
         return true;
       }
       if (result == HealthProbe.Result.SERVING) {
         following = true;
-        serving = true;
         return true;
       }
-      if (clock.nanoTime() - startedNanos < waitNanos) {
+      if (clock.nanoTime() - firstCheckNanos < waitNanos) {
         return false;
       }
       following = true;
+      serving = false; // registered anyway: only a change of status acts from now on
     }
     AgentLog.warn(
         server
@@ -144,6 +138,11 @@ final class HealthGate {
     return true;
   }
 
+  /** Puts a server's instances out of rotation or back; true if every update succeeded. */
+  interface Rotation {
+    boolean rotate(boolean inRotation);
+  }
+
   /**
    * Once the server has registered: reads its status every {@link #POLL_MILLIS} on {@code
    * scheduler} until {@link #stop()}, and has {@code rotation} put the server out of rotation
@@ -151,14 +150,9 @@ final class HealthGate {
    * nothing if already following or the health is not followed.
    */
   synchronized void follow(Scheduler scheduler, Rotation rotation) {
-    if (active() && watch == null && !stopped) {
+    if (probe != null && !ignored && watch == null && !stopped) {
       watch = scheduler.schedule(() -> watchOnce(scheduler, rotation), POLL_MILLIS);
     }
-  }
-
-  /** Puts a server's instances out of rotation or back. */
-  interface Rotation {
-    void rotate(boolean inRotation);
   }
 
   /** Stops following: the server is departing. */
@@ -170,19 +164,29 @@ final class HealthGate {
     }
   }
 
+  /**
+   * Called by the rotation, before it lets a departure go on: the instances were updated to {@code
+   * now} ({@code allDone}: every one of them); a deregistration waits {@link #SETTLE_MILLIS} from
+   * here.
+   */
+  synchronized void rotated(boolean now, boolean allDone) {
+    rotated = true;
+    rotatedNanos = clock.nanoTime();
+    if (allDone) {
+      serving = now;
+      inRotation = now;
+      outOfRotationNanos = rotatedNanos;
+    }
+  }
+
   private void watchOnce(Scheduler scheduler, Rotation rotation) {
     try {
-      Change change = poll();
-      if (change != Change.NONE) {
-        markRotated(); // a departure from now on waits: before, during and after the update
-        rotation.rotate(change == Change.RESTORE);
-        markRotated();
-      }
-      if (change == Change.WITHDRAW) {
+      Boolean change = change();
+      if (change != null && rotation.rotate(change)) {
         AgentLog.info(
-            server + " reports NOT_SERVING: out of rotation in Polaris (weight 0) until SERVING");
-      } else if (change == Change.RESTORE) {
-        AgentLog.info(server + " reports SERVING again: back in rotation in Polaris");
+            change
+                ? server + " reports SERVING again: back in rotation in Polaris"
+                : server + " reports NOT_SERVING: out of rotation in Polaris (weight 0)");
       }
     } catch (Throwable t) {
       AgentLog.warn("following the health of " + server + " failed unexpectedly: " + t);
@@ -194,33 +198,30 @@ final class HealthGate {
     }
   }
 
-  /** Reads the status once registered: what its change, if any, asks of the registration. */
-  Change poll() {
+  /**
+   * Reads the status once registered: null if nothing is to change, else whether the server is to
+   * be in rotation (committed by {@link #rotated} once done).
+   */
+  Boolean change() {
     synchronized (this) {
       if (probe == null || ignored || !following) {
-        return Change.NONE;
+        return null;
       }
     }
     HealthProbe.Result result = probe.check(); // outside the lock: it may take a while
     if (result == HealthProbe.Result.UNREADABLE) {
-      return Change.NONE; // no news: keep what the last answer said
+      return null; // no news: keep what the last answer said
     }
     boolean now = result == HealthProbe.Result.SERVING;
     synchronized (this) {
       if (now == serving) {
-        return Change.NONE;
+        return null;
       }
-      serving = now;
-      if (now && withdrawn) {
-        withdrawn = false;
-        return Change.RESTORE;
+      if (now != inRotation) {
+        return now;
       }
-      if (!now && !withdrawn) {
-        withdrawn = true;
-        withdrawnNanos = clock.nanoTime();
-        return Change.WITHDRAW;
-      }
-      return Change.NONE;
+      serving = now; // e.g. SERVING after registering anyway while NOT_SERVING: nothing to update
+      return null;
     }
   }
 }

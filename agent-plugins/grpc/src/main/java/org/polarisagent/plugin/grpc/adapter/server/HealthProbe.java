@@ -13,15 +13,23 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Asks a server's own {@code grpc.health.v1.Health} service for its overall status (service {@code
- * ""}), in process: the service's {@code Check} handler is called directly, with no network, TLS or
- * server interceptor in between, so any implementation answers ({@code HealthStatusManager} of
- * {@code io.grpc.protobuf.services} or {@code io.grpc.services}, or the application's own). The
- * request and the answer are read and written through the service's own marshallers; only the
- * answer's one field, the status number, is decoded here. Thread-safe.
+ * ""}), in process: the service's {@code Check} handler is called directly, with no network, no TLS
+ * and none of the interceptors the builder adds to every call (those wrapped into the service
+ * definition itself do run), so any implementation answers ({@code HealthStatusManager} of {@code
+ * io.grpc.protobuf.services} or {@code io.grpc.services}, or the application's own). The request
+ * and the answer go through the service's own marshallers; only the answer's one field, the status
+ * number, is decoded here. The handler runs on a thread of its own (none while idle), with the
+ * handler's class loader as context class loader, so that a handler that blocks holds up nothing
+ * else: its check counts as unreadable, and so does every check while it is stuck. Thread-safe.
  */
 final class HealthProbe {
 
@@ -29,7 +37,7 @@ final class HealthProbe {
   static final String SERVICE = "grpc.health.v1.Health";
 
   /** How long a check may take to answer before its status counts as unreadable. */
-  static final long ANSWER_MILLIS = 1_000;
+  static final long ANSWER_MILLIS = 3_000;
 
   /** HealthCheckResponse.ServingStatus.SERVING's number. */
   private static final int SERVING = 1;
@@ -44,9 +52,26 @@ final class HealthProbe {
   }
 
   private final ServerMethodDefinition<?, ?> check;
+  private final ThreadPoolExecutor caller;
+  private volatile Future<Result> running;
 
   private HealthProbe(ServerMethodDefinition<?, ?> check) {
     this.check = check;
+    final ClassLoader handlerLoader = check.getServerCallHandler().getClass().getClassLoader();
+    this.caller =
+        new ThreadPoolExecutor(
+            1,
+            1,
+            5,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<Runnable>(),
+            task -> {
+              Thread thread = new Thread(task, "polaris-agent-health-check");
+              thread.setDaemon(true);
+              thread.setContextClassLoader(handlerLoader);
+              return thread;
+            });
+    caller.allowCoreThreadTimeOut(true);
   }
 
   /** The probe of a server that exposes a health service with a Check method, else null. */
@@ -62,12 +87,18 @@ final class HealthProbe {
 
   /** Asks the health service once; never throws, waits at most {@link #ANSWER_MILLIS}. */
   Result check() {
+    Future<Result> previous = running;
+    if (previous != null && !previous.isDone()) {
+      return Result.UNREADABLE; // the previous check is stuck in the handler
+    }
     try {
-      return ask(check);
+      Future<Result> asked = caller.submit(() -> ask(check));
+      running = asked;
+      return asked.get(ANSWER_MILLIS, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return Result.UNREADABLE;
-    } catch (Throwable t) {
+    } catch (ExecutionException | TimeoutException | RuntimeException e) {
       return Result.UNREADABLE;
     }
   }

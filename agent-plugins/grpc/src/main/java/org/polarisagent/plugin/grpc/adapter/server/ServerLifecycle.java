@@ -204,19 +204,23 @@ final class ServerLifecycle implements ServerDepartures.Departure {
   }
 
   /** Puts the registered instances out of rotation (weight 0) or back, as the health says. */
-  private void rotate(boolean inRotation) {
+  private boolean rotate(boolean inRotation) {
     synchronized (attemptLock) {
       List<InstanceSpec> all;
       synchronized (lock) {
         all = departing ? Collections.<InstanceSpec>emptyList() : registered.registered();
       }
+      boolean allDone = true;
       for (InstanceSpec instance : all) {
         try {
           registrar.register(instance, inRotation);
         } catch (Throwable t) {
-          AgentLog.warn("cannot update " + instance + " in Polaris: " + t);
+          allDone = false;
+          AgentLog.warn("cannot update " + instance + " in Polaris (tried again in 1 s): " + t);
         }
       }
+      health.rotated(inRotation, allDone); // before a departure waiting for the lock goes on
+      return allDone;
     }
   }
 
@@ -243,10 +247,9 @@ final class ServerLifecycle implements ServerDepartures.Departure {
   }
 
   /**
-   * What the server does once the application shuts it down: begins the departure if it has not
-   * begun, and has {@code stop} run once the drain delay after deregistration has passed (on a
-   * background thread), or at once, on the calling thread, when nothing was registered or the drain
-   * is already over. Returns at once; {@code stop} runs once at most.
+   * Once the app shut the server down: begins the departure, and has {@code stop} run (once) after
+   * the drain on a background thread, or at once on this thread if nothing was registered or the
+   * drain is over. Returns at once.
    */
   void leave(Runnable stop) {
     boolean over;
@@ -288,32 +291,28 @@ final class ServerLifecycle implements ServerDepartures.Departure {
       departingScheduler.schedule(this::deregister, 0);
     } catch (Throwable t) {
       AgentLog.warn(
-          "cannot deregister "
-              + name
-              + " from Polaris ("
-              + t
-              + "); it expires after 3 missed"
-              + " heartbeats");
+          String.format(
+              "cannot deregister %s from Polaris (%s); it expires after 3 missed heartbeats",
+              name, t));
       exitWait.deregistered(0);
       finish();
     }
   }
 
-  /**
-   * Deregisters what the server registered, then ends the departure when the drain delay has
-   * passed.
-   */
+  /** Deregisters what the server registered; the departure ends once the drain delay passed. */
   private void deregister() {
-    long settleMillis = health.settleMillis();
-    if (settleMillis > 0) { // Polaris may not have applied the last rotation change yet
-      departingScheduler.schedule(this::deregister, settleMillis);
-      return;
-    }
     long delayMillis = 0;
+    boolean settling = false;
     try {
       Map<InstanceSpec, String> leaving;
-      // Waits for a registration attempt in flight, so that what it registers is deregistered too.
+      // Waits for a registration or rotation in flight, so that what it registers is deregistered.
       synchronized (attemptLock) {
+        long settleMillis = health.settleMillis();
+        if (settleMillis > 0) { // Polaris may not have applied the last rotation yet
+          departingScheduler.schedule(this::deregister, settleMillis);
+          settling = true;
+          return;
+        }
         synchronized (lock) {
           leaving = registered.takeAll();
         }
@@ -339,7 +338,9 @@ final class ServerLifecycle implements ServerDepartures.Departure {
     } catch (Throwable t) {
       AgentLog.warn("deregistration of " + name + " failed unexpectedly: " + t);
     } finally {
-      exitWait.deregistered(delayMillis);
+      if (!settling) {
+        exitWait.deregistered(delayMillis);
+      }
     }
     if (delayMillis <= 0) {
       finish();

@@ -25,6 +25,13 @@ final class FakeHealthService {
   volatile int status = SERVING;
   volatile Status failure;
   volatile boolean silent;
+  volatile boolean throwing;
+
+  /** While set and closed, checks wait on it in the handler, as a handler stuck on I/O would. */
+  volatile java.util.concurrent.CountDownLatch blocking;
+
+  /** The context class loader the last check ran with. */
+  volatile ClassLoader contextLoader;
 
   /** The request bytes each check received, for the test to look at. */
   final List<byte[]> requests = Collections.synchronizedList(new java.util.ArrayList<>());
@@ -60,6 +67,18 @@ final class FakeHealthService {
   }
 
   private void answer(ServerCall<byte[], byte[]> call) {
+    contextLoader = Thread.currentThread().getContextClassLoader();
+    java.util.concurrent.CountDownLatch block = blocking;
+    if (block != null) {
+      try {
+        block.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (throwing) {
+      throw new IllegalStateException("the app's health check failed");
+    }
     if (silent) {
       return;
     }

@@ -96,7 +96,7 @@ class HealthAwareRegistrationTest extends ServerLifecycleFixture {
   }
 
   @Test
-  void aRegistrationRetriedWhileNotServingRegistersOutOfRotation() {
+  void aRegistrationRetriedWhileNotServingRegistersInRotationThenTheWatchTakesItOut() {
     registrar.failuresLeft = 1;
     started("");
     scheduler.runNext(); // fails: Polaris is down
@@ -107,6 +107,20 @@ class HealthAwareRegistrationTest extends ServerLifecycleFixture {
         registrations());
     scheduler.runNext(); // the health watch
     assertEquals(OUT_OF_ROTATION, registrations().get(2));
+  }
+
+  @Test
+  void aChangeOfRotationPolarisRefusedIsTriedAgainAtTheNextCheck() {
+    started("");
+    scheduler.runNext();
+    registrar.failuresLeft = 1;
+    health.status = FakeHealthService.NOT_SERVING;
+    scheduler.runNext(); // the update fails
+    assertEquals("register failed default/echo.Echo 127.0.0.1:50051", registrations().get(1));
+    scheduler.runNext(); // the next check tries again
+    assertEquals(OUT_OF_ROTATION, registrations().get(2));
+    scheduler.runNext();
+    assertEquals(3, registrations().size(), "done once it succeeded");
   }
 
   @Test

@@ -3,6 +3,7 @@ package org.polarisagent.plugin.grpc.adapter.server;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
@@ -34,6 +35,32 @@ class HealthProbeTest {
     health.failure = null;
     health.silent = true;
     assertEquals(HealthProbe.Result.UNREADABLE, probe.check());
+  }
+
+  @Test
+  void aHandlerThatThrowsIsUnreadable() {
+    health.throwing = true;
+    assertEquals(HealthProbe.Result.UNREADABLE, probe.check());
+  }
+
+  @Test
+  void aHandlerStuckInItsCheckHoldsUpOnlyItsOwnThreadAndLaterChecksAnswerAtOnce() {
+    health.blocking = new java.util.concurrent.CountDownLatch(1);
+    Thread caller = Thread.currentThread();
+    assertEquals(HealthProbe.Result.UNREADABLE, probe.check());
+    long before = System.nanoTime();
+    assertEquals(HealthProbe.Result.UNREADABLE, probe.check(), "still stuck");
+    assertTrue(
+        System.nanoTime() - before
+            < java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(HealthProbe.ANSWER_MILLIS),
+        "no second wait while the first check is stuck");
+    assertEquals(getClass().getClassLoader(), health.contextLoader, "the handler's loader");
+    assertTrue(caller.isAlive());
+
+    health.blocking.countDown();
+    org.polarisagent.plugin.grpc.Await.until(
+        () -> probe.check() == HealthProbe.Result.SERVING,
+        "checks answering again once the handler returned");
   }
 
   @Test

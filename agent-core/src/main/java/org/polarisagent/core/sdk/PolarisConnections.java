@@ -22,15 +22,15 @@ import org.polarisagent.core.logging.AgentLog;
  *
  * <p>The SDK keeps its current connection of each purpose in private fields of its gRPC connector's
  * connection manager; they are read by reflection, which works for the SDK version the agent ships
- * ({@code ServerConnectionsTest} fails if that SDK changes them). If they cannot be read, one WARN
+ * ({@code PolarisConnectionsTest} fails if that SDK changes them). If they cannot be read, one WARN
  * line and no states. Thread-safe.
  */
-public final class ServerConnections {
+public final class PolarisConnections {
 
   private static volatile Fields fields;
   private static volatile boolean unreadable;
 
-  private ServerConnections() {}
+  private PolarisConnections() {}
 
   /**
    * The state of each current connection, by purpose ({@code service_discover}, {@code
@@ -107,14 +107,14 @@ public final class ServerConnections {
           Class.forName(
                   "com.tencent.polaris.plugins.connector.grpc.ConnectionManager",
                   false,
-                  ServerConnections.class.getClassLoader())
+                  PolarisConnections.class.getClassLoader())
               .getDeclaredField("serverAddresses");
       serverAddresses.setAccessible(true);
       current =
           Class.forName(
                   "com.tencent.polaris.plugins.connector.grpc.ConnectionManager$ServerAddressList",
                   false,
-                  ServerConnections.class.getClassLoader())
+                  PolarisConnections.class.getClassLoader())
               .getDeclaredField("curConnectionValue");
       current.setAccessible(true);
     }

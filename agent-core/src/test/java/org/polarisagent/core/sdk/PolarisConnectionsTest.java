@@ -7,15 +7,15 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
- * The SDK the agent ships keeps its connections where {@link ServerConnections} reads them: fails
+ * The SDK the agent ships keeps its connections where {@link PolarisConnections} reads them: fails
  * when an SDK upgrade moves them (the metrics would otherwise lose the connection states with one
  * WARN at run time).
  */
-class ServerConnectionsTest {
+class PolarisConnectionsTest {
 
   @Test
   void theShippedSdkKeepsItsConnectionsWhereTheyAreRead() throws Exception {
-    ServerConnections.Fields fields = ServerConnections.fields();
+    PolarisConnections.Fields fields = PolarisConnections.fields();
 
     assertEquals(Map.class, fields.serverAddresses.getType());
     assertEquals(AtomicReference.class, fields.current.getType());
