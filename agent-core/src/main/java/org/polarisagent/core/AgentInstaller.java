@@ -3,6 +3,7 @@ package org.polarisagent.core;
 import java.lang.instrument.Instrumentation;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.concurrent.TimeUnit;
 import org.polarisagent.core.config.AgentConfig;
@@ -93,7 +94,18 @@ public final class AgentInstaller {
       return null;
     }
     AgentMetrics metrics = new AgentMetrics(config.get(AgentConfig.METRICS_MAX_SERIES));
-    metrics.watchSdk(sdk::state);
+    metrics.watchSdk(
+        new AgentMetrics.SdkState() {
+          @Override
+          public String state() {
+            return sdk.state();
+          }
+
+          @Override
+          public Map<String, String> connections() {
+            return sdk.connectionStates();
+          }
+        });
     MetricsEndpoint.start(
         metrics,
         config.get(AgentConfig.METRICS_HOST),

@@ -15,10 +15,14 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
@@ -39,6 +43,8 @@ import org.polarisagent.testing.Flags;
  *                             forPort: ServerBuilder.forPort(port): listens on ALL interfaces; only for tests
  *                                      that must cover that entry point
  *   --health-server-port=N    also start an admin server with only the health service on port N (0 = any)
+ *   --health-file=PATH        while PATH exists, the overall health status (service "") is the one written in
+ *                             it (e.g. NOT_SERVING), SERVING otherwise; read before start, then every 100 ms
  *   --fail-file=PATH          while PATH exists, calls fail with the status code written in it (default
  *                             UNAVAILABLE); an optional second word limits it to one method, e.g. "INTERNAL Other"
  *   --fail-first-attempt=M    calls of method M (e.g. Echo) fail with UNAVAILABLE unless they are retries
@@ -79,6 +85,7 @@ public final class EchoProvider {
           "bind",
           "builder",
           "health-server-port",
+          "health-file",
           "fail-file",
           "fail-first-attempt",
           "delay",
@@ -129,6 +136,9 @@ public final class EchoProvider {
     Integer healthServerPort =
         flags.has("health-server-port") ? flags.integer("health-server-port", 0) : null;
 
+    if (flags.has("health-file")) {
+      followHealthFile(Path.of(flags.string("health-file", null)));
+    }
     if (flags.bool("shutdown-hook", true)) {
       Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(grace), "echo-provider-shutdown"));
     }
@@ -150,7 +160,9 @@ public final class EchoProvider {
       servers.add(server);
       OUT.println("LISTENING name=" + instanceName + " port=" + server.getPort());
     }
-    health.setStatus("", ServingStatus.SERVING);
+    if (!flags.has("health-file")) {
+      health.setStatus("", ServingStatus.SERVING);
+    }
     health.setStatus(EchoService.SERVICE_NAME, ServingStatus.SERVING);
     String healthPort = "";
     if (healthServerPort != null) {
@@ -181,6 +193,36 @@ public final class EchoProvider {
         System.exit(0);
       }
     }
+  }
+
+  /**
+   * Sets the overall health status from {@code file} now, then every 100 ms on a daemon thread,
+   * until the app stops.
+   */
+  private void followHealthFile(Path file) {
+    Runnable read =
+        () -> {
+          ServingStatus status = ServingStatus.SERVING;
+          try {
+            if (Files.exists(file)) {
+              status = ServingStatus.valueOf(Files.readString(file).trim());
+            }
+          } catch (IOException | IllegalArgumentException e) {
+            return; // being written: read it next time
+          }
+          if (!stopping.get()) {
+            health.setStatus("", status);
+          }
+        };
+    read.run();
+    ScheduledExecutorService reader =
+        Executors.newSingleThreadScheduledExecutor(
+            task -> {
+              Thread thread = new Thread(task, "echo-provider-health-file");
+              thread.setDaemon(true);
+              return thread;
+            });
+    reader.scheduleWithFixedDelay(read, 100, 100, TimeUnit.MILLISECONDS);
   }
 
   /** Fails the first attempt of every call of {@code method}; retries pass. */

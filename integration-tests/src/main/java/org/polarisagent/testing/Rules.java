@@ -109,6 +109,28 @@ public final class Rules {
   }
 
   /**
+   * A service-level circuit-breaker rule on {@code service}: {@code errors} consecutive failed
+   * calls to the service, whatever the instance or method, open its breaker; {@code sleepSeconds}
+   * later it lets calls through again and closes after one success.
+   */
+  public static String serviceBreaker(
+      PolarisOpenApi api, String service, int errors, int sleepSeconds) {
+    String body =
+        """
+        [{"name": "%1$s-service-breaker", "namespace": "default", "enable": true, "level": "SERVICE",
+          "rule_matcher": {"source": {"service": "*", "namespace": "*"},
+                           "destination": {"service": "%1$s", "namespace": "default"}},
+          "error_conditions": [{"input_type": "RET_CODE",
+                                "condition": {"type": "EXACT", "value": "-1", "value_type": "TEXT"}}],
+          "trigger_condition": [{"trigger_type": "CONSECUTIVE_ERROR", "error_count": %2$d}],
+          "recoverCondition": {"sleep_window": %3$d, "consecutiveSuccess": 1},
+          "faultDetectConfig": {"enable": false}}]
+        """
+            .formatted(service, errors, sleepSeconds);
+    return firstId(api.post("/naming/v1/circuitbreaker/rules", body));
+  }
+
+  /**
    * An enabled LOCAL rate-limit rule on {@code method} (a gRPC path) of {@code service}: {@code
    * perSecond} calls per second pass, the others are rejected.
    */

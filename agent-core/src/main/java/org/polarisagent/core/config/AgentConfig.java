@@ -1,6 +1,10 @@
 package org.polarisagent.core.config;
 
-import java.util.ArrayList;
+import static org.polarisagent.core.config.KeyDeclarations.entries;
+import static org.polarisagent.core.config.KeyDeclarations.flag;
+import static org.polarisagent.core.config.KeyDeclarations.key;
+import static org.polarisagent.core.config.KeyDeclarations.text;
+
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -19,8 +23,6 @@ import org.polarisagent.core.config.ConfigKey.OnInvalid;
  * the key's {@link OnInvalid} fallback. Immutable once loaded.
  */
 public final class AgentConfig {
-
-  private static final List<ConfigKey<?>> KEYS = new ArrayList<>();
 
   // ---- agent and connection
   public static final ConfigKey<Boolean> ENABLED =
@@ -155,8 +157,10 @@ public final class AgentConfig {
           "6s",
           ValueType.DURATION_MILLIS,
           "On shutdown()/shutdownNow()/JVM exit, time a server keeps serving after deregistering, so that"
-              + " consumers stop sending to it first (they notice within about 4 s: server cache 1 s, SDK"
-              + " refresh 2 s plus jitter). Waited once per server, and only if it was registered.");
+              + " consumers stop sending to it first. Polaris publishes a deregistration to consumers when its"
+              + " heartbeat checker expires the instance: 9 to 12 s measured; calls that come after the drain"
+              + " find the server gone and go to other instances. Waited once per server, and only if it was"
+              + " registered.");
   public static final ConfigKey<Boolean> SERVER_REPORT_CONTRACT =
       flag(
           "polaris.grpc.server.report-contract",
@@ -164,6 +168,22 @@ public final class AgentConfig {
           "Once a server has registered, report its gRPC methods to Polaris as the contract of each service it"
               + " registers as (protocol grpc; one interface per method, path /pkg.Service/Method), once per"
               + " server start; what the Polaris console lists as the service's interfaces.");
+
+  public static final ConfigKey<Boolean> SERVER_HEALTH_AWARE =
+      flag(
+          "polaris.grpc.server.health-aware",
+          true,
+          "For a server that exposes grpc.health.v1.Health (HealthStatusManager or its own): register it"
+              + " once its overall status (service \"\") is SERVING, put it out of rotation (weight 0) while"
+              + " NOT_SERVING and back once SERVING; read in process every second. No health service: no"
+              + " change.");
+  public static final ConfigKey<Long> SERVER_HEALTH_WAIT =
+      key(
+          "polaris.grpc.server.health-wait",
+          "30s",
+          ValueType.DURATION_MILLIS,
+          "How long a health-aware server's first registration waits for SERVING, from its first check"
+              + " (after the warmup); then it registers anyway, with one WARN.");
 
   // ---- gRPC channels
   public static final ConfigKey<Map<String, String>> CLIENT_TARGET_MAPPING =
@@ -299,39 +319,9 @@ public final class AgentConfig {
     this.disconnected = disconnected;
   }
 
-  /** A true/false key. */
-  private static ConfigKey<Boolean> flag(String name, boolean defaultValue, String description) {
-    return key(name, String.valueOf(defaultValue), ValueType.BOOLEAN, description);
-  }
-
-  /** A free-text key, empty by default. */
-  private static ConfigKey<String> text(String name, String description) {
-    return key(name, "", ValueType.STRING, description);
-  }
-
-  /**
-   * A key of {@code name=value} entries, none by default; also set entry by entry as {@code
-   * <key>.<name>}.
-   */
-  private static ConfigKey<Map<String, String>> entries(String name, String description) {
-    return key(name, "", ValueType.MAP, description);
-  }
-
-  static <T> ConfigKey<T> key(
-      String name, String defaultText, ValueType<T> type, String description) {
-    return key(name, defaultText, type, OnInvalid.USE_DEFAULT, description);
-  }
-
-  static <T> ConfigKey<T> key(
-      String name, String defaultText, ValueType<T> type, OnInvalid onInvalid, String description) {
-    ConfigKey<T> key = new ConfigKey<>(name, defaultText, description, type, onInvalid);
-    KEYS.add(key);
-    return key;
-  }
-
   /** Every declared key, in declaration order. */
   public static List<ConfigKey<?>> keys() {
-    return Collections.unmodifiableList(KEYS);
+    return KeyDeclarations.all();
   }
 
   /** The value of a key. */
@@ -364,7 +354,7 @@ public final class AgentConfig {
   /** Loads the configuration from the given sources, highest precedence first. */
   public static AgentConfig load(
       String agentArgs, Properties systemProperties, Map<String, String> env) {
-    return ConfigResolution.resolve(agentArgs, systemProperties, env, KEYS);
+    return ConfigResolution.resolve(agentArgs, systemProperties, env, keys());
   }
 
   /**

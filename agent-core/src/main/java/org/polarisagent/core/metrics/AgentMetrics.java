@@ -27,6 +27,7 @@ public final class AgentMetrics {
   private final Counter rateLimited;
   private final Gauge registered;
   private final Gauge sdkState;
+  private final Gauge sdkConnections;
   private final LongAdder outcomesDropped;
   private final Counter dropped;
   private final List<MetricFamily<?>> families;
@@ -38,9 +39,20 @@ public final class AgentMetrics {
   /** The open channels' instance counts, which {@code polaris_agent_instances} shows. */
   private final Set<ChannelInstances> channels = ConcurrentHashMap.newKeySet();
 
-  /** The SDK's current state, one of {@link #SDK_STATES}; read at each scrape. */
+  /** The gRPC connectivity states {@code polaris_agent_sdk_connection_state} distinguishes. */
+  public static final List<String> CONNECTION_STATES =
+      Arrays.asList("idle", "connecting", "ready", "transient_failure", "shutdown");
+
+  /** What the SDK is doing; read at each scrape. */
   public interface SdkState {
+    /** The SDK's lifecycle state, one of {@link #SDK_STATES}. */
     String state();
+
+    /**
+     * The state of each of the SDK's connections to the Polaris server, one of {@link
+     * #CONNECTION_STATES}, by purpose; empty while the SDK does not run.
+     */
+    Map<String, String> connections();
   }
 
   /**
@@ -77,12 +89,14 @@ public final class AgentMetrics {
     breakerChanges =
         new Counter(
             "polaris_agent_circuit_breaker_changes_total",
-            "Times an instance's circuit breaker was found to have opened (state=open) or to let"
-                + " calls through again (state=closed).",
+            "Times a circuit breaker was found to have opened (state=open) or to let calls"
+                + " through again (state=closed): an instance's (dest_instance set), a method's"
+                + " (method set) or the service's (neither set).",
             maxSeries,
             "dest_namespace",
             "dest_service",
             "dest_instance",
+            "method",
             "state");
     rateLimited =
         new Counter(
@@ -108,6 +122,14 @@ public final class AgentMetrics {
             "1 for the state the Polaris SDK is in, 0 for the others.",
             SDK_STATES.size(),
             "state");
+    sdkConnections =
+        new Gauge(
+            "polaris_agent_sdk_connection_state",
+            "1 for the state each of the Polaris SDK's connections to the Polaris server is in"
+                + " (by purpose: service_discover, health_check, ...), 0 for the others.",
+            maxSeries,
+            "purpose",
+            "state");
     dropped =
         new Counter(
             "polaris_agent_outcomes_dropped_total",
@@ -117,7 +139,15 @@ public final class AgentMetrics {
     outcomesDropped = dropped.series();
     families =
         Arrays.<MetricFamily<?>>asList(
-            calls, latency, instances, breakerChanges, rateLimited, registered, sdkState, dropped);
+            calls,
+            latency,
+            instances,
+            breakerChanges,
+            rateLimited,
+            registered,
+            sdkState,
+            sdkConnections,
+            dropped);
   }
 
   /**
@@ -220,12 +250,17 @@ public final class AgentMetrics {
   }
 
   /**
-   * An instance's circuit breaker was found open, or letting calls through again; counted only
-   * while the instance is {@linkplain #holdInstance held}.
+   * A circuit breaker was found open, or letting calls through again: an instance's ({@code
+   * instance} host:port, {@code method} empty), counted only while the instance is {@linkplain
+   * #holdInstance held}; a method's ({@code method} its gRPC path, {@code instance} empty); or the
+   * service's (both empty).
    */
-  public void breakerChanged(String namespace, String service, String instance, boolean open) {
-    if (holds.containsKey(Arrays.asList(namespace, service, instance))) {
-      breakerChanges.series(namespace, service, instance, open ? "open" : "closed").increment();
+  public void breakerChanged(
+      String namespace, String service, String instance, String method, boolean open) {
+    if (instance.isEmpty() || holds.containsKey(Arrays.asList(namespace, service, instance))) {
+      breakerChanges
+          .series(namespace, service, instance, method, open ? "open" : "closed")
+          .increment();
     }
   }
 
@@ -255,6 +290,15 @@ public final class AgentMetrics {
     sdk = state;
   }
 
+  private void showConnections(Map<String, String> states) {
+    sdkConnections.remove(labels -> !states.containsKey(labels.get(0)));
+    for (Map.Entry<String, String> connection : states.entrySet()) {
+      for (String each : CONNECTION_STATES) {
+        sdkConnections.set(each.equals(connection.getValue()) ? 1 : 0, connection.getKey(), each);
+      }
+    }
+  }
+
   /** Every metric in the text exposition format; one scrape at a time. */
   public String scrape() {
     SdkState current = sdk;
@@ -263,6 +307,7 @@ public final class AgentMetrics {
       for (String each : SDK_STATES) {
         sdkState.set(each.equals(state) ? 1 : 0, each);
       }
+      showConnections(current.connections());
     }
     showInstances();
     ExpositionWriter out = new ExpositionWriter();

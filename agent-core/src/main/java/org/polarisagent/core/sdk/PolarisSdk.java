@@ -3,6 +3,7 @@ package org.polarisagent.core.sdk;
 import com.tencent.polaris.client.api.SDKContext;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -224,6 +225,17 @@ public final class PolarisSdk {
       return "failed";
     }
     return started.get() ? "starting" : "not_started";
+  }
+
+  /**
+   * The state of the SDK's connections to the Polaris server, by purpose ({@link
+   * PolarisConnections}); empty while the SDK does not run. Reads only.
+   */
+  public Map<String, String> connectionStates() {
+    SdkApis current = apis;
+    return current == null
+        ? java.util.Collections.<String, String>emptyMap()
+        : PolarisConnections.states(current.context());
   }
 
   /**

@@ -226,6 +226,8 @@ class AgentConfigTest {
     bad.put("polaris.grpc.server.warmup", "soon");
     bad.put("polaris.grpc.server.shutdown-delay", "-5s");
     bad.put("polaris.grpc.server.report-contract", "perhaps");
+    bad.put("polaris.grpc.server.health-aware", "mostly");
+    bad.put("polaris.grpc.server.health-wait", "a while");
     bad.put("polaris.grpc.client.target-mapping", "no-equals");
     bad.put("polaris.grpc.client.keep-authority", "perhaps");
     bad.put("polaris.grpc.propagate-headers", "x-env,x-trace-bin");

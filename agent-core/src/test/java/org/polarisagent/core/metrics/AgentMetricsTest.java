@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -64,12 +66,30 @@ class AgentMetricsTest {
   @Test
   void everyMetricHasHelpAndTypeAndTheSdkStateIsOneOfFive() {
     AgentMetrics metrics = new AgentMetrics(100);
-    metrics.watchSdk(() -> "running");
+    Map<String, String> connections = new HashMap<>();
+    connections.put("service_discover", "ready");
+    connections.put("health_check", "transient_failure");
+    metrics.watchSdk(
+        new AgentMetrics.SdkState() {
+          @Override
+          public String state() {
+            return "running";
+          }
+
+          @Override
+          public Map<String, String> connections() {
+            return connections;
+          }
+        });
     metrics.channelInstances("default", "echo").set(3);
     metrics.registered("default", "echo", "10.0.0.2:50051", true);
     metrics.rateLimitRejections("default", "echo", "echo-limit").increment();
     metrics.holdInstance("default", "echo", "10.0.0.1:50051");
-    metrics.breakerChanged("default", "echo", "10.0.0.1:50051", true);
+    metrics.breakerChanged("default", "echo", "10.0.0.1:50051", "", true);
+    metrics.breakerChanged("default", "echo", "", "/echo.Echo/Other", true);
+    metrics.breakerChanged("default", "echo", "", "", true);
+    metrics.breakerChanged("default", "echo", "", "", false);
+    metrics.breakerChanged("default", "echo", "10.0.0.3:50051", "", true); // not held: not counted
     metrics.outcomesDropped().add(7);
 
     List<String> lines = lines(metrics.scrape());
@@ -83,6 +103,7 @@ class AgentMetricsTest {
             "polaris_agent_ratelimit_rejections_total",
             "polaris_agent_instance_registered",
             "polaris_agent_sdk_state",
+            "polaris_agent_sdk_connection_state",
             "polaris_agent_outcomes_dropped_total")) {
       assertTrue(lines.stream().anyMatch(l -> l.startsWith("# HELP " + name + " ")), name);
       assertTrue(lines.stream().anyMatch(l -> l.startsWith("# TYPE " + name + " ")), name);
@@ -101,8 +122,31 @@ class AgentMetricsTest {
     assertTrue(
         lines.contains(
             "polaris_agent_circuit_breaker_changes_total{dest_namespace=\"default\",dest_service=\"echo\","
-                + "dest_instance=\"10.0.0.1:50051\",state=\"open\"} 1"));
+                + "dest_instance=\"10.0.0.1:50051\",method=\"\",state=\"open\"} 1"));
+    String breakers =
+        "polaris_agent_circuit_breaker_changes_total{dest_namespace=\"default\",dest_service=\"echo\",";
+    assertTrue(
+        lines.contains(
+            breakers + "dest_instance=\"\",method=\"/echo.Echo/Other\",state=\"open\"} 1"));
+    assertTrue(lines.contains(breakers + "dest_instance=\"\",method=\"\",state=\"open\"} 1"));
+    assertTrue(lines.contains(breakers + "dest_instance=\"\",method=\"\",state=\"closed\"} 1"));
+    assertEquals(4, lines.stream().filter(l -> l.startsWith(breakers)).count(), lines.toString());
     assertTrue(lines.contains("polaris_agent_outcomes_dropped_total 7"));
+    assertTrue(
+        lines.contains(
+            "polaris_agent_sdk_connection_state{purpose=\"service_discover\",state=\"ready\"} 1"));
+    assertTrue(
+        lines.contains(
+            "polaris_agent_sdk_connection_state{purpose=\"health_check\",state=\"ready\"} 0"));
+    assertTrue(
+        lines.contains(
+            "polaris_agent_sdk_connection_state{purpose=\"health_check\",state=\"transient_failure\"} 1"));
+    assertEquals(
+        10,
+        lines.stream().filter(l -> l.startsWith("polaris_agent_sdk_connection_state{")).count());
+    connections.remove("health_check");
+    assertFalse(
+        metrics.scrape().contains("purpose=\"health_check\""), "a connection gone, its series too");
     assertTrue(lines.contains("polaris_agent_sdk_state{state=\"running\"} 1"));
     assertTrue(lines.contains("polaris_agent_sdk_state{state=\"starting\"} 0"));
     assertEquals(5, lines.stream().filter(l -> l.startsWith("polaris_agent_sdk_state{")).count());
@@ -154,20 +198,20 @@ class AgentMetricsTest {
     metrics.holdInstance("default", "echo", "10.0.0.1:50051"); // a second channel
     CallSeries first = metrics.calls("default", "echo", "10.0.0.1:50051", "/echo.Echo/Echo");
     first.ended(0, "OK", 1000);
-    metrics.breakerChanged("default", "echo", "10.0.0.1:50051", true);
+    metrics.breakerChanged("default", "echo", "10.0.0.1:50051", "", true);
     String calls =
         "polaris_agent_calls_total{dest_namespace=\"default\",dest_service=\"echo\","
             + "dest_instance=\"10.0.0.1:50051\",method=\"/echo.Echo/Echo\",code=\"OK\"} ";
     String breaker =
         "polaris_agent_circuit_breaker_changes_total{dest_namespace=\"default\",dest_service=\"echo\","
-            + "dest_instance=\"10.0.0.1:50051\",state=\"open\"} 1";
+            + "dest_instance=\"10.0.0.1:50051\",method=\"\",state=\"open\"} 1";
 
     metrics.releaseInstance("default", "echo", "10.0.0.1:50051");
     assertTrue(lines(metrics.scrape()).contains(calls + "1"), "one channel still holds it");
 
     metrics.releaseInstance("default", "echo", "10.0.0.1:50051");
     first.ended(14, "UNAVAILABLE", 1000); // a call in flight when the instance went
-    metrics.breakerChanged("default", "echo", "10.0.0.1:50051", false);
+    metrics.breakerChanged("default", "echo", "10.0.0.1:50051", "", false);
     String gone = metrics.scrape();
     assertFalse(gone.contains("10.0.0.1:50051"), gone);
 

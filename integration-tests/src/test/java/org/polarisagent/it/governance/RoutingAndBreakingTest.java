@@ -14,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.polarisagent.it.harness.ConsumerProgress;
 import org.polarisagent.it.harness.ForkedApp;
 import org.polarisagent.it.harness.PolarisServerExtension;
+import org.polarisagent.it.harness.Scrape;
 import org.polarisagent.samples.EchoConsumer;
 import org.polarisagent.samples.EchoProvider;
 import org.polarisagent.testing.Poll;
@@ -193,7 +194,7 @@ class RoutingAndBreakingTest {
     try (ForkedApp a = provider("methods", "a", "v1", "--fail-file=" + failFile);
         ForkedApp b = provider("methods", "b", "v1", "--fail-file=" + failFile)) {
       awaitHealthy("methods", 2);
-      try (ForkedApp other = consumer("polaris://methods", "--method=Other");
+      try (ForkedApp other = meteredConsumer("polaris://methods", "--method=Other");
           ForkedApp echo = consumer("polaris://methods", "--method=Echo")) {
         ConsumerProgress.until(
             echo, Duration.ofSeconds(30), OBSERVE, p -> p.ok() >= 40, "Echo calls");
@@ -210,6 +211,17 @@ class RoutingAndBreakingTest {
         ConsumerProgress.awaitWindow(
             echo, Duration.ofSeconds(10), w -> w.ok() >= 40 && w.failed() == 0, "Echo unaffected");
         assertEquals(echoFailed, ConsumerProgress.of(echo).failed(), echo.describe());
+        Poll.until(
+            RULE_TAKES_EFFECT,
+            OBSERVE,
+            () -> Scrape.of(metricsPort(other)),
+            s ->
+                s.value(
+                        "polaris_agent_circuit_breaker_changes_total{dest_namespace=\"default\","
+                            + "dest_service=\"methods\",dest_instance=\"\","
+                            + "method=\"/echo.Echo/Other\",state=\"open\"}")
+                    >= 1,
+            "the method's breaker shown open");
         other.sigterm();
         assertTrue(other.waitFor(Duration.ofSeconds(30)), other.describe());
         String summary = String.join("\n", other.lines());
@@ -226,6 +238,116 @@ class RoutingAndBreakingTest {
             "the open breaker still let calls through: " + reachedProviders);
       }
     }
+  }
+
+  @Test
+  void openServiceBreakerFailsEveryCallAtOnceEvenWaitForReadyAndAProbeClosesIt(@TempDir Path dir)
+      throws Exception {
+    Path failFile = dir.resolve("fail");
+    // A sleep window longer than the measurement: half-open lets every call through.
+    Rules.serviceBreaker(POLARIS.openApi(), "whole", 5, 10);
+    try (ForkedApp a = provider("whole", "a", "v1", "--fail-file=" + failFile);
+        ForkedApp b = provider("whole", "b", "v1", "--fail-file=" + failFile)) {
+      int portA = port(a);
+      int portB = port(b);
+      awaitHealthy("whole", 2);
+      try (ForkedApp consumer =
+          meteredConsumer("polaris://whole", "--method=Echo", "--wait-for-ready=true")) {
+        int metrics = metricsPort(consumer);
+        ConsumerProgress.until(
+            consumer, Duration.ofSeconds(30), OBSERVE, p -> p.ok() >= 40, "calls served");
+        Files.writeString(failFile, "INTERNAL");
+        Scrape opened =
+            Poll.until(
+                RULE_TAKES_EFFECT,
+                OBSERVE,
+                () -> Scrape.of(metrics),
+                s -> s.value(serviceBreaker("whole", "open")) >= 1,
+                "the service's breaker shown open");
+        // While open, calls fail at once in the consumer: providers get none but the probes.
+        Scrape later =
+            Poll.until(
+                RULE_TAKES_EFFECT,
+                OBSERVE,
+                () -> Scrape.of(metrics),
+                s -> rejected(s, "whole") >= rejected(opened, "whole") + 100,
+                "100 more calls rejected before reaching an instance");
+        double reached =
+            failedOn(later, "whole", portA, portB) - failedOn(opened, "whole", portA, portB);
+        System.out.println(
+            "[breaker] calls that reached a provider while 100 were rejected: " + reached);
+        assertTrue(reached <= 10, "the open breaker let calls through: " + reached);
+
+        Files.delete(failFile);
+        Poll.until(
+            RULE_TAKES_EFFECT,
+            OBSERVE,
+            () -> Scrape.of(metrics),
+            s -> s.value(serviceBreaker("whole", "closed")) >= 1,
+            "the service's breaker shown closed after a successful probe");
+        ConsumerProgress.awaitWindow(
+            consumer,
+            Duration.ofSeconds(5),
+            w -> w.ok() >= 40 && w.failed() == 0,
+            "calls served again");
+        consumer.sigterm();
+        assertTrue(consumer.waitFor(Duration.ofSeconds(30)), consumer.describe());
+        String summary = String.join("\n", consumer.lines());
+        assertTrue(
+            summary.contains(
+                "circuit breaker open for service whole in namespace default"
+                    + " (rule whole-service-breaker)"),
+            summary);
+        // Wait-for-ready calls were failed, not held until their deadline.
+        assertTrue(!summary.contains("code=DEADLINE_EXCEEDED"), summary);
+      }
+    }
+  }
+
+  private static String serviceBreaker(String service, String state) {
+    return "polaris_agent_circuit_breaker_changes_total{dest_namespace=\"default\",dest_service=\""
+        + service
+        + "\",dest_instance=\"\",method=\"\",state=\""
+        + state
+        + "\"}";
+  }
+
+  /** Calls of the consumer that failed with UNAVAILABLE before reaching an instance. */
+  private static double rejected(Scrape scrape, String service) {
+    return scrape.value(
+        "polaris_agent_calls_total{dest_namespace=\"default\",dest_service=\""
+            + service
+            + "\",dest_instance=\"\",method=\"/echo.Echo/Echo\",code=\"UNAVAILABLE\"}");
+  }
+
+  /** Calls of the consumer that reached one of the providers and failed there. */
+  private static double failedOn(Scrape scrape, String service, int... ports) {
+    double sum = 0;
+    for (int port : ports) {
+      sum +=
+          Math.max(
+              0,
+              scrape.value(
+                  "polaris_agent_calls_total{dest_namespace=\"default\",dest_service=\""
+                      + service
+                      + "\",dest_instance=\"127.0.0.1:"
+                      + port
+                      + "\",method=\"/echo.Echo/Echo\",code=\"INTERNAL\"}"));
+    }
+    return sum;
+  }
+
+  private static int port(ForkedApp provider) {
+    return Integer.parseInt(
+        provider.awaitLine("READY port=(\\d+) .*", Duration.ofSeconds(60)).group(1));
+  }
+
+  private static int metricsPort(ForkedApp app) {
+    return Integer.parseInt(
+        app.awaitStderrLine(
+                ".*\\[polaris-agent\\] INFO metrics at http://127\\.0\\.0\\.1:(\\d+)/metrics",
+                Duration.ofSeconds(60))
+            .group(1));
   }
 
   private static ForkedApp pairedProvider(
@@ -266,6 +388,23 @@ class RoutingAndBreakingTest {
         .agentApp(EchoConsumer.class, "consumer" + (args.length > 0 ? "-tagged" : ""))
         .property("polaris.service", "governed-consumer")
         .property("polaris.loadbalancer", "round_robin")
+        .args(all)
+        .start();
+  }
+
+  /** A consumer as {@link #consumer}, with metrics on a free port. */
+  private static ForkedApp meteredConsumer(String target, String... args) {
+    String[] all = new String[args.length + 4];
+    all[0] = "--target=" + target;
+    all[1] = "--rate=40";
+    all[2] = "--duration=150s";
+    all[3] = "--deadline=3s";
+    System.arraycopy(args, 0, all, 4, args.length);
+    return POLARIS
+        .agentApp(EchoConsumer.class, "consumer-metered")
+        .property("polaris.service", "governed-consumer")
+        .property("polaris.loadbalancer", "round_robin")
+        .property("polaris.metrics.port", "0")
         .args(all)
         .start();
   }

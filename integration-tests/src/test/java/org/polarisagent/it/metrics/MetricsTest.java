@@ -4,11 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.polarisagent.it.harness.ForkedApp;
 import org.polarisagent.it.harness.PolarisServerExtension;
+import org.polarisagent.it.harness.Scrape;
 import org.polarisagent.samples.EchoConsumer;
 import org.polarisagent.samples.EchoProvider;
 import org.polarisagent.testing.PolarisOpenApi;
@@ -31,6 +33,8 @@ class MetricsTest {
   private static final String METRICS_LINE =
       ".*\\[polaris-agent\\] INFO metrics at http://127\\.0\\.0\\.1:(\\d+)/metrics";
   private static final String PER_SECOND = "5";
+  private static final String DISCOVERY_READY =
+      "polaris_agent_sdk_connection_state{purpose=\"service_discover\",state=\"ready\"}";
 
   @Test
   void aConsumerAndAProviderShowCallsByStatusInstancesRejectionsAndRegistration() {
@@ -103,6 +107,7 @@ class MetricsTest {
                     + "\"}"),
             seen.text());
         assertEquals(1.0, seen.value("polaris_agent_sdk_state{state=\"running\"}"), seen.text());
+        assertEquals(1.0, seen.value(DISCOVERY_READY), seen.text());
         assertTrue(
             seen.value(
                     "polaris_agent_call_duration_seconds_count{dest_namespace=\"default\",dest_service=\""
@@ -126,6 +131,7 @@ class MetricsTest {
                         >= 10,
                 "the rule's rejections counted by the provider");
         assertEquals(1.0, providerSeen.value("polaris_agent_sdk_state{state=\"running\"}"));
+        assertEquals(1.0, providerSeen.value(DISCOVERY_READY), providerSeen.text());
 
         provider.sigterm();
         assertTrue(provider.waitFor(START), provider.describe());
@@ -145,6 +151,26 @@ class MetricsTest {
                             >= 1,
                 "no instance left and calls failing with UNAVAILABLE before reaching one");
         System.out.println("[metrics] consumer after its provider left:\n" + after.text());
+
+        POLARIS.stop();
+        try {
+          Scrape cut =
+              Poll.until(
+                  SETTLE,
+                  POLL,
+                  () -> Scrape.of(consumerMetrics),
+                  s -> s.value(DISCOVERY_READY) != 1,
+                  "the consumer's connection to Polaris shown not ready once Polaris stopped");
+          System.out.println(
+              "[metrics] connection states with Polaris stopped: "
+                  + cut.samples().entrySet().stream()
+                      .filter(e -> e.getKey().startsWith("polaris_agent_sdk_connection_state{"))
+                      .filter(e -> e.getValue() == 1)
+                      .map(Map.Entry::getKey)
+                      .toList());
+        } finally {
+          POLARIS.start();
+        }
       }
     }
   }

@@ -12,6 +12,7 @@ import com.tencent.polaris.router.api.rpc.ProcessRoutersRequest;
 import com.tencent.polaris.specification.api.v1.fault.tolerance.CircuitBreakerProto;
 import io.grpc.Metadata;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -81,23 +82,29 @@ final class CallRouting {
         && rulesOf(sdk, caller.getNamespace(), caller.getService()) > 0;
   }
 
-  /** Whether the destination has an enabled method-level circuit-breaker rule. */
-  boolean hasMethodBreakers(SdkApis sdk, PolarisTarget target) {
+  /**
+   * The levels of the destination's enabled circuit-breaker rules that calls must be checked
+   * against before they are sent (method, service); the instance level works through routing.
+   */
+  Set<CircuitBreakerProto.Level> breakerLevels(SdkApis sdk, PolarisTarget target) {
+    Set<CircuitBreakerProto.Level> levels = EnumSet.noneOf(CircuitBreakerProto.Level.class);
     GetServiceRuleRequest request = new GetServiceRuleRequest();
     request.setNamespace(target.namespace());
     request.setService(target.service());
     request.setRuleType(ServiceEventKey.EventType.CIRCUIT_BREAKING);
     ServiceRule rule = sdk.consumer().getServiceRule(request).getServiceRule();
     if (rule == null || !(rule.getRule() instanceof CircuitBreakerProto.CircuitBreaker)) {
-      return false;
+      return levels;
     }
     for (CircuitBreakerProto.CircuitBreakerRule breaker :
         ((CircuitBreakerProto.CircuitBreaker) rule.getRule()).getRulesList()) {
-      if (breaker.getEnable() && breaker.getLevel() == CircuitBreakerProto.Level.METHOD) {
-        return true;
+      if (breaker.getEnable()
+          && (breaker.getLevel() == CircuitBreakerProto.Level.METHOD
+              || breaker.getLevel() == CircuitBreakerProto.Level.SERVICE)) {
+        levels.add(breaker.getLevel());
       }
     }
-    return false;
+    return levels;
   }
 
   private static int rulesOf(SdkApis sdk, String namespace, String service) {

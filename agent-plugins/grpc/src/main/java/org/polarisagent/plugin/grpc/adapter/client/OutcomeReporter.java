@@ -4,6 +4,7 @@ import com.tencent.polaris.api.plugin.circuitbreaker.ResourceStat;
 import com.tencent.polaris.api.plugin.circuitbreaker.entity.InstanceResource;
 import com.tencent.polaris.api.plugin.circuitbreaker.entity.MethodResource;
 import com.tencent.polaris.api.plugin.circuitbreaker.entity.Resource;
+import com.tencent.polaris.api.plugin.circuitbreaker.entity.ServiceResource;
 import com.tencent.polaris.api.pojo.Instance;
 import com.tencent.polaris.api.pojo.RetStatus;
 import com.tencent.polaris.api.pojo.ServiceKey;
@@ -19,8 +20,9 @@ import org.polarisagent.plugin.grpc.adapter.CallerMetadata;
 
 /**
  * Reports the outcome of every call (failure or success, and latency) and of every failed
- * connection to the Polaris circuit breaker, per instance and per method, and puts the caller's
- * identity in each call's headers.
+ * connection to the Polaris circuit breaker, per instance, per method and per service (the last two
+ * only when the service has rules of that level), and puts the caller's identity in each call's
+ * headers.
  *
  * <p>Calls only queue their outcome ({@link OutcomeQueue}); what follows a report (noticing that an
  * instance's breaker opened or closed) runs on the queue's thread. Thread-safe.
@@ -45,12 +47,16 @@ final class OutcomeReporter {
   private final java.util.concurrent.ConcurrentMap<String, MethodResource> methodResources =
       new java.util.concurrent.ConcurrentHashMap<>();
 
-  /** Instances last seen with an open breaker; used by the queue's thread only. */
-  private final java.util.Set<Resource> openInstances = new java.util.HashSet<>();
+  /** The destination service's resource; replaced if the channel's target changes. */
+  private volatile ServiceResource serviceResource;
+
+  /** Resources last seen with an open breaker; used by the queue's thread only. */
+  private final java.util.Set<Resource> openResources = new java.util.HashSet<>();
 
   /**
-   * @param onBreakerChange run (on the reporting thread) when an instance's breaker is found to
-   *     have opened or to let calls through again
+   * @param onBreakerChange run (on the reporting thread) when a breaker is found to have opened or
+   *     to let calls through again: the resolver routes again (an instance's) and a new picker goes
+   *     out (a held wait-for-ready call to a broken method or service then fails)
    */
   OutcomeReporter(ClientSide client, Runnable onBreakerChange) {
     this.client = client;
@@ -91,9 +97,15 @@ final class OutcomeReporter {
    *
    * @param reportMethod whether the method's outcome matters: only when the service has
    *     method-level rules
+   * @param reportService whether the outcome counts for the whole service: only when it has
+   *     service-level rules
    */
   ClientStreamTracer.Factory tracerFactory(
-      PolarisTarget target, Instance instance, String method, boolean reportMethod) {
+      PolarisTarget target,
+      Instance instance,
+      String method,
+      boolean reportMethod,
+      boolean reportService) {
     ServiceKey destination = new ServiceKey(target.namespace(), target.service());
     final InstanceResource instanceResource =
         instance == null
@@ -105,6 +117,7 @@ final class OutcomeReporter {
                 caller,
                 PolarisTarget.PROTOCOL);
     final MethodResource methodResource = reportMethod ? methodResource(target, method) : null;
+    final ServiceResource serviceResource = reportService ? serviceResource(target) : null;
     final CallSeries series =
         metrics == null
             ? null
@@ -123,10 +136,12 @@ final class OutcomeReporter {
         }
         if (series != null) {
           return enabled
-              ? new OutcomeTracer(instanceResource, methodResource, series)
-              : new OutcomeTracer(null, null, series);
+              ? new OutcomeTracer(instanceResource, methodResource, serviceResource, series)
+              : new OutcomeTracer(null, null, null, series);
         }
-        return enabled ? new OutcomeTracer(instanceResource, methodResource, null) : NOOP_TRACER;
+        return enabled
+            ? new OutcomeTracer(instanceResource, methodResource, serviceResource, null)
+            : NOOP_TRACER;
       }
     };
   }
@@ -146,6 +161,21 @@ final class OutcomeReporter {
       if (resource == null) {
         resource = created;
       }
+    }
+    return resource;
+  }
+
+  /**
+   * The circuit-breaker resource of the destination service as a whole, the same object for reports
+   * and checks.
+   */
+  ServiceResource serviceResource(PolarisTarget target) {
+    ServiceResource resource = this.serviceResource;
+    if (resource == null
+        || !resource.getService().getNamespace().equals(target.namespace())
+        || !resource.getService().getService().equals(target.service())) {
+      resource = new ServiceResource(new ServiceKey(target.namespace(), target.service()), caller);
+      this.serviceResource = resource;
     }
     return resource;
   }
@@ -178,37 +208,34 @@ final class OutcomeReporter {
 
   /** Called on the queue's thread once the SDK has an outcome. */
   void reported(SdkApis sdk, ResourceStat stat) {
-    if (stat.getResource() instanceof InstanceResource) {
-      noticeBreakerChange(sdk, stat);
-    }
-  }
-
-  /**
-   * After a failure, or a success of an instance known broken, checks whether its breaker changed.
-   */
-  private void noticeBreakerChange(SdkApis sdk, ResourceStat stat) {
     Resource resource = stat.getResource();
-    boolean knownOpen = openInstances.contains(resource);
+    boolean knownOpen = openResources.contains(resource);
     if (stat.getRetCode() != FAILURE_CODE && !knownOpen) {
       return;
     }
+    // After a failure, or a success of a resource known broken: has its breaker changed?
     boolean open = !sdk.circuitBreak().check(resource).isPass();
-    if (open != knownOpen) {
-      if (open) {
-        openInstances.add(resource);
-      } else {
-        openInstances.remove(resource);
-      }
-      if (metrics != null) {
-        InstanceResource instance = (InstanceResource) resource;
-        metrics.breakerChanged(
-            instance.getService().getNamespace(),
-            instance.getService().getService(),
-            instance.getHost() + ":" + instance.getPort(),
-            open);
-      }
-      onBreakerChange.run();
+    if (open == knownOpen) {
+      return;
     }
+    if (open) {
+      openResources.add(resource);
+    } else {
+      openResources.remove(resource);
+    }
+    if (metrics != null) {
+      ServiceKey service = resource.getService();
+      String instance = "";
+      String method = "";
+      if (resource instanceof InstanceResource) {
+        instance =
+            ((InstanceResource) resource).getHost() + ":" + ((InstanceResource) resource).getPort();
+      } else if (resource instanceof MethodResource) {
+        method = ((MethodResource) resource).getMethod();
+      }
+      metrics.breakerChanged(service.getNamespace(), service.getService(), instance, method, open);
+    }
+    onBreakerChange.run();
   }
 
   private static final ClientStreamTracer NOOP_TRACER = new ClientStreamTracer() {};
@@ -220,13 +247,18 @@ final class OutcomeReporter {
   private final class OutcomeTracer extends ClientStreamTracer {
     private final InstanceResource instanceResource;
     private final MethodResource methodResource;
+    private final ServiceResource serviceResource;
     private final CallSeries series;
     private final long startNanos = System.nanoTime();
 
     OutcomeTracer(
-        InstanceResource instanceResource, MethodResource methodResource, CallSeries series) {
+        InstanceResource instanceResource,
+        MethodResource methodResource,
+        ServiceResource serviceResource,
+        CallSeries series) {
       this.instanceResource = instanceResource;
       this.methodResource = methodResource;
+      this.serviceResource = serviceResource;
       this.series = series;
     }
 
@@ -240,6 +272,7 @@ final class OutcomeReporter {
       long delayMillis = TimeUnit.NANOSECONDS.toMillis(nanos);
       offer(instanceResource, code, delayMillis);
       offer(methodResource, code, delayMillis);
+      offer(serviceResource, code, delayMillis);
     }
   }
 }

@@ -41,6 +41,7 @@ final class PolarisLoadBalancer extends LoadBalancer {
   private RoutePlan plan = RoutePlan.ALL;
   private Status lastResolutionError;
   private ConnectivityState currentState;
+  private boolean shutDown;
 
   /** Where the metrics show this channel's instances; null when metrics are off or none yet. */
   private AgentMetrics.ChannelInstances instanceCount;
@@ -59,11 +60,21 @@ final class PolarisLoadBalancer extends LoadBalancer {
   PolarisLoadBalancer(Helper helper, ClientSide client) {
     this.helper = helper;
     this.client = client;
-    // An instance whose breaker opens or closes makes the resolver route again at once.
+    // A breaker that opens or closes: the resolver routes again at once (an instance's), and a new
+    // picker goes out, which calls held for an instance pick again (a method's, the service's).
     this.reporter =
         new OutcomeReporter(
             client,
-            () -> helper.getSynchronizationContext().execute(helper::refreshNameResolution));
+            () ->
+                helper
+                    .getSynchronizationContext()
+                    .execute(
+                        () -> {
+                          helper.refreshNameResolution();
+                          if (currentState != null && !shutDown) {
+                            updateBalancingState();
+                          }
+                        }));
   }
 
   @Override
@@ -168,6 +179,7 @@ final class PolarisLoadBalancer extends LoadBalancer {
 
   @Override
   public void shutdown() {
+    shutDown = true;
     if (graceTimer != null) {
       graceTimer.cancel();
     }
@@ -283,6 +295,9 @@ final class PolarisLoadBalancer extends LoadBalancer {
       AgentLog.debug(describe() + ": balancer " + state);
     }
     currentState = state;
+    if (plan.checksBreakers() && target != null && !(picker instanceof PolarisPicker.Balancing)) {
+      picker = new PolarisPicker.BreakerGuard(picker, client, reporter, target, plan);
+    }
     helper.updateBalancingState(state, picker);
   }
 

@@ -103,8 +103,8 @@ abstract class PolarisPicker extends SubchannelPicker {
     public PickResult pickSubchannel(PickSubchannelArgs args) {
       String hashKey = hashHeader == null ? null : args.getHeaders().get(hashHeader);
       String method = args.getMethodDescriptor().getFullMethodName();
-      if (plan.checksMethodBreakers()) {
-        PickResult rejected = methodBreakerRejection(method);
+      if (plan.checksBreakers()) {
+        PickResult rejected = breakerRejection(client, reporter, target, plan, method);
         if (rejected != null) {
           if (metered) {
             reporter.failedBeforeInstance(target, method, rejected.getStatus());
@@ -134,37 +134,6 @@ abstract class PolarisPicker extends SubchannelPicker {
         entry = entries[selector.select(hashKey)];
       }
       return pickResult(entry, method);
-    }
-
-    /**
-     * A method-level circuit breaker that is open rejects the call at once, without trying an
-     * instance.
-     */
-    private PickResult methodBreakerRejection(String method) {
-      SdkApis sdk = client.sdkIfReady();
-      if (sdk == null) {
-        return null;
-      }
-      CheckResult check;
-      try {
-        check = sdk.circuitBreak().check(reporter.methodResource(target, method));
-      } catch (RuntimeException e) {
-        return null; // fail open
-      }
-      if (check.isPass()) {
-        return null;
-      }
-      return PickResult.withDrop(
-          Status.UNAVAILABLE.withDescription(
-              "circuit breaker open for method /"
-                  + method
-                  + " of service "
-                  + target.service()
-                  + " in namespace "
-                  + target.namespace()
-                  + " (rule "
-                  + check.getRuleName()
-                  + ")"));
     }
 
     /** Routes one call through the SDK's rules; null if no READY instance is left. */
@@ -223,7 +192,11 @@ abstract class PolarisPicker extends SubchannelPicker {
             PickResult.withSubchannel(
                 entry.subchannel,
                 reporter.tracerFactory(
-                    target, entry.instance, method, plan.checksMethodBreakers()));
+                    target,
+                    entry.instance,
+                    method,
+                    plan.checksMethodBreakers(),
+                    plan.checksServiceBreaker()));
         PickResult raced = entry.results.putIfAbsent(method, result);
         if (raced != null) {
           result = raced;
@@ -241,6 +214,82 @@ abstract class PolarisPicker extends SubchannelPicker {
         this.subchannel = subchannel;
         this.instance = instance;
       }
+    }
+  }
+
+  /**
+   * An open circuit breaker of the service, or of the method, rejects the call at once, without
+   * trying an instance: dropped, so that wait-for-ready calls fail too. Null if the call may go.
+   */
+  static PickResult breakerRejection(
+      ClientSide client,
+      OutcomeReporter reporter,
+      PolarisTarget target,
+      RoutePlan plan,
+      String method) {
+    SdkApis sdk = client.sdkIfReady();
+    if (sdk == null) {
+      return null;
+    }
+    String what = "service ";
+    CheckResult check = null;
+    try {
+      if (plan.checksServiceBreaker()) {
+        check = sdk.circuitBreak().check(reporter.serviceResource(target));
+      }
+      if ((check == null || check.isPass()) && plan.checksMethodBreakers()) {
+        what = "method /" + method + " of service ";
+        check = sdk.circuitBreak().check(reporter.methodResource(target, method));
+      }
+    } catch (RuntimeException e) {
+      return null; // fail open
+    }
+    if (check == null || check.isPass()) {
+      return null;
+    }
+    return PickResult.withDrop(
+        Status.UNAVAILABLE.withDescription(
+            "circuit breaker open for "
+                + what
+                + target.service()
+                + " in namespace "
+                + target.namespace()
+                + " (rule "
+                + check.getRuleName()
+                + ")"));
+  }
+
+  /**
+   * Checks the breakers of a service with method- or service-level rules before the picker it
+   * guards (one failing or holding calls): a call to a broken service or method fails at once
+   * rather than waiting for an instance, wait-for-ready calls included.
+   */
+  static final class BreakerGuard extends PolarisPicker {
+    private final SubchannelPicker guarded;
+    private final ClientSide client;
+    private final OutcomeReporter reporter;
+    private final PolarisTarget target;
+    private final RoutePlan plan;
+
+    BreakerGuard(
+        SubchannelPicker guarded,
+        ClientSide client,
+        OutcomeReporter reporter,
+        PolarisTarget target,
+        RoutePlan plan) {
+      this.guarded = guarded;
+      this.client = client;
+      this.reporter = reporter;
+      this.target = target;
+      this.plan = plan;
+    }
+
+    @Override
+    public PickResult pickSubchannel(PickSubchannelArgs args) {
+      PickResult rejected =
+          breakerRejection(
+              client, reporter, target, plan, args.getMethodDescriptor().getFullMethodName());
+      return rejected != null ? rejected : guarded.pickSubchannel(args);
     }
   }
 

@@ -8,13 +8,13 @@ import java.util.Set;
 
 /**
  * How the balancer treats the calls of one resolution: either the set of instances every call may
- * use (routing computed once), or per call because routing rules look at the call; and whether
- * method-level circuit breakers must be checked before each call. Immutable.
+ * use (routing computed once), or per call because routing rules look at the call; and whether the
+ * service's or its methods' circuit breakers must be checked before each call. Immutable.
  */
 final class RoutePlan {
 
   /** Every instance may be used; nothing to route. */
-  static final RoutePlan ALL = new RoutePlan(null, null, null, false);
+  static final RoutePlan ALL = new RoutePlan(null, null, null, false, false);
 
   /** Routes one call over a service's instances. */
   interface CallRouter {
@@ -26,35 +26,51 @@ final class RoutePlan {
   private final CallRouter router;
   private final ServiceInstances instances;
   private final boolean methodBreakers;
+  private final boolean serviceBreaker;
 
   private RoutePlan(
       Set<String> allowedIds,
       CallRouter router,
       ServiceInstances instances,
-      boolean methodBreakers) {
+      boolean methodBreakers,
+      boolean serviceBreaker) {
     this.allowedIds = allowedIds;
     this.router = router;
     this.instances = instances;
     this.methodBreakers = methodBreakers;
+    this.serviceBreaker = serviceBreaker;
   }
 
-  /** The same plan, checking method-level circuit breakers before each call or not. */
-  RoutePlan withMethodBreakers(boolean check) {
-    return check == methodBreakers ? this : new RoutePlan(allowedIds, router, instances, check);
+  /**
+   * The same plan, checking before each call the method-level circuit breakers, the service-level
+   * one, both or neither.
+   */
+  RoutePlan withBreakers(boolean methods, boolean service) {
+    return methods == methodBreakers && service == serviceBreaker
+        ? this
+        : new RoutePlan(allowedIds, router, instances, methods, service);
   }
 
   boolean checksMethodBreakers() {
     return methodBreakers;
   }
 
+  boolean checksServiceBreaker() {
+    return serviceBreaker;
+  }
+
+  boolean checksBreakers() {
+    return methodBreakers || serviceBreaker;
+  }
+
   /** Routing done once: only these instances are used. */
   static RoutePlan fixed(Set<String> allowedIds) {
-    return new RoutePlan(allowedIds, null, null, false);
+    return new RoutePlan(allowedIds, null, null, false, false);
   }
 
   /** Routing rules apply: each call is routed over {@code instances} by {@code router}. */
   static RoutePlan perCall(ServiceInstances instances, CallRouter router) {
-    return new RoutePlan(null, router, instances, false);
+    return new RoutePlan(null, router, instances, false, false);
   }
 
   boolean allows(String instanceId) {
@@ -76,6 +92,8 @@ final class RoutePlan {
         router != null
             ? "per-call"
             : allowedIds == null ? "all" : new java.util.TreeSet<>(allowedIds).toString();
-    return methodBreakers ? routing + "+method-breakers" : routing;
+    return routing
+        + (methodBreakers ? "+method-breakers" : "")
+        + (serviceBreaker ? "+service-breaker" : "");
   }
 }

@@ -9,9 +9,11 @@ import com.tencent.polaris.api.rpc.GetAllInstancesRequest;
 import com.tencent.polaris.api.rpc.InstancesResponse;
 import com.tencent.polaris.api.rpc.UnWatchServiceRequest;
 import com.tencent.polaris.api.rpc.WatchServiceRequest;
+import com.tencent.polaris.specification.api.v1.fault.tolerance.CircuitBreakerProto;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Set;
 import org.polarisagent.core.sdk.SdkApis;
 import org.polarisagent.plugin.grpc.PolarisTarget;
 
@@ -23,12 +25,12 @@ final class SdkServiceDirectory implements ServiceDirectory {
 
   private final SdkApis sdk;
   private final CallRouting routing;
-  private final boolean methodBreakers;
+  private final boolean breakers;
 
   SdkServiceDirectory(SdkApis sdk, CallRouting routing, boolean circuitBreakerEnabled) {
     this.sdk = sdk;
     this.routing = routing;
-    this.methodBreakers = circuitBreakerEnabled;
+    this.breakers = circuitBreakerEnabled;
   }
 
   @Override
@@ -73,7 +75,13 @@ final class SdkServiceDirectory implements ServiceDirectory {
             ? RoutePlan.perCall(
                 snapshot, (all, method, headers) -> routing.route(sdk, all, method, headers))
             : RoutePlan.fixed(routing.route(sdk, snapshot));
-    return plan.withMethodBreakers(methodBreakers && routing.hasMethodBreakers(sdk, target));
+    if (!breakers) {
+      return plan;
+    }
+    Set<CircuitBreakerProto.Level> levels = routing.breakerLevels(sdk, target);
+    return plan.withBreakers(
+        levels.contains(CircuitBreakerProto.Level.METHOD),
+        levels.contains(CircuitBreakerProto.Level.SERVICE));
   }
 
   @Override

@@ -29,6 +29,10 @@ final class PolarisRegistrar implements Registrar {
   private final ProviderSettings settings;
   private final AgentMetrics metrics;
 
+  /** The instances registered and not deregistered since. */
+  private final java.util.Set<InstanceSpec> registered =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   /** How long a contract report may take; it runs on the thread that registers every server. */
   static final long CONTRACT_TIMEOUT_MILLIS = 2_000;
 
@@ -55,14 +59,14 @@ final class PolarisRegistrar implements Registrar {
   }
 
   @Override
-  public String register(InstanceSpec instance) {
+  public String register(InstanceSpec instance, boolean inRotation) {
     InstanceRegisterRequest request = new InstanceRegisterRequest();
     identify(request, instance);
     request.setProtocol(PolarisTarget.PROTOCOL);
     if (!settings.version.isEmpty()) {
       request.setVersion(settings.version);
     }
-    request.setWeight(settings.weight);
+    request.setWeight(inRotation ? settings.weight : 0);
     request.setTtl(settings.ttlSeconds);
     request.setMetadata(new LinkedHashMap<>(settings.metadata));
     if (!settings.region.isEmpty()) {
@@ -74,8 +78,12 @@ final class PolarisRegistrar implements Registrar {
     if (!settings.campus.isEmpty()) {
       request.setCampus(settings.campus);
     }
-    showRegistered(instance, false);
+    if (!registered.contains(instance)) {
+      showRegistered(
+          instance, false); // pending; an update of its weight leaves it shown registered
+    }
     String id = provider().registerInstance(request).getInstanceId();
+    registered.add(instance);
     showRegistered(instance, true);
     return id;
   }
@@ -141,6 +149,7 @@ final class PolarisRegistrar implements Registrar {
     if (instanceId != null && !instanceId.isEmpty()) {
       request.setInstanceID(instanceId);
     }
+    registered.remove(instance);
     if (metrics != null) {
       metrics.deregistered(
           instance.namespace, instance.service, instance.host + ":" + instance.port);

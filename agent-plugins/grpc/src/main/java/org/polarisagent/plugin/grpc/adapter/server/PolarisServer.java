@@ -54,7 +54,8 @@ public final class PolarisServer extends Server {
   public Server start() throws IOException {
     delegate.start();
     try {
-      lifecycle.started(listenSockets(), serviceNames(), methodNames());
+      lifecycle.started(
+          listenSockets(), serviceNames(), methodNames(), HealthProbe.of(delegate.getServices()));
     } catch (Throwable t) {
       AgentLog.warn("cannot register the gRPC server " + delegate + " in Polaris: " + t);
     }

@@ -35,6 +35,8 @@ final class ProviderSettings {
   final long warmupMillis;
   final long shutdownDelayMillis;
   final boolean reportContract;
+  final boolean healthAware;
+  final long healthWaitMillis;
 
   /** The first Polaris server address as {@code host:port}, or empty: where host detection aims. */
   final String polarisAddress;
@@ -57,6 +59,8 @@ final class ProviderSettings {
     this.warmupMillis = config.get(AgentConfig.SERVER_WARMUP);
     this.shutdownDelayMillis = config.get(AgentConfig.SERVER_SHUTDOWN_DELAY);
     this.reportContract = config.get(AgentConfig.SERVER_REPORT_CONTRACT);
+    this.healthAware = config.get(AgentConfig.SERVER_HEALTH_AWARE);
+    this.healthWaitMillis = config.get(AgentConfig.SERVER_HEALTH_WAIT);
     List<String> addresses = config.get(AgentConfig.ADDRESS);
     this.polarisAddress = addresses.isEmpty() ? "" : addresses.get(0);
   }

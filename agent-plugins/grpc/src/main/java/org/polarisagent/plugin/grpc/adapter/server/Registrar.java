@@ -12,8 +12,11 @@ interface Registrar {
   /** Waits at most the given time for the Polaris SDK; true once instances can be registered. */
   boolean awaitReady(long timeoutMillis);
 
-  /** Registers an instance that heartbeats by itself from now on; returns its instance id. */
-  String register(InstanceSpec instance) throws Exception;
+  /**
+   * Registers an instance that heartbeats by itself from now on, or updates it if registered;
+   * returns its instance id. Out of rotation, its weight is 0: consumers send it nothing.
+   */
+  String register(InstanceSpec instance, boolean inRotation) throws Exception;
 
   /**
    * If the failure of {@link #register} means that Polaris refused the agent's credentials ({@code

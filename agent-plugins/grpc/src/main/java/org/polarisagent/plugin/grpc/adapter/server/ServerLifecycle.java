@@ -4,7 +4,6 @@ import java.net.SocketAddress;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -24,9 +23,6 @@ import org.polarisagent.plugin.grpc.ServerDepartures;
  * never registered. Nothing here throws into the application. Thread-safe.
  */
 final class ServerLifecycle implements ServerDepartures.Departure {
-
-  /** How long the JVM exit waits for a deregistration before it stops waiting for that server. */
-  static final long DEREGISTRATION_BOUND_MILLIS = 2_000;
 
   private final ProviderSettings settings;
   private final InstanceHost hosts;
@@ -57,13 +53,9 @@ final class ServerLifecycle implements ServerDepartures.Departure {
   private final RegistrationRetries retries = new RegistrationRetries();
   private Future<?> scheduled;
   private long startedNanos;
+  private volatile HealthGate health = HealthGate.NONE;
 
-  /** Opens once the departure has deregistered what there was. */
-  private final CountDownLatch deregistered = new CountDownLatch(1);
-
-  // Written before the deregistered latch opens, read after.
-  private volatile boolean drain;
-  private volatile long drainDeadlineNanos;
+  private final DepartureWait exitWait;
 
   ServerLifecycle(
       ProviderSettings settings,
@@ -82,6 +74,7 @@ final class ServerLifecycle implements ServerDepartures.Departure {
     this.clock = clock;
     this.departures = departures;
     this.unavailableLogged = unavailableLogged;
+    this.exitWait = new DepartureWait(clock);
   }
 
   /**
@@ -92,11 +85,13 @@ final class ServerLifecycle implements ServerDepartures.Departure {
    *     java.net.InetSocketAddress} is not a network listener (in-process) and is never registered
    * @param exposedServices full names of the gRPC services the server exposes
    * @param methods full names of the server's methods, {@code pkg.Service/Method}
+   * @param probe reads the server's own health status; null if it has no health service
    */
   public void started(
       List<? extends SocketAddress> listenSockets,
       List<String> exposedServices,
-      List<String> methods) {
+      List<String> methods,
+      HealthProbe probe) {
     RegistrationPlan decided =
         RegistrationPlan.of(settings, listenSockets, exposedServices, methods);
     if (decided.skipped != null) {
@@ -111,6 +106,9 @@ final class ServerLifecycle implements ServerDepartures.Departure {
       name = decided.serverName;
       plan = decided;
       startedNanos = clock.nanoTime();
+      if (settings.healthAware) {
+        health = HealthGate.of(probe, settings.healthWaitMillis, name, clock);
+      }
       scheduled = scheduler.schedule(this::attemptSafely, settings.warmupMillis);
     }
     departures.add(this);
@@ -147,6 +145,15 @@ final class ServerLifecycle implements ServerDepartures.Departure {
       }
       return;
     }
+    HealthGate gate = health;
+    if (!gate.mayRegister()) {
+      synchronized (lock) {
+        if (gate.waiting() && !departing) {
+          scheduled = scheduler.schedule(this::attemptSafely, HealthGate.POLL_MILLIS);
+        }
+      }
+      return;
+    }
     Throwable failure = null;
     List<InstanceSpec> done;
     synchronized (attemptLock) {
@@ -162,7 +169,7 @@ final class ServerLifecycle implements ServerDepartures.Departure {
       }
       for (InstanceSpec instance : todo) {
         try {
-          String id = registrar.register(instance);
+          String id = registrar.register(instance, gate.inRotation());
           synchronized (lock) {
             registered.registered(instance, id);
           }
@@ -189,27 +196,41 @@ final class ServerLifecycle implements ServerDepartures.Departure {
       sinceStart = TimeUnit.NANOSECONDS.toMillis(clock.nanoTime() - startedNanos);
     }
     AgentLog.info(
-        "registered "
-            + name
-            + " in Polaris as "
-            + done
-            + ", "
-            + sinceStart
-            + " ms after start"
-            + (failed > 0 ? " (after " + failed + " failed attempts)" : ""));
+        String.format(
+            "registered %s in Polaris as %s, %d ms after start%s",
+            name, done, sinceStart, failed > 0 ? " (after " + failed + " failed attempts)" : ""));
     ServiceContract.reportAll(registrar, contracts);
+    gate.follow(scheduler, this::rotate);
+  }
+
+  /** Puts the registered instances out of rotation (weight 0) or back, as the health says. */
+  private boolean rotate(boolean inRotation) {
+    synchronized (attemptLock) {
+      List<InstanceSpec> all;
+      synchronized (lock) {
+        all = departing ? Collections.<InstanceSpec>emptyList() : registered.registered();
+      }
+      boolean allDone = true;
+      for (InstanceSpec instance : all) {
+        try {
+          registrar.register(instance, inRotation);
+        } catch (Throwable t) {
+          allDone = false;
+          AgentLog.warn("cannot update " + instance + " in Polaris (tried again in 1 s): " + t);
+        }
+      }
+      health.rotated(inRotation, allDone); // before a departure waiting for the lock goes on
+      return allDone;
+    }
   }
 
   /** True, after one log line per application, when registration can never succeed. */
   private boolean unavailable() {
     String reason = registrar.unavailableReason();
-    if (reason == null) {
-      return false;
-    }
-    if (unavailableLogged.compareAndSet(false, true)) {
+    if (reason != null && unavailableLogged.compareAndSet(false, true)) {
       AgentLog.warn("gRPC servers are not registered in Polaris: " + reason);
     }
-    return true;
+    return reason != null;
   }
 
   private void retryLater(Throwable failure) {
@@ -226,10 +247,9 @@ final class ServerLifecycle implements ServerDepartures.Departure {
   }
 
   /**
-   * What the server does once the application shuts it down: begins the departure if it has not
-   * begun, and has {@code stop} run once the drain delay after deregistration has passed (on a
-   * background thread), or at once, on the calling thread, when nothing was registered or the drain
-   * is already over. Returns at once; {@code stop} runs once at most.
+   * Once the app shut the server down: begins the departure, and has {@code stop} run (once) after
+   * the drain on a background thread, or at once on this thread if nothing was registered or the
+   * drain is over. Returns at once.
    */
   void leave(Runnable stop) {
     boolean over;
@@ -260,9 +280,10 @@ final class ServerLifecycle implements ServerDepartures.Departure {
         scheduled.cancel(false);
         scheduled = null;
       }
+      health.stop();
     }
     if (!registering) {
-      deregistered.countDown();
+      exitWait.deregistered(0);
       finish();
       return;
     }
@@ -270,27 +291,28 @@ final class ServerLifecycle implements ServerDepartures.Departure {
       departingScheduler.schedule(this::deregister, 0);
     } catch (Throwable t) {
       AgentLog.warn(
-          "cannot deregister "
-              + name
-              + " from Polaris ("
-              + t
-              + "); it expires after 3 missed"
-              + " heartbeats");
-      deregistered.countDown();
+          String.format(
+              "cannot deregister %s from Polaris (%s); it expires after 3 missed heartbeats",
+              name, t));
+      exitWait.deregistered(0);
       finish();
     }
   }
 
-  /**
-   * Deregisters what the server registered, then ends the departure when the drain delay has
-   * passed.
-   */
+  /** Deregisters what the server registered; the departure ends once the drain delay passed. */
   private void deregister() {
     long delayMillis = 0;
+    boolean settling = false;
     try {
       Map<InstanceSpec, String> leaving;
-      // Waits for a registration attempt in flight, so that what it registers is deregistered too.
+      // Waits for a registration or rotation in flight, so that what it registers is deregistered.
       synchronized (attemptLock) {
+        long settleMillis = health.settleMillis();
+        if (settleMillis > 0) { // Polaris may not have applied the last rotation yet
+          departingScheduler.schedule(this::deregister, settleMillis);
+          settling = true;
+          return;
+        }
         synchronized (lock) {
           leaving = registered.takeAll();
         }
@@ -305,21 +327,20 @@ final class ServerLifecycle implements ServerDepartures.Departure {
                   instance.getKey(), t));
         }
       }
-      if (!leaving.isEmpty()) {
-        delayMillis = settings.shutdownDelayMillis;
-        drainDeadlineNanos = clock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delayMillis);
-        drain = true;
+      // Out of rotation for NOT_SERVING a while ago: consumers sent it nothing since.
+      delayMillis = leaving.isEmpty() ? 0 : health.drainMillis(settings.shutdownDelayMillis);
+      if (delayMillis > 0) {
         AgentLog.info(
-            "deregistered "
-                + name
-                + " from Polaris; it serves "
-                + delayMillis
-                + " ms more before shutting down");
+            String.format(
+                "deregistered %s from Polaris; it serves %d ms more before shutting down",
+                name, delayMillis));
       }
     } catch (Throwable t) {
       AgentLog.warn("deregistration of " + name + " failed unexpectedly: " + t);
     } finally {
-      deregistered.countDown();
+      if (!settling) {
+        exitWait.deregistered(delayMillis);
+      }
     }
     if (delayMillis <= 0) {
       finish();
@@ -362,10 +383,8 @@ final class ServerLifecycle implements ServerDepartures.Departure {
   }
 
   /**
-   * Waits until the drain delay after deregistration has passed: at most {@link
-   * #DEREGISTRATION_BOUND_MILLIS} from the beginning of the departure for the deregistration, then
-   * the drain delay. Returns at once when the departure has not begun, is over or registered
-   * nothing.
+   * Waits until the drain delay after deregistration has passed ({@link DepartureWait}). Returns at
+   * once when the departure has not begun, is over or registered nothing.
    */
   @Override
   public void awaitDeparture() {
@@ -376,23 +395,6 @@ final class ServerLifecycle implements ServerDepartures.Departure {
       }
       began = departureBeganNanos;
     }
-    try {
-      long bound = began + TimeUnit.MILLISECONDS.toNanos(DEREGISTRATION_BOUND_MILLIS);
-      if (!clock.await(deregistered, bound)) {
-        AgentLog.warn(
-            "deregistration of "
-                + name
-                + " from Polaris did not end within "
-                + DEREGISTRATION_BOUND_MILLIS
-                + " ms; not waiting for it");
-        return;
-      }
-      if (drain) {
-        clock.sleepUntil(drainDeadlineNanos);
-      }
-    } catch (InterruptedException e) {
-      // The caller wants to go on now: keep its interrupt and stop waiting.
-      Thread.currentThread().interrupt();
-    }
+    exitWait.await(began, name);
   }
 }

@@ -57,7 +57,7 @@ final class FakeRegistrar implements Registrar {
   }
 
   @Override
-  public String register(InstanceSpec instance) throws Exception {
+  public String register(InstanceSpec instance, boolean inRotation) throws Exception {
     Step before = beforeRegister;
     if (before != null) {
       before.run();
@@ -72,7 +72,7 @@ final class FakeRegistrar implements Registrar {
         throw new java.net.ConnectException("Polaris is down");
       }
       registrations++;
-      events.add("register " + instance);
+      events.add("register " + instance + (inRotation ? "" : " weight 0"));
       return "id-" + instance.service + "-" + instance.port;
     }
   }

@@ -40,7 +40,7 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
 
   private ServerLifecycle registered(String agentArgs, Scheduler departingScheduler) {
     ServerLifecycle lifecycle = lifecycle(agentArgs, departingScheduler);
-    lifecycle.started(loopback(50051), ECHO_AND_HEALTH, NO_METHODS);
+    lifecycle.started(loopback(50051), ECHO_AND_HEALTH, NO_METHODS, null);
     scheduler.runNext();
     return lifecycle;
   }
@@ -63,7 +63,8 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
     lifecycle.started(
         loopback(50051),
         Arrays.asList("echo.Echo", "grpc.health.v1.Health", "shop.Cart"),
-        NO_METHODS);
+        NO_METHODS,
+        null);
 
     assertEquals(Collections.singletonList(3000L), scheduler.delays);
     assertTrue(registrar.events().isEmpty(), "nothing registers before the warm-up has passed");
@@ -79,7 +80,7 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
   @Test
   void theConfiguredServiceNameReplacesTheGrpcServiceNames() {
     ServerLifecycle lifecycle = lifecycle("polaris.service=shop,polaris.namespace=prod");
-    lifecycle.started(loopback(7000), Arrays.asList("echo.Echo", "shop.Cart"), NO_METHODS);
+    lifecycle.started(loopback(7000), Arrays.asList("echo.Echo", "shop.Cart"), NO_METHODS, null);
     scheduler.runNext();
 
     assertEquals(
@@ -90,7 +91,7 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
   void aWildcardBindingRegistersTheDetectedHost() {
     ServerLifecycle lifecycle = lifecycle("");
     lifecycle.started(
-        Collections.singletonList(new InetSocketAddress(50051)), ECHO_AND_HEALTH, NO_METHODS);
+        Collections.singletonList(new InetSocketAddress(50051)), ECHO_AND_HEALTH, NO_METHODS, null);
     scheduler.runNext();
 
     assertEquals(
@@ -100,17 +101,19 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
   @Test
   void serversWithNothingToAdvertiseAreNeverRegistered() {
     lifecycle("")
-        .started(loopback(9090), Collections.singletonList("grpc.health.v1.Health"), NO_METHODS);
+        .started(
+            loopback(9090), Collections.singletonList("grpc.health.v1.Health"), NO_METHODS, null);
     lifecycle("polaris.service=shop")
         .started(
             loopback(9091),
             Arrays.asList("grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection"),
-            NO_METHODS);
+            NO_METHODS,
+            null);
     lifecycle("polaris.grpc.server.ports=8080")
-        .started(loopback(9092), ECHO_AND_HEALTH, NO_METHODS);
+        .started(loopback(9092), ECHO_AND_HEALTH, NO_METHODS, null);
     List<SocketAddress> inProcess =
         Collections.<SocketAddress>singletonList(new SocketAddress() {});
-    lifecycle("").started(inProcess, ECHO_AND_HEALTH, NO_METHODS);
+    lifecycle("").started(inProcess, ECHO_AND_HEALTH, NO_METHODS, null);
 
     assertEquals(0, scheduler.pending());
     assertEquals(
@@ -125,7 +128,7 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
   @Test
   void thePortFilterKeepsOnlyListedPorts() {
     ServerLifecycle lifecycle = lifecycle("polaris.grpc.server.ports=8080");
-    lifecycle.started(loopback(8080), ECHO_AND_HEALTH, NO_METHODS);
+    lifecycle.started(loopback(8080), ECHO_AND_HEALTH, NO_METHODS, null);
     scheduler.runNext();
 
     assertEquals(
@@ -136,7 +139,7 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
   void retriesWithBackoffAndWarnsOnce() {
     registrar.failuresLeft = 6;
     ServerLifecycle lifecycle = lifecycle("");
-    lifecycle.started(loopback(50051), ECHO_AND_HEALTH, NO_METHODS);
+    lifecycle.started(loopback(50051), ECHO_AND_HEALTH, NO_METHODS, null);
     for (int attempt = 0; attempt < 7; attempt++) {
       assertTrue(scheduler.runNext(), "attempt " + attempt);
     }
@@ -153,7 +156,7 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
     registrar.failuresLeft = 3;
     registrar.refusal = "access is not approved: invalid token";
     ServerLifecycle lifecycle = lifecycle("");
-    lifecycle.started(loopback(50051), ECHO_AND_HEALTH, NO_METHODS);
+    lifecycle.started(loopback(50051), ECHO_AND_HEALTH, NO_METHODS, null);
     for (int attempt = 0; attempt < 4; attempt++) {
       assertTrue(scheduler.runNext(), "attempt " + attempt);
     }
@@ -183,8 +186,8 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
     registrar.unavailableReason = "the agent configuration is invalid";
     ServerLifecycle first = lifecycle("");
     ServerLifecycle second = lifecycle("");
-    first.started(loopback(50051), ECHO_AND_HEALTH, NO_METHODS);
-    second.started(loopback(50052), ECHO_AND_HEALTH, NO_METHODS);
+    first.started(loopback(50051), ECHO_AND_HEALTH, NO_METHODS, null);
+    second.started(loopback(50052), ECHO_AND_HEALTH, NO_METHODS, null);
     scheduler.runNext();
     scheduler.runNext();
 
@@ -252,7 +255,7 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
   void aServerThatWasNotRegisteredStopsOnTheCallersThread() {
     ServerLifecycle lifecycle = lifecycle("");
     lifecycle.started(
-        loopback(9090), Collections.singletonList("grpc.health.v1.Health"), NO_METHODS);
+        loopback(9090), Collections.singletonList("grpc.health.v1.Health"), NO_METHODS, null);
 
     lifecycle.leave(recording("stop"));
 
@@ -263,7 +266,7 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
   @Test
   void departingBeforeTheWarmUpEndsRegistersNothing() {
     ServerLifecycle lifecycle = lifecycle("polaris.grpc.server.warmup=10s");
-    lifecycle.started(loopback(50051), ECHO_AND_HEALTH, NO_METHODS);
+    lifecycle.started(loopback(50051), ECHO_AND_HEALTH, NO_METHODS, null);
     lifecycle.leave(recording("stop"));
     departing.runAll();
 
@@ -275,8 +278,8 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
   void theJvmExitStepDepartsEveryStartedServerWithinOneDelay() {
     ServerLifecycle first = lifecycle("", departingAtOnce);
     ServerLifecycle second = lifecycle("", departingAtOnce);
-    first.started(loopback(50051), ECHO_AND_HEALTH, NO_METHODS);
-    second.started(loopback(50052), ECHO_AND_HEALTH, NO_METHODS);
+    first.started(loopback(50051), ECHO_AND_HEALTH, NO_METHODS, null);
+    second.started(loopback(50052), ECHO_AND_HEALTH, NO_METHODS, null);
     scheduler.runNext();
     scheduler.runNext();
 
@@ -320,10 +323,11 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
   void theJvmExitWithNothingRegisteredDoesNotWait() {
     registrar.failuresLeft = 1;
     ServerLifecycle failed = lifecycle("", departingAtOnce);
-    failed.started(loopback(50051), ECHO_AND_HEALTH, NO_METHODS);
+    failed.started(loopback(50051), ECHO_AND_HEALTH, NO_METHODS, null);
     scheduler.runNext();
     lifecycle("", departingAtOnce)
-        .started(loopback(9090), Collections.singletonList("grpc.health.v1.Health"), NO_METHODS);
+        .started(
+            loopback(9090), Collections.singletonList("grpc.health.v1.Health"), NO_METHODS, null);
 
     departures.departAll();
 
@@ -337,7 +341,7 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
 
     departures.departAll();
 
-    assertEquals(ServerLifecycle.DEREGISTRATION_BOUND_MILLIS, clock.elapsedMillis());
+    assertEquals(DepartureWait.DEREGISTRATION_BOUND_MILLIS, clock.elapsedMillis());
     assertEquals(0, clock.sleepers(), "no drain is waited for what was not deregistered");
     assertEquals(
         1,
@@ -382,7 +386,7 @@ class ServerLifecycleTest extends ServerLifecycleFixture {
           proceed.await();
         };
     ServerLifecycle lifecycle = lifecycle("");
-    lifecycle.started(loopback(50051), ECHO_AND_HEALTH, NO_METHODS);
+    lifecycle.started(loopback(50051), ECHO_AND_HEALTH, NO_METHODS, null);
 
     Thread attempt = new Thread(scheduler::runNext);
     attempt.start();

@@ -63,7 +63,7 @@ class ServiceContractTest extends ServerLifecycleFixture {
   void reportedOnceAfterTheRegistrationSucceeded() {
     registrar.failuresLeft = 1;
     ServerLifecycle lifecycle = lifecycle("", registrar, departing);
-    lifecycle.started(loopback(50051), SERVICES, METHODS);
+    lifecycle.started(loopback(50051), SERVICES, METHODS, null);
     scheduler.runNext();
     assertTrue(contractEvents().isEmpty(), registrar.events().toString());
 
@@ -80,7 +80,7 @@ class ServiceContractTest extends ServerLifecycleFixture {
   void notReportedWhenTurnedOff() {
     ServerLifecycle lifecycle =
         lifecycle("polaris.grpc.server.report-contract=false", registrar, departing);
-    lifecycle.started(loopback(50051), SERVICES, METHODS);
+    lifecycle.started(loopback(50051), SERVICES, METHODS, null);
     scheduler.runNext();
     assertEquals(2, registrar.registrations);
     assertTrue(contractEvents().isEmpty(), registrar.events().toString());
@@ -90,7 +90,7 @@ class ServiceContractTest extends ServerLifecycleFixture {
   void aFailedReportIsOneWarningAndRegistrationStands() {
     registrar.contractFailure = new IllegalStateException("contracts are not served");
     ServerLifecycle lifecycle = lifecycle("polaris.service=shop", registrar, departing);
-    lifecycle.started(loopback(50051), SERVICES, METHODS);
+    lifecycle.started(loopback(50051), SERVICES, METHODS, null);
     scheduler.runNext();
     assertEquals(1, registrar.registrations);
     assertTrue(

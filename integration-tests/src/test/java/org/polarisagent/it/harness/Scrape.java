@@ -1,4 +1,4 @@
-package org.polarisagent.it.metrics;
+package org.polarisagent.it.harness;
 
 import java.io.IOException;
 import java.net.URI;
@@ -14,7 +14,7 @@ import java.util.function.Predicate;
  * One scrape of an agent's {@code /metrics}, as Prometheus would make it: each sample line's series
  * (name and labels, as written) and value. Immutable.
  */
-record Scrape(String text, Map<String, Double> samples) {
+public record Scrape(String text, Map<String, Double> samples) {
 
   private static final HttpClient HTTP =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -22,7 +22,7 @@ record Scrape(String text, Map<String, Double> samples) {
   /**
    * Scrapes {@code http://127.0.0.1:<port>/metrics}; fails unless it answers 200 in format 0.0.4.
    */
-  static Scrape of(int port) {
+  public static Scrape of(int port) {
     HttpResponse<String> response;
     try {
       response =
@@ -54,12 +54,12 @@ record Scrape(String text, Map<String, Double> samples) {
   }
 
   /** The value of a series, or -1 if the scrape has none. */
-  double value(String series) {
+  public double value(String series) {
     return samples.getOrDefault(series, -1.0);
   }
 
   /** The sum of the series that match, 0 if none does. */
-  double sum(Predicate<String> series) {
+  public double sum(Predicate<String> series) {
     return samples.entrySet().stream()
         .filter(e -> series.test(e.getKey()))
         .mapToDouble(Map.Entry::getValue)
