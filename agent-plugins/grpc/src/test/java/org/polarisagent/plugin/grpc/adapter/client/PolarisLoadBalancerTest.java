@@ -280,6 +280,36 @@ class PolarisLoadBalancerTest {
     }
   }
 
+  @Test
+  void hashPoliciesIgnoreWarmUp() throws InterruptedException {
+    for (String policy : new String[] {"ring_hash", "maglev"}) {
+      Map<String, Integer> withoutWarmUp = portsByUser(policy, "0");
+      assertEquals(withoutWarmUp, portsByUser(policy, "60s"), policy + ": keys moved");
+      assertTrue(withoutWarmUp.containsValue(1002), policy + ": the new instance has keys");
+      awaitNoTimer();
+    }
+  }
+
+  /** Where 200 users' calls go over an old instance (port 1001) and a new one (1002). */
+  private Map<String, Integer> portsByUser(String policy, String warmUp) {
+    helper.subchannels.clear();
+    balancer =
+        newBalancer(
+            policy,
+            "polaris.loadbalancer.hash-header",
+            "x-user",
+            "polaris.loadbalancer.warmup",
+            warmUp);
+    resolve(instance("old", 1001), createdAgo(instance("new", 1002), 0));
+    helper.subchannels.forEach(subchannel -> subchannel.set(READY));
+    Map<String, Integer> ports = new HashMap<>();
+    for (int user = 0; user < 200; user++) {
+      LoadBalancer.Subchannel subchannel = pick("x-user", "u" + user).getSubchannel();
+      ports.put("u" + user, subchannel == helper.subchannels.get(0) ? 1001 : 1002);
+    }
+    return ports;
+  }
+
   /** How many of {@code picks} picks went to the subchannel. */
   private int callsTo(FakeSubchannel subchannel, int picks) {
     int calls = 0;
