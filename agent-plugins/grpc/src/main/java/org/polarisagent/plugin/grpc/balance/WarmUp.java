@@ -30,10 +30,6 @@ public final class WarmUp {
     return windowMillis > 0;
   }
 
-  public long windowMillis() {
-    return windowMillis;
-  }
-
   /**
    * The part of its weight, from {@link #MIN_FACTOR} to 1, an instance gets at {@code nowMillis}.
    *
