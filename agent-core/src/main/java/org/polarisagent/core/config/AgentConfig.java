@@ -218,6 +218,15 @@ public final class AgentConfig {
           "",
           ValueType.HEADER_NAME,
           "Request header whose value is the hash key of ring_hash and maglev; calls without it pick at random.");
+  public static final ConfigKey<Long> LOAD_BALANCER_WARMUP =
+      key(
+          "polaris.loadbalancer.warmup",
+          "0",
+          ValueType.DURATION_MILLIS,
+          "Slow start (0: off): during this window from an instance's creation time in Polaris, its weight"
+              + " grows in a straight line from 10% to all of it (round_robin: its part of a turn). Not for"
+              + " ring_hash and maglev. Servers and consumers need the same time zone; a creation time up to"
+              + " 10 min ahead counts as now, one unknown or further ahead as warm.");
 
   // ---- governance
   public static final ConfigKey<Boolean> CIRCUIT_BREAKER_ENABLED =

@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -16,25 +18,36 @@ import org.polarisagent.testing.Poll;
 public record ConsumerProgress(long ok, long failed, Map<String, Long> perInstance) {
 
   private static final Pattern PROGRESS =
-      Pattern.compile("PROGRESS second=\\d+ sent=\\d+ ok=(\\d+) failed=(\\d+) instances=(\\S*)");
+      Pattern.compile("PROGRESS second=(\\d+) sent=\\d+ ok=(\\d+) failed=(\\d+) instances=(\\S*)");
 
   /** The consumer's counts as of its last PROGRESS line; zero before the first. */
   public static ConsumerProgress of(ForkedApp consumer) {
     ConsumerProgress last = new ConsumerProgress(0, 0, Map.of());
+    for (ConsumerProgress progress : bySecond(consumer).values()) {
+      last = progress;
+    }
+    return last;
+  }
+
+  /** The consumer's counts as of each of its PROGRESS lines, by the second the line names. */
+  public static SortedMap<Integer, ConsumerProgress> bySecond(ForkedApp consumer) {
+    SortedMap<Integer, ConsumerProgress> seconds = new TreeMap<>();
     for (String line : consumer.lines()) {
       Matcher m = PROGRESS.matcher(line);
       if (m.matches()) {
         Map<String, Long> counts = new HashMap<>();
-        for (String pair : m.group(3).split(",")) {
+        for (String pair : m.group(4).split(",")) {
           int colon = pair.lastIndexOf(':');
           if (colon > 0) {
             counts.put(pair.substring(0, colon), Long.parseLong(pair.substring(colon + 1)));
           }
         }
-        last = new ConsumerProgress(Long.parseLong(m.group(1)), Long.parseLong(m.group(2)), counts);
+        seconds.put(
+            Integer.parseInt(m.group(1)),
+            new ConsumerProgress(Long.parseLong(m.group(2)), Long.parseLong(m.group(3)), counts));
       }
     }
-    return last;
+    return seconds;
   }
 
   /**

@@ -16,17 +16,24 @@ public interface Selector {
   /**
    * Creates the selector of a policy ({@code weighted_random}, {@code round_robin}, {@code
    * ring_hash}, {@code maglev}).
+   *
+   * @param warmUp each endpoint's {@link WarmUp#factor}, 1 for a warm one: weighted random scales
+   *     its weights by them; round robin, which gives every endpoint an equal turn whatever its
+   *     weight, gives a warming one that part of a turn; hash policies ignore them
    */
-  static Selector of(String policy, int[] weights, String[] ids) {
+  static Selector of(String policy, int[] weights, double[] warmUp, String[] ids) {
     switch (policy) {
       case "round_robin":
-        return new RoundRobinSelector(weights.length);
+        return WarmUp.allWarm(warmUp)
+            ? new RoundRobinSelector(weights.length)
+            : new SharedRoundRobinSelector(warmUp);
       case "ring_hash":
         return new RingHashSelector(weights, ids);
       case "maglev":
         return new MaglevSelector(weights, ids);
       default:
-        return new WeightedRandomSelector(weights);
+        return new WeightedRandomSelector(
+            WarmUp.allWarm(warmUp) ? weights : WarmUp.scaled(weights, warmUp));
     }
   }
 }

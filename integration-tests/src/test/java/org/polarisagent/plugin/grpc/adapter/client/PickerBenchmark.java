@@ -43,9 +43,11 @@ import org.polarisagent.samples.EchoService;
  * The cost of one pick of the Polaris balancer's picker ({@link PolarisPicker.Balancing}) over
  * three READY instances when no routing rule applies ({@link RoutePlan#ALL}), next to gRPC's own
  * {@code round_robin} picker over three READY subchannels, built through the public {@link
- * LoadBalancerRegistry}. Run with {@code -prof gc} to see the bytes allocated per pick. Lives in
- * the picker's package (split across jars on the class path) because the picker is package-private.
- * A benchmark, not a test: it asserts nothing.
+ * LoadBalancerRegistry}; and, with {@code polaris.loadbalancer.warmup}, a pick while one of the
+ * three instances warms up and the rebuild of the picker its balancer does once a second meanwhile.
+ * Run with {@code -prof gc} to see the bytes allocated per pick. Lives in the picker's package
+ * (split across jars on the class path) because the picker is package-private. A benchmark, not a
+ * test: it asserts nothing.
  *
  * <p>{@code java -cp target/test-classes:target/classes:$(cat target/bench-classpath.txt)
  * org.openjdk.jmh.Main PickerBenchmark -prof gc}
@@ -63,6 +65,24 @@ public class PickerBenchmark {
   @Benchmark
   public PickResult polarisPicker(PolarisState state) {
     return state.picker.pickSubchannel(state.args);
+  }
+
+  /**
+   * One pick while one of the three instances warms up (created 5 s ago, window 30 s): weighted
+   * random over scaled weights, round robin over its shared schedule.
+   */
+  @Benchmark
+  public PickResult polarisPickerWarmingUp(WarmingState state) {
+    return state.picker.pickSubchannel(state.args);
+  }
+
+  /**
+   * What the balancer does once a second while an instance warms up: build the picker of the next
+   * step.
+   */
+  @Benchmark
+  public SubchannelPicker polarisPickerRebuildWarmingUp(WarmingState state) {
+    return state.rebuild();
   }
 
   /** One pick of plain gRPC's {@code round_robin} picker: the baseline. */
@@ -85,8 +105,49 @@ public class PickerBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
+      picker = new ThreeInstances(policy, "0", 0).picker();
+    }
+  }
+
+  /** The agent's picker over three READY instances of which the third warms up. */
+  @State(Scope.Benchmark)
+  public static class WarmingState {
+    /** The agent's selection policy ({@code polaris.loadbalancer}). */
+    @Param({"weighted_random", "round_robin"})
+    public String policy;
+
+    SubchannelPicker picker;
+    final PickSubchannelArgs args = new PickArgs(EchoService.ECHO, new Metadata());
+    private ThreeInstances instances;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+      instances = new ThreeInstances(policy, "30s", 5_000);
+      picker = instances.picker();
+      if (!((PolarisPicker.Balancing) picker).warming()) {
+        throw new IllegalStateException("the third instance does not warm up");
+      }
+    }
+
+    SubchannelPicker rebuild() {
+      return instances.picker();
+    }
+  }
+
+  /**
+   * Three READY instances of weight 100 and what a picker over them needs, configured with a policy
+   * and a warm-up window; the third instance was created {@code thirdCreatedAgoMillis} ago, the
+   * others long ago.
+   */
+  private static final class ThreeInstances {
+    private final ClientSide client;
+    private final OutcomeReporter reporter;
+    private final List<PolarisLoadBalancer.Endpoint> ready = new ArrayList<>();
+
+    ThreeInstances(String policy, String warmUp, long thirdCreatedAgoMillis) {
       Properties properties = new Properties();
       properties.setProperty(AgentConfig.LOAD_BALANCER.name(), policy);
+      properties.setProperty(AgentConfig.LOAD_BALANCER_WARMUP.name(), warmUp);
       properties.setProperty(AgentConfig.ADDRESS.name(), "127.0.0.1:1");
       AgentContext context =
           new AgentContext(
@@ -95,9 +156,9 @@ public class PickerBenchmark {
               PickerBenchmark.class.getClassLoader(),
               new ShutdownSequence(),
               null);
-      ClientSide client = new ClientSide(context);
-      OutcomeReporter reporter = new OutcomeReporter(client, () -> {});
-      List<PolarisLoadBalancer.Endpoint> ready = new ArrayList<>();
+      client = new ClientSide(context);
+      reporter = new OutcomeReporter(client, () -> {});
+      long now = System.currentTimeMillis();
       for (int i = 1; i <= 3; i++) {
         DefaultInstance instance = new DefaultInstance();
         instance.setId("instance-" + i);
@@ -108,17 +169,16 @@ public class PickerBenchmark {
         instance.setWeight(100);
         instance.setHealthy(true);
         instance.setProtocol("grpc");
+        instance.setCreateTime(i == 3 ? now - thirdCreatedAgoMillis : now - 3_600_000);
         FakeSubchannel subchannel =
             new FakeSubchannel(List.of(address(i)), Attributes.EMPTY, syncContext());
         ready.add(new PolarisLoadBalancer.Endpoint(subchannel, instance));
       }
-      picker =
-          new PolarisPicker.Balancing(
-              ready,
-              client,
-              reporter,
-              PolarisTarget.parse("polaris://echo", "default"),
-              RoutePlan.ALL);
+    }
+
+    PolarisPicker.Balancing picker() {
+      return new PolarisPicker.Balancing(
+          ready, client, reporter, PolarisTarget.parse("polaris://echo", "default"), RoutePlan.ALL);
     }
   }
 

@@ -6,6 +6,7 @@ import java.util.EnumSet;
 import java.util.Set;
 import org.polarisagent.core.config.AgentConfig;
 import org.polarisagent.core.logging.AgentLog;
+import org.polarisagent.plugin.grpc.balance.WarmUp;
 
 /**
  * The consumer-side part of the agent configuration, read once, as this gRPC's types. Immutable.
@@ -15,6 +16,7 @@ final class ClientSettings {
   private final String defaultNamespace;
   private final String loadBalancer;
   private final Metadata.Key<String> hashHeader;
+  private final WarmUp warmUp;
   private final boolean circuitBreakerEnabled;
   private final Set<Status.Code> failureCodes = EnumSet.noneOf(Status.Code.class);
 
@@ -22,6 +24,7 @@ final class ClientSettings {
     this.defaultNamespace = config.get(AgentConfig.NAMESPACE);
     this.loadBalancer = config.get(AgentConfig.LOAD_BALANCER);
     this.hashHeader = headerKey(config.get(AgentConfig.LOAD_BALANCER_HASH_HEADER));
+    this.warmUp = warmUp(loadBalancer, config.get(AgentConfig.LOAD_BALANCER_WARMUP));
     this.circuitBreakerEnabled = config.get(AgentConfig.CIRCUIT_BREAKER_ENABLED);
     for (String code : config.get(AgentConfig.CIRCUIT_BREAKER_FAILURE_CODES)) {
       failureCodes.add(Status.Code.valueOf(code));
@@ -51,6 +54,19 @@ final class ClientSettings {
     }
   }
 
+  /** Hash policies keep a key on its instance: they get no warm-up, said once. */
+  private static WarmUp warmUp(String policy, long windowMillis) {
+    if (windowMillis > 0 && (policy.equals("ring_hash") || policy.equals("maglev"))) {
+      AgentLog.info(
+          AgentConfig.LOAD_BALANCER_WARMUP.name()
+              + " does not apply to "
+              + policy
+              + ": new instances get their share of the keys at once");
+      return WarmUp.OFF;
+    }
+    return new WarmUp(windowMillis);
+  }
+
   /** The namespace of targets that name none. */
   String defaultNamespace() {
     return defaultNamespace;
@@ -64,6 +80,13 @@ final class ClientSettings {
   /** The request header whose value is the hash key, or null. */
   Metadata.Key<String> hashHeader() {
     return hashHeader;
+  }
+
+  /**
+   * {@code polaris.loadbalancer.warmup}: the slow start of new instances; off for hash policies.
+   */
+  WarmUp warmUp() {
+    return warmUp;
   }
 
   boolean circuitBreakerEnabled() {

@@ -24,12 +24,14 @@ import java.util.concurrent.TimeUnit;
 import org.polarisagent.core.logging.AgentLog;
 import org.polarisagent.core.metrics.AgentMetrics;
 import org.polarisagent.plugin.grpc.PolarisTarget;
+import org.polarisagent.plugin.grpc.balance.WarmUp;
 
 /**
  * The balancer of a Polaris channel: one subchannel per instance, connected eagerly and reconnected
  * when idle; calls go only to READY subchannels, chosen by the configured policy. With no instance,
- * or none reachable, calls fail fast with UNAVAILABLE saying why. Runs in the channel's
- * synchronization context.
+ * or none reachable, calls fail fast with UNAVAILABLE saying why. While an instance warms up, a new
+ * picker with its next weights is published every {@link WarmUp#STEP_MILLIS} ms. Runs in the
+ * channel's synchronization context.
  */
 final class PolarisLoadBalancer extends LoadBalancer {
 
@@ -54,6 +56,9 @@ final class PolarisLoadBalancer extends LoadBalancer {
 
   /** The timer that ends the first-connections grace; cancelled at shutdown. */
   private SynchronizationContext.ScheduledHandle graceTimer;
+
+  /** The next warm-up step while an instance warms up, else null; cancelled at shutdown. */
+  private SynchronizationContext.ScheduledHandle warmUpStep;
 
   static final long FIRST_CONNECTIONS_GRACE_MILLIS = 1000;
 
@@ -183,6 +188,10 @@ final class PolarisLoadBalancer extends LoadBalancer {
     if (graceTimer != null) {
       graceTimer.cancel();
     }
+    if (warmUpStep != null) {
+      warmUpStep.cancel();
+      warmUpStep = null;
+    }
     for (Endpoint endpoint : endpoints.values()) {
       endpoint.subchannel.shutdown();
       release(endpoint);
@@ -234,7 +243,19 @@ final class PolarisLoadBalancer extends LoadBalancer {
       // first.
       publish(CONNECTING, PolarisPicker.Buffering.INSTANCE);
     } else if (!ready.isEmpty()) {
-      publish(READY, new PolarisPicker.Balancing(ready, client, reporter, target, plan));
+      PolarisPicker.Balancing picker =
+          new PolarisPicker.Balancing(ready, client, reporter, target, plan);
+      publish(READY, picker);
+      if (picker.warming() && warmUpStep == null) {
+        warmUpStep =
+            helper
+                .getSynchronizationContext()
+                .schedule(
+                    this::nextWarmUpStep,
+                    WarmUp.STEP_MILLIS,
+                    TimeUnit.MILLISECONDS,
+                    helper.getScheduledExecutorService());
+      }
     } else if (endpoints.isEmpty()) {
       Status status =
           lastResolutionError != null
@@ -260,6 +281,12 @@ final class PolarisLoadBalancer extends LoadBalancer {
               reporter,
               target));
     }
+  }
+
+  /** Publishes the picker of the next warm-up step (and schedules the one after, if any). */
+  private void nextWarmUpStep() {
+    warmUpStep = null;
+    updateBalancingState();
   }
 
   /**

@@ -13,11 +13,16 @@ import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TimeZone;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.polarisagent.core.config.AgentConfig;
+import org.polarisagent.core.logging.AgentLog;
 import org.polarisagent.core.sdk.SdkApis;
 import org.polarisagent.plugin.grpc.PolarisTarget;
 import org.polarisagent.plugin.grpc.balance.Selector;
+import org.polarisagent.plugin.grpc.balance.WarmUp;
 
 /** The pickers a Polaris balancer publishes. Immutable; used by many threads at once. */
 abstract class PolarisPicker extends SubchannelPicker {
@@ -29,7 +34,10 @@ abstract class PolarisPicker extends SubchannelPicker {
    * the call is prepared when the picker is built; a pick allocates nothing once each method has
    * been seen. With routing rules, each distinct set of instances the rules allow gets its own
    * selector of the same policy, built once per picker, so round robin stays round robin and hash
-   * policies keep a key on its instance while that instance stays in the set.
+   * policies keep a key on its instance while that instance stays in the set. Instances that are
+   * warming up ({@code polaris.loadbalancer.warmup}) get the part of their weight they have at the
+   * picker's creation; the balancer builds a new picker every {@link WarmUp#STEP_MILLIS} ms while
+   * {@link #warming()}.
    */
   static final class Balancing extends PolarisPicker {
     /** Most routed sets whose selector is kept per picker; beyond, selectors are built per call. */
@@ -43,6 +51,7 @@ abstract class PolarisPicker extends SubchannelPicker {
     private final RoutePlan plan;
     private final ClientSide client;
     private final boolean metered;
+    private final boolean warming;
     private final Map<String, Integer> indexById = new HashMap<>();
     private final ConcurrentMap<BitSet, Candidates> routedSets = new ConcurrentHashMap<>();
 
@@ -59,13 +68,19 @@ abstract class PolarisPicker extends SubchannelPicker {
       this.metered = reporter.metered();
       List<PolarisLoadBalancer.Endpoint> weighted = withWeight(ready);
       entries = new Entry[weighted.size()];
+      WarmUp warmUp = client.settings().warmUp();
+      long now = System.currentTimeMillis();
+      boolean anyWarming = false;
       for (int i = 0; i < entries.length; i++) {
         PolarisLoadBalancer.Endpoint endpoint = weighted.get(i);
-        entries[i] = new Entry(endpoint.subchannel, endpoint.instance);
+        double factor = warmUpFactor(warmUp, endpoint.instance, now);
+        anyWarming |= factor < 1;
+        entries[i] = new Entry(endpoint.subchannel, endpoint.instance, factor);
         if (endpoint.instance != null) {
           indexById.put(endpoint.instance.getId(), i);
         }
       }
+      warming = anyWarming;
       selector = selector(client.settings().loadBalancer(), entries);
       hashHeader = client.settings().hashHeader();
     }
@@ -85,18 +100,60 @@ abstract class PolarisPicker extends SubchannelPicker {
       return weighted.isEmpty() ? ready : weighted;
     }
 
+    /** A creation time this far ahead of the local clock is a time zone apart, not clock skew. */
+
+    /** Whether the WARN about creation times in the future has been written (once per loader). */
+    private static final AtomicBoolean futureCreationTimeSaid = new AtomicBoolean();
+
+    /**
+     * The part of its weight an instance gets now. Polaris v1.18 writes creation times to the
+     * second in its own time zone, and the SDK reads them in this JVM's: one far in the future
+     * (then the instance counts as warm) is said once.
+     */
+    private static double warmUpFactor(WarmUp warmUp, Instance instance, long now) {
+      if (!warmUp.isOn() || instance == null) {
+        return 1;
+      }
+      Long created = instance.getCreateTime();
+      if (created != null
+          && created - now > WarmUp.CLOCK_SKEW_MILLIS
+          && futureCreationTimeSaid.compareAndSet(false, true)) {
+        AgentLog.warn(
+            AgentConfig.LOAD_BALANCER_WARMUP.name()
+                + ": instance "
+                + PolarisLoadBalancer.address(instance)
+                + " of service "
+                + instance.getService()
+                + " was created "
+                + Math.round((created - now) / 60_000.0)
+                + " min in the future by this JVM's clock (time zone "
+                + TimeZone.getDefault().getID()
+                + "): the Polaris server writes creation times in its own time zone and the SDK"
+                + " reads them in this JVM's; give both the same time zone for warm-up to work."
+                + " Such instances count as warm");
+      }
+      return warmUp.factor(created, now);
+    }
+
+    /** Whether some instance of this picker gets less than its full weight. */
+    boolean warming() {
+      return warming;
+    }
+
     private static Selector selector(String policy, Entry[] entries) {
       int[] weights = new int[entries.length];
+      double[] warmUp = new double[entries.length];
       String[] ids = new String[entries.length];
       for (int i = 0; i < entries.length; i++) {
         Instance instance = entries[i].instance;
         weights[i] = instance == null ? 100 : instance.getWeight();
+        warmUp[i] = entries[i].warmUp;
         ids[i] =
             instance == null
                 ? String.valueOf(entries[i].subchannel.getAddresses())
                 : instance.getHost() + ":" + instance.getPort();
       }
-      return Selector.of(policy, weights, ids);
+      return Selector.of(policy, weights, warmUp, ids);
     }
 
     @Override
@@ -208,11 +265,16 @@ abstract class PolarisPicker extends SubchannelPicker {
     private static final class Entry {
       final Subchannel subchannel;
       final Instance instance;
+
+      /** The part of its weight the instance gets ({@link WarmUp#factor}). */
+      final double warmUp;
+
       final ConcurrentMap<String, PickResult> results = new ConcurrentHashMap<>();
 
-      Entry(Subchannel subchannel, Instance instance) {
+      Entry(Subchannel subchannel, Instance instance, double warmUp) {
         this.subchannel = subchannel;
         this.instance = instance;
+        this.warmUp = warmUp;
       }
     }
   }

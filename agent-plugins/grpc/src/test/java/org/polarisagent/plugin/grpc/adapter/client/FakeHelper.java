@@ -20,9 +20,10 @@ final class FakeHelper extends LoadBalancer.Helper {
   final List<FakeSubchannel> subchannels = new ArrayList<>();
   private final SynchronizationContext syncContext;
   private final ScheduledExecutorService timer;
-  ConnectivityState state;
-  LoadBalancer.SubchannelPicker picker;
-  int updates;
+  // Volatile: a balancer's timers publish from the timer thread while a test reads.
+  volatile ConnectivityState state;
+  volatile LoadBalancer.SubchannelPicker picker;
+  volatile int updates;
 
   FakeHelper(SynchronizationContext syncContext, ScheduledExecutorService timer) {
     this.syncContext = syncContext;

@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
@@ -39,6 +40,7 @@ import org.polarisagent.core.metrics.AgentMetrics;
 import org.polarisagent.plugin.grpc.PolarisTarget;
 import org.polarisagent.plugin.grpc.TestAgentContext;
 import org.polarisagent.plugin.grpc.adapter.TextMethods;
+import org.polarisagent.plugin.grpc.balance.WarmUp;
 
 /**
  * The Polaris balancer against a fake {@link LoadBalancer.Helper}: which state and picker it
@@ -224,6 +226,102 @@ class PolarisLoadBalancerTest {
         assertSame(a, pick().getSubchannel(), policy);
       }
     }
+  }
+
+  @Test
+  void newInstanceWarmsUpStepByStepAndTheStepsStopOnceItIsWarm() throws InterruptedException {
+    balancer = newBalancer("round_robin", "polaris.loadbalancer.warmup", "3s");
+    resolve(instance("old", 1001), createdAgo(instance("new", 1002), 300));
+    helper.subchannels.forEach(subchannel -> subchannel.set(READY));
+    FakeSubchannel fresh = helper.subchannels.get(1);
+    assertTrue(callsTo(fresh, 230) < 60, "a fifth of a turn or less at first");
+
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    int before = helper.updates;
+    while (callsTo(fresh, 200) != 100) {
+      assertTrue(System.nanoTime() < deadline, "no even share within 20 s");
+      Thread.sleep(20);
+    }
+    assertTrue(helper.updates >= before + 2, "a new picker per step: " + helper.updates);
+    awaitNoTimer();
+  }
+
+  @Test
+  void withoutWarmUpANewInstanceGetsItsShareAtOnceAndNoStepIsScheduled()
+      throws InterruptedException {
+    resolve(instance("old", 1001), createdAgo(instance("new", 1002), 0));
+    helper.subchannels.forEach(subchannel -> subchannel.set(READY));
+    assertEquals(100, callsTo(helper.subchannels.get(1), 200));
+    awaitNoTimer();
+  }
+
+  @Test
+  void instanceCreatedInTheFutureOrAtAnUnknownTimeIsWarm() throws InterruptedException {
+    balancer = newBalancer("round_robin", "polaris.loadbalancer.warmup", "60s");
+    Instance future = createdAgo(instance("future", 1002), -3_600_000);
+    resolve(instance("unknown", 1001), future);
+    helper.subchannels.forEach(subchannel -> subchannel.set(READY));
+    assertEquals(100, callsTo(helper.subchannels.get(1), 200));
+    awaitNoTimer();
+  }
+
+  /**
+   * Waits until the balancer has no timer left (the first-connections grace ends after 1 s), which
+   * a balancer that keeps stepping never reaches.
+   */
+  private void awaitNoTimer() throws InterruptedException {
+    long deadline =
+        System.nanoTime()
+            + TimeUnit.MILLISECONDS.toNanos(
+                PolarisLoadBalancer.FIRST_CONNECTIONS_GRACE_MILLIS + 4 * WarmUp.STEP_MILLIS);
+    while (!timer.getQueue().isEmpty()) {
+      assertTrue(System.nanoTime() < deadline, "the balancer keeps a timer: " + timer.getQueue());
+      Thread.sleep(20);
+    }
+  }
+
+  @Test
+  void hashPoliciesIgnoreWarmUp() throws InterruptedException {
+    for (String policy : new String[] {"ring_hash", "maglev"}) {
+      Map<String, Integer> withoutWarmUp = portsByUser(policy, "0");
+      assertEquals(withoutWarmUp, portsByUser(policy, "60s"), policy + ": keys moved");
+      assertTrue(withoutWarmUp.containsValue(1002), policy + ": the new instance has keys");
+      awaitNoTimer();
+    }
+  }
+
+  /** Where 200 users' calls go over an old instance (port 1001) and a new one (1002). */
+  private Map<String, Integer> portsByUser(String policy, String warmUp) {
+    helper.subchannels.clear();
+    balancer =
+        newBalancer(
+            policy,
+            "polaris.loadbalancer.hash-header",
+            "x-user",
+            "polaris.loadbalancer.warmup",
+            warmUp);
+    resolve(instance("old", 1001), createdAgo(instance("new", 1002), 0));
+    helper.subchannels.forEach(subchannel -> subchannel.set(READY));
+    Map<String, Integer> ports = new HashMap<>();
+    for (int user = 0; user < 200; user++) {
+      LoadBalancer.Subchannel subchannel = pick("x-user", "u" + user).getSubchannel();
+      ports.put("u" + user, subchannel == helper.subchannels.get(0) ? 1001 : 1002);
+    }
+    return ports;
+  }
+
+  /** How many of {@code picks} picks went to the subchannel. */
+  private int callsTo(FakeSubchannel subchannel, int picks) {
+    int calls = 0;
+    for (int i = 0; i < picks; i++) {
+      calls += pick().getSubchannel() == subchannel ? 1 : 0;
+    }
+    return calls;
+  }
+
+  private static Instance createdAgo(Instance instance, long millis) {
+    ((DefaultInstance) instance).setCreateTime(System.currentTimeMillis() - millis);
+    return instance;
   }
 
   @Test
