@@ -230,11 +230,14 @@ class PolarisLoadBalancerTest {
 
   @Test
   void newInstanceWarmsUpStepByStepAndTheStepsStopOnceItIsWarm() throws InterruptedException {
-    balancer = newBalancer("round_robin", "polaris.loadbalancer.warmup", "3s");
+    // An 8 s window: the first picks stay well below a fair share even if this thread stalls for 2
+    // s
+    // (a loaded machine) between the instance's creation and the picks.
+    balancer = newBalancer("round_robin", "polaris.loadbalancer.warmup", "8s");
     resolve(instance("old", 1001), createdAgo(instance("new", 1002), 300));
     helper.subchannels.forEach(subchannel -> subchannel.set(READY));
     FakeSubchannel fresh = helper.subchannels.get(1);
-    assertTrue(callsTo(fresh, 230) < 60, "a fifth of a turn or less at first");
+    assertTrue(callsTo(fresh, 230) < 60, "a third of a turn or less at first");
 
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     int before = helper.updates;
