@@ -71,19 +71,7 @@ public final class Rules {
    */
   public static String instanceBreaker(
       PolarisOpenApi api, String service, int errors, int sleepSeconds) {
-    String body =
-        """
-        [{"name": "%1$s-instance-breaker", "namespace": "default", "enable": true, "level": "INSTANCE",
-          "rule_matcher": {"source": {"service": "*", "namespace": "*"},
-                           "destination": {"service": "%1$s", "namespace": "default"}},
-          "error_conditions": [{"input_type": "RET_CODE",
-                                "condition": {"type": "EXACT", "value": "-1", "value_type": "TEXT"}}],
-          "trigger_condition": [{"trigger_type": "CONSECUTIVE_ERROR", "error_count": %2$d}],
-          "recoverCondition": {"sleep_window": %3$d, "consecutiveSuccess": 1},
-          "faultDetectConfig": {"enable": false}}]
-        """
-            .formatted(service, errors, sleepSeconds);
-    return firstId(api.post("/naming/v1/circuitbreaker/rules", body));
+    return breaker(api, service, "instance", "INSTANCE", "", errors, sleepSeconds);
   }
 
   /**
@@ -92,20 +80,11 @@ public final class Rules {
    */
   public static String methodBreaker(
       PolarisOpenApi api, String service, String method, int errors, int sleepSeconds) {
-    String body =
+    String matcher =
         """
-        [{"name": "%1$s-method-breaker", "namespace": "default", "enable": true, "level": "METHOD",
-          "rule_matcher": {"source": {"service": "*", "namespace": "*"},
-                           "destination": {"service": "%1$s", "namespace": "default",
-                                           "method": {"type": "EXACT", "value": "%2$s", "value_type": "TEXT"}}},
-          "error_conditions": [{"input_type": "RET_CODE",
-                                "condition": {"type": "EXACT", "value": "-1", "value_type": "TEXT"}}],
-          "trigger_condition": [{"trigger_type": "CONSECUTIVE_ERROR", "error_count": %3$d}],
-          "recoverCondition": {"sleep_window": %4$d, "consecutiveSuccess": 1},
-          "faultDetectConfig": {"enable": false}}]
-        """
-            .formatted(service, method, errors, sleepSeconds);
-    return firstId(api.post("/naming/v1/circuitbreaker/rules", body));
+        , "method": {"type": "EXACT", "value": "%s", "value_type": "TEXT"}"""
+            .formatted(method);
+    return breaker(api, service, "method", "METHOD", matcher, errors, sleepSeconds);
   }
 
   /**
@@ -115,18 +94,33 @@ public final class Rules {
    */
   public static String serviceBreaker(
       PolarisOpenApi api, String service, int errors, int sleepSeconds) {
+    return breaker(api, service, "service", "SERVICE", "", errors, sleepSeconds);
+  }
+
+  /**
+   * A circuit-breaker rule named {@code <service>-<kind>-breaker} of a level, counting failures
+   * (return code -1) as errors, with {@code destinationExtra} added to its destination matcher.
+   */
+  private static String breaker(
+      PolarisOpenApi api,
+      String service,
+      String kind,
+      String level,
+      String destinationExtra,
+      int errors,
+      int sleepSeconds) {
     String body =
         """
-        [{"name": "%1$s-service-breaker", "namespace": "default", "enable": true, "level": "SERVICE",
+        [{"name": "%1$s-%2$s-breaker", "namespace": "default", "enable": true, "level": "%3$s",
           "rule_matcher": {"source": {"service": "*", "namespace": "*"},
-                           "destination": {"service": "%1$s", "namespace": "default"}},
+                           "destination": {"service": "%1$s", "namespace": "default"%4$s}},
           "error_conditions": [{"input_type": "RET_CODE",
                                 "condition": {"type": "EXACT", "value": "-1", "value_type": "TEXT"}}],
-          "trigger_condition": [{"trigger_type": "CONSECUTIVE_ERROR", "error_count": %2$d}],
-          "recoverCondition": {"sleep_window": %3$d, "consecutiveSuccess": 1},
+          "trigger_condition": [{"trigger_type": "CONSECUTIVE_ERROR", "error_count": %5$d}],
+          "recoverCondition": {"sleep_window": %6$d, "consecutiveSuccess": 1},
           "faultDetectConfig": {"enable": false}}]
         """
-            .formatted(service, errors, sleepSeconds);
+            .formatted(service, kind, level, destinationExtra, errors, sleepSeconds);
     return firstId(api.post("/naming/v1/circuitbreaker/rules", body));
   }
 

@@ -378,22 +378,18 @@ class RoutingAndBreakingTest {
   }
 
   private static ForkedApp consumer(String target, String... args) {
-    String[] all = new String[args.length + 4];
-    all[0] = "--target=" + target;
-    all[1] = "--rate=40";
-    all[2] = "--duration=150s";
-    all[3] = "--deadline=3s";
-    System.arraycopy(args, 0, all, 4, args.length);
-    return POLARIS
-        .agentApp(EchoConsumer.class, "consumer" + (args.length > 0 ? "-tagged" : ""))
-        .property("polaris.service", "governed-consumer")
-        .property("polaris.loadbalancer", "round_robin")
-        .args(all)
-        .start();
+    return consumerBuilder("consumer" + (args.length > 0 ? "-tagged" : ""), target, args).start();
   }
 
   /** A consumer as {@link #consumer}, with metrics on a free port. */
   private static ForkedApp meteredConsumer(String target, String... args) {
+    return consumerBuilder("consumer-metered", target, args)
+        .property("polaris.metrics.port", "0")
+        .start();
+  }
+
+  /** A consumer calling {@code target} 40 times a second for 150 s, round robin, 3 s deadline. */
+  private static ForkedApp.Builder consumerBuilder(String name, String target, String... args) {
     String[] all = new String[args.length + 4];
     all[0] = "--target=" + target;
     all[1] = "--rate=40";
@@ -401,12 +397,10 @@ class RoutingAndBreakingTest {
     all[3] = "--deadline=3s";
     System.arraycopy(args, 0, all, 4, args.length);
     return POLARIS
-        .agentApp(EchoConsumer.class, "consumer-metered")
+        .agentApp(EchoConsumer.class, name)
         .property("polaris.service", "governed-consumer")
         .property("polaris.loadbalancer", "round_robin")
-        .property("polaris.metrics.port", "0")
-        .args(all)
-        .start();
+        .args(all);
   }
 
   private static void awaitHealthy(String service, int count) {
