@@ -7,13 +7,13 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.polarisagent.it.consumer.Providers;
 import org.polarisagent.it.harness.ConsumerProgress;
 import org.polarisagent.it.harness.ForkedApp;
 import org.polarisagent.it.harness.PolarisServerExtension;
 import org.polarisagent.samples.EchoConsumer;
 import org.polarisagent.samples.EchoProvider;
 import org.polarisagent.samples.RelayProvider;
-import org.polarisagent.testing.Poll;
 import org.polarisagent.testing.Rules;
 
 /**
@@ -112,13 +112,13 @@ class GrayReleaseChainTest {
       try {
         apps.add(provider(prefix + "-c", "c-base", "base"));
         apps.add(provider(prefix + "-c", "c-gray", "gray"));
-        awaitHealthy(prefix + "-c", 2);
+        Providers.awaitHealthy(POLARIS, prefix + "-c", 2);
         Rules.headerRouting(
             POLARIS.openApi(), prefix + "-c", "x-env", "gray", "env", "gray", "base");
         apps.add(relay(prefix + "-b", "polaris://" + prefix + "-c", "executor", propagate));
         ForkedApp a = relay(prefix + "-a", "polaris://" + prefix + "-b", "handler", propagate);
         apps.add(a);
-        awaitHealthy(prefix + "-b", 1);
+        Providers.awaitHealthy(POLARIS, prefix + "-b", 1);
         int port =
             Integer.parseInt(a.awaitLine("READY port=(\\d+).*", Duration.ofSeconds(60)).group(1));
         return new Chain(port, apps);
@@ -170,14 +170,5 @@ class GrayReleaseChainTest {
     all[3] = "--deadline=5s";
     System.arraycopy(args, 0, all, 4, args.length);
     return ForkedApp.main(EchoConsumer.class).name(name).args(all).start();
-  }
-
-  private static void awaitHealthy(String service, int count) {
-    Poll.until(
-        Duration.ofSeconds(60),
-        OBSERVE,
-        () -> POLARIS.openApi().listInstances(service, "default"),
-        list -> list.stream().filter(i -> i.healthy()).count() == count,
-        count + " healthy " + service);
   }
 }

@@ -9,6 +9,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.polarisagent.it.consumer.Providers;
 import org.polarisagent.it.harness.ConsumerProgress;
 import org.polarisagent.it.harness.ForkedApp;
 import org.polarisagent.it.harness.PolarisServerExtension;
@@ -44,7 +45,8 @@ class ProviderHealthTest {
                 .start()) {
       warming.awaitLine("READY .*", START);
       unaware.awaitLine("READY .*", START);
-      awaitInstances("unaware", 1); // the same status, no health awareness: registered
+      Providers.awaitHealthy(
+          POLARIS, "unaware", 1); // the same status, no health awareness: registered
       // The agent has had the time to register the other one too: it must not have.
       Poll.holds(
           Duration.ofSeconds(3),
@@ -55,7 +57,7 @@ class ProviderHealthTest {
 
       long servingNanos = System.nanoTime();
       Files.delete(healthFile);
-      awaitInstances("warming", 1);
+      Providers.awaitHealthy(POLARIS, "warming", 1);
       System.out.printf(
           "[health] SERVING -> visible in Polaris: %d ms%n",
           (System.nanoTime() - servingNanos) / 1_000_000);
@@ -71,7 +73,7 @@ class ProviderHealthTest {
         ForkedApp b = provider("rotation", healthFile).args("--name=b").start()) {
       a.awaitLine("READY .*", START);
       b.awaitLine("READY .*", START);
-      awaitInstances("rotation", 2);
+      Providers.awaitHealthy(POLARIS, "rotation", 2);
       try (ForkedApp consumer =
           POLARIS
               .agentApp(EchoConsumer.class, "consumer-health")
@@ -124,14 +126,5 @@ class ProviderHealthTest {
 
   private static List<PolarisOpenApi.Instance> instances(String service) {
     return POLARIS.openApi().listInstances(service, "default");
-  }
-
-  private static void awaitInstances(String service, int healthy) {
-    Poll.until(
-        START,
-        POLL,
-        () -> instances(service),
-        list -> list.stream().filter(PolarisOpenApi.Instance::healthy).count() == healthy,
-        healthy + " healthy instances of " + service);
   }
 }
