@@ -4,9 +4,11 @@
 // It is a thin wrapper around the server's exported bootstrap: the upstream
 // module only wires its plugins into its own main package, so this program
 // links in (by blank imports) exactly the plugins our test configuration
-// uses: boltdb store, HTTP OpenAPI + client gRPC API servers, in-memory
-// heartbeat checker, default auth, the caches and the interceptor chains.
-// Nothing else (xDS, Eureka, Nacos, config gRPC, L5, MySQL, Redis) is linked.
+// uses: boltdb store (one node) or MySQL store (a cluster, see
+// polaris-cluster.sh), HTTP OpenAPI + client gRPC API servers, in-memory
+// (one node) or leader-based (cluster) heartbeat checker, default auth, the
+// caches and the interceptor chains. Nothing else (xDS, Eureka, Nacos,
+// config gRPC, L5, Redis) is linked.
 //
 // Usage:
 //
@@ -75,13 +77,15 @@ import (
 	_ "github.com/polarismesh/polaris/plugin/cmdb/memory"
 	_ "github.com/polarismesh/polaris/plugin/crypto/aes"
 	_ "github.com/polarismesh/polaris/plugin/discoverevent/local"
+	_ "github.com/polarismesh/polaris/plugin/healthchecker/leader"
 	_ "github.com/polarismesh/polaris/plugin/healthchecker/memory"
 	_ "github.com/polarismesh/polaris/plugin/history/logger"
 	_ "github.com/polarismesh/polaris/plugin/statis/logger"
 	_ "github.com/polarismesh/polaris/plugin/statis/prometheus"
 
-	// Standalone storage in a single file.
+	// Storage: a single file for one node, MySQL shared by a cluster.
 	_ "github.com/polarismesh/polaris/store/boltdb"
+	_ "github.com/polarismesh/polaris/store/mysql"
 )
 
 // portDefaults are applied to the environment before the config is read.

@@ -28,6 +28,11 @@
 #                          (a restart after an outage, as a real server would).
 #   POLARIS_HTTP_PORT      HTTP OpenAPI port (default 8090).
 #   POLARIS_GRPC_PORT      gRPC client API port of the SDK (default 8091).
+#   POLARIS_LISTEN_IP      Loopback address both ports bind (default
+#                          127.0.0.1; polaris-cluster.sh gives each node its
+#                          own).
+#   POLARIS_CONFIG         Server configuration (default polaris-server.yaml
+#                          next to this script).
 #   POLARIS_START_TIMEOUT  Seconds `start` waits for the server (default 60).
 #   POLARIS_STOP_TIMEOUT   Seconds `stop` waits before SIGKILL (default 15).
 #   POLARIS_CLIENT_AUTH    true: the client APIs (register, heartbeat, discover)
@@ -54,6 +59,7 @@ ADMIN_TOKEN='nu/0WRA4EqSR1FagrjRj0fZwPXuGlMpX+zCuWu4uMqy8xr1vRjisSbA25aAC3mtU8Me
 
 HTTP_PORT="${POLARIS_HTTP_PORT:-8090}"
 GRPC_PORT="${POLARIS_GRPC_PORT:-8091}"
+LISTEN_IP="${POLARIS_LISTEN_IP:-127.0.0.1}"
 START_TIMEOUT="${POLARIS_START_TIMEOUT:-60}"
 STOP_TIMEOUT="${POLARIS_STOP_TIMEOUT:-15}"
 GO="${GO:-go}"
@@ -134,12 +140,12 @@ running_pid() {
 }
 
 port_in_use() {
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+    (exec 3<>"/dev/tcp/$LISTEN_IP/$1") 2>/dev/null
 }
 
 # HTTP GET on the local OpenAPI with the admin token; prints the body.
 http_get() {
-    curl -sS --max-time 2 -H "X-Polaris-Token: $ADMIN_TOKEN" "http://127.0.0.1:$HTTP_PORT$1" 2>/dev/null
+    curl -sS --max-time 2 -H "X-Polaris-Token: $ADMIN_TOKEN" "http://$LISTEN_IP:$HTTP_PORT$1" 2>/dev/null
 }
 
 # Ready when the OpenAPI answers (store, auth and caches up) and lists the
@@ -148,7 +154,7 @@ http_get() {
 # accept connections.
 ready() {
     local body
-    body="$(http_get "/naming/v1/instances?service=polaris.checker&namespace=Polaris&healthy=true")" || return 1
+    body="$(http_get "/naming/v1/instances?service=polaris.checker&namespace=Polaris&healthy=true&host=$LISTEN_IP")" || return 1
     body="${body//[[:space:]]/}"
     [[ "$body" == *'"code":200000'* && "$body" == *"\"port\":$GRPC_PORT,"* && "$body" == *'"healthy":true'* ]] || return 1
     port_in_use "$GRPC_PORT"
@@ -178,9 +184,10 @@ cmd_start() {
     fi
     for p in "$HTTP_PORT" "$GRPC_PORT"; do
         [[ "$p" =~ ^[0-9]+$ ]] || die "invalid port '$p'"
-        ! port_in_use "$p" || die "port 127.0.0.1:$p is already in use"
+        ! port_in_use "$p" || die "port $LISTEN_IP:$p is already in use"
     done
     [[ "$HTTP_PORT" != "$GRPC_PORT" ]] || die "HTTP and gRPC ports must differ"
+    [[ "$LISTEN_IP" =~ ^127\.[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "POLARIS_LISTEN_IP=$LISTEN_IP is not a loopback address"
     bin="$(ensure_binary)"
 
     # Fresh store and log; nothing else in the run directory is touched.
@@ -193,12 +200,12 @@ cmd_start() {
     logf="$dir/$NAME.log"
     started=$SECONDS
 
-    local config="$HERE/$NAME.yaml"
+    local config="${POLARIS_CONFIG:-$HERE/$NAME.yaml}"
     if [ "${POLARIS_CLIENT_AUTH:-false}" = true ]; then
         # The same configuration with the auth checks of the client APIs on.
         config="$dir/$NAME-client-auth.yaml"
         sed -e 's/^\( *clientOpen:\) false$/\1 true/' -e 's/^\( *clientStrict:\) false$/\1 true/' \
-            "$HERE/$NAME.yaml" >"$config"
+            "${POLARIS_CONFIG:-$HERE/$NAME.yaml}" >"$config"
         grep -q '^ *clientStrict: true$' "$config" || die "cannot turn client auth on in $config"
     fi
     local args=(-config "$config" -dir "$dir")
@@ -209,7 +216,7 @@ cmd_start() {
         nohup "$bin" "${args[@]}" </dev/null >>"$logf" 2>&1 &
     pid=$!
     printf '%s\n' "$pid" >"$dir/$NAME.pid"
-    printf 'http=127.0.0.1:%s grpc=127.0.0.1:%s\n' "$HTTP_PORT" "$GRPC_PORT" >"$dir/$NAME.ports"
+    printf 'http=%s:%s grpc=%s:%s\n' "$LISTEN_IP" "$HTTP_PORT" "$LISTEN_IP" "$GRPC_PORT" >"$dir/$NAME.ports"
 
     deadline=$((SECONDS + START_TIMEOUT))
     until ready; do
@@ -228,7 +235,7 @@ cmd_start() {
         fi
         sleep 0.2
     done
-    echo "$NAME started: http=127.0.0.1:$HTTP_PORT grpc=127.0.0.1:$GRPC_PORT pid=$pid log=$logf run_dir=$dir"
+    echo "$NAME started: http=$LISTEN_IP:$HTTP_PORT grpc=$LISTEN_IP:$GRPC_PORT pid=$pid log=$logf run_dir=$dir"
     log "$NAME: ready in $((SECONDS - started)) s"
 }
 

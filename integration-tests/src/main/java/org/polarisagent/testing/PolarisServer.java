@@ -2,14 +2,13 @@ package org.polarisagent.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A real Polaris server on free loopback ports, started and stopped through {@code
@@ -27,10 +26,9 @@ import java.util.concurrent.TimeUnit;
  */
 public final class PolarisServer implements AutoCloseable {
 
-  private static final Duration SCRIPT_TIMEOUT = Duration.ofMinutes(5);
   private static final int START_ATTEMPTS = 3;
 
-  private final Path script;
+  private final HarnessScript script;
   private final Path runDir;
   private final boolean clientAuth;
   private int httpPort;
@@ -39,7 +37,6 @@ public final class PolarisServer implements AutoCloseable {
   private String token;
   private PolarisOpenApi openApi;
   private Duration lastStartDuration = Duration.ZERO;
-  private int scriptRuns;
   private boolean keepDataOnStart;
   private Duration startTimeout;
   private Thread stopAtExit;
@@ -52,14 +49,7 @@ public final class PolarisServer implements AutoCloseable {
    *     by default only the console APIs do
    */
   public PolarisServer(Path script, Path runDir, boolean clientAuth) {
-    if (!Files.isRegularFile(script)) {
-      throw new IllegalStateException(
-          "Polaris server script "
-              + script.toAbsolutePath()
-              + " not found "
-              + "(system property polaris.server.script)");
-    }
-    this.script = script;
+    this.script = new HarnessScript(script, runDir);
     this.runDir = runDir;
     this.clientAuth = clientAuth;
   }
@@ -310,65 +300,18 @@ public final class PolarisServer implements AutoCloseable {
     }
   }
 
-  /**
-   * Runs {@code polaris-server.sh <command>} for this server; returns its stdout or throws with its
-   * output.
-   */
+  /** Runs {@code polaris-server.sh <command>} for this server; returns its stdout. */
   private String runScript(String command) {
-    try {
-      Files.createDirectories(runDir);
-      int run = ++scriptRuns;
-      Path out = runDir.resolve("script-" + run + "-" + command + ".out");
-      Path err = runDir.resolve("script-" + run + "-" + command + ".err");
-      ProcessBuilder builder =
-          new ProcessBuilder("bash", script.toString(), command)
-              .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-              .redirectOutput(out.toFile())
-              .redirectError(err.toFile());
-      Map<String, String> env = builder.environment();
-      env.put("POLARIS_RUN_DIR", runDir.toAbsolutePath().toString());
-      env.put("POLARIS_HTTP_PORT", String.valueOf(httpPort));
-      env.put("POLARIS_GRPC_PORT", String.valueOf(grpcPort));
-      env.put("POLARIS_WATCH_PID", String.valueOf(ProcessHandle.current().pid()));
-      env.put("POLARIS_KEEP_DATA", String.valueOf(keepDataOnStart));
-      env.put("POLARIS_CLIENT_AUTH", String.valueOf(clientAuth));
-      if (startTimeout != null) {
-        env.put("POLARIS_START_TIMEOUT", String.valueOf(startTimeout.toSeconds()));
-      }
-      Process process = builder.start();
-      if (!process.waitFor(SCRIPT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        throw new HarnessFailure(
-            "polaris-server.sh "
-                + command
-                + " did not finish in "
-                + SCRIPT_TIMEOUT.toSeconds()
-                + " s; "
-                + outputOf(out, err));
-      }
-      if (process.exitValue() != 0) {
-        throw new HarnessFailure(
-            "polaris-server.sh "
-                + command
-                + " failed with exit code "
-                + process.exitValue()
-                + "; "
-                + outputOf(out, err));
-      }
-      return Files.readString(out, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot run " + script + " " + command, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new HarnessFailure("interrupted while running polaris-server.sh " + command, e);
+    Map<String, String> env = new HashMap<>();
+    env.put("POLARIS_RUN_DIR", runDir.toAbsolutePath().toString());
+    env.put("POLARIS_HTTP_PORT", String.valueOf(httpPort));
+    env.put("POLARIS_GRPC_PORT", String.valueOf(grpcPort));
+    env.put("POLARIS_WATCH_PID", String.valueOf(ProcessHandle.current().pid()));
+    env.put("POLARIS_KEEP_DATA", String.valueOf(keepDataOnStart));
+    env.put("POLARIS_CLIENT_AUTH", String.valueOf(clientAuth));
+    if (startTimeout != null) {
+      env.put("POLARIS_START_TIMEOUT", String.valueOf(startTimeout.toSeconds()));
     }
-  }
-
-  private static String outputOf(Path out, Path err) throws IOException {
-    return "stdout: "
-        + Files.readString(out, StandardCharsets.UTF_8).trim()
-        + "\nstderr: "
-        + Files.readString(err, StandardCharsets.UTF_8).trim();
+    return script.run(env, command);
   }
 }

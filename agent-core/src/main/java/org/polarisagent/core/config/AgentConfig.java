@@ -36,8 +36,10 @@ public final class AgentConfig {
           "127.0.0.1:8091",
           ValueType.ADDRESSES,
           OnInvalid.DISCONNECT,
-          "Polaris server gRPC addresses. If invalid, the agent stays away from Polaris (no registration,"
-              + " Polaris channels fail fast) and the application runs on.");
+          "Polaris server gRPC addresses: one server, or every node of a cluster (a node found down is"
+              + " skipped and the SDK moves to another one on the first failed request). If invalid,"
+              + " the agent stays away from Polaris (no registration, Polaris channels fail fast) and"
+              + " the application runs on.");
   public static final ConfigKey<String> NAMESPACE =
       key(
           "polaris.namespace",

@@ -1,6 +1,7 @@
 package org.polarisagent.core.sdk;
 
 import com.tencent.polaris.api.config.Configuration;
+import com.tencent.polaris.api.config.consumer.LoadBalanceConfig;
 import com.tencent.polaris.api.plugin.PluginType;
 import com.tencent.polaris.api.plugin.TypeProvider;
 import com.tencent.polaris.api.plugin.common.ValueContext;
@@ -10,6 +11,7 @@ import com.tencent.polaris.factory.ConfigAPIFactory;
 import com.tencent.polaris.factory.config.ConfigurationImpl;
 import com.tencent.polaris.factory.config.global.LocationConfigImpl;
 import com.tencent.polaris.factory.config.global.LocationProviderConfigImpl;
+import com.tencent.polaris.factory.config.global.ServerConnectorConfigImpl;
 import java.io.FileInputStream;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -64,10 +66,19 @@ final class SdkConfiguration {
   static SdkConfiguration apply(
       AgentConfig config, ConfigurationImpl configuration, boolean complete) {
     List<String> addresses = new ArrayList<>(config.get(AgentConfig.ADDRESS));
-    configuration.getGlobal().getServerConnector().setAddresses(addresses);
+    ServerConnectorConfigImpl connector = configuration.getGlobal().getServerConnector();
+    connector.setAddresses(addresses);
+    if (addresses.size() > 1
+        && LoadBalanceConfig.LOAD_BALANCE_ROUND_ROBIN.equals(connector.getLbPolicy())) {
+      // Round robin takes the next address blindly: with the first node down, a JVM starting
+      // then keeps one of its SDK connections (the one that checks which rule types the server
+      // knows) on that node until the next periodic switch, 10 minutes later, and cannot resolve
+      // any service meanwhile. nearbyBackup probes the nodes and never picks a dead one.
+      connector.setLbPolicy(LoadBalanceConfig.LOAD_BALANCE_NEARBY_BACKUP);
+    }
     String token = config.get(AgentConfig.TOKEN);
     if (!token.isEmpty()) {
-      configuration.getGlobal().getServerConnector().setToken(token);
+      connector.setToken(token);
     }
     // Without a bind IP, SDK init opens a socket to the server, with no timeout, only to learn it.
     configuration.getGlobal().getAPI().setBindIP(LocalAddress.towards(addresses.get(0)));

@@ -130,4 +130,25 @@ class SdkConfigurationTest {
       context.close();
     }
   }
+
+  @Test
+  void severalServerNodesArePickedByProbeNotBlindly() throws IOException {
+    assertEquals(
+        "roundRobin",
+        SdkConfiguration.apply(config(), snapshotted(), true)
+            .configuration()
+            .getGlobal()
+            .getServerConnector()
+            .getLbPolicy(),
+        "one node: the SDK's default");
+    assertEquals(
+        "nearbyBackup",
+        SdkConfiguration.apply(
+                config("polaris.address", "127.0.0.1:1,127.0.0.2:1"), snapshotted(), true)
+            .configuration()
+            .getGlobal()
+            .getServerConnector()
+            .getLbPolicy(),
+        "two nodes: a dead first node is never chosen");
+  }
 }

@@ -1,7 +1,7 @@
 package org.polarisagent.it.consumer;
 
 import org.polarisagent.it.harness.ForkedApp;
-import org.polarisagent.it.harness.PolarisServerExtension;
+import org.polarisagent.it.harness.PolarisFixture;
 import org.polarisagent.samples.EchoConsumer;
 
 /** Starts sample consumers with the agent. */
@@ -14,7 +14,7 @@ public final class Consumers {
    * duration}.
    */
   static ForkedApp steady(
-      PolarisServerExtension polaris,
+      PolarisFixture polaris,
       String name,
       String target,
       int rate,
@@ -25,7 +25,7 @@ public final class Consumers {
 
   /** The consumer of {@link #steady}, not started yet. */
   public static ForkedApp.Builder steadyBuilder(
-      PolarisServerExtension polaris,
+      PolarisFixture polaris,
       String name,
       String target,
       int rate,

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.function.UnaryOperator;
 import org.polarisagent.it.harness.ConsumerProgress;
 import org.polarisagent.it.harness.ForkedApp;
-import org.polarisagent.it.harness.PolarisServerExtension;
+import org.polarisagent.it.harness.PolarisFixture;
 
 /**
  * Steady load on two providers: echo providers {@code p1} and {@code p2} of service {@code echo}
@@ -19,18 +19,17 @@ public record LoadOnTwoProviders(ForkedApp p1, ForkedApp p2, ForkedApp consumer)
    * Starts the providers and the consumer (which stops by itself after {@code duration}); returns
    * once both providers answered calls, polled every {@code observe} for at most 30 s.
    */
-  static LoadOnTwoProviders start(
-      PolarisServerExtension polaris, String duration, Duration observe) {
+  static LoadOnTwoProviders start(PolarisFixture polaris, String duration, Duration observe) {
     return start(polaris, "echo", duration, observe, UnaryOperator.identity());
   }
 
   /**
-   * Like {@link #start(PolarisServerExtension, String, Duration)} for {@code service}, each of the
-   * three apps described by its usual builder passed through {@code fork} (e.g. to run it on
-   * another JDK).
+   * Like {@link #start(PolarisFixture, String, Duration)} for {@code service}, each of the three
+   * apps described by its usual builder passed through {@code fork} (e.g. to run it on another
+   * JDK).
    */
   public static LoadOnTwoProviders start(
-      PolarisServerExtension polaris,
+      PolarisFixture polaris,
       String service,
       String duration,
       Duration observe,

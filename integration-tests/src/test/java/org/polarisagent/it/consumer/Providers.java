@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.polarisagent.it.harness.ForkedApp;
-import org.polarisagent.it.harness.PolarisServerExtension;
+import org.polarisagent.it.harness.PolarisFixture;
 import org.polarisagent.samples.EchoProvider;
 import org.polarisagent.testing.PolarisOpenApi;
 import org.polarisagent.testing.Poll;
@@ -18,16 +18,13 @@ public final class Providers {
 
   /** Starts one provider of {@code service} named {@code name}; returns once it listens. */
   static ForkedApp start(
-      PolarisServerExtension polaris, String service, String name, String... properties) {
+      PolarisFixture polaris, String service, String name, String... properties) {
     return start(polaris, service, name, List.of(), properties);
   }
 
-  /**
-   * Like {@link #start(PolarisServerExtension, String, String, String...)} with more provider
-   * flags.
-   */
+  /** Like {@link #start(PolarisFixture, String, String, String...)} with more provider flags. */
   static ForkedApp start(
-      PolarisServerExtension polaris,
+      PolarisFixture polaris,
       String service,
       String name,
       List<String> flags,
@@ -44,7 +41,7 @@ public final class Providers {
    * flags}, not started yet.
    */
   public static ForkedApp.Builder builder(
-      PolarisServerExtension polaris, String service, String name, List<String> flags) {
+      PolarisFixture polaris, String service, String name, List<String> flags) {
     List<String> args = new ArrayList<>(flags);
     args.add(0, "--name=" + name);
     return polaris
@@ -66,7 +63,7 @@ public final class Providers {
    * Polaris.
    */
   static List<ForkedApp> startAll(
-      PolarisServerExtension polaris, String service, String prefix, int count) {
+      PolarisFixture polaris, String service, String prefix, int count) {
     List<ForkedApp> providers = new ArrayList<>();
     for (int i = 1; i <= count; i++) {
       providers.add(start(polaris, service, prefix + i));
@@ -76,7 +73,7 @@ public final class Providers {
   }
 
   /** Waits until Polaris lists exactly {@code count} healthy instances of the service. */
-  public static void awaitHealthy(PolarisServerExtension polaris, String service, int count) {
+  public static void awaitHealthy(PolarisFixture polaris, String service, int count) {
     Poll.until(
         START,
         Duration.ofMillis(200),

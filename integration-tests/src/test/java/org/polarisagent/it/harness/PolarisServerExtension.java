@@ -42,7 +42,7 @@ import org.polarisagent.testing.PolarisServer;
  * <p>Thread-safe.
  */
 public final class PolarisServerExtension
-    implements BeforeAllCallback, AfterAllCallback, ParameterResolver {
+    implements BeforeAllCallback, AfterAllCallback, ParameterResolver, PolarisFixture {
 
   private static final DateTimeFormatter DIR_TIME =
       DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS");
@@ -151,6 +151,7 @@ public final class PolarisServerExtension
    * Starts describing a fork of the class's {@code main} named {@code name}, with the agent, whose
    * server address is this server's.
    */
+  @Override
   public ForkedApp.Builder agentApp(Class<?> mainClass, String name) {
     return ForkedApp.main(mainClass)
         .name(name)
@@ -168,6 +169,7 @@ public final class PolarisServerExtension
   }
 
   /** The OpenAPI client, authenticated as admin. */
+  @Override
   public PolarisOpenApi openApi() {
     return server().openApi();
   }
