@@ -49,6 +49,8 @@ DB_PORT="${POLARIS_DB_PORT:-8292}"
 START_TIMEOUT="${POLARIS_START_TIMEOUT:-60}"
 DB_USER=polaris
 DB_PASSWORD=polaris-test
+# The database's administrator: this system user, through the socket.
+DB_ADMIN="$(id -un)"
 
 log() { printf '%s\n' "$*" >&2; }
 die() { log "$NAME: $*"; exit 1; }
@@ -152,7 +154,15 @@ socket_path() {
 }
 
 sql() {
-    mariadb --no-defaults --socket="$(socket_path)" -uroot "$@"
+    mariadb --no-defaults --socket="$(socket_path)" -u"$DB_ADMIN" "$@"
+}
+
+# Removes the socket directory of the last MariaDB started here, if any.
+remove_socket_dir() {
+    if [[ -f "$DB_DIR/socket-dir" ]]; then
+        rm -rf "$(cat "$DB_DIR/socket-dir")"
+        rm -f "$DB_DIR/socket-dir"
+    fi
 }
 
 db_start() {
@@ -161,11 +171,12 @@ db_start() {
     ! db_pid >/dev/null || die "MariaDB already running in $DB_DIR; stop first"
     ! (exec 3<>"/dev/tcp/127.0.0.1/$DB_PORT") 2>/dev/null || die "port 127.0.0.1:$DB_PORT is already in use"
     [[ "$(id -u)" != 0 ]] || user=(--user=root)
+    remove_socket_dir
     rm -rf "$DB_DIR"
     mkdir -p "$DB_DIR/data"
     mktemp -d "${TMPDIR:-/tmp}/polaris-db.XXXXXX" >"$DB_DIR/socket-dir"
     mariadb-install-db --no-defaults --datadir="$DB_DIR/data" --auth-root-authentication-method=socket \
-        --skip-test-db "${user[@]}" >"$DB_DIR/install.log" 2>&1 ||
+        --auth-root-socket-user="$DB_ADMIN" --skip-test-db "${user[@]}" >"$DB_DIR/install.log" 2>&1 ||
         { tail -n 20 "$DB_DIR/install.log" >&2; die "mariadb-install-db failed"; }
     # Small and fast: a test store is thrown away, so no durability on
     # commit and a small buffer pool.
@@ -190,7 +201,7 @@ db_start() {
 # The schema shipped in the server module the binary is built from.
 schema() {
     local moddir
-    moddir="$(cd "$HERE" && GOWORK=off GOFLAGS=-mod=mod go list -m -f '{{.Dir}}' github.com/polarismesh/polaris)" ||
+    moddir="$(cd "$HERE" && GOWORK=off GOFLAGS=-mod=readonly "${GO:-go}" list -m -f '{{.Dir}}' github.com/polarismesh/polaris)" ||
         die "cannot locate the Polaris server module (build it first: polaris-server.sh build)"
     [[ -f "$moddir/store/mysql/scripts/polaris_server.sql" ]] || die "no schema in $moddir"
     printf '%s\n' "$moddir/store/mysql/scripts/polaris_server.sql"
@@ -198,15 +209,15 @@ schema() {
 
 db_stop() {
     local pid
-    pid="$(db_pid)" || { echo "mariadb not running"; return 0; }
+    pid="$(db_pid)" || { remove_socket_dir; echo "mariadb not running"; return 0; }
     kill -TERM "$pid" 2>/dev/null || true
     for _ in $(seq 1 150); do
         kill -0 "$pid" 2>/dev/null || break
         sleep 0.1
     done
     kill -KILL "$pid" 2>/dev/null || true
-    rm -rf "$(cat "$DB_DIR/socket-dir")"
-    rm -f "$DB_DIR/mariadb.pid" "$DB_DIR/socket-dir"
+    remove_socket_dir
+    rm -f "$DB_DIR/mariadb.pid"
     echo "mariadb stopped: pid=$pid"
 }
 
@@ -215,7 +226,8 @@ db_stop() {
 watch_db() {
     local watched="$1" pid
     pid="$(db_pid)" || return 0
-    nohup bash -c 'while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 1; done; kill -TERM "$2" 2>/dev/null' \
+    nohup bash -c 'while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 1; done
+        kill -0 "$1" 2>/dev/null || kill -TERM "$2" 2>/dev/null' \
         _ "$watched" "$pid" </dev/null >/dev/null 2>&1 &
 }
 
@@ -234,16 +246,19 @@ await_leader() {
 
 cmd_start() {
     "$SERVER" build >/dev/null
+    # Whatever fails from here on, what was started is stopped again.
+    trap 'cmd_stop >&2 || true' EXIT
     db_start
     [[ -z "${POLARIS_WATCH_PID:-}" ]] || watch_db "$POLARIS_WATCH_PID"
     for n in 1 2; do
         write_node_config "$n"
         printf 'node %s ' "$n"
-        server "$n" start || { cmd_stop >&2; die "node $n did not start"; }
+        server "$n" start || die "node $n did not start"
     done
     for n in 1 2; do
-        await_leader "$n" || { cmd_stop >&2; exit 1; }
+        await_leader "$n"
     done
+    trap - EXIT
 }
 
 cmd_stop() {
@@ -260,6 +275,7 @@ cmd_status() {
         printf 'node %s: ' "$n"
         server "$n" status || rc=3
     done
+    local pid
     if pid="$(db_pid)"; then echo "mariadb running: port=$DB_PORT pid=$pid"; else echo "mariadb not running"; rc=3; fi
     return $rc
 }
@@ -271,7 +287,9 @@ cmd_kill_node() {
     [[ "$(ps -ww -o args= -p "$pid" 2>/dev/null)" == *" -dir $DIR/node-$n"* ]] || die "node $n is not running"
     kill -KILL "$pid"
     # Gone once it is no process or a zombie (its parent is not this script).
+    local deadline=$((SECONDS + 10))
     while state="$(ps -o stat= -p "$pid" 2>/dev/null)" && [[ -n "$state" && "$state" != Z* ]]; do
+        ((SECONDS < deadline)) || die "node $n (pid $pid) still alive 10 s after SIGKILL"
         sleep 0.01
     done
     rm -f "$DIR/node-$n/polaris-server.pid" "$DIR/node-$n/polaris-server.ports"

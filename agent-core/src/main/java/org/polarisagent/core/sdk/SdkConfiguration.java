@@ -61,7 +61,8 @@ final class SdkConfiguration {
 
   /**
    * Sets the agent configuration's addresses, token, bind IP and location into {@code
-   * configuration}; {@code complete} when it came from the snapshot.
+   * configuration}, and with several addresses the SDK's probing server choice; {@code complete}
+   * when it came from the snapshot.
    */
   static SdkConfiguration apply(
       AgentConfig config, ConfigurationImpl configuration, boolean complete) {

@@ -21,7 +21,6 @@ import org.polarisagent.it.consumer.Providers;
 import org.polarisagent.it.harness.ConsumerProgress;
 import org.polarisagent.it.harness.ForkedApp;
 import org.polarisagent.it.harness.PolarisClusterExtension;
-import org.polarisagent.it.harness.ProcessSockets;
 import org.polarisagent.testing.PolarisCluster;
 import org.polarisagent.testing.PolarisOpenApi;
 import org.polarisagent.testing.Poll;
@@ -41,12 +40,13 @@ class ClusterFailoverTest {
   private static final Duration OBSERVE = Duration.ofMillis(250);
 
   /**
-   * Longer than three heartbeat TTLs (5 s each): an instance whose beats were lost is unhealthy.
+   * The other node takes over the heartbeat checks within 12 s (its leader lease is 10 s, checked
+   * every 2 s) and then skips checks for three TTLs (5 s each); past that, an instance whose beats
+   * were lost shows unhealthy.
    */
-  private static final Duration OUTAGE_HOLD = Duration.ofSeconds(20);
+  private static final Duration OUTAGE_HOLD = Duration.ofSeconds(32);
 
   private static final Duration SWITCH = Duration.ofSeconds(30);
-  private static final Duration PEEK = Duration.ofMillis(50);
 
   /** What the SDK logs once a discovery stream runs on a (new) connection. */
   private static final String NEW_DISCOVERY_STREAM = "success to create stream client";
@@ -100,11 +100,11 @@ class ClusterFailoverTest {
           consumer, SWITCH, w -> w.count("p3") > 0, "calls on p3 again (rule deleted)");
 
       assertEquals(failedAtStart, ConsumerProgress.of(consumer).failed(), consumer.describe());
-      cluster.startNode(second);
     } finally {
       for (ForkedApp app : apps) {
         app.close();
       }
+      restartStoppedNodes(cluster);
     }
   }
 
@@ -141,7 +141,16 @@ class ClusterFailoverTest {
             "a window without failures once c's breaker is open");
       }
     } finally {
-      cluster.startNode(1);
+      restartStoppedNodes(cluster);
+    }
+  }
+
+  /** Leaves both nodes running for the next test, whatever this one did. */
+  private static void restartStoppedNodes(PolarisCluster cluster) {
+    for (int n : PolarisCluster.NODES) {
+      if (!cluster.isRunning(n)) {
+        cluster.startNode(n);
+      }
     }
   }
 
@@ -150,65 +159,53 @@ class ClusterFailoverTest {
   }
 
   /**
-   * Kills {@code node} and holds for three TTLs: no failed call, every provider still running stays
-   * healthy. Prints how long each app took to connect to the other node.
+   * Kills {@code node} and holds past three TTLs after the other node has taken over the heartbeat
+   * checks: no failed call, every provider still running stays healthy and has had a heartbeat
+   * accepted, and the consumer runs its discovery stream on the other node. Prints how long those
+   * took after the kill, from the apps' SDK logs.
    */
   private static void outage(
       PolarisCluster cluster, int node, List<ForkedApp> apps, ForkedApp consumer, long failed) {
-    List<ForkedApp> providers = new ArrayList<>();
-    for (ForkedApp app : apps) {
-      if (app != consumer && app.isAlive()) {
-        providers.add(app);
-      }
-    }
-    String survivor = cluster.grpcAddress(3 - node);
     cluster.killNode(node);
     // The script returns once the node's process is gone: times count from there.
-    long killedAt = System.nanoTime();
-    LocalDateTime killedAtClock = LocalDateTime.now();
-    Map<ForkedApp, Long> switched = new LinkedHashMap<>();
-    long end = killedAt + OUTAGE_HOLD.toNanos();
-    while (System.nanoTime() < end) {
-      for (ForkedApp app : apps) {
-        if (app.isAlive()
-            && !switched.containsKey(app)
-            && ProcessSockets.peers(app.pid()).contains(survivor)) {
-          switched.put(app, (System.nanoTime() - killedAt) / 1_000_000);
-        }
-      }
-      assertEquals(
-          failed,
-          ConsumerProgress.of(consumer).failed(),
-          "no failed call after node " + node + " died\n" + consumer.describe());
-      sleep(PEEK);
-    }
-    long healthy = healthy(CLUSTER.openApi());
-    Map<ForkedApp, Long> firstSuccess = new LinkedHashMap<>();
+    LocalDateTime killedAt = LocalDateTime.now();
+    ConsumerProgress.holds(
+        consumer,
+        OUTAGE_HOLD,
+        OBSERVE,
+        p -> p.failed() == failed,
+        "no failed call while node " + node + " is down");
+    Map<String, Long> firstSuccess = new LinkedHashMap<>();
+    int providers = 0;
     for (ForkedApp app : apps) {
       if (app.isAlive()) {
-        firstSuccess.put(
-            app,
-            millisToSdkLine(
-                app, killedAtClock, app == consumer ? NEW_DISCOVERY_STREAM : HEARTBEAT_SUCCESS));
+        boolean isConsumer = app == consumer;
+        providers += isConsumer ? 0 : 1;
+        long millis =
+            millisToSdkLine(app, killedAt, isConsumer ? NEW_DISCOVERY_STREAM : HEARTBEAT_SUCCESS);
+        firstSuccess.put(app.name(), millis);
+        assertTrue(
+            millis >= 0,
+            app.name()
+                + (isConsumer ? " runs no discovery stream" : " had no heartbeat accepted")
+                + " since node "
+                + node
+                + " died\n"
+                + app.describe());
       }
     }
+    long healthy = healthy(CLUSTER.openApi());
     System.out.println(
         "node "
             + node
-            + " killed; connected to node "
-            + (3 - node)
-            + " after (ms): "
-            + switched
-            + "; first discovery stream (consumer) or heartbeat (providers) after (ms): "
+            + " killed; ms to the consumer's discovery stream on the other node and to each"
+            + " provider's first accepted heartbeat: "
             + firstSuccess
             + "; healthy echo instances after "
             + OUTAGE_HOLD.toSeconds()
             + " s: "
             + healthy);
-    assertEquals(providers.size(), healthy, "providers healthy while node " + node + " is down");
-    assertTrue(
-        switched.keySet().containsAll(apps.stream().filter(ForkedApp::isAlive).toList()),
-        "every app moved to node " + (3 - node) + ": " + switched);
+    assertEquals(providers, healthy, "providers healthy while node " + node + " is down");
   }
 
   /**
@@ -285,14 +282,5 @@ class ClusterFailoverTest {
     return api.listInstances("echo", "default").stream()
         .filter(PolarisOpenApi.Instance::healthy)
         .count();
-  }
-
-  private static void sleep(Duration duration) {
-    try {
-      Thread.sleep(duration.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError("interrupted", e);
-    }
   }
 }

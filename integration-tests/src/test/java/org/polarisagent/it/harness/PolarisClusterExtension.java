@@ -1,9 +1,5 @@
 package org.polarisagent.it.harness;
 
-import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -25,9 +21,6 @@ import org.polarisagent.testing.PolarisOpenApi;
 public final class PolarisClusterExtension
     implements BeforeAllCallback, AfterAllCallback, PolarisFixture {
 
-  private static final DateTimeFormatter DIR_TIME =
-      DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS");
-
   private PolarisCluster cluster;
 
   @Override
@@ -35,14 +28,9 @@ public final class PolarisClusterExtension
     if (cluster != null) {
       return;
     }
-    Path runDir =
-        Paths.get(System.getProperty("it.output.dir", "target"))
-            .resolve("polaris-runs")
-            .resolve(
-                context.getRequiredTestClass().getSimpleName()
-                    + "-"
-                    + LocalDateTime.now().format(DIR_TIME));
-    PolarisCluster starting = new PolarisCluster(PolarisCluster.defaultScript(), runDir);
+    PolarisCluster starting =
+        new PolarisCluster(
+            PolarisCluster.defaultScript(), PolarisServerExtension.runDirFor(context));
     starting.start();
     cluster = starting;
   }

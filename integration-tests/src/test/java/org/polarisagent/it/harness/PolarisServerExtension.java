@@ -74,13 +74,7 @@ public final class PolarisServerExtension
       return; // already started for an enclosing class
     }
     owner = context.getUniqueId();
-    Path runDir =
-        outputRoot()
-            .resolve("polaris-runs")
-            .resolve(
-                context.getRequiredTestClass().getSimpleName()
-                    + "-"
-                    + LocalDateTime.now().format(DIR_TIME));
+    Path runDir = runDirFor(context);
     try {
       server = new PolarisServer(PolarisServer.defaultScript(), runDir, clientAuth);
       server.startOnFreePorts();
@@ -194,7 +188,13 @@ public final class PolarisServerExtension
     return server;
   }
 
-  private static Path outputRoot() {
-    return Paths.get(System.getProperty("it.output.dir", "target"));
+  /** A fresh run directory for the test class: {@code target/polaris-runs/<TestClass>-<time>/}. */
+  static Path runDirFor(ExtensionContext context) {
+    return Paths.get(System.getProperty("it.output.dir", "target"))
+        .resolve("polaris-runs")
+        .resolve(
+            context.getRequiredTestClass().getSimpleName()
+                + "-"
+                + LocalDateTime.now().format(DIR_TIME));
   }
 }

@@ -10,7 +10,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.polarisagent.it.harness.ForkedApp;
 import org.polarisagent.it.harness.PolarisServerExtension;
-import org.polarisagent.it.harness.ProcessSockets;
 import org.polarisagent.it.harness.Scrape;
 import org.polarisagent.samples.EchoConsumer;
 import org.polarisagent.samples.EchoProvider;
@@ -64,8 +63,7 @@ class MetricsTest {
           () -> Scrape.of(providerMetrics),
           s -> s.sum(k -> k.startsWith(registered) && k.endsWith(":" + grpcPort + "\"}")) == 1,
           "the provider's instance shown registered");
-      assertEquals(
-          Set.of(grpcPort, providerMetrics), ProcessSockets.listeningPorts(provider.pid()));
+      assertEquals(Set.of(grpcPort, providerMetrics), ListeningPorts.of(provider.pid()));
 
       Rules.localRateLimit(
           POLARIS.openApi(),
@@ -195,8 +193,7 @@ class MetricsTest {
           () -> POLARIS.openApi().listInstances(service, "default"),
           list -> list.stream().anyMatch(PolarisOpenApi.Instance::healthy),
           "a healthy instance of " + service);
-      assertEquals(
-          Set.of(grpcPort), ProcessSockets.listeningPorts(provider.pid()), provider.describe());
+      assertEquals(Set.of(grpcPort), ListeningPorts.of(provider.pid()), provider.describe());
       assertTrue(
           provider.stderrLines().stream()
               .noneMatch(l -> l.contains("INFO metrics at") || l.contains("metrics are off")),
