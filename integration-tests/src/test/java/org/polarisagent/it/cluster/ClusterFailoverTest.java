@@ -51,8 +51,11 @@ class ClusterFailoverTest {
   /** What the SDK logs once a discovery stream runs on a (new) connection. */
   private static final String NEW_DISCOVERY_STREAM = "success to create stream client";
 
-  /** What the SDK logs after a heartbeat Polaris accepted. */
-  private static final String HEARTBEAT_SUCCESS = "[AsyncHeartbeat]Instance heartbeat success";
+  /** What the agent logs (at debug level, set on the providers) after an accepted heartbeat. */
+  private static final String HEARTBEAT_ACCEPTED = "heartbeat accepted for ";
+
+  /** What it logs at info level after the first accepted heartbeat that follows refused ones. */
+  private static final String HEARTBEATS_ACCEPTED_AGAIN = "accepts the heartbeats of ";
 
   private static final DateTimeFormatter SDK_LOG_TIME =
       DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS");
@@ -87,8 +90,10 @@ class ClusterFailoverTest {
       addServedProvider("p4", apps, consumer);
       String rule =
           Rules.headerRouting(CLUSTER.openApi(), "echo", "env", "gray", "version", "x", "b");
+      long ruleCreated = System.nanoTime();
       ConsumerProgress.awaitWindow(
           consumer, SWITCH, w -> w.total() >= 20 && w.onlyOn("p4"), "calls only on p4 (rule)");
+      printSince(ruleCreated, "routing rule created during the outage in force after");
 
       // Round 2: the first node is back, the other one dies.
       cluster.startNode(first);
@@ -96,8 +101,10 @@ class ClusterFailoverTest {
       stopGracefully(apps.get(1), consumer, failedAtStart, 2);
       addServedProvider("p5", apps, consumer);
       Rules.deleteRouting(CLUSTER.openApi(), rule);
+      long ruleDeleted = System.nanoTime();
       ConsumerProgress.awaitWindow(
           consumer, SWITCH, w -> w.count("p3") > 0, "calls on p3 again (rule deleted)");
+      printSince(ruleDeleted, "routing rule deleted during the outage out of force after");
 
       assertEquals(failedAtStart, ConsumerProgress.of(consumer).failed(), consumer.describe());
     } finally {
@@ -169,6 +176,7 @@ class ClusterFailoverTest {
     cluster.killNode(node);
     // The script returns once the node's process is gone: times count from there.
     LocalDateTime killedAt = LocalDateTime.now();
+    long killedAtNanos = System.nanoTime();
     ConsumerProgress.holds(
         consumer,
         OUTAGE_HOLD,
@@ -182,7 +190,9 @@ class ClusterFailoverTest {
         boolean isConsumer = app == consumer;
         providers += isConsumer ? 0 : 1;
         long millis =
-            millisToSdkLine(app, killedAt, isConsumer ? NEW_DISCOVERY_STREAM : HEARTBEAT_SUCCESS);
+            isConsumer
+                ? millisToSdkLine(app, killedAt, NEW_DISCOVERY_STREAM)
+                : firstAcceptedHeartbeat(app, killedAtNanos);
         firstSuccess.put(app.name(), millis);
         assertTrue(
             millis >= 0,
@@ -226,6 +236,16 @@ class ClusterFailoverTest {
   }
 
   /**
+   * Milliseconds from {@code sinceNanos} to the provider's first accepted heartbeat; -1 if none.
+   */
+  private static long firstAcceptedHeartbeat(ForkedApp provider, long sinceNanos) {
+    long accepted = provider.nanosToStderrLine(sinceNanos, HEARTBEAT_ACCEPTED);
+    long again = provider.nanosToStderrLine(sinceNanos, HEARTBEATS_ACCEPTED_AGAIN);
+    long first = accepted < 0 ? again : again < 0 ? accepted : Math.min(accepted, again);
+    return first < 0 ? -1 : first / 1_000_000;
+  }
+
+  /**
    * Milliseconds from {@code since} to the first line of the app's SDK log ({@code
    * polaris-sdk.log}, local time to the millisecond) that contains {@code text}; -1 if none.
    */
@@ -247,6 +267,14 @@ class ClusterFailoverTest {
     }
   }
 
+  /**
+   * Prints the time since {@code startNanos}: the end of the first 2 s window of calls that shows
+   * the change.
+   */
+  private static void printSince(long startNanos, String what) {
+    System.out.println(what + " " + (System.nanoTime() - startNanos) / 1_000_000 + " ms");
+  }
+
   /** Starts provider {@code name} (version b) and waits until the consumer's calls reach it. */
   private static void addServedProvider(String name, List<ForkedApp> apps, ForkedApp consumer) {
     apps.add(provider(name, "b"));
@@ -257,7 +285,8 @@ class ClusterFailoverTest {
   private static ForkedApp provider(String name, String version) {
     return Providers.started(
         Providers.builder(CLUSTER, "echo", name, List.of())
-            .property("polaris.metadata.version", version));
+            .property("polaris.metadata.version", version)
+            .property("polaris.log.level", "debug"));
   }
 
   /**

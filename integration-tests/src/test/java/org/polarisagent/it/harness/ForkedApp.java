@@ -143,6 +143,19 @@ public final class ForkedApp implements AutoCloseable {
     return texts(process.stderrLines());
   }
 
+  /**
+   * Nanoseconds ({@link System#nanoTime()} of this JVM) from {@code sinceNanos} to the first stderr
+   * line read after it that contains {@code text}; -1 if none yet.
+   */
+  public long nanosToStderrLine(long sinceNanos, String text) {
+    for (ChildProcess.Line line : process.stderrLines()) {
+      if (line.nanos() >= sinceNanos && line.text().contains(text)) {
+        return line.nanos() - sinceNanos;
+      }
+    }
+    return -1;
+  }
+
   /** stdout so far, one line per line. */
   public String stdout() {
     return String.join("\n", lines());

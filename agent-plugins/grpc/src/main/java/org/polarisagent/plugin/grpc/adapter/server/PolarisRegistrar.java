@@ -1,10 +1,13 @@
 package org.polarisagent.plugin.grpc.adapter.server;
 
 import com.tencent.polaris.api.core.ProviderAPI;
+import com.tencent.polaris.api.exception.PolarisException;
+import com.tencent.polaris.api.exception.ServerCodes;
 import com.tencent.polaris.api.plugin.server.InterfaceDescriptor;
 import com.tencent.polaris.api.plugin.server.ReportServiceContractRequest;
 import com.tencent.polaris.api.rpc.CommonProviderBaseEntity;
 import com.tencent.polaris.api.rpc.InstanceDeregisterRequest;
+import com.tencent.polaris.api.rpc.InstanceHeartbeatRequest;
 import com.tencent.polaris.api.rpc.InstanceRegisterRequest;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -13,6 +16,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.polarisagent.core.metrics.AgentMetrics;
 import org.polarisagent.core.sdk.PolarisRefusal;
 import org.polarisagent.core.sdk.PolarisSdk;
@@ -20,8 +24,8 @@ import org.polarisagent.core.sdk.SdkApis;
 import org.polarisagent.plugin.grpc.PolarisTarget;
 
 /**
- * Registers instances through the Polaris SDK's {@link ProviderAPI}, which heartbeats every
- * registered instance by itself until it is deregistered. Thread-safe.
+ * Registers instances through the Polaris SDK's {@link ProviderAPI} and heartbeats them with {@link
+ * Heartbeats} until they are deregistered. Thread-safe.
  */
 final class PolarisRegistrar implements Registrar {
 
@@ -29,9 +33,10 @@ final class PolarisRegistrar implements Registrar {
   private final ProviderSettings settings;
   private final AgentMetrics metrics;
 
-  /** The instances registered and not deregistered since. */
-  private final java.util.Set<InstanceSpec> registered =
-      java.util.concurrent.ConcurrentHashMap.newKeySet();
+  /** The instances registered and not deregistered since, with their last registration. */
+  private final Map<InstanceSpec, InstanceRegisterRequest> registered = new ConcurrentHashMap<>();
+
+  private final Heartbeats heartbeats;
 
   /** How long a contract report may take; it runs on the thread that registers every server. */
   static final long CONTRACT_TIMEOUT_MILLIS = 2_000;
@@ -42,10 +47,13 @@ final class PolarisRegistrar implements Registrar {
   /**
    * @param metrics where registration states are shown; null when metrics are off
    */
-  PolarisRegistrar(PolarisSdk sdk, ProviderSettings settings, AgentMetrics metrics) {
+  PolarisRegistrar(
+      PolarisSdk sdk, ProviderSettings settings, AgentMetrics metrics, Scheduler beatScheduler) {
     this.sdk = sdk;
     this.settings = settings;
     this.metrics = metrics;
+    this.heartbeats =
+        new Heartbeats(beatScheduler, Clock.SYSTEM, settings.ttlSeconds * 1000L, new SdkBeat());
   }
 
   @Override
@@ -78,12 +86,14 @@ final class PolarisRegistrar implements Registrar {
     if (!settings.campus.isEmpty()) {
       request.setCampus(settings.campus);
     }
-    if (!registered.contains(instance)) {
+    if (!registered.containsKey(instance)) {
       showRegistered(
           instance, false); // pending; an update of its weight leaves it shown registered
     }
-    String id = provider().registerInstance(request).getInstanceId();
-    registered.add(instance);
+    String id = provider().register(request).getInstanceId();
+    request.setInstanceId(id);
+    registered.put(instance, request);
+    heartbeats.start(instance);
     showRegistered(instance, true);
     return id;
   }
@@ -149,6 +159,7 @@ final class PolarisRegistrar implements Registrar {
     if (instanceId != null && !instanceId.isEmpty()) {
       request.setInstanceID(instanceId);
     }
+    heartbeats.stop(instance);
     registered.remove(instance);
     if (metrics != null) {
       metrics.deregistered(
@@ -164,6 +175,36 @@ final class PolarisRegistrar implements Registrar {
     request.setPort(instance.port);
     if (!settings.token.isEmpty()) {
       request.setToken(settings.token);
+    }
+  }
+
+  /** A heartbeat and a re-registration as the SDK's own loop would send them. */
+  private final class SdkBeat implements Heartbeats.Beat {
+
+    @Override
+    public void beat(InstanceSpec instance) {
+      InstanceRegisterRequest registration = registered.get(instance);
+      if (registration == null) {
+        return;
+      }
+      InstanceHeartbeatRequest request = new InstanceHeartbeatRequest();
+      identify(request, instance);
+      request.setInstanceID(registration.getInstanceId());
+      provider().heartbeat(request);
+    }
+
+    @Override
+    public void reRegister(InstanceSpec instance) {
+      InstanceRegisterRequest registration = registered.get(instance);
+      if (registration != null) {
+        provider().register(registration);
+      }
+    }
+
+    @Override
+    public boolean notFound(Throwable failure) {
+      return failure instanceof PolarisException
+          && ((PolarisException) failure).getServerErrCode() == ServerCodes.NOT_FOUND_RESOURCE;
     }
   }
 

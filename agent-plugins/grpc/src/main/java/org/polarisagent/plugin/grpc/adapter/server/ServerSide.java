@@ -27,7 +27,12 @@ public final class ServerSide {
   public ServerSide(AgentContext context) {
     this.settings = ProviderSettings.from(context.config());
     this.hosts = InstanceHost.of(settings);
-    this.registrar = new PolarisRegistrar(context.sdk(), settings, context.metrics());
+    this.registrar =
+        new PolarisRegistrar(
+            context.sdk(),
+            settings,
+            context.metrics(),
+            new BackgroundScheduler("polaris-agent-heartbeat", 1, context.agentLoader()));
     this.scheduler =
         new BackgroundScheduler("polaris-agent-server-registration", 1, context.agentLoader());
     this.departingScheduler =
