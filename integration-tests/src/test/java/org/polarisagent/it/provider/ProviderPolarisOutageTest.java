@@ -82,4 +82,47 @@ class ProviderPolarisOutageTest {
       assertTrue(app.waitFor(Duration.ofSeconds(30)), app.describe());
     }
   }
+
+  /**
+   * A registered provider whose instance Polaris lost (a restart with an empty store) registers it
+   * again: its heartbeats come back "not found", and the agent registers anew.
+   */
+  @Test
+  void aRegisteredProviderRegistersAgainWhenPolarisLostItsInstance() {
+    String namespace = "provider-lost";
+    try (ForkedApp app =
+        AgentProviders.provider(POLARIS, "provider-lost", namespace)
+            .args("--name=p1", "--port=0")
+            .start()) {
+      int port = AgentProviders.awaitListening(app);
+      Poll.until(
+          Duration.ofSeconds(30),
+          Duration.ofMillis(50),
+          () -> AgentProviders.echoInstances(POLARIS, namespace),
+          list -> list.size() == 1 && list.get(0).healthy() && list.get(0).port() == port,
+          "the provider registered");
+
+      POLARIS.stop();
+      POLARIS.start(); // with an empty store
+      long polarisUp = System.nanoTime();
+      // A fresh server answers heartbeats of instances it does not know as accepted for about
+      // 25 s (seen in its log), then "not found": that, not the agent, sets the pace.
+      Poll.until(
+          Duration.ofSeconds(60),
+          Duration.ofMillis(50),
+          () -> AgentProviders.echoInstances(POLARIS, namespace),
+          list -> list.size() == 1 && list.get(0).healthy() && list.get(0).port() == port,
+          "the provider registered again after Polaris lost its instance");
+      System.out.println(
+          "[provider] Polaris up with an empty store -> provider registered again: "
+              + Duration.ofNanos(System.nanoTime() - polarisUp).toMillis()
+              + " ms");
+      app.awaitStderrLine(
+          "\\[polaris-agent\\] INFO registered .* again: Polaris did not know it any more",
+          Duration.ofSeconds(10));
+
+      app.sigterm();
+      assertTrue(app.waitFor(Duration.ofSeconds(30)), app.describe());
+    }
+  }
 }
