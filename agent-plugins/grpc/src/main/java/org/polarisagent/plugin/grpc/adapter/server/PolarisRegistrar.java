@@ -38,6 +38,11 @@ final class PolarisRegistrar implements Registrar {
 
   private final Heartbeats heartbeats;
 
+  /**
+   * Held while an instance is (re-)registered, so that a re-registration never sends a stale one.
+   */
+  private final Object registering = new Object();
+
   /** How long a contract report may take; it runs on the thread that registers every server. */
   static final long CONTRACT_TIMEOUT_MILLIS = 2_000;
 
@@ -90,9 +95,12 @@ final class PolarisRegistrar implements Registrar {
       showRegistered(
           instance, false); // pending; an update of its weight leaves it shown registered
     }
-    String id = provider().register(request).getInstanceId();
-    request.setInstanceId(id);
-    registered.put(instance, request);
+    String id;
+    synchronized (registering) {
+      id = provider().register(request).getInstanceId();
+      request.setInstanceId(id);
+      registered.put(instance, request);
+    }
     heartbeats.start(instance);
     showRegistered(instance, true);
     return id;
@@ -181,30 +189,52 @@ final class PolarisRegistrar implements Registrar {
   /** A heartbeat and a re-registration as the SDK's own loop would send them. */
   private final class SdkBeat implements Heartbeats.Beat {
 
+    /** Does nothing once the SDK is closing (the JVM exits): the instance is on its way out. */
     @Override
     public void beat(InstanceSpec instance) {
       InstanceRegisterRequest registration = registered.get(instance);
-      if (registration == null) {
+      SdkApis apis = sdk.apisIfReady();
+      if (registration == null || apis == null) {
         return;
       }
       InstanceHeartbeatRequest request = new InstanceHeartbeatRequest();
       identify(request, instance);
       request.setInstanceID(registration.getInstanceId());
-      provider().heartbeat(request);
+      apis.provider().heartbeat(request);
     }
 
     @Override
     public void reRegister(InstanceSpec instance) {
-      InstanceRegisterRequest registration = registered.get(instance);
-      if (registration != null) {
-        provider().register(registration);
+      synchronized (registering) {
+        InstanceRegisterRequest registration = registered.get(instance);
+        if (registration != null) {
+          provider().register(registration);
+        }
       }
     }
 
     @Override
     public boolean notFound(Throwable failure) {
+      return serverCode(failure) == ServerCodes.NOT_FOUND_RESOURCE;
+    }
+
+    /** Polaris's 4xxxxx codes: the request was wrong (e.g. its token), not the moment. */
+    @Override
+    public boolean refused(Throwable failure) {
+      int code = serverCode(failure);
+      return code >= 400_000 && code < 500_000 && code != ServerCodes.NOT_FOUND_RESOURCE;
+    }
+
+    @Override
+    public String describe(Throwable failure) {
+      String refusal = PolarisRefusal.reason(failure);
+      return refusal != null ? refusal : failure.toString();
+    }
+
+    private int serverCode(Throwable failure) {
       return failure instanceof PolarisException
-          && ((PolarisException) failure).getServerErrCode() == ServerCodes.NOT_FOUND_RESOURCE;
+          ? ((PolarisException) failure).getServerErrCode()
+          : 0;
     }
   }
 
