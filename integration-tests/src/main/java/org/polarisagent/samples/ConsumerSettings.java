@@ -30,6 +30,10 @@ final class ConsumerSettings {
   final Duration deadline;
   final Map<String, ?> serviceConfig;
   final Metadata headers = new Metadata();
+
+  /** The header of every second call ({@code --tagged-header}); null if none. */
+  final Metadata taggedHeader;
+
   final boolean waitForReady;
   final boolean progress;
   final Duration startDelay;
@@ -52,16 +56,27 @@ final class ConsumerSettings {
     startDelay = flags.duration("start-delay", Duration.ZERO);
     serviceConfig = serviceConfig(flags.string("service-config", null));
     for (String header : flags.all("header")) {
-      int equals = header.indexOf('=');
-      if (equals <= 0) {
-        throw new IllegalArgumentException("--header=" + header + ": expected key=value");
-      }
-      headers.put(
-          Metadata.Key.of(header.substring(0, equals), Metadata.ASCII_STRING_MARSHALLER),
-          header.substring(equals + 1));
+      putHeader(headers, "header", header);
+    }
+    String tagged = flags.string("tagged-header", null);
+    if (tagged == null) {
+      taggedHeader = null;
+    } else {
+      taggedHeader = new Metadata();
+      putHeader(taggedHeader, "tagged-header", tagged);
     }
     waitForReady = flags.bool("wait-for-ready", false);
     progress = flags.bool("progress", true);
+  }
+
+  private static void putHeader(Metadata headers, String flag, String keyValue) {
+    int equals = keyValue.indexOf('=');
+    if (equals <= 0) {
+      throw new IllegalArgumentException("--" + flag + "=" + keyValue + ": expected key=value");
+    }
+    headers.put(
+        Metadata.Key.of(keyValue.substring(0, equals), Metadata.ASCII_STRING_MARSHALLER),
+        keyValue.substring(equals + 1));
   }
 
   /** The channel builder that {@code --entry} names, for {@code --target}. */

@@ -44,6 +44,8 @@ import org.polarisagent.testing.Flags;
  *   --max-duration=10m        hard bound on the run, whatever the other flags say
  *   --deadline=2s             deadline of each call
  *   --header=k=v              request metadata; repeatable
+ *   --tagged-header=k=v       every second call also carries this header; its answering instance is counted
+ *                             as NAME+tagged
  *   --wait-for-ready=false    CallOptions.withWaitForReady()
  *   --progress=true           print a PROGRESS line every second
  *   --start-delay=0s          wait this long after building the channel before the first call
@@ -81,6 +83,7 @@ public final class EchoConsumer {
           "max-duration",
           "deadline",
           "header",
+          "tagged-header",
           "wait-for-ready",
           "progress",
           "start-delay",
@@ -123,6 +126,11 @@ public final class EchoConsumer {
     Channel calls =
         ClientInterceptors.intercept(
             channel, MetadataUtils.newAttachHeadersInterceptor(settings.headers));
+    Channel taggedCalls =
+        settings.taggedHeader == null
+            ? null
+            : ClientInterceptors.intercept(
+                calls, MetadataUtils.newAttachHeadersInterceptor(settings.taggedHeader));
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
@@ -165,7 +173,8 @@ public final class EchoConsumer {
             sendingDone.countDown();
             return;
           }
-          startCall(calls, settings);
+          boolean tagged = taggedCalls != null && outcomes.sent.get() % 2 == 1;
+          startCall(tagged ? taggedCalls : calls, settings, tagged ? "+tagged" : "");
         },
         0,
         periodNanos,
@@ -210,7 +219,7 @@ public final class EchoConsumer {
     OUT.println("DONE");
   }
 
-  private void startCall(Channel channel, ConsumerSettings settings) {
+  private void startCall(Channel channel, ConsumerSettings settings, String instanceSuffix) {
     CallOptions options =
         CallOptions.DEFAULT.withDeadlineAfter(settings.deadline.toNanos(), TimeUnit.NANOSECONDS);
     if (settings.waitForReady) {
@@ -218,7 +227,7 @@ public final class EchoConsumer {
     }
     StringValue request = StringValue.of(settings.message);
     outcomes.sent.incrementAndGet();
-    CallObserver observer = new CallObserver(System.nanoTime());
+    CallObserver observer = new CallObserver(System.nanoTime(), instanceSuffix);
     try {
       ClientCall<StringValue, StringValue> call = channel.newCall(settings.method, options);
       if (settings.method.getType() == MethodType.SERVER_STREAMING) {
@@ -241,14 +250,19 @@ public final class EchoConsumer {
     summaryDone.countDown();
   }
 
-  /** Records one call's outcome; the first reply names the answering instance. */
+  /**
+   * Records one call's outcome; the first reply names the answering instance, counted with a suffix
+   * that tells tagged calls apart.
+   */
   private final class CallObserver implements StreamObserver<StringValue> {
     private final long startNanos;
+    private final String instanceSuffix;
     private String instance;
     private boolean finished;
 
-    CallObserver(long startNanos) {
+    CallObserver(long startNanos, String instanceSuffix) {
       this.startNanos = startNanos;
+      this.instanceSuffix = instanceSuffix;
     }
 
     @Override
@@ -271,7 +285,8 @@ public final class EchoConsumer {
     public synchronized void onCompleted() {
       if (!finished) {
         finished = true;
-        outcomes.succeeded(instance == null ? "?" : instance, System.nanoTime() - startNanos);
+        outcomes.succeeded(
+            (instance == null ? "?" : instance) + instanceSuffix, System.nanoTime() - startNanos);
       }
     }
   }

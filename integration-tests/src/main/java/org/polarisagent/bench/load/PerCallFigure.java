@@ -262,7 +262,7 @@ final class PerCallFigure {
         List<String> modes = new ArrayList<>();
         Matcher m = ROUTING.matcher(client.stderr());
         while (m.find()) {
-          modes.add(m.group(1) + " " + (m.group(2).equals("per-call") ? "per-call" : "once"));
+          modes.add(m.group(1) + " " + (m.group(2).startsWith("per-call") ? "per-call" : "once"));
         }
         routing = modes.isEmpty() ? "?" : modes.get(modes.size() - 1);
         boolean perCall = routing.endsWith("per-call");

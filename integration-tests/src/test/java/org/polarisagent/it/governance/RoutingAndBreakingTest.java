@@ -37,8 +37,12 @@ class RoutingAndBreakingTest {
         ForkedApp v1b = provider("route", "v1b", "v1");
         ForkedApp v2 = provider("route", "v2", "v2")) {
       awaitHealthy("route", 3);
+      // mixed: every second call carries the header, on one channel, so the calls the rule tells
+      // apart share a balancer (the agent reuses a routing result only for calls the rule cannot
+      // tell apart).
       try (ForkedApp gray = consumer("polaris://route", "--header=env=gray");
-          ForkedApp plain = consumer("polaris://route")) {
+          ForkedApp plain = consumer("polaris://route");
+          ForkedApp mixed = consumer("polaris://route", "--tagged-header=env=gray")) {
         ConsumerProgress.until(
             plain,
             Duration.ofSeconds(30),
@@ -59,6 +63,9 @@ class RoutingAndBreakingTest {
         long plainFailedAtStart =
             ConsumerProgress.awaitSteady(plain, Duration.ofSeconds(3), Duration.ofSeconds(30))
                 .failed();
+        long mixedFailedAtStart =
+            ConsumerProgress.awaitSteady(mixed, Duration.ofSeconds(3), Duration.ofSeconds(30))
+                .failed();
 
         String rule = Rules.headerRouting(POLARIS.openApi(), "route", "env", "gray", "v2", "v1");
         // Once the rule is in force, a window of calls shows the split.
@@ -72,6 +79,14 @@ class RoutingAndBreakingTest {
             RULE_TAKES_EFFECT,
             w -> w.total() >= 20 && w.onlyOn("v1a", "v1b"),
             "plain calls only on v1a and v1b");
+        ConsumerProgress.awaitWindow(
+            mixed,
+            RULE_TAKES_EFFECT,
+            w ->
+                w.count("v2+tagged") >= 10
+                    && w.count("v1a") + w.count("v1b") >= 10
+                    && w.onlyOn("v2+tagged", "v1a", "v1b"),
+            "on one channel, tagged calls only on v2 and the others only on v1a and v1b");
 
         Rules.deleteRouting(POLARIS.openApi(), rule);
         ConsumerProgress.awaitWindow(
@@ -81,6 +96,7 @@ class RoutingAndBreakingTest {
             "gray calls spread again after the rule is deleted");
         assertEquals(grayFailedAtStart, ConsumerProgress.of(gray).failed(), gray.describe());
         assertEquals(plainFailedAtStart, ConsumerProgress.of(plain).failed(), plain.describe());
+        assertEquals(0, ConsumerProgress.of(mixed).failed() - mixedFailedAtStart, mixed.describe());
       }
     }
   }

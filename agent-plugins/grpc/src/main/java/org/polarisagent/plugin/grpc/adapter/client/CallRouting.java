@@ -73,13 +73,14 @@ final class CallRouting {
     return ip;
   }
 
-  /** Whether the destination has inbound or this caller has outbound routing rules. */
-  boolean hasRules(SdkApis sdk, PolarisTarget target) {
-    if (rulesOf(sdk, target.namespace(), target.service()) > 0) {
-      return true;
-    }
-    return !caller.getService().isEmpty()
-        && rulesOf(sdk, caller.getNamespace(), caller.getService()) > 0;
+  /** The destination's inbound and this caller's outbound routing rules. */
+  RouteRules rules(SdkApis sdk, PolarisTarget target) {
+    ServiceRule destination = routingRule(sdk, target.namespace(), target.service());
+    ServiceRule source =
+        caller.getService().isEmpty()
+            ? null
+            : routingRule(sdk, caller.getNamespace(), caller.getService());
+    return RouteRules.of(destination, source);
   }
 
   /**
@@ -107,22 +108,12 @@ final class CallRouting {
     return levels;
   }
 
-  private static int rulesOf(SdkApis sdk, String namespace, String service) {
+  private static ServiceRule routingRule(SdkApis sdk, String namespace, String service) {
     GetServiceRuleRequest request = new GetServiceRuleRequest();
     request.setNamespace(namespace);
     request.setService(service);
     request.setRuleType(ServiceEventKey.EventType.ROUTING);
-    ServiceRule rule = sdk.consumer().getServiceRule(request).getServiceRule();
-    if (rule == null
-        || !(rule.getRule()
-            instanceof
-            com.tencent.polaris.specification.api.v1.traffic.manage.RoutingProto.Routing)) {
-      return 0;
-    }
-    com.tencent.polaris.specification.api.v1.traffic.manage.RoutingProto.Routing routing =
-        (com.tencent.polaris.specification.api.v1.traffic.manage.RoutingProto.Routing)
-            rule.getRule();
-    return routing.getInboundsCount() + routing.getOutboundsCount() + routing.getRulesCount();
+    return sdk.consumer().getServiceRule(request).getServiceRule();
   }
 
   /** The ids of the instances the chain lets through when no call argument matters. */

@@ -323,7 +323,7 @@ final class PolarisLoadBalancer extends LoadBalancer {
     }
     currentState = state;
     if (plan.checksBreakers() && target != null && !(picker instanceof PolarisPicker.Balancing)) {
-      picker = new PolarisPicker.BreakerGuard(picker, client, reporter, target, plan);
+      picker = new BreakerGuard(picker, client, reporter, target, plan);
     }
     helper.updateBalancingState(state, picker);
   }

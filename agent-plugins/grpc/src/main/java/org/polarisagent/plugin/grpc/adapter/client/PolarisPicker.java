@@ -1,7 +1,6 @@
 package org.polarisagent.plugin.grpc.adapter.client;
 
 import com.tencent.polaris.api.pojo.Instance;
-import com.tencent.polaris.circuitbreak.api.pojo.CheckResult;
 import io.grpc.LoadBalancer.PickResult;
 import io.grpc.LoadBalancer.PickSubchannelArgs;
 import io.grpc.LoadBalancer.Subchannel;
@@ -16,10 +15,10 @@ import java.util.Map;
 import java.util.TimeZone;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.polarisagent.core.config.AgentConfig;
 import org.polarisagent.core.logging.AgentLog;
-import org.polarisagent.core.sdk.SdkApis;
 import org.polarisagent.plugin.grpc.PolarisTarget;
 import org.polarisagent.plugin.grpc.balance.Selector;
 import org.polarisagent.plugin.grpc.balance.WarmUp;
@@ -34,14 +33,27 @@ abstract class PolarisPicker extends SubchannelPicker {
    * the call is prepared when the picker is built; a pick allocates nothing once each method has
    * been seen. With routing rules, each distinct set of instances the rules allow gets its own
    * selector of the same policy, built once per picker, so round robin stays round robin and hash
-   * policies keep a key on its instance while that instance stays in the set. Instances that are
-   * warming up ({@code polaris.loadbalancer.warmup}) get the part of their weight they have at the
-   * picker's creation; the balancer builds a new picker every {@link WarmUp#STEP_MILLIS} ms while
-   * {@link #warming()}.
+   * policies keep a key on its instance while that instance stays in the set; and the result of
+   * routing a call serves, for up to {@link #ROUTE_REUSE_NANOS}, the calls the rules cannot tell
+   * apart from it ({@link RoutePlan#callKey}). Instances that are warming up ({@code
+   * polaris.loadbalancer.warmup}) get the part of their weight they have at the picker's creation;
+   * the balancer builds a new picker every {@link WarmUp#STEP_MILLIS} ms while {@link #warming()}.
    */
   static final class Balancing extends PolarisPicker {
     /** Most routed sets whose selector is kept per picker; beyond, selectors are built per call. */
     static final int MAX_ROUTED_SETS = 256;
+
+    /**
+     * How long one routing result serves the calls with its key. Bounded because what the SDK's
+     * router sees can change without a new picker (a breaker's sleep window ends); a changed rule
+     * or instance list makes a new picker at once. The resolver reads the SDK again as often.
+     */
+    static final long ROUTE_REUSE_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    /**
+     * Most call keys whose routing result is kept per picker; beyond, the kept ones are dropped.
+     */
+    static final int MAX_CALL_KEYS = 256;
 
     private final Entry[] entries;
     private final Selector selector;
@@ -54,6 +66,8 @@ abstract class PolarisPicker extends SubchannelPicker {
     private final boolean warming;
     private final Map<String, Integer> indexById = new HashMap<>();
     private final ConcurrentMap<BitSet, Candidates> routedSets = new ConcurrentHashMap<>();
+    private final ConcurrentMap<Object, Routed> routedByKey = new ConcurrentHashMap<>();
+    private final Candidates everyInstance;
 
     Balancing(
         List<PolarisLoadBalancer.Endpoint> ready,
@@ -82,6 +96,7 @@ abstract class PolarisPicker extends SubchannelPicker {
       }
       warming = anyWarming;
       selector = selector(client.settings().loadBalancer(), entries);
+      everyInstance = new Candidates(entries, selector);
       hashHeader = client.settings().hashHeader();
     }
 
@@ -161,7 +176,7 @@ abstract class PolarisPicker extends SubchannelPicker {
       String hashKey = hashHeader == null ? null : args.getHeaders().get(hashHeader);
       String method = args.getMethodDescriptor().getFullMethodName();
       if (plan.checksBreakers()) {
-        PickResult rejected = breakerRejection(client, reporter, target, plan, method);
+        PickResult rejected = BreakerGuard.rejection(client, reporter, target, plan, method);
         if (rejected != null) {
           if (metered) {
             reporter.failedBeforeInstance(target, method, rejected.getStatus());
@@ -193,8 +208,20 @@ abstract class PolarisPicker extends SubchannelPicker {
       return pickResult(entry, method);
     }
 
-    /** Routes one call through the SDK's rules; null if no READY instance is left. */
+    /**
+     * Routes one call through the SDK's rules, or reuses the result of a call with the same key;
+     * null if no READY instance is left.
+     */
     private Entry routedEntry(PickSubchannelArgs args, String method, String hashKey) {
+      Object key = plan.callKey(method, args.getHeaders());
+      long now = 0;
+      if (key != null) {
+        now = System.nanoTime();
+        Routed reused = routedByKey.get(key);
+        if (reused != null && now - reused.routedAt < ROUTE_REUSE_NANOS) {
+          return reused.select(hashKey);
+        }
+      }
       List<Instance> routed;
       try {
         routed = plan.route(method, args.getHeaders());
@@ -202,6 +229,18 @@ abstract class PolarisPicker extends SubchannelPicker {
         client.routingFailed(e);
         return entries[selector.select(hashKey)];
       }
+      Routed result = new Routed(candidates(routed), now);
+      if (key != null) {
+        if (routedByKey.size() >= MAX_CALL_KEYS) {
+          routedByKey.clear();
+        }
+        routedByKey.put(key, result);
+      }
+      return result.select(hashKey);
+    }
+
+    /** The READY instances among those routed, with their selector; null if there are none. */
+    private Candidates candidates(List<Instance> routed) {
       BitSet members = new BitSet(entries.length);
       for (Instance instance : routed) {
         Integer index = indexById.get(instance.getId());
@@ -214,7 +253,7 @@ abstract class PolarisPicker extends SubchannelPicker {
         return null;
       }
       if (size == entries.length) {
-        return entries[selector.select(hashKey)];
+        return everyInstance;
       }
       Candidates candidates = routedSets.get(members);
       if (candidates == null) {
@@ -224,7 +263,7 @@ abstract class PolarisPicker extends SubchannelPicker {
           candidates = raced == null ? candidates : raced;
         }
       }
-      return candidates.entries[candidates.selector.select(hashKey)];
+      return candidates;
     }
 
     /** The READY instances one routing result allows, and a selector of the policy over them. */
@@ -239,6 +278,26 @@ abstract class PolarisPicker extends SubchannelPicker {
           entries[k++] = all[i];
         }
         selector = selector(policy, entries);
+      }
+
+      Candidates(Entry[] entries, Selector selector) {
+        this.entries = entries;
+        this.selector = selector;
+      }
+    }
+
+    /** A routing result and when it was made ({@link System#nanoTime()}). */
+    private static final class Routed {
+      final Candidates candidates;
+      final long routedAt;
+
+      Routed(Candidates candidates, long routedAt) {
+        this.candidates = candidates;
+        this.routedAt = routedAt;
+      }
+
+      Entry select(String hashKey) {
+        return candidates == null ? null : candidates.entries[candidates.selector.select(hashKey)];
       }
     }
 
@@ -276,82 +335,6 @@ abstract class PolarisPicker extends SubchannelPicker {
         this.instance = instance;
         this.warmUp = warmUp;
       }
-    }
-  }
-
-  /**
-   * An open circuit breaker of the service, or of the method, rejects the call at once, without
-   * trying an instance: dropped, so that wait-for-ready calls fail too. Null if the call may go.
-   */
-  static PickResult breakerRejection(
-      ClientSide client,
-      OutcomeReporter reporter,
-      PolarisTarget target,
-      RoutePlan plan,
-      String method) {
-    SdkApis sdk = client.sdkIfReady();
-    if (sdk == null) {
-      return null;
-    }
-    String what = "service ";
-    CheckResult check = null;
-    try {
-      if (plan.checksServiceBreaker()) {
-        check = sdk.circuitBreak().check(reporter.serviceResource(target));
-      }
-      if ((check == null || check.isPass()) && plan.checksMethodBreakers()) {
-        what = "method /" + method + " of service ";
-        check = sdk.circuitBreak().check(reporter.methodResource(target, method));
-      }
-    } catch (RuntimeException e) {
-      return null; // fail open
-    }
-    if (check == null || check.isPass()) {
-      return null;
-    }
-    return PickResult.withDrop(
-        Status.UNAVAILABLE.withDescription(
-            "circuit breaker open for "
-                + what
-                + target.service()
-                + " in namespace "
-                + target.namespace()
-                + " (rule "
-                + check.getRuleName()
-                + ")"));
-  }
-
-  /**
-   * Checks the breakers of a service with method- or service-level rules before the picker it
-   * guards (one failing or holding calls): a call to a broken service or method fails at once
-   * rather than waiting for an instance, wait-for-ready calls included.
-   */
-  static final class BreakerGuard extends PolarisPicker {
-    private final SubchannelPicker guarded;
-    private final ClientSide client;
-    private final OutcomeReporter reporter;
-    private final PolarisTarget target;
-    private final RoutePlan plan;
-
-    BreakerGuard(
-        SubchannelPicker guarded,
-        ClientSide client,
-        OutcomeReporter reporter,
-        PolarisTarget target,
-        RoutePlan plan) {
-      this.guarded = guarded;
-      this.client = client;
-      this.reporter = reporter;
-      this.target = target;
-      this.plan = plan;
-    }
-
-    @Override
-    public PickResult pickSubchannel(PickSubchannelArgs args) {
-      PickResult rejected =
-          breakerRejection(
-              client, reporter, target, plan, args.getMethodDescriptor().getFullMethodName());
-      return rejected != null ? rejected : guarded.pickSubchannel(args);
     }
   }
 

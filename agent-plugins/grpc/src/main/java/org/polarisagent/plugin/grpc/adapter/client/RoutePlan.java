@@ -8,13 +8,14 @@ import java.util.Set;
 
 /**
  * How the balancer treats the calls of one resolution: either the set of instances every call may
- * use (routing computed once), or per call because routing rules look at the call; and whether the
- * service's or its methods' circuit breakers must be checked before each call. Immutable.
+ * use (routing computed once), or per call because routing rules look at the call (then calls the
+ * rules cannot tell apart may share a result, see {@link #callKey(String, Metadata)}); and whether
+ * the service's or its methods' circuit breakers must be checked before each call. Immutable.
  */
 final class RoutePlan {
 
   /** Every instance may be used; nothing to route. */
-  static final RoutePlan ALL = new RoutePlan(null, null, null, false, false);
+  static final RoutePlan ALL = new RoutePlan(null, null, null, RouteRules.NONE, false, false);
 
   /** Routes one call over a service's instances. */
   interface CallRouter {
@@ -25,6 +26,7 @@ final class RoutePlan {
   private final Set<String> allowedIds;
   private final CallRouter router;
   private final ServiceInstances instances;
+  private final RouteRules rules;
   private final boolean methodBreakers;
   private final boolean serviceBreaker;
 
@@ -32,11 +34,13 @@ final class RoutePlan {
       Set<String> allowedIds,
       CallRouter router,
       ServiceInstances instances,
+      RouteRules rules,
       boolean methodBreakers,
       boolean serviceBreaker) {
     this.allowedIds = allowedIds;
     this.router = router;
     this.instances = instances;
+    this.rules = rules;
     this.methodBreakers = methodBreakers;
     this.serviceBreaker = serviceBreaker;
   }
@@ -48,7 +52,7 @@ final class RoutePlan {
   RoutePlan withBreakers(boolean methods, boolean service) {
     return methods == methodBreakers && service == serviceBreaker
         ? this
-        : new RoutePlan(allowedIds, router, instances, methods, service);
+        : new RoutePlan(allowedIds, router, instances, rules, methods, service);
   }
 
   boolean checksMethodBreakers() {
@@ -65,12 +69,15 @@ final class RoutePlan {
 
   /** Routing done once: only these instances are used. */
   static RoutePlan fixed(Set<String> allowedIds) {
-    return new RoutePlan(allowedIds, null, null, false, false);
+    return new RoutePlan(allowedIds, null, null, RouteRules.NONE, false, false);
   }
 
-  /** Routing rules apply: each call is routed over {@code instances} by {@code router}. */
-  static RoutePlan perCall(ServiceInstances instances, CallRouter router) {
-    return new RoutePlan(null, router, instances, false, false);
+  /**
+   * Routing rules apply: each call is routed over {@code instances} by {@code router}, or shares
+   * the result of an earlier call with the same {@link #callKey(String, Metadata)}.
+   */
+  static RoutePlan perCall(ServiceInstances instances, CallRouter router, RouteRules rules) {
+    return new RoutePlan(null, router, instances, rules, false, false);
   }
 
   boolean allows(String instanceId) {
@@ -86,11 +93,22 @@ final class RoutePlan {
     return router.route(instances, method, headers);
   }
 
-  /** What identifies the plan, to publish a resolution only when something changed. */
+  /**
+   * What the rules can see of a call, for a per-call plan: calls with equal keys may share one
+   * routing result. Null when each call must be routed on its own.
+   */
+  Object callKey(String method, Metadata headers) {
+    return rules.callKey(method, headers);
+  }
+
+  /**
+   * What identifies the plan, to publish a resolution only when something changed (for a per-call
+   * plan, the rules' revisions: a changed rule makes a new picker, which routes afresh).
+   */
   String identity() {
     String routing =
         router != null
-            ? "per-call"
+            ? "per-call:" + rules.revision()
             : allowedIds == null ? "all" : new java.util.TreeSet<>(allowedIds).toString();
     return routing
         + (methodBreakers ? "+method-breakers" : "")

@@ -70,10 +70,11 @@ final class SdkServiceDirectory implements ServiceDirectory {
     ServiceInstances snapshot =
         new DefaultServiceInstances(
             new ServiceKey(target.namespace(), target.service()), instances);
+    RouteRules rules = routing.rules(sdk, target);
     RoutePlan plan =
-        routing.hasRules(sdk, target)
+        rules.any()
             ? RoutePlan.perCall(
-                snapshot, (all, method, headers) -> routing.route(sdk, all, method, headers))
+                snapshot, (all, method, headers) -> routing.route(sdk, all, method, headers), rules)
             : RoutePlan.fixed(routing.route(sdk, snapshot));
     if (!breakers) {
       return plan;

@@ -26,12 +26,14 @@ import io.grpc.SynchronizationContext;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
@@ -387,13 +389,25 @@ class PolarisLoadBalancerTest {
         kept > 100 && moved > 20, "keys spread over the ring: kept " + kept + ", moved " + moved);
   }
 
-  /** A plan that routes each call to every instance but those named by its x-exclude header. */
-  private static RoutePlan perCall(Instance... instances) {
+  /** Calls of the router of {@link #perCall}. */
+  private final AtomicInteger routings = new AtomicInteger();
+
+  /**
+   * A plan that routes each call to every instance but those named by its x-exclude header, with
+   * rules that read that header.
+   */
+  private RoutePlan perCall(Instance... instances) {
+    return perCall(
+        new RouteRules(1, Collections.singletonList("x-exclude"), false, "r1"), instances);
+  }
+
+  private RoutePlan perCall(RouteRules rules, Instance... instances) {
     ServiceInstances all =
         new DefaultServiceInstances(new ServiceKey("default", "echo"), Arrays.asList(instances));
     return RoutePlan.perCall(
         all,
         (candidates, method, headers) -> {
+          routings.incrementAndGet();
           String excluded =
               headers.get(Metadata.Key.of("x-exclude", Metadata.ASCII_STRING_MARSHALLER));
           List<Instance> allowed = new ArrayList<>();
@@ -403,7 +417,72 @@ class PolarisLoadBalancerTest {
             }
           }
           return allowed;
-        });
+        },
+        rules);
+  }
+
+  @Test
+  void aRoutingResultServesTheCallsTheRulesCannotTellApart() {
+    Instance a = instance("a", 1001);
+    Instance b = instance("b", 1002);
+    resolve(perCall(a, b), a, b);
+    helper.subchannels.forEach(subchannel -> subchannel.set(READY));
+    FakeSubchannel onlyB = helper.subchannels.get(1);
+    for (int i = 0; i < 20; i++) {
+      assertSame(onlyB, pick("x-exclude", "a", "x-trace", "t" + i).getSubchannel());
+    }
+    assertEquals(1, routings.get(), "a header the rules do not read does not route again");
+    assertSame(helper.subchannels.get(0), pick("x-exclude", "b").getSubchannel());
+    assertEquals(2, routings.get(), "another value of a header the rules read is routed");
+    pick();
+    assertEquals(3, routings.get(), "a call without the header is routed on its own");
+    assertSame(onlyB, pick("x-exclude", "a").getSubchannel());
+    assertEquals(3, routings.get());
+  }
+
+  @Test
+  void aCallThatNoInstanceMatchesFailsAgainWithoutRoutingAgain() {
+    Instance a = instance("a", 1001);
+    resolve(perCall(a), a);
+    helper.subchannels.forEach(subchannel -> subchannel.set(READY));
+    for (int i = 0; i < 3; i++) {
+      LoadBalancer.PickResult result = pick("x-exclude", "a");
+      assertEquals(Status.Code.UNAVAILABLE, result.getStatus().getCode());
+      assertTrue(result.getStatus().getDescription().contains("matches the routing rules"));
+    }
+    assertEquals(1, routings.get());
+  }
+
+  @Test
+  void rulesThatChooseByWeightRouteEveryCall() {
+    Instance a = instance("a", 1001);
+    Instance b = instance("b", 1002);
+    resolve(
+        perCall(new RouteRules(1, Collections.singletonList("x-exclude"), true, "r1"), a, b), a, b);
+    helper.subchannels.forEach(subchannel -> subchannel.set(READY));
+    for (int i = 0; i < 5; i++) {
+      pick("x-exclude", "a");
+    }
+    assertEquals(5, routings.get());
+  }
+
+  @Test
+  void aRoutingResultIsUsedForASecondAtMost() throws InterruptedException {
+    Instance a = instance("a", 1001);
+    Instance b = instance("b", 1002);
+    resolve(perCall(a, b), a, b);
+    helper.subchannels.forEach(subchannel -> subchannel.set(READY));
+    pick("x-exclude", "a");
+    long start = System.nanoTime();
+    while (routings.get() == 1 && System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5)) {
+      Thread.sleep(20);
+      pick("x-exclude", "a");
+    }
+    long reusedFor = System.nanoTime() - start;
+    assertEquals(2, routings.get(), "the call was routed again");
+    assertTrue(
+        reusedFor >= PolarisPicker.Balancing.ROUTE_REUSE_NANOS,
+        "routed again after " + reusedFor + " ns only");
   }
 
   private void resolve(Instance... instances) {
