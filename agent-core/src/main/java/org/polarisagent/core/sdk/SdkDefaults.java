@@ -89,7 +89,9 @@ final class SdkDefaults {
 
   /**
    * Isolated instances out first, then metadata, rule and nearby routing, broken or unhealthy ones
-   * out last.
+   * out last. None of these reads a call's context beyond the arguments the agent passes, which is
+   * what lets the gRPC plugin reuse a routing result for calls with the same method and headers
+   * (its {@code RouteRules}); a router that does (lane, canary) would have to be added there too.
    */
   private static void routers(ConfigurationImpl configuration) {
     ServiceRouterConfigImpl routers = configuration.getConsumer().getServiceRouter();

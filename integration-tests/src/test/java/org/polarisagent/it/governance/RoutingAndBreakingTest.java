@@ -394,7 +394,11 @@ class RoutingAndBreakingTest {
   }
 
   private static ForkedApp consumer(String target, String... args) {
-    return consumerBuilder("consumer" + (args.length > 0 ? "-tagged" : ""), target, args).start();
+    String name =
+        args.length == 0
+            ? "consumer"
+            : args[0].startsWith("--tagged-header") ? "consumer-mixed" : "consumer-tagged";
+    return consumerBuilder(name, target, args).start();
   }
 
   /** A consumer as {@link #consumer}, with metrics on a free port. */

@@ -1,6 +1,9 @@
 package org.polarisagent.plugin.grpc.adapter.client;
 
 import com.tencent.polaris.api.pojo.DefaultInstance;
+import com.tencent.polaris.api.pojo.DefaultServiceInstances;
+import com.tencent.polaris.api.pojo.Instance;
+import com.tencent.polaris.api.pojo.ServiceKey;
 import io.grpc.Attributes;
 import io.grpc.ConnectivityState;
 import io.grpc.EquivalentAddressGroup;
@@ -41,13 +44,13 @@ import org.polarisagent.samples.EchoService;
 
 /**
  * The cost of one pick of the Polaris balancer's picker ({@link PolarisPicker.Balancing}) over
- * three READY instances when no routing rule applies ({@link RoutePlan#ALL}), next to gRPC's own
- * {@code round_robin} picker over three READY subchannels, built through the public {@link
- * LoadBalancerRegistry}; and, with {@code polaris.loadbalancer.warmup}, a pick while one of the
- * three instances warms up and the rebuild of the picker its balancer does once a second meanwhile.
- * Run with {@code -prof gc} to see the bytes allocated per pick. Lives in the picker's package
- * (split across jars on the class path) because the picker is package-private. A benchmark, not a
- * test: it asserts nothing.
+ * three READY instances when no routing rule applies ({@link RoutePlan#ALL}) and when one that
+ * reads a header does, next to gRPC's own {@code round_robin} picker over three READY subchannels,
+ * built through the public {@link LoadBalancerRegistry}; and, with {@code
+ * polaris.loadbalancer.warmup}, a pick while one of the three instances warms up and the rebuild of
+ * the picker its balancer does once a second meanwhile. Run with {@code -prof gc} to see the bytes
+ * allocated per pick. Lives in the picker's package (split across jars on the class path) because
+ * the picker is package-private. A benchmark, not a test: it asserts nothing.
  *
  * <p>{@code java -cp target/test-classes:target/classes:$(cat target/bench-classpath.txt)
  * org.openjdk.jmh.Main PickerBenchmark -prof gc}
@@ -85,6 +88,16 @@ public class PickerBenchmark {
     return state.rebuild();
   }
 
+  /**
+   * One pick with a routing rule that reads one request header, the call carrying it: the result of
+   * routing an earlier call with the same value serves (the SDK's router is not run; a stand-in
+   * router that allows two of the three instances is, once a second).
+   */
+  @Benchmark
+  public PickResult polarisPickerRoutedByHeader(RoutedState state) {
+    return state.picker.pickSubchannel(state.args);
+  }
+
   /** One pick of plain gRPC's {@code round_robin} picker: the baseline. */
   @Benchmark
   public PickResult grpcRoundRobinPicker(GrpcState state) {
@@ -106,6 +119,36 @@ public class PickerBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
       picker = new ThreeInstances(policy, "0", 0).picker();
+    }
+  }
+
+  /**
+   * The agent's picker over three READY instances with a per-call plan whose rules read {@code
+   * x-env}; calls carry {@code x-env: gray}.
+   */
+  @State(Scope.Benchmark)
+  public static class RoutedState {
+    /** The agent's selection policy ({@code polaris.loadbalancer}). */
+    @Param({"weighted_random", "round_robin"})
+    public String policy;
+
+    SubchannelPicker picker;
+    PickSubchannelArgs args;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+      Metadata headers = new Metadata();
+      headers.put(Metadata.Key.of("x-env", Metadata.ASCII_STRING_MARSHALLER), "gray");
+      args = new PickArgs(EchoService.ECHO, headers);
+      ThreeInstances three = new ThreeInstances(policy, "0", 0);
+      picker = three.picker(routedToFirstTwo(three.instances()));
+    }
+
+    private static RoutePlan routedToFirstTwo(List<Instance> instances) {
+      return RoutePlan.perCall(
+          new DefaultServiceInstances(new ServiceKey("default", "echo"), instances),
+          (all, method, headers) -> all.getInstances().subList(0, 2),
+          new RouteRules(true, List.of("x-env"), false, "r1"));
     }
   }
 
@@ -177,8 +220,20 @@ public class PickerBenchmark {
     }
 
     PolarisPicker.Balancing picker() {
+      return picker(RoutePlan.ALL);
+    }
+
+    PolarisPicker.Balancing picker(RoutePlan plan) {
       return new PolarisPicker.Balancing(
-          ready, client, reporter, PolarisTarget.parse("polaris://echo", "default"), RoutePlan.ALL);
+          ready, client, reporter, PolarisTarget.parse("polaris://echo", "default"), plan);
+    }
+
+    List<Instance> instances() {
+      List<Instance> instances = new ArrayList<>();
+      for (PolarisLoadBalancer.Endpoint endpoint : ready) {
+        instances.add(endpoint.instance);
+      }
+      return instances;
     }
   }
 

@@ -80,7 +80,7 @@ final class CallRouting {
         caller.getService().isEmpty()
             ? null
             : routingRule(sdk, caller.getNamespace(), caller.getService());
-    return RouteRules.of(destination, source);
+    return RouteRules.of(destination, source, target.namespace(), target.service());
   }
 
   /**

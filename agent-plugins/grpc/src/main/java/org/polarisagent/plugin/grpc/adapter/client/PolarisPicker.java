@@ -30,14 +30,15 @@ abstract class PolarisPicker extends SubchannelPicker {
 
   /**
    * Chooses among READY instances with the configured policy. Everything that does not depend on
-   * the call is prepared when the picker is built; a pick allocates nothing once each method has
-   * been seen. With routing rules, each distinct set of instances the rules allow gets its own
-   * selector of the same policy, built once per picker, so round robin stays round robin and hash
-   * policies keep a key on its instance while that instance stays in the set; and the result of
-   * routing a call serves, for up to {@link #ROUTE_REUSE_NANOS}, the calls the rules cannot tell
-   * apart from it ({@link RoutePlan#callKey}). Instances that are warming up ({@code
-   * polaris.loadbalancer.warmup}) get the part of their weight they have at the picker's creation;
-   * the balancer builds a new picker every {@link WarmUp#STEP_MILLIS} ms while {@link #warming()}.
+   * the call is prepared when the picker is built; without routing rules, a pick allocates nothing
+   * once each method has been seen. With routing rules, each distinct set of instances the rules
+   * allow gets its own selector of the same policy, built once per picker, so round robin stays
+   * round robin and hash policies keep a key on its instance while that instance stays in the set;
+   * and the result of routing a call serves, for up to {@link #ROUTE_REUSE_NANOS}, the calls the
+   * rules cannot tell apart from it ({@link RoutePlan#callKey}). Instances that are warming up
+   * ({@code polaris.loadbalancer.warmup}) get the part of their weight they have at the picker's
+   * creation; the balancer builds a new picker every {@link WarmUp#STEP_MILLIS} ms while {@link
+   * #warming()}.
    */
   static final class Balancing extends PolarisPicker {
     /** Most routed sets whose selector is kept per picker; beyond, selectors are built per call. */
@@ -45,13 +46,15 @@ abstract class PolarisPicker extends SubchannelPicker {
 
     /**
      * How long one routing result serves the calls with its key. Bounded because what the SDK's
-     * router sees can change without a new picker (a breaker's sleep window ends); a changed rule
-     * or instance list makes a new picker at once. The resolver reads the SDK again as often.
+     * router sees can change without a new picker (a breaker's sleep window ends, another channel
+     * of the application opens an instance's breaker); a changed instance list makes a new picker
+     * at once, a changed rule once the resolver sees it (it reads the SDK once a second).
      */
     static final long ROUTE_REUSE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     /**
-     * Most call keys whose routing result is kept per picker; beyond, the kept ones are dropped.
+     * Most call keys whose routing result is kept per picker; when full, expired results make room,
+     * and a call whose key finds none is routed on its own.
      */
     static final int MAX_CALL_KEYS = 256;
 
@@ -232,9 +235,12 @@ abstract class PolarisPicker extends SubchannelPicker {
       Routed result = new Routed(candidates(routed), now);
       if (key != null) {
         if (routedByKey.size() >= MAX_CALL_KEYS) {
-          routedByKey.clear();
+          long at = now;
+          routedByKey.values().removeIf(kept -> at - kept.routedAt >= ROUTE_REUSE_NANOS);
         }
-        routedByKey.put(key, result);
+        if (routedByKey.size() < MAX_CALL_KEYS) {
+          routedByKey.put(key, result);
+        }
       }
       return result.select(hashKey);
     }

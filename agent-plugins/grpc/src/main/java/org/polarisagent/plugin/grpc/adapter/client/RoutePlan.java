@@ -103,12 +103,13 @@ final class RoutePlan {
 
   /**
    * What identifies the plan, to publish a resolution only when something changed (for a per-call
-   * plan, the rules' revisions: a changed rule makes a new picker, which routes afresh).
+   * plan, what {@link RouteRules#identity()} says of the rules: once the resolver sees a changed
+   * rule, the balancer makes a new picker, which routes afresh).
    */
   String identity() {
     String routing =
         router != null
-            ? "per-call:" + rules.revision()
+            ? "per-call:" + rules.identity()
             : allowedIds == null ? "all" : new java.util.TreeSet<>(allowedIds).toString();
     return routing
         + (methodBreakers ? "+method-breakers" : "")

@@ -2,9 +2,11 @@ package org.polarisagent.plugin.grpc.adapter.client;
 
 import com.tencent.polaris.api.pojo.RouteArgument;
 import com.tencent.polaris.api.pojo.ServiceRule;
+import com.tencent.polaris.api.utils.RuleUtils;
 import com.tencent.polaris.specification.api.v1.traffic.manage.RoutingProto;
 import io.grpc.Metadata;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -13,35 +15,36 @@ import java.util.Map;
 
 /**
  * What the routing rules between this application and one destination look at: whether there are
- * any (the destination's inbound rules, the caller's outbound rules), which request headers their
- * sources read, whether a call may be sent at random to one of several groups of instances (two
- * destinations of one priority, both with a weight), and the rules' revisions.
+ * any (the destination's inbound routes, the caller's outbound routes towards it: the only ones the
+ * SDK's rule router reads), which request headers their sources read, whether a call may be sent at
+ * random to one of several groups of instances (two usable destinations of one priority: weight not
+ * 0, not isolated), and the rules' revisions.
  *
- * <p>Everything else the SDK's rule router matches on is the same for every call of a method (the
- * method and path, this application's IP and configured labels), so when no weighted choice is
- * possible, a routing result holds for every call that carries the same method and the same values
- * of those headers: {@link #callKey(String, Metadata)}. Immutable.
+ * <p>Everything else the SDK's router chain matches on is the same for every call of a method (the
+ * method and path, this application's IP and configured labels; the agent's chain has no router
+ * that reads a call's context, see {@code SdkDefaults}), so when no weighted choice is possible, a
+ * routing result holds for every call that carries the same method and the same values of those
+ * headers: {@link #callKey(String, Metadata)}. Immutable.
  */
 final class RouteRules {
 
   /** No routing rule applies. */
-  static final RouteRules NONE = new RouteRules(0, new ArrayList<>(), false, "");
+  static final RouteRules NONE = new RouteRules(false, Collections.<String>emptyList(), false, "");
 
-  private final int count;
+  private final boolean any;
   private final List<Metadata.Key<String>> headers;
   private final boolean weightedChoice;
-  private final String revision;
+  private final String identity;
 
   /**
-   * @param count rules in force (0: none)
+   * @param any whether a rule applies
    * @param headerNames the request headers the rules read
    * @param weightedChoice whether a call may be sent at random to one of several groups
    * @param revision what changes whenever a rule does
    */
-  RouteRules(int count, List<String> headerNames, boolean weightedChoice, String revision) {
-    this.count = count;
+  RouteRules(boolean any, List<String> headerNames, boolean weightedChoice, String revision) {
+    this.any = any;
     this.weightedChoice = weightedChoice;
-    this.revision = revision;
     List<Metadata.Key<String>> keys = new ArrayList<>();
     for (String name : new LinkedHashSet<>(headerNames)) {
       String lower = name.toLowerCase(Locale.ROOT);
@@ -55,81 +58,104 @@ final class RouteRules {
       }
     }
     this.headers = keys;
+    StringBuilder id = new StringBuilder(revision);
+    for (Metadata.Key<String> key : keys) {
+      id.append(',').append(key.name());
+    }
+    this.identity = id.append(weightedChoice ? ",weighted" : "").toString();
   }
 
   /**
    * The rules of a call from this application to a destination.
    *
-   * @param destination the destination's routing rule (its inbound routes apply), or null
-   * @param caller this application's routing rule (its outbound routes apply), or null
+   * @param destinationRule the destination's routing rule (its inbound routes apply), or null
+   * @param callerRule this application's routing rule (its outbound routes to the destination
+   *     apply), or null
    */
-  static RouteRules of(ServiceRule destination, ServiceRule caller) {
-    RoutingProto.Routing inbound = routing(destination);
-    RoutingProto.Routing outbound = routing(caller);
-    if (inbound == null && outbound == null) {
-      return NONE;
-    }
-    int count = 0;
-    List<RoutingProto.Route> routes = new ArrayList<>();
-    if (inbound != null) {
-      count += inbound.getInboundsCount() + inbound.getOutboundsCount() + inbound.getRulesCount();
-      routes.addAll(inbound.getInboundsList());
-    }
-    if (outbound != null) {
-      count +=
-          outbound.getInboundsCount() + outbound.getOutboundsCount() + outbound.getRulesCount();
-      routes.addAll(outbound.getOutboundsList());
-    }
-    if (count == 0) {
+  static RouteRules of(
+      ServiceRule destinationRule, ServiceRule callerRule, String namespace, String service) {
+    List<RoutingProto.Route> inbound = routes(destinationRule, true);
+    List<RoutingProto.Route> outbound = routes(callerRule, false);
+    if (inbound.isEmpty() && outbound.isEmpty()) {
       return NONE;
     }
     List<String> headerNames = new ArrayList<>();
     boolean weightedChoice = false;
-    for (RoutingProto.Route route : routes) {
-      for (RoutingProto.Source source : route.getSourcesList()) {
-        for (String key : source.getMetadataMap().keySet()) {
-          if (key.startsWith(RouteArgument.LABEL_KEY_HEADER)) {
-            headerNames.add(key.substring(RouteArgument.LABEL_KEY_HEADER.length()));
-          }
-        }
-      }
-      weightedChoice |= choosesByWeight(route);
+    for (RoutingProto.Route route : inbound) {
+      headerNames.addAll(headersRead(route));
+      // The SDK takes every destination of an inbound route as one of the destination's groups.
+      weightedChoice |= choosesByWeight(route, null, null);
+    }
+    for (RoutingProto.Route route : outbound) {
+      headerNames.addAll(headersRead(route));
+      weightedChoice |= choosesByWeight(route, namespace, service);
     }
     return new RouteRules(
-        count, headerNames, weightedChoice, revisionOf(destination) + "/" + revisionOf(caller));
+        true,
+        headerNames,
+        weightedChoice,
+        revisionOf(destinationRule) + "/" + revisionOf(callerRule));
   }
 
-  /** Whether two usable destinations of one priority make the SDK choose between them at random. */
-  private static boolean choosesByWeight(RoutingProto.Route route) {
+  private static List<RoutingProto.Route> routes(ServiceRule rule, boolean inbound) {
+    if (rule == null || !(rule.getRule() instanceof RoutingProto.Routing)) {
+      return Collections.emptyList();
+    }
+    RoutingProto.Routing routing = (RoutingProto.Routing) rule.getRule();
+    return inbound ? routing.getInboundsList() : routing.getOutboundsList();
+  }
+
+  private static List<String> headersRead(RoutingProto.Route route) {
+    List<String> names = new ArrayList<>();
+    for (RoutingProto.Source source : route.getSourcesList()) {
+      for (String key : source.getMetadataMap().keySet()) {
+        if (key.startsWith(RouteArgument.LABEL_KEY_HEADER)) {
+          names.add(key.substring(RouteArgument.LABEL_KEY_HEADER.length()));
+        }
+      }
+    }
+    return names;
+  }
+
+  /**
+   * Whether two usable destinations of one priority make the SDK choose between them at random;
+   * with a namespace and service, only destinations that name them (or {@code *}) count, as the SDK
+   * filters those of outbound routes.
+   */
+  private static boolean choosesByWeight(
+      RoutingProto.Route route, String namespace, String service) {
     Map<Integer, Integer> perPriority = new HashMap<>();
     for (RoutingProto.Destination destination : route.getDestinationsList()) {
-      if (destination.getWeight().getValue() > 0 && !destination.getIsolate().getValue()) {
-        if (perPriority.merge(destination.getPriority().getValue(), 1, Integer::sum) > 1) {
-          return true;
-        }
+      if (destination.getWeight().getValue() != 0
+          && !destination.getIsolate().getValue()
+          && (namespace == null || names(destination.getNamespace().getValue(), namespace))
+          && (service == null || names(destination.getService().getValue(), service))
+          && perPriority.merge(destination.getPriority().getValue(), 1, Integer::sum) > 1) {
+        return true;
       }
     }
     return false;
   }
 
-  private static RoutingProto.Routing routing(ServiceRule rule) {
-    return rule != null && rule.getRule() instanceof RoutingProto.Routing
-        ? (RoutingProto.Routing) rule.getRule()
-        : null;
+  private static boolean names(String ruleValue, String ours) {
+    return RuleUtils.MATCH_ALL.equals(ruleValue) || ruleValue.equals(ours);
   }
 
   private static String revisionOf(ServiceRule rule) {
     return rule == null || rule.getRevision() == null ? "" : rule.getRevision();
   }
 
-  /** Whether any routing rule applies: then calls are routed one by one. */
+  /** Whether any routing rule applies: then calls are routed by what they carry. */
   boolean any() {
-    return count > 0;
+    return any;
   }
 
-  /** What changes whenever a rule does. */
-  String revision() {
-    return revision;
+  /**
+   * What changes whenever a rule does: the revisions, the headers the rules read and whether they
+   * choose by weight.
+   */
+  String identity() {
+    return identity;
   }
 
   /**
@@ -146,8 +172,12 @@ final class RouteRules {
     StringBuilder key = new StringBuilder(method);
     for (Metadata.Key<String> header : headers) {
       String value = callHeaders.get(header);
-      // A header that is absent differs from one that is empty; neither contains a newline.
-      key.append('\n').append(value == null ? "\u0000" : value);
+      // Length first: no value can make two keys alike; -1 for a header the call does not carry.
+      if (value == null) {
+        key.append("\n-1");
+      } else {
+        key.append('\n').append(value.length()).append(':').append(value);
+      }
     }
     return key.toString();
   }

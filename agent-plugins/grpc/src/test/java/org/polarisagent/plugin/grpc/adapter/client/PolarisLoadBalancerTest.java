@@ -398,7 +398,7 @@ class PolarisLoadBalancerTest {
    */
   private RoutePlan perCall(Instance... instances) {
     return perCall(
-        new RouteRules(1, Collections.singletonList("x-exclude"), false, "r1"), instances);
+        new RouteRules(true, Collections.singletonList("x-exclude"), false, "r1"), instances);
   }
 
   private RoutePlan perCall(RouteRules rules, Instance... instances) {
@@ -458,7 +458,9 @@ class PolarisLoadBalancerTest {
     Instance a = instance("a", 1001);
     Instance b = instance("b", 1002);
     resolve(
-        perCall(new RouteRules(1, Collections.singletonList("x-exclude"), true, "r1"), a, b), a, b);
+        perCall(new RouteRules(true, Collections.singletonList("x-exclude"), true, "r1"), a, b),
+        a,
+        b);
     helper.subchannels.forEach(subchannel -> subchannel.set(READY));
     for (int i = 0; i < 5; i++) {
       pick("x-exclude", "a");
@@ -472,17 +474,25 @@ class PolarisLoadBalancerTest {
     Instance b = instance("b", 1002);
     resolve(perCall(a, b), a, b);
     helper.subchannels.forEach(subchannel -> subchannel.set(READY));
+    long before = System.nanoTime();
     pick("x-exclude", "a");
-    long start = System.nanoTime();
-    while (routings.get() == 1 && System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5)) {
+    long after = System.nanoTime();
+    while (routings.get() == 1 && System.nanoTime() - after < TimeUnit.SECONDS.toNanos(5)) {
       Thread.sleep(20);
       pick("x-exclude", "a");
     }
-    long reusedFor = System.nanoTime() - start;
+    long routedAgain = System.nanoTime();
     assertEquals(2, routings.get(), "the call was routed again");
     assertTrue(
-        reusedFor >= PolarisPicker.Balancing.ROUTE_REUSE_NANOS,
-        "routed again after " + reusedFor + " ns only");
+        routedAgain - before >= PolarisPicker.Balancing.ROUTE_REUSE_NANOS,
+        "routed again after " + (routedAgain - before) + " ns only");
+    assertTrue(
+        after - before < TimeUnit.MILLISECONDS.toNanos(500)
+            && routedAgain - after
+                < PolarisPicker.Balancing.ROUTE_REUSE_NANOS + TimeUnit.MILLISECONDS.toNanos(500),
+        "a result serves about a second: routed again "
+            + (routedAgain - after)
+            + " ns after the first routing");
   }
 
   private void resolve(Instance... instances) {

@@ -29,15 +29,18 @@ class RouteRulesTest {
 
   @Test
   void noRuleMeansNoPerCallRouting() {
-    assertSame(RouteRules.NONE, RouteRules.of(null, null));
-    assertFalse(RouteRules.of(rule("r1", RoutingProto.Routing.getDefaultInstance()), null).any());
+    assertSame(RouteRules.NONE, RouteRules.of(null, null, "default", "echo"));
+    assertFalse(of(rule("r1", RoutingProto.Routing.getDefaultInstance()), null).any());
+    assertFalse(
+        of(null, rule("r1", inbound(source("$header.x-env"), destination(0, 100, false)))).any(),
+        "the caller's inbound routes are not for its calls");
   }
 
   @Test
   void callsDifferOnlyByTheHeadersTheRulesRead() {
     RouteRules rules =
-        RouteRules.of(
-            rule("r1", inbound(source("$header.X-Env", "$method"), destination(0, 100, false))),
+        of(
+            rule("r1", inbound(source("$header.x-env", "$method"), destination(0, 100, false))),
             rule(
                 "r2",
                 outbound(source("$header.x-lane", "$caller_ip"), destination(0, 100, false))));
@@ -56,7 +59,7 @@ class RouteRulesTest {
   @Test
   void twoWeightedDestinationsOfOnePriorityMeanEveryCallIsRouted() {
     RouteRules split =
-        RouteRules.of(
+        of(
             rule(
                 "r1",
                 inbound(
@@ -68,7 +71,7 @@ class RouteRulesTest {
   @Test
   void fallbackGroupsIsolatedGroupsAndZeroWeightsChooseNothingAtRandom() {
     RouteRules fallback =
-        RouteRules.of(
+        of(
             rule(
                 "r1",
                 inbound(
@@ -78,7 +81,9 @@ class RouteRulesTest {
                     destination(0, 100, true),
                     destination(0, 0, false))),
             null);
-    assertEquals(METHOD + "\n\u0000", fallback.callKey(METHOD, headers()));
+    assertEquals(fallback.callKey(METHOD, headers()), fallback.callKey(METHOD, headers("a", "b")));
+    assertNotEquals(
+        fallback.callKey(METHOD, headers()), fallback.callKey(METHOD, headers("x-env", "b")));
   }
 
   @Test
@@ -88,12 +93,66 @@ class RouteRulesTest {
     RoutingProto.Routing routing = inbound(source("$header.x-env"), destination(0, 100, false));
     RoutePlan first =
         RoutePlan.perCall(
-            none, (all, m, h) -> Collections.emptyList(), RouteRules.of(rule("r1", routing), null));
+            none, (all, m, h) -> Collections.emptyList(), of(rule("r1", routing), null));
     RoutePlan second =
         RoutePlan.perCall(
-            none, (all, m, h) -> Collections.emptyList(), RouteRules.of(rule("r2", routing), null));
+            none, (all, m, h) -> Collections.emptyList(), of(rule("r2", routing), null));
     assertTrue(first.identity().startsWith("per-call"), first.identity());
     assertNotEquals(first.identity(), second.identity());
+  }
+
+  @Test
+  void aWeightedSplitTowardsAnotherServiceDoesNotConcernThisOne() {
+    RoutingProto.Route toOther =
+        route(
+            source("$header.x-env"),
+            towards(destination(0, 90, false)).setService(string("other")).build(),
+            towards(destination(0, 10, false)).setService(string("other")).build(),
+            towards(destination(0, 100, false)).setService(string("echo")).build());
+    RouteRules rules =
+        of(null, rule("r1", RoutingProto.Routing.newBuilder().addOutbounds(toOther).build()));
+    assertTrue(rules.any());
+    assertNotEquals(null, rules.callKey(METHOD, headers()));
+    RoutingProto.Route toAny =
+        route(
+            source("$header.x-env"),
+            towards(destination(0, 90, false)).setService(string("*")).build(),
+            towards(destination(0, 10, false)).setService(string("echo")).build());
+    assertNull(
+        of(null, rule("r1", RoutingProto.Routing.newBuilder().addOutbounds(toAny).build()))
+            .callKey(METHOD, headers()));
+  }
+
+  @Test
+  void valuesCannotMakeTwoKeysAlike() {
+    RoutingProto.Routing routing =
+        inbound(source("$header.a", "$header.b"), destination(0, 100, false));
+    RouteRules rules = of(rule("r1", routing), null);
+    assertNotEquals(
+        rules.callKey(METHOD, headers("a", "x\n1:y")),
+        rules.callKey(METHOD, headers("a", "x", "b", "y")));
+  }
+
+  @Test
+  void aRuleThatReadsOtherHeadersChangesTheIdentityEvenWithTheSameRevision() {
+    RouteRules envRule =
+        of(rule("r1", inbound(source("$header.x-env"), destination(0, 100, false))), null);
+    RouteRules laneRule =
+        of(rule("r1", inbound(source("$header.x-lane"), destination(0, 100, false))), null);
+    assertNotEquals(envRule.identity(), laneRule.identity());
+  }
+
+  /** An outbound destination in namespace default, its service to be set. */
+  private static RoutingProto.Destination.Builder towards(RoutingProto.Destination destination) {
+    return destination.toBuilder().setNamespace(string("default"));
+  }
+
+  private static RouteRules of(ServiceRule destination, ServiceRule caller) {
+    return RouteRules.of(destination, caller, "default", "echo");
+  }
+
+  private static shade.polaris.com.google.protobuf.StringValue string(String value) {
+    return shade.polaris.com.google.protobuf.StringValue.of(value);
   }
 
   private static RoutingProto.Routing inbound(
