@@ -203,6 +203,39 @@ class RoutingAndBreakingTest {
   }
 
   @Test
+  void withoutAnyRuleTheSdksDefaultBreakerCutsOffAFailingInstance(@TempDir Path dir)
+      throws Exception {
+    // The SDK adds a default instance rule to a service without one: ten consecutive failures, or
+    // half of the calls of a minute, open an instance's breaker. Its error condition lists the
+    // codes
+    // 500 to 599; the agent's failures must count under it all the same.
+    Path failFile = dir.resolve("fail");
+    try (ForkedApp a = provider("unruled", "a", "v1");
+        ForkedApp b = provider("unruled", "b", "v1");
+        ForkedApp c = provider("unruled", "c", "v1", "--fail-file=" + failFile)) {
+      awaitHealthy("unruled", 3);
+      try (ForkedApp consumer = consumer("polaris://unruled")) {
+        ConsumerProgress.until(
+            consumer,
+            Duration.ofSeconds(30),
+            OBSERVE,
+            p -> p.count("a") > 0 && p.count("b") > 0 && p.count("c") > 0,
+            "calls on all three");
+        Files.writeString(failFile, "UNAVAILABLE");
+        long failedBefore = ConsumerProgress.of(consumer).failed();
+        ConsumerProgress.awaitWindow(
+            consumer,
+            Duration.ofSeconds(20),
+            w -> w.total() >= 40 && w.failed() == 0,
+            "a window without failures once c's breaker is open");
+        long failuresToOpen = ConsumerProgress.of(consumer).failed() - failedBefore;
+        System.out.println("failed calls before the default breaker opened: " + failuresToOpen);
+        assertTrue(failuresToOpen <= 30, "the breaker let too many calls fail: " + failuresToOpen);
+      }
+    }
+  }
+
+  @Test
   void openMethodBreakerRejectsThatMethodAtOnceAndLeavesOthersAlone(@TempDir Path dir)
       throws Exception {
     Path failFile = dir.resolve("fail");

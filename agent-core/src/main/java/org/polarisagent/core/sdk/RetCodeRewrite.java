@@ -1,0 +1,97 @@
+package org.polarisagent.core.sdk;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import org.objectweb.asm.ClassReader;
+import org.objectweb.asm.ClassVisitor;
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Opcodes;
+
+/**
+ * Points the SDK's circuit breaker at {@link RetCodeConditions}: in {@value #BREAKER_UTILS}, the
+ * method {@value #METHOD} calls {@code RetCodeConditions.matches} where it called {@code
+ * RuleUtils.matchStringValue} with the same arguments. The dist build runs {@link #main} once on
+ * the unpacked agent internals, as it runs {@link SdkUnsafeSwitch}. Stateless.
+ */
+final class RetCodeRewrite {
+
+  /** The SDK class that evaluates the error conditions of circuit-breaker rules. */
+  static final String BREAKER_UTILS =
+      "com.tencent.polaris.plugins.circuitbreaker.composite.utils.CircuitBreakerUtils";
+
+  /** Its method that tells, for one reported call, whether the rule's conditions make it fail. */
+  static final String METHOD = "parseRetStatus";
+
+  private static final String SDK_MATCHER = "com/tencent/polaris/api/utils/RuleUtils";
+  private static final String MATCH = "matchStringValue";
+  private static final String MATCH_DESCRIPTOR =
+      "(Lcom/tencent/polaris/specification/api/v1/model/ModelProto$MatchString;"
+          + "Ljava/lang/String;Ljava/util/function/Function;)Z";
+  private static final String AGENT_MATCHER = RetCodeConditions.class.getName().replace('.', '/');
+
+  private RetCodeRewrite() {}
+
+  /** Rewrites the class under the folder {@code args[0]} in place; exits with 1 if it cannot. */
+  public static void main(String[] args) {
+    Path file = Paths.get(args[0]).resolve(BREAKER_UTILS.replace('.', '/') + ".class");
+    try {
+      Files.write(file, rewrite(Files.readAllBytes(file)));
+    } catch (IOException | IllegalArgumentException e) {
+      System.err.println("cannot point the SDK's circuit breaker at RetCodeConditions: " + e);
+      System.exit(1);
+    }
+  }
+
+  /**
+   * The class with its one call of the SDK's matcher in {@value #METHOD} going to the agent's.
+   *
+   * @throws IllegalArgumentException unless there is exactly one such call
+   */
+  static byte[] rewrite(byte[] classFile) {
+    ClassReader reader = new ClassReader(classFile);
+    ClassWriter writer = new ClassWriter(reader, 0);
+    int[] redirected = {0};
+    reader.accept(
+        new ClassVisitor(Opcodes.ASM9, writer) {
+          @Override
+          public MethodVisitor visitMethod(
+              int access, String name, String desc, String signature, String[] exceptions) {
+            MethodVisitor visitor = super.visitMethod(access, name, desc, signature, exceptions);
+            if (!METHOD.equals(name)) {
+              return visitor;
+            }
+            return new MethodVisitor(Opcodes.ASM9, visitor) {
+              @Override
+              public void visitMethodInsn(
+                  int opcode, String owner, String method, String descriptor, boolean isInterface) {
+                if (opcode == Opcodes.INVOKESTATIC
+                    && SDK_MATCHER.equals(owner)
+                    && MATCH.equals(method)
+                    && MATCH_DESCRIPTOR.equals(descriptor)) {
+                  redirected[0]++;
+                  super.visitMethodInsn(opcode, AGENT_MATCHER, "matches", descriptor, false);
+                } else {
+                  super.visitMethodInsn(opcode, owner, method, descriptor, isInterface);
+                }
+              }
+            };
+          }
+        },
+        0);
+    if (redirected[0] != 1) {
+      throw new IllegalArgumentException(
+          redirected[0]
+              + " calls of RuleUtils."
+              + MATCH
+              + " in "
+              + reader.getClassName()
+              + "."
+              + METHOD
+              + ", expected 1");
+    }
+    return writer.toByteArray();
+  }
+}
