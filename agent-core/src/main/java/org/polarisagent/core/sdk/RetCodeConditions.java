@@ -46,7 +46,7 @@ public final class RetCodeConditions {
     }
     String code = actual == null ? "" : actual;
     Answer last = lastAnswer;
-    if (last != null && last.list == list && last.code.equals(code)) {
+    if (last != null && last.code.equals(code) && (last.list == list || last.list.equals(list))) {
       return last.matched;
     }
     boolean matched = inList(list, code);
@@ -55,8 +55,8 @@ public final class RetCodeConditions {
   }
 
   /**
-   * The last answer for an {@code IN} list: a rule's list is one string, asked about the same few
-   * codes over and over (each report goes through every counter of the rule).
+   * The last answer for an {@code IN} list: the same list (the default rule's, whatever the
+   * service) is asked about the same code over and over, by each counter of each report.
    */
   private static volatile Answer lastAnswer;
 

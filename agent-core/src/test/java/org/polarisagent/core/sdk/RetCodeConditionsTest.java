@@ -92,6 +92,19 @@ class RetCodeConditionsTest {
   }
 
   @Test
+  void theLastAnswerServesOnlyTheSameListAndCode() {
+    ModelProto.MatchString fiveHundreds = condition(MatchStringType.IN, "500,501");
+    ModelProto.MatchString prefixes = condition(MatchStringType.IN, "5,50,5000");
+    assertTrue(RetCodeConditions.matches(fiveHundreds, "500", REGEX));
+    assertEquals(false, RetCodeConditions.matches(prefixes, "500", REGEX));
+    assertEquals(false, RetCodeConditions.matches(fiveHundreds, "600", REGEX));
+    assertTrue(
+        RetCodeConditions.matches(
+            condition(MatchStringType.IN, new String("500,501".toCharArray())), "501", REGEX),
+        "an equal list in another string");
+  }
+
+  @Test
   void aFailedCallMeetsEveryCondition() {
     for (MatchStringType type : MatchStringType.values()) {
       if (type == MatchStringType.UNRECOGNIZED) {

@@ -205,10 +205,9 @@ class RoutingAndBreakingTest {
   @Test
   void withoutAnyRuleTheSdksDefaultBreakerCutsOffAFailingInstance(@TempDir Path dir)
       throws Exception {
-    // The SDK adds a default instance rule to a service without one: ten consecutive failures, or
-    // half of the calls of a minute, open an instance's breaker. Its error condition lists the
-    // codes
-    // 500 to 599; the agent's failures must count under it all the same.
+    // The SDK gives a service without any circuit-breaker rule a default instance rule: ten
+    // consecutive failures, or half of the calls of a minute, open an instance's breaker. Its error
+    // condition lists the codes 500 to 599; the agent's failures must count under it all the same.
     Path failFile = dir.resolve("fail");
     try (ForkedApp a = provider("unruled", "a", "v1");
         ForkedApp b = provider("unruled", "b", "v1");
@@ -221,8 +220,12 @@ class RoutingAndBreakingTest {
             OBSERVE,
             p -> p.count("a") > 0 && p.count("b") > 0 && p.count("c") > 0,
             "calls on all three");
+        // Calls at start-up may wait for the SDK longer than their deadline: count from a steady
+        // consumer.
+        long failedBefore =
+            ConsumerProgress.awaitSteady(consumer, Duration.ofSeconds(3), Duration.ofSeconds(30))
+                .failed();
         Files.writeString(failFile, "UNAVAILABLE");
-        long failedBefore = ConsumerProgress.of(consumer).failed();
         ConsumerProgress.awaitWindow(
             consumer,
             Duration.ofSeconds(20),

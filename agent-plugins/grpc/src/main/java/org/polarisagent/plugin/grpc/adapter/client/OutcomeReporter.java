@@ -29,7 +29,10 @@ import org.polarisagent.plugin.grpc.adapter.CallerMetadata;
  */
 final class OutcomeReporter {
 
-  /** Reported for failures: the SDK counts -1 as a failure under any rule. */
+  /**
+   * Reported for failures: -1 meets every return-code condition of every rule (the agent's
+   * RetCodeConditions, which the SDK's circuit breaker calls).
+   */
   static final int FAILURE_CODE = -1;
 
   private final ClientSide client;
