@@ -10,10 +10,6 @@ import com.tencent.polaris.api.pojo.ServiceKey;
 import com.tencent.polaris.specification.api.v1.fault.tolerance.CircuitBreakerProto.ErrorCondition;
 import com.tencent.polaris.specification.api.v1.model.ModelProto;
 import com.tencent.polaris.specification.api.v1.model.ModelProto.MatchString.MatchStringType;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -41,7 +37,7 @@ class RetCodeRewriteTest {
 
   @Test
   void parseRetStatusCallsTheAgentsMatcherInsteadOfTheSdks() {
-    byte[] original = bytes(RetCodeRewrite.BREAKER_UTILS);
+    byte[] original = ClassFiles.bytes(RetCodeRewrite.BREAKER_UTILS);
     assertEquals(1, callsOf(original, "com/tencent/polaris/api/utils/RuleUtils"));
     byte[] rewritten = RetCodeRewrite.rewrite(original);
     assertEquals(0, callsOf(rewritten, "com/tencent/polaris/api/utils/RuleUtils"));
@@ -50,7 +46,7 @@ class RetCodeRewriteTest {
 
   @Test
   void aClassRewrittenAlreadyIsRefused() {
-    byte[] rewritten = RetCodeRewrite.rewrite(bytes(RetCodeRewrite.BREAKER_UTILS));
+    byte[] rewritten = RetCodeRewrite.rewrite(ClassFiles.bytes(RetCodeRewrite.BREAKER_UTILS));
     assertThrows(IllegalArgumentException.class, () -> RetCodeRewrite.rewrite(rewritten));
   }
 
@@ -124,7 +120,7 @@ class RetCodeRewriteTest {
               if (loaded != null) {
                 return loaded;
               }
-              byte[] bytes = bytes(name);
+              byte[] bytes = ClassFiles.bytes(name);
               if (name.equals(RetCodeRewrite.BREAKER_UTILS)) {
                 bytes = RetCodeRewrite.rewrite(bytes);
               }
@@ -176,22 +172,5 @@ class RetCodeRewriteTest {
       }
     }
     return calls;
-  }
-
-  private static byte[] bytes(String className) {
-    String resource = className.replace('.', '/') + ".class";
-    try (InputStream in = RetCodeRewriteTest.class.getClassLoader().getResourceAsStream(resource)) {
-      if (in == null) {
-        throw new IllegalStateException(resource + " not on the class path");
-      }
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      byte[] buffer = new byte[8192];
-      for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
-        out.write(buffer, 0, n);
-      }
-      return out.toByteArray();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }

@@ -3,10 +3,6 @@ package org.polarisagent.core.sdk;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import org.junit.jupiter.api.Test;
@@ -32,7 +28,7 @@ class SdkUnsafeSwitchTest {
 
   @Test
   void aClassWithoutTheMethodOrWithTheSwitchAlreadyIsRefused() {
-    byte[] protobuf = bytes(SdkUnsafeSwitch.PROTOBUF);
+    byte[] protobuf = ClassFiles.bytes(SdkUnsafeSwitch.PROTOBUF);
     assertThrows(
         IllegalArgumentException.class,
         () -> SdkUnsafeSwitch.rewrite(protobuf, "getUnsafe", "()Ljava/lang/Object;"));
@@ -88,7 +84,7 @@ class SdkUnsafeSwitchTest {
         if (!name.startsWith("shade.polaris.")) {
           throw new ClassNotFoundException(name);
         }
-        byte[] bytes = bytes(name);
+        byte[] bytes = ClassFiles.bytes(name);
         if (name.equals(SdkUnsafeSwitch.PROTOBUF)) {
           bytes = SdkUnsafeSwitch.rewrite(bytes, "getUnsafe", "()Lsun/misc/Unsafe;");
         } else if (name.equals(SdkUnsafeSwitch.GUAVA + "$UnsafeAtomicHelper")) {
@@ -97,23 +93,5 @@ class SdkUnsafeSwitchTest {
         return defineClass(name, bytes, 0, bytes.length);
       }
     };
-  }
-
-  private static byte[] bytes(String className) {
-    String resource = className.replace('.', '/') + ".class";
-    try (InputStream in =
-        SdkUnsafeSwitchTest.class.getClassLoader().getResourceAsStream(resource)) {
-      if (in == null) {
-        throw new IllegalStateException(resource + " not on the class path");
-      }
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      byte[] buffer = new byte[8192];
-      for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
-        out.write(buffer, 0, n);
-      }
-      return out.toByteArray();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }

@@ -78,9 +78,17 @@ class BadConfigurationTest {
           () -> POLARIS.openApi().listInstances("echo.Echo", "default"),
           list -> list.stream().anyMatch(i -> i.healthy()),
           "the provider registered as echo.Echo");
+      // Wait-for-ready: the server's discovery view may lag its OpenAPI by a moment (a first answer
+      // without the instance, 0.8 s after it registered, was seen once), and calls that find no
+      // instance fail at once otherwise.
       try (ForkedApp consumer =
           withBadValues(ForkedApp.main(EchoConsumer.class).name("consumer-bad-config"))
-              .args("--target=polaris://echo.Echo", "--calls=20", "--rate=40", "--deadline=10s")
+              .args(
+                  "--target=polaris://echo.Echo",
+                  "--calls=20",
+                  "--rate=40",
+                  "--deadline=10s",
+                  "--wait-for-ready=true")
               .start()) {
         Matcher result = consumer.awaitLine("RESULT ok=(\\d+) failed=(\\d+) .*", RUN);
         assertEquals("20", result.group(1), consumer.describe());
