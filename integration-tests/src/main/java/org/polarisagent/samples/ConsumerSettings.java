@@ -37,6 +37,7 @@ final class ConsumerSettings {
   final boolean waitForReady;
   final boolean progress;
   final Duration startDelay;
+  final int channels;
 
   ConsumerSettings(Flags flags) {
     target = flags.string("target", "polaris://echo");
@@ -54,6 +55,10 @@ final class ConsumerSettings {
     duration = wanted == null || wanted.compareTo(maxDuration) > 0 ? maxDuration : wanted;
     deadline = flags.duration("deadline", Duration.ofSeconds(2));
     startDelay = flags.duration("start-delay", Duration.ZERO);
+    channels = flags.integer("channels", 1);
+    if (channels < 1) {
+      throw new IllegalArgumentException("--channels must be at least 1");
+    }
     serviceConfig = serviceConfig(flags.string("service-config", null));
     for (String header : flags.all("header")) {
       putHeader(headers, "header", header);

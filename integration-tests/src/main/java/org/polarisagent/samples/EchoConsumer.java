@@ -13,6 +13,8 @@ import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledExecutorService;
@@ -44,12 +46,14 @@ import org.polarisagent.testing.Flags;
  *   --max-duration=10m        hard bound on the run, whatever the other flags say
  *   --deadline=2s             deadline of each call
  *   --header=k=v              request metadata; repeatable
- *   --tagged-header=k=v       every second call also carries this header; its answering instance is counted
+ *   --tagged-header=k=v       every second call (of each channel) also carries this header; its answering instance is counted
  *                             as NAME+tagged
  *   --wait-for-ready=false    CallOptions.withWaitForReady()
  *   --progress=true           print a PROGRESS line every second
  *   --start-delay=0s          wait this long after building the channel before the first call
  *   --service-config=PATH     a JSON service config file set as the channel's defaultServiceConfig
+ *   --channels=1              channels built the same way; call i goes to channel i mod N, and with N > 1
+ *                             its answering instance is counted as NAME@cK (K: the channel, from 0)
  * </pre>
  *
  * <p>Output lines:
@@ -87,7 +91,8 @@ public final class EchoConsumer {
           "wait-for-ready",
           "progress",
           "start-delay",
-          "service-config");
+          "service-config",
+          "channels");
   private static final PrintStream OUT = System.out;
 
   private final CallOutcomes outcomes = new CallOutcomes(OUT);
@@ -110,27 +115,34 @@ public final class EchoConsumer {
   }
 
   private void run(ConsumerSettings settings) throws InterruptedException {
-    ManagedChannel channel;
+    List<ManagedChannel> channels = new ArrayList<>();
     try {
-      ManagedChannelBuilder<?> builder =
-          ConsumerSettings.channelBuilder(settings.entry, settings.target);
-      if (settings.serviceConfig != null) {
-        builder.defaultServiceConfig(settings.serviceConfig);
+      for (int k = 0; k < settings.channels; k++) {
+        ManagedChannelBuilder<?> builder =
+            ConsumerSettings.channelBuilder(settings.entry, settings.target);
+        if (settings.serviceConfig != null) {
+          builder.defaultServiceConfig(settings.serviceConfig);
+        }
+        channels.add(builder.build());
       }
-      channel = builder.build();
     } catch (IllegalArgumentException e) {
       System.err.println("EchoConsumer: " + e.getMessage());
       System.exit(2);
       return;
     }
-    Channel calls =
-        ClientInterceptors.intercept(
-            channel, MetadataUtils.newAttachHeadersInterceptor(settings.headers));
-    Channel taggedCalls =
-        settings.taggedHeader == null
-            ? null
-            : ClientInterceptors.intercept(
-                calls, MetadataUtils.newAttachHeadersInterceptor(settings.taggedHeader));
+    ManagedChannel channel = channels.get(0);
+    Channel[] calls = new Channel[channels.size()];
+    Channel[] taggedCalls = new Channel[channels.size()];
+    for (int k = 0; k < calls.length; k++) {
+      calls[k] =
+          ClientInterceptors.intercept(
+              channels.get(k), MetadataUtils.newAttachHeadersInterceptor(settings.headers));
+      taggedCalls[k] =
+          settings.taggedHeader == null
+              ? null
+              : ClientInterceptors.intercept(
+                  calls[k], MetadataUtils.newAttachHeadersInterceptor(settings.taggedHeader));
+    }
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
@@ -173,8 +185,13 @@ public final class EchoConsumer {
             sendingDone.countDown();
             return;
           }
-          boolean tagged = taggedCalls != null && outcomes.sent.get() % 2 == 1;
-          startCall(tagged ? taggedCalls : calls, settings, tagged ? "+tagged" : "");
+          long sent = outcomes.sent.get();
+          int k = (int) (sent % calls.length);
+          boolean tagged = taggedCalls[k] != null && (sent / calls.length) % 2 == 1;
+          startCall(
+              tagged ? taggedCalls[k] : calls[k],
+              settings,
+              (tagged ? "+tagged" : "") + (calls.length > 1 ? "@c" + k : ""));
         },
         0,
         periodNanos,
@@ -214,8 +231,12 @@ public final class EchoConsumer {
     }
     scheduler.shutdownNow();
     printSummary();
-    channel.shutdownNow();
-    channel.awaitTermination(5, TimeUnit.SECONDS);
+    for (ManagedChannel each : channels) {
+      each.shutdownNow();
+    }
+    for (ManagedChannel each : channels) {
+      each.awaitTermination(5, TimeUnit.SECONDS);
+    }
     OUT.println("DONE");
   }
 

@@ -229,6 +229,16 @@ public final class AgentConfig {
               + " grows in a straight line from 10% to all of it (round_robin: its part of a turn). Not for"
               + " ring_hash and maglev. Servers and consumers need the same time zone; a creation time up to"
               + " 10 min ahead counts as now, one unknown or further ahead as warm.");
+  public static final ConfigKey<Integer> LOAD_BALANCER_SUBSET_SIZE =
+      key(
+          "polaris.loadbalancer.subset-size",
+          "0",
+          ValueType.intRange(0, 100000),
+          "Deterministic subsetting (0: off): each Polaris channel connects to this many of a service's"
+              + " instances (and to more while some of them cannot be reached), a stable subset that the"
+              + " channels of an application share out evenly and that loses at most two instances when"
+              + " one comes or goes. Not while routing rules apply to the service (then every instance is"
+              + " connected).");
 
   // ---- governance
   public static final ConfigKey<Boolean> CIRCUIT_BREAKER_ENABLED =

@@ -234,6 +234,7 @@ class AgentConfigTest {
     bad.put("polaris.loadbalancer", "fastest");
     bad.put("polaris.loadbalancer.hash-header", "x-user-bin");
     bad.put("polaris.loadbalancer.warmup", "30 seconds");
+    bad.put("polaris.loadbalancer.subset-size", "-5");
     bad.put("polaris.circuitbreaker.enabled", "on");
     bad.put("polaris.circuitbreaker.failure-codes", "UNAVAILABLE,BROKEN");
     bad.put("polaris.ratelimit.enabled", "1");

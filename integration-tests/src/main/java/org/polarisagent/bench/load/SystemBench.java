@@ -43,13 +43,16 @@ import org.polarisagent.testing.Program;
  *       and replaced.
  *   <li><b>6. Footprint.</b> An idle provider and a consumer making one call per second, each with
  *       and without the agent: threads, resident memory, heap and metaspace after a full GC.
+ *   <li><b>7. Scale.</b> Services of thousands of instances, most unreachable, and subsetting over
+ *       200 real instances ({@link ScaleFigure}).
  * </ul>
  *
  * <p>Flags: {@code --agent=JAR --server-script=polaris-server.sh --out=DIR --report=FILE}
  * (required), {@code --jmh-classpath=CP}, {@code --rounds=3 --warmup=5s --measure=20s
  * --concurrency=16 --rate=200}, {@code --command=TEXT} (the command line, for the report), {@code
- * --note=TEXT}. ChildProcess JVMs use this JVM's {@code java} and class path. Every process is
- * bounded in time and stopped at the end, also on failure.
+ * --note=TEXT}, {@code --figures=2,3,6,7} (which to run; 3 stands for 3 to 5). ChildProcess JVMs
+ * use this JVM's {@code java} and class path. Every process is bounded in time and stopped at the
+ * end, also on failure.
  */
 public final class SystemBench {
 
@@ -84,6 +87,10 @@ public final class SystemBench {
   final double rate;
   private final String command;
   private final String note;
+
+  /** The figures to run: 2 (with JMH), 3 (3 to 5), 6, 7. */
+  private final Set<String> figures;
+
   final String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
   final String classPath = System.getProperty("java.class.path");
   final MarkdownTable table =
@@ -108,6 +115,7 @@ public final class SystemBench {
     rate = flags.number("rate", 200);
     command = flags.string("command", "");
     note = flags.string("note", "");
+    figures = Set.of(flags.string("figures", "2,3,6,7").split(","));
     if (!Files.isRegularFile(agent) || !Files.isRegularFile(serverScript)) {
       throw new IllegalArgumentException("--agent and --server-script must name existing files");
     }
@@ -133,7 +141,8 @@ public final class SystemBench {
             "concurrency",
             "rate",
             "command",
-            "note"),
+            "note",
+            "figures"),
         flags -> new SystemBench(flags)::run);
   }
 
@@ -141,20 +150,31 @@ public final class SystemBench {
     Files.createDirectories(logs);
     long begin = System.nanoTime();
     String machine = machine();
-    if (!jmhClasspath.isEmpty()) {
+    if (!jmhClasspath.isEmpty() && figures.contains("2")) {
       new PerCallFigure(this).picker();
     }
     progress("starting the Polaris server");
     polaris = PolarisServer.start(serverScript, out.resolve("polaris-run"));
     List<ChildProcess> providers = new ArrayList<>();
     try {
-      new FootprintFigure(this).footprint();
-      for (int i = 1; i <= 3; i++) {
-        providers.add(startProvider("p" + i, SERVICE, true));
+      if (figures.contains("6")) {
+        new FootprintFigure(this).footprint();
       }
-      polaris.awaitHealthy(SERVICE, 3, START_TIMEOUT);
-      new PerCallFigure(this).perCall(providers);
-      new EventFigures(this).events(providers);
+      if (figures.contains("2") || figures.contains("3")) {
+        for (int i = 1; i <= 3; i++) {
+          providers.add(startProvider("p" + i, SERVICE, true));
+        }
+        polaris.awaitHealthy(SERVICE, 3, START_TIMEOUT);
+      }
+      if (figures.contains("2")) {
+        new PerCallFigure(this).perCall(providers);
+      }
+      if (figures.contains("3")) {
+        new EventFigures(this).events(providers);
+      }
+      if (figures.contains("7")) {
+        new ScaleFigure(this).scale();
+      }
     } finally {
       ChildProcess.stopAll(providers, EXIT_TIMEOUT).forEach(SystemBench::progress);
       polaris.close();

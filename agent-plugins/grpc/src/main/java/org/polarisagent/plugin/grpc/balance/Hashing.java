@@ -11,6 +11,11 @@ final class Hashing {
       h ^= text.charAt(i);
       h *= 0x100000001b3L;
     }
+    return mix(h);
+  }
+
+  /** Spreads the bits of a value over all 64 (a bijection). */
+  static long mix(long h) {
     h ^= h >>> 33;
     h *= 0xff51afd7ed558ccdL;
     h ^= h >>> 33;

@@ -7,15 +7,19 @@ import java.util.concurrent.ThreadLocalRandom;
  * Maglev consistent hashing: a lookup table filled from per-endpoint permutations in proportion to
  * weight, so a key maps in O(1) and endpoints get near-equal shares. Immutable.
  */
-final class MaglevSelector implements Selector {
+final class MaglevSelector implements ConsistentHash {
 
   private static final int TABLE_SIZE = 65537; // prime
 
   private final int[] table = new int[TABLE_SIZE];
   private final int size;
 
+  /** How many slots each endpoint owns. */
+  private final int[] owned;
+
   MaglevSelector(int[] weights, String[] ids) {
     size = weights.length;
+    owned = new int[size];
     long[] offset = new long[size];
     long[] skip = new long[size];
     long[] next = new long[size];
@@ -42,6 +46,7 @@ final class MaglevSelector implements Selector {
           next[i]++;
         } while (table[slot] >= 0);
         table[slot] = i;
+        owned[i]++;
         filled++;
       }
     }
@@ -52,6 +57,26 @@ final class MaglevSelector implements Selector {
     if (hashKey == null) {
       return ThreadLocalRandom.current().nextInt(size);
     }
-    return table[(int) ((Hashing.hash(hashKey) >>> 1) % TABLE_SIZE)];
+    return table[position(Hashing.hash(hashKey))];
+  }
+
+  @Override
+  public int positions() {
+    return TABLE_SIZE;
+  }
+
+  @Override
+  public int position(long keyHash) {
+    return (int) ((keyHash >>> 1) % TABLE_SIZE);
+  }
+
+  @Override
+  public int positionsOf(int endpoint) {
+    return owned[endpoint];
+  }
+
+  @Override
+  public int owner(int position) {
+    return table[position];
   }
 }

@@ -134,4 +134,46 @@ class SelectorTest {
       }
     }
   }
+
+  @Test
+  void aHashTableIsKeptWhileItsInstancesAndWeightsStay() {
+    int[] weights = {100, 100, 100};
+    ConsistentTable table = ConsistentTable.of("ring_hash", weights, IDS, null);
+    assertTrue(table == ConsistentTable.of("ring_hash", weights.clone(), IDS.clone(), table));
+    assertFalse(table == ConsistentTable.of("ring_hash", new int[] {100, 50, 100}, IDS, table));
+    assertFalse(
+        table == ConsistentTable.of("ring_hash", weights, new String[] {"a", "b", "c"}, table));
+  }
+
+  @Test
+  void aHashTableServesOnlyWhenAtLeastHalfOfItsInstancesCanTakeCalls() {
+    ConsistentTable table = ConsistentTable.of("maglev", new int[] {100, 100, 100}, IDS, null);
+    Selector two = table.over(new String[] {IDS[2], IDS[0]});
+    for (int i = 0; i < 100; i++) {
+      int chosen = two.select("key-" + i);
+      assertTrue(chosen == 0 || chosen == 1, "an index among the usable ones: " + chosen);
+    }
+    assertTrue(table.over(new String[] {IDS[1]}) == null, "one of three: build a selector anew");
+    assertTrue(table.over(new String[] {IDS[1], "10.9.9.9:1"}) == null, "an unknown instance");
+  }
+
+  @Test
+  void aRingBuiltFromThePreviousOneEqualsOneBuiltAnew() {
+    String[] before = new String[200];
+    int[] weights = new int[200];
+    for (int i = 0; i < before.length; i++) {
+      before[i] = "10.1.0." + i + ":8080";
+      weights[i] = 100;
+    }
+    ConsistentTable first = ConsistentTable.of("ring_hash", weights, before, null);
+    String[] after = Arrays.copyOfRange(before, 1, before.length + 1);
+    after[after.length - 1] = "10.2.0.1:8080";
+    int[] afterWeights = Arrays.copyOf(weights, after.length);
+    afterWeights[7] = 50;
+    Selector incremental = ConsistentTable.of("ring_hash", afterWeights, after, first).over(after);
+    Selector fresh = ConsistentTable.of("ring_hash", afterWeights, after, null).over(after);
+    for (int key = 0; key < 20_000; key++) {
+      assertEquals(fresh.select("k" + key), incremental.select("k" + key), "key k" + key);
+    }
+  }
 }

@@ -99,11 +99,12 @@ public class CallTracerBenchmark {
                   }));
       PolarisPicker.Balancing picker =
           new PolarisPicker.Balancing(
-              List.of(new PolarisLoadBalancer.Endpoint(subchannel, instance)),
+              List.of(new Endpoint(subchannel, instance, subchannel.getAddresses().getAddresses())),
               client,
               new OutcomeReporter(client, () -> {}),
               PolarisTarget.parse("polaris://echo", "default"),
-              RoutePlan.ALL);
+              RoutePlan.ALL,
+              null);
       PickSubchannelArgs args = new PickArgs(EchoService.ECHO, new Metadata());
       factory = picker.pickSubchannel(args).getStreamTracerFactory();
     }

@@ -185,7 +185,7 @@ public class PickerBenchmark {
   private static final class ThreeInstances {
     private final ClientSide client;
     private final OutcomeReporter reporter;
-    private final List<PolarisLoadBalancer.Endpoint> ready = new ArrayList<>();
+    private final List<Endpoint> ready = new ArrayList<>();
 
     ThreeInstances(String policy, String warmUp, long thirdCreatedAgoMillis) {
       Properties properties = new Properties();
@@ -215,7 +215,7 @@ public class PickerBenchmark {
         instance.setCreateTime(i == 3 ? now - thirdCreatedAgoMillis : now - 3_600_000);
         FakeSubchannel subchannel =
             new FakeSubchannel(List.of(address(i)), Attributes.EMPTY, syncContext());
-        ready.add(new PolarisLoadBalancer.Endpoint(subchannel, instance));
+        ready.add(new Endpoint(subchannel, instance, subchannel.getAddresses().getAddresses()));
       }
     }
 
@@ -225,12 +225,12 @@ public class PickerBenchmark {
 
     PolarisPicker.Balancing picker(RoutePlan plan) {
       return new PolarisPicker.Balancing(
-          ready, client, reporter, PolarisTarget.parse("polaris://echo", "default"), plan);
+          ready, client, reporter, PolarisTarget.parse("polaris://echo", "default"), plan, null);
     }
 
     List<Instance> instances() {
       List<Instance> instances = new ArrayList<>();
-      for (PolarisLoadBalancer.Endpoint endpoint : ready) {
+      for (Endpoint endpoint : ready) {
         instances.add(endpoint.instance);
       }
       return instances;

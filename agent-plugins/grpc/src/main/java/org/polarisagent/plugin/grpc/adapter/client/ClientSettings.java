@@ -17,6 +17,7 @@ final class ClientSettings {
   private final String loadBalancer;
   private final Metadata.Key<String> hashHeader;
   private final WarmUp warmUp;
+  private final int subsetSize;
   private final boolean circuitBreakerEnabled;
   private final Set<Status.Code> failureCodes = EnumSet.noneOf(Status.Code.class);
 
@@ -25,6 +26,7 @@ final class ClientSettings {
     this.loadBalancer = config.get(AgentConfig.LOAD_BALANCER);
     this.hashHeader = headerKey(config.get(AgentConfig.LOAD_BALANCER_HASH_HEADER));
     this.warmUp = warmUp(loadBalancer, config.get(AgentConfig.LOAD_BALANCER_WARMUP));
+    this.subsetSize = config.get(AgentConfig.LOAD_BALANCER_SUBSET_SIZE);
     this.circuitBreakerEnabled = config.get(AgentConfig.CIRCUIT_BREAKER_ENABLED);
     for (String code : config.get(AgentConfig.CIRCUIT_BREAKER_FAILURE_CODES)) {
       failureCodes.add(Status.Code.valueOf(code));
@@ -87,6 +89,11 @@ final class ClientSettings {
    */
   WarmUp warmUp() {
     return warmUp;
+  }
+
+  /** {@code polaris.loadbalancer.subset-size}: how many instances a channel connects to; 0: all. */
+  int subsetSize() {
+    return subsetSize;
   }
 
   boolean circuitBreakerEnabled() {

@@ -12,6 +12,7 @@ import org.polarisagent.core.plugin.AgentContext;
 import org.polarisagent.core.sdk.PolarisSdk;
 import org.polarisagent.core.sdk.SdkApis;
 import org.polarisagent.plugin.grpc.PolarisTarget;
+import org.polarisagent.plugin.grpc.balance.Subsetting;
 
 /**
  * The client side of one application's gRPC: what its Polaris resolvers and balancers share. Owns
@@ -30,6 +31,7 @@ public final class ClientSide {
   private final ServiceKey callerKey;
   private final OutcomeQueue outcomes;
   private final DiscoveryThreads threads;
+  private final Subsetting subsetting;
   private final AgentMetrics metrics;
   private final ServiceDirectory directoryOverride;
   private volatile ServiceDirectory directory;
@@ -54,6 +56,7 @@ public final class ClientSide {
         new OutcomeQueue(
             this, context.agentLoader(), metrics == null ? null : metrics.outcomesDropped());
     this.threads = new DiscoveryThreads(context.agentLoader());
+    this.subsetting = new Subsetting(settings.subsetSize());
   }
 
   ClientSettings settings() {
@@ -75,6 +78,11 @@ public final class ClientSide {
 
   DiscoveryThreads threads() {
     return threads;
+  }
+
+  /** Which instances each channel connects to. */
+  Subsetting subsetting() {
+    return subsetting;
   }
 
   /** A routing failure lets the call through unrouted; said once, not per call. */

@@ -24,20 +24,24 @@ import java.util.concurrent.TimeUnit;
 import org.polarisagent.core.logging.AgentLog;
 import org.polarisagent.core.metrics.AgentMetrics;
 import org.polarisagent.plugin.grpc.PolarisTarget;
+import org.polarisagent.plugin.grpc.balance.ConsistentTable;
 import org.polarisagent.plugin.grpc.balance.WarmUp;
 
 /**
- * The balancer of a Polaris channel: one subchannel per instance, connected eagerly and reconnected
- * when idle; calls go only to READY subchannels, chosen by the configured policy. With no instance,
- * or none reachable, calls fail fast with UNAVAILABLE saying why. While an instance warms up, a new
- * picker with its next weights is published every {@link WarmUp#STEP_MILLIS} ms. Runs in the
- * channel's synchronization context.
+ * The balancer of a Polaris channel: one subchannel per instance (or per instance of its subset,
+ * see {@link ConnectedInstances}), connected eagerly and reconnected when idle; calls go only to
+ * READY subchannels, chosen by the configured policy. With no instance, or none reachable, calls
+ * fail fast with UNAVAILABLE saying why. While an instance warms up, a new picker with its next
+ * weights is published every {@link WarmUp#STEP_MILLIS} ms. Runs in the channel's synchronization
+ * context.
  */
 final class PolarisLoadBalancer extends LoadBalancer {
 
   private final Helper helper;
   private final ClientSide client;
   private final OutcomeReporter reporter;
+  private final ConnectedInstances connected;
+  private final FirstConnections firstConnections;
   private final Map<List<SocketAddress>, Endpoint> endpoints = new LinkedHashMap<>();
   private PolarisTarget target;
   private RoutePlan plan = RoutePlan.ALL;
@@ -48,23 +52,29 @@ final class PolarisLoadBalancer extends LoadBalancer {
   /** Where the metrics show this channel's instances; null when metrics are off or none yet. */
   private AgentMetrics.ChannelInstances instanceCount;
 
-  /**
-   * When the first instance became READY while others were still connecting; 0 if not in that
-   * phase.
-   */
-  private long firstReadyNanos;
+  /** The hash policy's table over the instances calls may use; null until needed. */
+  private ConsistentTable table;
 
-  /** The timer that ends the first-connections grace; cancelled at shutdown. */
-  private SynchronizationContext.ScheduledHandle graceTimer;
+  /** How many endpoints have not ended their first connection attempt yet. */
+  private int unattempted;
+
+  /** The address groups of the last resolution. */
+  private List<EquivalentAddressGroup> resolvedGroups = java.util.Collections.emptyList();
+
+  /** Whether an instance's connection failed or recovered since the subset was chosen. */
+  private boolean resubset;
+
+  /** Whether an update of the balancing state is queued in the synchronization context. */
+  private boolean updateQueued;
 
   /** The next warm-up step while an instance warms up, else null; cancelled at shutdown. */
   private SynchronizationContext.ScheduledHandle warmUpStep;
 
-  static final long FIRST_CONNECTIONS_GRACE_MILLIS = 1000;
-
   PolarisLoadBalancer(Helper helper, ClientSide client) {
     this.helper = helper;
     this.client = client;
+    this.connected = new ConnectedInstances(client.subsetting());
+    this.firstConnections = new FirstConnections(helper, this::updateBalancingState);
     // A breaker that opens or closes: the resolver routes again at once (an instance's), and a new
     // picker goes out, which calls held for an instance pick again (a method's, the service's).
     this.reporter =
@@ -76,8 +86,8 @@ final class PolarisLoadBalancer extends LoadBalancer {
                     .execute(
                         () -> {
                           helper.refreshNameResolution();
-                          if (currentState != null && !shutDown) {
-                            updateBalancingState();
+                          if (currentState != null) {
+                            updateSoon();
                           }
                         }));
   }
@@ -96,25 +106,42 @@ final class PolarisLoadBalancer extends LoadBalancer {
     RoutePlan resolvedPlan = resolved.getAttributes().get(PolarisAttributes.ROUTE_PLAN);
     plan = resolvedPlan == null ? RoutePlan.ALL : resolvedPlan;
     lastResolutionError = null;
+    resolvedGroups = resolved.getAddresses();
+    connectChosen();
+    updateBalancingState();
+  }
+
+  /**
+   * Makes the endpoints those of the instances {@link #connected} chooses from the last resolution:
+   * new ones connect, the others are shut down.
+   */
+  private void connectChosen() {
     Set<List<SocketAddress>> seen = new HashSet<>();
-    for (EquivalentAddressGroup group : resolved.getAddresses()) {
+    for (EquivalentAddressGroup group :
+        connected.choose(resolvedGroups, plan, target, this::failing)) {
       List<SocketAddress> key = group.getAddresses();
       seen.add(key);
       Endpoint endpoint = endpoints.get(key);
       Instance instance = group.getAttributes().get(PolarisAttributes.INSTANCE);
       if (endpoint == null) {
-        endpoints.put(key, newEndpoint(group, instance));
+        endpoint = newEndpoint(group, instance);
+        endpoints.put(key, endpoint);
       } else {
         endpoint.instance = instance;
       }
+      endpoint.routedAway = !plan.isPerCall() && instance != null && !plan.allows(instance.getId());
     }
     for (java.util.Iterator<Map.Entry<List<SocketAddress>, Endpoint>> it =
             endpoints.entrySet().iterator();
         it.hasNext(); ) {
       Map.Entry<List<SocketAddress>, Endpoint> entry = it.next();
       if (!seen.contains(entry.getKey())) {
-        entry.getValue().subchannel.shutdown();
-        release(entry.getValue());
+        Endpoint removed = entry.getValue();
+        removed.subchannel.shutdown();
+        removed.release(client.metrics());
+        if (!removed.attempted) {
+          unattempted--;
+        }
         it.remove();
       }
     }
@@ -123,9 +150,14 @@ final class PolarisLoadBalancer extends LoadBalancer {
       if (instanceCount == null) {
         instanceCount = metrics.channelInstances(target.namespace(), target.service());
       }
-      instanceCount.set(endpoints.size());
+      instanceCount.set(resolvedGroups.size());
     }
-    updateBalancingState();
+  }
+
+  /** Whether the instance at these addresses is connected and its connection failed. */
+  private boolean failing(List<SocketAddress> addresses) {
+    Endpoint endpoint = endpoints.get(addresses);
+    return endpoint != null && endpoint.state.getState() == TRANSIENT_FAILURE;
   }
 
   private Endpoint newEndpoint(EquivalentAddressGroup group, Instance instance) {
@@ -135,12 +167,9 @@ final class PolarisLoadBalancer extends LoadBalancer {
                 .setAddresses(group)
                 .setAttributes(Attributes.EMPTY)
                 .build());
-    final Endpoint endpoint = new Endpoint(subchannel, instance);
-    AgentMetrics metrics = client.metrics();
-    if (metrics != null && target != null && instance != null) {
-      endpoint.metered = target;
-      metrics.holdInstance(target.namespace(), target.service(), address(instance));
-    }
+    final Endpoint endpoint = new Endpoint(subchannel, instance, group.getAddresses());
+    endpoint.hold(client.metrics(), target);
+    unattempted++;
     subchannel.start(stateInfo -> onSubchannelState(endpoint, stateInfo));
     subchannel.requestConnection();
     return endpoint;
@@ -161,9 +190,16 @@ final class PolarisLoadBalancer extends LoadBalancer {
       }
       return;
     }
+    // A subset replaces an instance whose connection failed, and takes it back once it works.
+    resubset |= (previous == TRANSIENT_FAILURE) != (stateInfo.getState() == TRANSIENT_FAILURE);
+    // Connecting again after IDLE, or failing again (each reconnect attempt of an unreachable
+    // instance), changes nothing for calls: no new picker.
+    boolean changed = kind(previous) != kind(stateInfo.getState());
     endpoint.state = stateInfo;
-    if (stateInfo.getState() == READY || stateInfo.getState() == TRANSIENT_FAILURE) {
+    if ((stateInfo.getState() == READY || stateInfo.getState() == TRANSIENT_FAILURE)
+        && !endpoint.attempted) {
       endpoint.attempted = true;
+      unattempted--;
     }
     if (stateInfo.getState() == TRANSIENT_FAILURE && previous != TRANSIENT_FAILURE) {
       reporter.connectionFailed(target, endpoint.instance);
@@ -171,7 +207,40 @@ final class PolarisLoadBalancer extends LoadBalancer {
     if (stateInfo.getState() == IDLE) {
       endpoint.subchannel.requestConnection();
     }
-    updateBalancingState();
+    if (changed) {
+      updateSoon();
+    }
+  }
+
+  /**
+   * What a connection state means for calls: READY takes them, TRANSIENT_FAILURE fails, else wait.
+   */
+  private static int kind(ConnectivityState state) {
+    return state == READY ? 0 : state == TRANSIENT_FAILURE ? 1 : 2;
+  }
+
+  /**
+   * Updates the balancing state once the changes already queued in the synchronization context have
+   * been applied: a burst of connection state changes (a thousand instances connecting at once)
+   * builds one picker, not one per change.
+   */
+  private void updateSoon() {
+    if (!updateQueued) {
+      updateQueued = true;
+      helper
+          .getSynchronizationContext()
+          .execute(
+              () -> {
+                updateQueued = false;
+                if (!shutDown) {
+                  if (resubset && client.subsetting().isOn()) {
+                    connectChosen();
+                  }
+                  resubset = false;
+                  updateBalancingState();
+                }
+              });
+    }
   }
 
   @Override
@@ -185,16 +254,14 @@ final class PolarisLoadBalancer extends LoadBalancer {
   @Override
   public void shutdown() {
     shutDown = true;
-    if (graceTimer != null) {
-      graceTimer.cancel();
-    }
+    firstConnections.cancel();
     if (warmUpStep != null) {
       warmUpStep.cancel();
       warmUpStep = null;
     }
     for (Endpoint endpoint : endpoints.values()) {
       endpoint.subchannel.shutdown();
-      release(endpoint);
+      endpoint.release(client.metrics());
     }
     endpoints.clear();
     if (instanceCount != null) {
@@ -202,31 +269,13 @@ final class PolarisLoadBalancer extends LoadBalancer {
     }
   }
 
-  /** Lets the metrics of an instance the balancer drops go, unless another channel has it. */
-  private void release(Endpoint endpoint) {
-    PolarisTarget metered = endpoint.metered;
-    if (metered != null) {
-      endpoint.metered = null;
-      client
-          .metrics()
-          .releaseInstance(metered.namespace(), metered.service(), address(endpoint.heldInstance));
-    }
-  }
-
-  /** An instance as metrics name it. */
-  static String address(Instance instance) {
-    return instance.getHost() + ":" + instance.getPort();
-  }
-
   private void updateBalancingState() {
     List<Endpoint> ready = new ArrayList<>();
     boolean connecting = false;
     Status lastFailure = null;
     for (Endpoint endpoint : endpoints.values()) {
-      if (!plan.isPerCall()
-          && endpoint.instance != null
-          && !plan.allows(endpoint.instance.getId())) {
-        continue; // routed away (rules, metadata, nearby, circuit breaker)
+      if (endpoint.routedAway) {
+        continue; // by rules, metadata, nearby routing or a circuit breaker
       }
       ConnectivityState state = endpoint.state.getState();
       if (state == READY) {
@@ -237,14 +286,12 @@ final class PolarisLoadBalancer extends LoadBalancer {
         lastFailure = endpoint.state.getStatus();
       }
     }
-    if (!ready.isEmpty() && awaitingFirstConnections()) {
-      // The channel's first instances: hold calls until each made its first attempt (at most the
-      // grace), so that they spread evenly instead of all landing on the instance that connected
-      // first.
+    if (!ready.isEmpty() && firstConnections.holdCalls(unattempted)) {
+      // The channel's first instances are still connecting: calls wait, to spread evenly.
       publish(CONNECTING, PolarisPicker.Buffering.INSTANCE);
     } else if (!ready.isEmpty()) {
       PolarisPicker.Balancing picker =
-          new PolarisPicker.Balancing(ready, client, reporter, target, plan);
+          new PolarisPicker.Balancing(ready, client, reporter, target, plan, hashTable());
       publish(READY, picker);
       if (picker.warming() && warmUpStep == null) {
         warmUpStep =
@@ -283,38 +330,21 @@ final class PolarisLoadBalancer extends LoadBalancer {
     }
   }
 
+  /**
+   * For a hash policy, its table over the instances calls may use (kept while they stay); else
+   * null.
+   */
+  private ConsistentTable hashTable() {
+    String policy = client.settings().loadBalancer();
+    table =
+        ConsistentTable.hashes(policy) ? Endpoint.table(policy, endpoints.values(), table) : null;
+    return table;
+  }
+
   /** Publishes the picker of the next warm-up step (and schedules the one after, if any). */
   private void nextWarmUpStep() {
     warmUpStep = null;
     updateBalancingState();
-  }
-
-  /**
-   * True while some instance is still making its first connection attempt and the first READY one
-   * became ready less than {@value #FIRST_CONNECTIONS_GRACE_MILLIS} ms ago (a timer re-evaluates
-   * when that ends).
-   */
-  private boolean awaitingFirstConnections() {
-    boolean pending = false;
-    for (Endpoint endpoint : endpoints.values()) {
-      pending |= !endpoint.attempted;
-    }
-    if (!pending) {
-      return false;
-    }
-    long now = System.nanoTime();
-    if (firstReadyNanos == 0) {
-      firstReadyNanos = now;
-      graceTimer =
-          helper
-              .getSynchronizationContext()
-              .schedule(
-                  this::updateBalancingState,
-                  FIRST_CONNECTIONS_GRACE_MILLIS,
-                  TimeUnit.MILLISECONDS,
-                  helper.getScheduledExecutorService());
-    }
-    return now - firstReadyNanos < TimeUnit.MILLISECONDS.toNanos(FIRST_CONNECTIONS_GRACE_MILLIS);
   }
 
   private void publish(ConnectivityState state, SubchannelPicker picker) {
@@ -332,26 +362,5 @@ final class PolarisLoadBalancer extends LoadBalancer {
     return target == null
         ? "the Polaris service"
         : "service " + target.service() + " in namespace " + target.namespace();
-  }
-
-  /** One instance and its subchannel. Mutated only in the synchronization context. */
-  static final class Endpoint {
-    final Subchannel subchannel;
-    volatile Instance instance;
-    ConnectivityStateInfo state = ConnectivityStateInfo.forNonError(IDLE);
-
-    /** Whether the first connection attempt has ended (READY or failed). */
-    boolean attempted;
-
-    /** The instance held in the metrics, and its destination; null if none is held. */
-    final Instance heldInstance;
-
-    PolarisTarget metered;
-
-    Endpoint(Subchannel subchannel, Instance instance) {
-      this.subchannel = subchannel;
-      this.instance = instance;
-      this.heldInstance = instance;
-    }
   }
 }

@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.polarisagent.core.config.AgentConfig;
 import org.polarisagent.core.logging.AgentLog;
 import org.polarisagent.plugin.grpc.PolarisTarget;
+import org.polarisagent.plugin.grpc.balance.ConsistentTable;
 import org.polarisagent.plugin.grpc.balance.Selector;
 import org.polarisagent.plugin.grpc.balance.WarmUp;
 
@@ -73,32 +74,33 @@ abstract class PolarisPicker extends SubchannelPicker {
     private final Candidates everyInstance;
 
     Balancing(
-        List<PolarisLoadBalancer.Endpoint> ready,
+        List<Endpoint> ready,
         ClientSide client,
         OutcomeReporter reporter,
         PolarisTarget target,
-        RoutePlan plan) {
+        RoutePlan plan,
+        ConsistentTable table) {
       this.reporter = reporter;
       this.target = target;
       this.plan = plan;
       this.client = client;
       this.metered = reporter.metered();
-      List<PolarisLoadBalancer.Endpoint> weighted = withWeight(ready);
+      List<Endpoint> weighted = withWeight(ready);
       entries = new Entry[weighted.size()];
       WarmUp warmUp = client.settings().warmUp();
       long now = System.currentTimeMillis();
       boolean anyWarming = false;
       for (int i = 0; i < entries.length; i++) {
-        PolarisLoadBalancer.Endpoint endpoint = weighted.get(i);
+        Endpoint endpoint = weighted.get(i);
         double factor = warmUpFactor(warmUp, endpoint.instance, now);
         anyWarming |= factor < 1;
-        entries[i] = new Entry(endpoint.subchannel, endpoint.instance, factor);
-        if (endpoint.instance != null) {
-          indexById.put(endpoint.instance.getId(), i);
+        entries[i] = new Entry(endpoint.subchannel, endpoint.instance, endpoint.hashId, factor);
+        if (plan.isPerCall() && endpoint.instance != null) {
+          indexById.put(endpoint.instance.getId(), i); // to map routing results to entries
         }
       }
       warming = anyWarming;
-      selector = selector(client.settings().loadBalancer(), entries);
+      selector = selector(client.settings().loadBalancer(), entries, table);
       everyInstance = new Candidates(entries, selector);
       hashHeader = client.settings().hashHeader();
     }
@@ -107,10 +109,9 @@ abstract class PolarisPicker extends SubchannelPicker {
      * The instances that may get calls: weight 0 means none in Polaris, whatever the policy; if
      * every instance has weight 0, all of them rather than none.
      */
-    private static List<PolarisLoadBalancer.Endpoint> withWeight(
-        List<PolarisLoadBalancer.Endpoint> ready) {
-      List<PolarisLoadBalancer.Endpoint> weighted = new ArrayList<>(ready.size());
-      for (PolarisLoadBalancer.Endpoint endpoint : ready) {
+    private static List<Endpoint> withWeight(List<Endpoint> ready) {
+      List<Endpoint> weighted = new ArrayList<>(ready.size());
+      for (Endpoint endpoint : ready) {
         if (endpoint.instance == null || endpoint.instance.getWeight() > 0) {
           weighted.add(endpoint);
         }
@@ -139,7 +140,7 @@ abstract class PolarisPicker extends SubchannelPicker {
         AgentLog.warn(
             AgentConfig.LOAD_BALANCER_WARMUP.name()
                 + ": instance "
-                + PolarisLoadBalancer.address(instance)
+                + Endpoint.address(instance)
                 + " of service "
                 + instance.getService()
                 + " was created "
@@ -158,7 +159,12 @@ abstract class PolarisPicker extends SubchannelPicker {
       return warming;
     }
 
-    private static Selector selector(String policy, Entry[] entries) {
+    /**
+     * The policy's selector over these entries: for a hash policy, a walk over the balancer's table
+     * of every instance when it suits them, so that a picker built because a connection came or
+     * went builds no table.
+     */
+    private static Selector selector(String policy, Entry[] entries, ConsistentTable table) {
       int[] weights = new int[entries.length];
       double[] warmUp = new double[entries.length];
       String[] ids = new String[entries.length];
@@ -166,12 +172,10 @@ abstract class PolarisPicker extends SubchannelPicker {
         Instance instance = entries[i].instance;
         weights[i] = instance == null ? 100 : instance.getWeight();
         warmUp[i] = entries[i].warmUp;
-        ids[i] =
-            instance == null
-                ? String.valueOf(entries[i].subchannel.getAddresses())
-                : instance.getHost() + ":" + instance.getPort();
+        ids[i] = entries[i].hashId;
       }
-      return Selector.of(policy, weights, warmUp, ids);
+      Selector walk = table == null ? null : table.over(ids);
+      return walk != null ? walk : Selector.of(policy, weights, warmUp, ids);
     }
 
     @Override
@@ -283,7 +287,7 @@ abstract class PolarisPicker extends SubchannelPicker {
         for (int i = members.nextSetBit(0); i >= 0; i = members.nextSetBit(i + 1)) {
           entries[k++] = all[i];
         }
-        selector = selector(policy, entries);
+        selector = selector(policy, entries, null);
       }
 
       Candidates(Entry[] entries, Selector selector) {
@@ -331,14 +335,18 @@ abstract class PolarisPicker extends SubchannelPicker {
       final Subchannel subchannel;
       final Instance instance;
 
+      /** What hash policies know the instance by ({@link Endpoint#hashId}). */
+      final String hashId;
+
       /** The part of its weight the instance gets ({@link WarmUp#factor}). */
       final double warmUp;
 
       final ConcurrentMap<String, PickResult> results = new ConcurrentHashMap<>();
 
-      Entry(Subchannel subchannel, Instance instance, double warmUp) {
+      Entry(Subchannel subchannel, Instance instance, String hashId, double warmUp) {
         this.subchannel = subchannel;
         this.instance = instance;
+        this.hashId = hashId;
         this.warmUp = warmUp;
       }
     }

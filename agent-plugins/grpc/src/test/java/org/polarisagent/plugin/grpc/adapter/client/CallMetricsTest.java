@@ -58,11 +58,13 @@ class CallMetricsTest {
             new SynchronizationContext((t, e) -> {}));
     PolarisPicker.Balancing picker =
         new PolarisPicker.Balancing(
-            Collections.singletonList(new PolarisLoadBalancer.Endpoint(subchannel, instance)),
+            Collections.singletonList(
+                new Endpoint(subchannel, instance, subchannel.getAddresses().getAddresses())),
             client,
             reporter,
             TARGET,
-            RoutePlan.ALL);
+            RoutePlan.ALL,
+            null);
 
     end(picker.pickSubchannel(new PickArgs(METHOD, new Metadata())), Status.OK);
     end(picker.pickSubchannel(new PickArgs(METHOD, new Metadata())), Status.OK);

@@ -7,6 +7,7 @@ import static io.grpc.ConnectivityState.TRANSIENT_FAILURE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -277,8 +278,7 @@ class PolarisLoadBalancerTest {
   private void awaitNoTimer() throws InterruptedException {
     long deadline =
         System.nanoTime()
-            + TimeUnit.MILLISECONDS.toNanos(
-                PolarisLoadBalancer.FIRST_CONNECTIONS_GRACE_MILLIS + 4 * WarmUp.STEP_MILLIS);
+            + TimeUnit.MILLISECONDS.toNanos(FirstConnections.GRACE_MILLIS + 4 * WarmUp.STEP_MILLIS);
     while (!timer.getQueue().isEmpty()) {
       assertTrue(System.nanoTime() < deadline, "the balancer keeps a timer: " + timer.getQueue());
       Thread.sleep(20);
@@ -387,6 +387,129 @@ class PolarisLoadBalancerTest {
     }
     assertTrue(
         kept > 100 && moved > 20, "keys spread over the ring: kept " + kept + ", moved " + moved);
+  }
+
+  @Test
+  void aBurstOfConnectionChangesPublishesOnePicker() {
+    Instance[] instances = new Instance[200];
+    for (int i = 0; i < instances.length; i++) {
+      instances[i] = instance("i" + i, 2000 + i);
+    }
+    resolve(instances);
+    int before = helper.updates;
+    syncContext.execute(() -> helper.subchannels.forEach(subchannel -> subchannel.set(READY)));
+    assertEquals(READY, helper.state);
+    assertEquals(before + 1, helper.updates, "one picker for 200 instances that became READY");
+    Map<LoadBalancer.Subchannel, Integer> picks = new HashMap<>();
+    for (int i = 0; i < 400; i++) {
+      picks.merge(pick().getSubchannel(), 1, Integer::sum);
+    }
+    assertEquals(200, picks.size(), "every instance in the picker");
+  }
+
+  @Test
+  void aLargeServiceDoesNotHoldCallsUntilEveryInstanceTriedToConnect() {
+    Instance[] instances = new Instance[FirstConnections.MAX_AWAITED + 2];
+    for (int i = 0; i < instances.length; i++) {
+      instances[i] = instance("i" + i, 6000 + i);
+    }
+    resolve(instances);
+    helper.subchannels.get(0).set(READY);
+    assertEquals(READY, helper.state, "the one READY instance takes calls at once");
+    assertSame(helper.subchannels.get(0), pick().getSubchannel());
+  }
+
+  @Test
+  void hashPoliciesMoveOnlyTheKeysOfAnInstanceThatLostItsConnection() {
+    for (String policy : new String[] {"ring_hash", "maglev"}) {
+      helper.subchannels.clear();
+      balancer = newBalancer(policy, "polaris.loadbalancer.hash-header", "x-user");
+      Instance[] instances = new Instance[10];
+      for (int i = 0; i < instances.length; i++) {
+        instances[i] = instance("i" + i, 3000 + i);
+      }
+      resolve(instances);
+      // All at once: no first-connections grace, whose timer would publish from its own thread.
+      syncContext.execute(() -> helper.subchannels.forEach(subchannel -> subchannel.set(READY)));
+      List<LoadBalancer.Subchannel> before = new ArrayList<>();
+      for (int user = 0; user < 1000; user++) {
+        before.add(pick("x-user", "u" + user).getSubchannel());
+      }
+      FakeSubchannel lost = helper.subchannels.get(3);
+      lost.fail();
+      int moved = 0;
+      for (int user = 0; user < 1000; user++) {
+        LoadBalancer.Subchannel now = pick("x-user", "u" + user).getSubchannel();
+        assertNotSame(lost, now, policy);
+        if (before.get(user) != lost) {
+          assertSame(before.get(user), now, policy + ": user u" + user + " moved");
+        } else {
+          moved++;
+        }
+      }
+      assertTrue(moved > 30, policy + ": the lost instance had keys: " + moved);
+      lost.set(READY);
+      for (int user = 0; user < 1000; user++) {
+        assertSame(before.get(user), pick("x-user", "u" + user).getSubchannel(), policy);
+      }
+      balancer.shutdown();
+    }
+  }
+
+  @Test
+  void withSubsettingAChannelConnectsToItsSubsetOfTheInstancesTheRoutingAllows() {
+    balancer = newBalancer("round_robin", "polaris.loadbalancer.subset-size", "5");
+    Instance[] instances = new Instance[20];
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    for (int i = 0; i < instances.length; i++) {
+      instances[i] = instance("i" + i, 4000 + i);
+      ids.add("i" + i);
+    }
+    resolve(instances);
+    assertEquals(5, helper.subchannels.size(), "a subset of 5 of 20");
+    FakeSubchannel first = helper.subchannels.get(0);
+    int firstPort = ((InetSocketAddress) first.getAddresses().getAddresses().get(0)).getPort();
+    ids.remove("i" + (firstPort - 4000));
+    resolve(RoutePlan.fixed(ids), instances);
+    assertTrue(first.shutdown, "an instance routed away leaves the subset");
+    assertEquals(6, helper.subchannels.size(), "and the next one takes its place");
+    assertEquals(5, open().size(), "still 5");
+
+    resolve(perCall(instances), instances);
+    assertEquals(20, open().size(), "rules that read each call: every instance is connected");
+  }
+
+  @Test
+  void aSubsetGoesOnPastInstancesItCannotReachAndTakesThemBackWhenTheyWork() {
+    balancer = newBalancer("round_robin", "polaris.loadbalancer.subset-size", "3");
+    Instance[] instances = new Instance[12];
+    for (int i = 0; i < instances.length; i++) {
+      instances[i] = instance("i" + i, 5000 + i);
+    }
+    resolve(instances);
+    List<FakeSubchannel> subset = new ArrayList<>(helper.subchannels);
+    assertEquals(3, subset.size());
+    syncContext.execute(
+        () -> {
+          subset.get(0).set(READY);
+          subset.get(1).fail();
+          subset.get(2).fail();
+        });
+    List<FakeSubchannel> open = open();
+    assertEquals(5, open.size(), "two more instances for the two unreachable ones");
+    assertTrue(open.containsAll(subset), "the unreachable ones stay connected");
+    syncContext.execute(() -> open.forEach(s -> s.set(READY)));
+    assertEquals(subset, open(), "back to its subset once they work again");
+  }
+
+  private List<FakeSubchannel> open() {
+    List<FakeSubchannel> open = new ArrayList<>();
+    for (FakeSubchannel subchannel : helper.subchannels) {
+      if (!subchannel.shutdown) {
+        open.add(subchannel);
+      }
+    }
+    return open;
   }
 
   /** Calls of the router of {@link #perCall}. */
