@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # polaris-agent system benchmarks (see BENCHMARKS.md): per-call cost against
 # plain gRPC (closed loop, and the picker alone in JMH), convergence, rolling
-# restart, crash, footprint and scale (thousands of instances, subsetting),
-# each with its baseline in the same run, against a real Polaris server on
-# loopback. Prints one Markdown table.
+# restart, crash, footprint, scale (thousands of instances, subsetting) and
+# provider rate limiting, each with its baseline in the same run, against a
+# real Polaris server on loopback. Prints one Markdown table. --figures picks
+# some (2, 3 for 3 to 5, 6, 7, 8).
 #
 # Usage: ./bench-system.sh [--rounds=3] [--warmup=5s] [--measure=20s]
-#                          [--concurrency=16] [--rate=200] [--figures=2,3,6,7]
+#                          [--concurrency=16] [--rate=200] [--figures=2,3,6,7,8]
 #
 # About 10 minutes on 2 cores with the defaults (--rounds=1 --measure=10s:
 # about 4). Builds first when needed (mvn -B -q -ntp install -DskipTests when

@@ -86,12 +86,6 @@ final class FootprintFigure {
     }
   }
 
-  /** A row of sizes in kB, shown in MB with the agent, without and the difference; no target. */
-  private void megabytesRow(String figure, String measure, long withKb, long withoutKb) {
-    bench.table.row(
-        figure, measure, mb(withKb), mb(withoutKb), "+" + mb(withKb - withoutKb), "", "");
-  }
-
   private void footprintRows(String app, Footprint with, Footprint without) {
     String figure = "6. Footprint, " + app;
     long rssDelta = with.rssKb() - without.rssKb();
@@ -104,8 +98,8 @@ final class FootprintFigure {
         "+" + mb(rssDelta),
         "≤ +64 MB",
         bench.met(rssDelta <= 64 * 1024, app + " RSS +" + mb(rssDelta) + " MB"));
-    megabytesRow(figure, "heap used after GC, MB", with.heapKb(), without.heapKb());
-    megabytesRow(figure, "metaspace used, MB", with.metaspaceKb(), without.metaspaceKb());
+    bench.megabytesRow(figure, "heap used after GC, MB", with.heapKb(), without.heapKb());
+    bench.megabytesRow(figure, "metaspace used, MB", with.metaspaceKb(), without.metaspaceKb());
     bench.table.row(
         figure,
         "threads",

@@ -1,7 +1,5 @@
 package org.polarisagent.bench.load;
 
-import static org.polarisagent.bench.load.Numbers.mb;
-import static org.polarisagent.bench.load.Numbers.ratio;
 import static org.polarisagent.bench.load.Numbers.str;
 import static org.polarisagent.bench.load.SystemBench.EXIT_TIMEOUT;
 import static org.polarisagent.bench.load.SystemBench.progress;
@@ -54,30 +52,19 @@ final class ManyServicesFigure {
     Services plain =
         services("scale-services-plain", false, FixedAddresses.target(String.join(",", first)));
     String figure = "7. Scale, " + SERVICES + " services x " + INSTANCES_PER_SERVICE + " instances";
-    bench.table.row(
-        figure,
-        "service 1: channel built → first reply, ms",
-        str(agent.firstMillis),
-        str(plain.firstMillis),
-        String.format(Locale.ROOT, "%+d ms", agent.firstMillis - plain.firstMillis),
-        "",
-        "");
-    bench.table.row(
+    bench.millisRow(
+        figure, "service 1: channel built → first reply, ms", agent.firstMillis, plain.firstMillis);
+    bench.millisRow(
         figure,
         "service " + SERVICES + ": channel built → first reply, ms",
-        str(agent.lastMillis),
-        str(plain.lastMillis),
-        String.format(Locale.ROOT, "%+d ms", agent.lastMillis - plain.lastMillis),
-        "",
-        "");
-    bench.table.row(
+        agent.lastMillis,
+        plain.lastMillis);
+    bench.ratioRow(
         figure,
         "all " + SERVICES + " called one after the other, ms",
-        str(agent.allMillis),
-        str(plain.allMillis),
-        ratio(agent.allMillis / (double) plain.allMillis),
-        "",
-        "");
+        agent.allMillis,
+        plain.allMillis,
+        "%.0f");
     bench.table.row(
         figure,
         "threads",
@@ -86,22 +73,10 @@ final class ManyServicesFigure {
         String.format(Locale.ROOT, "%+d", agent.footprint.threads() - plain.footprint.threads()),
         "",
         "");
-    bench.table.row(
-        figure,
-        "resident memory after GC, MB",
-        mb(agent.footprint.rssKb()),
-        mb(plain.footprint.rssKb()),
-        "+" + mb(agent.footprint.rssKb() - plain.footprint.rssKb()),
-        "",
-        "");
-    bench.table.row(
-        figure,
-        "heap used after GC, MB",
-        mb(agent.footprint.heapKb()),
-        mb(plain.footprint.heapKb()),
-        "+" + mb(agent.footprint.heapKb() - plain.footprint.heapKb()),
-        "",
-        "");
+    bench.megabytesRow(
+        figure, "resident memory after GC, MB", agent.footprint.rssKb(), plain.footprint.rssKb());
+    bench.megabytesRow(
+        figure, "heap used after GC, MB", agent.footprint.heapKb(), plain.footprint.heapKb());
   }
 
   /** What one {@link ManyServicesClient} run gave. */

@@ -1,7 +1,5 @@
 package org.polarisagent.bench.load;
 
-import static org.polarisagent.bench.load.Numbers.mb;
-import static org.polarisagent.bench.load.Numbers.ratio;
 import static org.polarisagent.bench.load.Numbers.str;
 import static org.polarisagent.bench.load.SystemBench.EXIT_TIMEOUT;
 import static org.polarisagent.bench.load.SystemBench.START_TIMEOUT;
@@ -120,38 +118,17 @@ final class ScaleFigure {
     String figure =
         String.format(
             Locale.ROOT, "7. Scale, %,d instances (%,d unreachable)", unreachable + 1, unreachable);
-    bench.table.row(
-        figure,
-        "launch → first successful call, ms",
-        str(agent.firstCallMillis),
-        str(plain.firstCallMillis),
-        String.format(Locale.ROOT, "%+d ms", agent.firstCallMillis - plain.firstCallMillis),
-        "",
-        "");
-    bench.table.row(
-        figure,
-        "CPU over the " + RUN_SECONDS + " s run, s",
-        seconds(agent.cpuSeconds),
-        seconds(plain.cpuSeconds),
-        ratio(agent.cpuSeconds / plain.cpuSeconds),
-        "",
-        "");
-    bench.table.row(
+    bench.millisRow(
+        figure, "launch → first successful call, ms", agent.firstCallMillis, plain.firstCallMillis);
+    String cpu = "CPU over the " + RUN_SECONDS + " s run, s";
+    bench.ratioRow(figure, cpu, agent.cpuSeconds, plain.cpuSeconds, "%.1f");
+    bench.megabytesRow(
         figure,
         "resident memory at the end, after GC, MB",
-        mb(agent.footprint.rssKb()),
-        mb(plain.footprint.rssKb()),
-        "+" + mb(agent.footprint.rssKb() - plain.footprint.rssKb()),
-        "",
-        "");
-    bench.table.row(
-        figure,
-        "heap used after GC, MB",
-        mb(agent.footprint.heapKb()),
-        mb(plain.footprint.heapKb()),
-        "+" + mb(agent.footprint.heapKb() - plain.footprint.heapKb()),
-        "",
-        "");
+        agent.footprint.rssKb(),
+        plain.footprint.rssKb());
+    bench.megabytesRow(
+        figure, "heap used after GC, MB", agent.footprint.heapKb(), plain.footprint.heapKb());
     bench.table.row(figure, "failed calls", str(agent.failed), str(plain.failed), "", "", "");
     long[] changes = agent.measured;
     bench.valueRow(
@@ -186,30 +163,16 @@ final class ScaleFigure {
             Run::sockets);
     String figure =
         "7. Scale, " + ports.length + " real instances, subset-size " + SUBSET + " vs all";
-    bench.table.row(
-        figure,
-        "open sockets of the consumer",
-        str(subset.measured[0]),
-        str(all.measured[0]),
-        ratio(subset.measured[0] / (double) all.measured[0]),
-        "",
-        "");
-    bench.table.row(
-        figure,
-        "CPU over the " + RUN_SECONDS + " s run, s",
-        seconds(subset.cpuSeconds),
-        seconds(all.cpuSeconds),
-        ratio(subset.cpuSeconds / all.cpuSeconds),
-        "",
-        "");
-    bench.table.row(
+    bench.ratioRow(
+        figure, "open sockets of the consumer", subset.measured[0], all.measured[0], "%.0f");
+    String cpu = "CPU over the " + RUN_SECONDS + " s run, s";
+    bench.ratioRow(figure, cpu, subset.cpuSeconds, all.cpuSeconds, "%.1f");
+    bench.ratioRow(
         figure,
         "resident memory at the end, after GC, MB",
-        mb(subset.footprint.rssKb()),
-        mb(all.footprint.rssKb()),
-        ratio(subset.footprint.rssKb() / (double) all.footprint.rssKb()),
-        "",
-        "");
+        subset.footprint.rssKb() / 1024.0,
+        all.footprint.rssKb() / 1024.0,
+        "%.1f");
     bench.table.row(figure, "failed calls", str(subset.failed), str(all.failed), "", "", "");
   }
 
@@ -367,9 +330,5 @@ final class ScaleFigure {
     String stat = Files.readString(Paths.get("/proc", String.valueOf(pid), "stat"));
     String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
     return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0;
-  }
-
-  private static String seconds(double value) {
-    return String.format(Locale.ROOT, "%.1f", value);
   }
 }

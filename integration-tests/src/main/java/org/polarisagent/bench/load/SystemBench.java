@@ -1,5 +1,9 @@
 package org.polarisagent.bench.load;
 
+import static org.polarisagent.bench.load.Numbers.mb;
+import static org.polarisagent.bench.load.Numbers.ratio;
+import static org.polarisagent.bench.load.Numbers.str;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -45,12 +49,14 @@ import org.polarisagent.testing.Program;
  *       and without the agent: threads, resident memory, heap and metaspace after a full GC.
  *   <li><b>7. Scale.</b> Services of thousands of instances, most unreachable, and subsetting over
  *       200 real instances ({@link ScaleFigure}).
+ *   <li><b>8. Provider rate limiting.</b> A plain client against a provider without the agent, with
+ *       it, and with it under a rate-limit rule ({@link RateLimitFigure}).
  * </ul>
  *
  * <p>Flags: {@code --agent=JAR --server-script=polaris-server.sh --out=DIR --report=FILE}
  * (required), {@code --jmh-classpath=CP}, {@code --rounds=3 --warmup=5s --measure=20s
  * --concurrency=16 --rate=200}, {@code --command=TEXT} (the command line, for the report), {@code
- * --note=TEXT}, {@code --figures=2,3,6,7} (which to run; 3 stands for 3 to 5). ChildProcess JVMs
+ * --note=TEXT}, {@code --figures=2,3,6,7,8} (which to run; 3 stands for 3 to 5). ChildProcess JVMs
  * use this JVM's {@code java} and class path. Every process is bounded in time and stopped at the
  * end, also on failure.
  */
@@ -88,7 +94,7 @@ public final class SystemBench {
   private final String command;
   private final String note;
 
-  /** The figures to run: 2 (with JMH), 3 (3 to 5), 6, 7. */
+  /** The figures to run: 2 (with JMH), 3 (3 to 5), 6, 7, 8. */
   private final Set<String> figures;
 
   final String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
@@ -115,7 +121,7 @@ public final class SystemBench {
     rate = flags.number("rate", 200);
     command = flags.string("command", "");
     note = flags.string("note", "");
-    figures = Set.of(flags.string("figures", "2,3,6,7").split(","));
+    figures = Set.of(flags.string("figures", "2,3,6,7,8").split(","));
     if (!Files.isRegularFile(agent) || !Files.isRegularFile(serverScript)) {
       throw new IllegalArgumentException("--agent and --server-script must name existing files");
     }
@@ -174,6 +180,9 @@ public final class SystemBench {
       }
       if (figures.contains("7")) {
         new ScaleFigure(this).scale();
+      }
+      if (figures.contains("8")) {
+        new RateLimitFigure(this).rateLimit();
       }
     } finally {
       ChildProcess.stopAll(providers, EXIT_TIMEOUT).forEach(SystemBench::progress);
@@ -275,6 +284,35 @@ public final class SystemBench {
   }
 
   // ---- helpers
+
+  /** A row of sizes in kB, shown in MB with the agent, without and the difference; no target. */
+  void megabytesRow(String figure, String measure, long withKb, long withoutKb) {
+    table.row(figure, measure, mb(withKb), mb(withoutKb), "+" + mb(withKb - withoutKb), "", "");
+  }
+
+  /** A row of durations in ms with the agent, without and the difference; no target. */
+  void millisRow(String figure, String measure, long with, long without) {
+    table.row(
+        figure,
+        measure,
+        str(with),
+        str(without),
+        String.format(Locale.ROOT, "%+d ms", with - without),
+        "",
+        "");
+  }
+
+  /** A row of values with the agent and without, compared as a ratio; no target. */
+  void ratioRow(String figure, String measure, double with, double without, String format) {
+    table.row(
+        figure,
+        measure,
+        String.format(Locale.ROOT, format, with),
+        String.format(Locale.ROOT, format, without),
+        ratio(with / without),
+        "",
+        "");
+  }
 
   /** Adds a row with only the value measured with the agent: no baseline, no target. */
   void valueRow(String figure, String measure, String withAgent) {
