@@ -40,7 +40,12 @@ final class OutcomeQueue {
 
   private static final long POLL_PHASE_NANOS = TimeUnit.MILLISECONDS.toNanos(POLL_PHASE_MILLIS);
 
-  private final ClientSide client;
+  /** Where the thread hands each outcome: the SDK's circuit breaker. */
+  interface Sink {
+    void report(ResourceStat stat, OutcomeReporter reporter);
+  }
+
+  private final Sink sink;
   private final ClassLoader agentLoader;
   private final ConcurrentLinkedQueue<Outcome> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger size = new AtomicInteger();
@@ -61,7 +66,21 @@ final class OutcomeQueue {
   private final LongAdder droppedMetric;
 
   OutcomeQueue(ClientSide client, ClassLoader agentLoader, LongAdder droppedMetric) {
-    this.client = client;
+    this(
+        (stat, reporter) -> {
+          SdkApis sdk = client.sdkIfReady();
+          if (sdk != null) {
+            sdk.circuitBreak().report(stat);
+            reporter.reported(sdk, stat);
+          }
+        },
+        agentLoader,
+        droppedMetric);
+  }
+
+  /** With another sink than the SDK; for tests. */
+  OutcomeQueue(Sink sink, ClassLoader agentLoader, LongAdder droppedMetric) {
+    this.sink = sink;
     this.agentLoader = agentLoader;
     this.droppedMetric = droppedMetric;
   }
@@ -150,12 +169,7 @@ final class OutcomeQueue {
 
   private void report(Outcome outcome) {
     try {
-      SdkApis sdk = client.sdkIfReady();
-      if (sdk == null) {
-        return;
-      }
-      sdk.circuitBreak().report(outcome.stat);
-      outcome.reporter.reported(sdk, outcome.stat);
+      sink.report(outcome.stat, outcome.reporter);
     } catch (Throwable t) {
       if (!failureLogged) {
         failureLogged = true;
