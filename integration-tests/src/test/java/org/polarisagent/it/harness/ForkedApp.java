@@ -231,9 +231,45 @@ public final class ForkedApp implements AutoCloseable {
               + " without "
               + what
               + "; "
-              + describe());
+              + describe()
+              + (ended ? "" : threadsAtTimeout()));
     }
     return line.text();
+  }
+
+  /**
+   * The threads of an app still running when a wait timed out (a hang shows where it hangs), also
+   * kept in its folder; empty if it ended or cannot be asked.
+   */
+  private String threadsAtTimeout() {
+    if (!process.isAlive()) {
+      return "";
+    }
+    Path file = directory.resolve("threads-at-timeout.txt");
+    try {
+      Process jcmd =
+          new ProcessBuilder(
+                  Paths.get(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                  String.valueOf(process.pid()),
+                  "Thread.print")
+              .redirectErrorStream(true)
+              .redirectOutput(file.toFile())
+              .start();
+      if (!jcmd.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+        jcmd.destroyForcibly();
+        return "";
+      }
+      String dump = Files.readString(file, StandardCharsets.UTF_8);
+      return "\n--- threads at the timeout ("
+          + file
+          + ") ---\n"
+          + (dump.length() > 12_000 ? dump.substring(0, 12_000) + "\n[...]" : dump);
+    } catch (IOException e) {
+      return "";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "";
+    }
   }
 
   public boolean isAlive() {
