@@ -107,6 +107,13 @@ final class PolarisLoadBalancer extends LoadBalancer {
     plan = resolvedPlan == null ? RoutePlan.ALL : resolvedPlan;
     lastResolutionError = null;
     resolvedGroups = resolved.getAddresses();
+    AgentMetrics metrics = client.metrics();
+    if (metrics != null && target != null) {
+      if (instanceCount == null) {
+        instanceCount = metrics.channelInstances(target.namespace(), target.service());
+      }
+      instanceCount.set(resolvedGroups.size());
+    }
     connectChosen();
     updateBalancingState();
   }
@@ -144,13 +151,6 @@ final class PolarisLoadBalancer extends LoadBalancer {
         }
         it.remove();
       }
-    }
-    AgentMetrics metrics = client.metrics();
-    if (metrics != null && target != null) {
-      if (instanceCount == null) {
-        instanceCount = metrics.channelInstances(target.namespace(), target.service());
-      }
-      instanceCount.set(resolvedGroups.size());
     }
   }
 
