@@ -106,13 +106,14 @@ public final class AgentInstaller {
             return sdk.connectionStates();
           }
         });
-    MetricsEndpoint.start(
-        metrics,
-        config.get(AgentConfig.METRICS_HOST),
-        port,
-        METRICS_BIND_DELAY_MILLIS,
-        MetricsEndpoint.LOG,
-        agentLoader);
+    new MetricsEndpoint(
+            metrics,
+            config.get(AgentConfig.METRICS_HOST),
+            port,
+            METRICS_BIND_DELAY_MILLIS,
+            MetricsEndpoint.LOG,
+            agentLoader)
+        .start();
     return metrics;
   }
 

@@ -32,14 +32,8 @@ final class ExpositionWriter {
     out.append(value).append('\n');
   }
 
-  void sample(
-      String name,
-      String[] labelNames,
-      List<String> labelValues,
-      String extraName,
-      String extraValue,
-      double value) {
-    labels(name, labelNames, labelValues, extraName, extraValue);
+  void sample(String name, String[] labelNames, List<String> labelValues, double value) {
+    labels(name, labelNames, labelValues, null, null);
     out.append(number(value)).append('\n');
   }
 

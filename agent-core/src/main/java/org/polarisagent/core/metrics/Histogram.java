@@ -51,7 +51,7 @@ public final class Histogram extends MetricFamily<Histogram.Series> {
       String le = i < BOUNDS.length ? LE[i] : "+Inf";
       out.sample(name + "_bucket", labelNames, labelValues, "le", le, cumulative);
     }
-    out.sample(name + "_sum", labelNames, labelValues, null, null, series.sumNanos.sum() / 1e9);
+    out.sample(name + "_sum", labelNames, labelValues, series.sumNanos.sum() / 1e9);
     // The count is the +Inf bucket: the same adders, so a scrape never shows them disagree.
     out.sample(name + "_count", labelNames, labelValues, null, null, cumulative);
   }

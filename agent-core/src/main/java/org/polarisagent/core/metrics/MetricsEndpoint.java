@@ -39,6 +39,7 @@ public final class MetricsEndpoint {
   private final int port;
   private final long bindDelayMillis;
   private final Listener listener;
+  private final ClassLoader agentLoader;
   private final ScheduledExecutorService watchdog;
 
   /** Hears how binding went. */
@@ -69,7 +70,15 @@ public final class MetricsEndpoint {
         }
       };
 
-  private MetricsEndpoint(
+  /**
+   * An endpoint serving {@code metrics} on {@code host:port} (port 0: a free port) once {@link
+   * #start() started}.
+   *
+   * @param bindDelayMillis how long to wait before binding: started from premain, binding at once
+   *     would initialise Java's networking before the application's main could set its properties
+   *     (such as {@code java.net.preferIPv4Stack})
+   */
+  public MetricsEndpoint(
       AgentMetrics metrics,
       String host,
       int port,
@@ -81,26 +90,13 @@ public final class MetricsEndpoint {
     this.port = port;
     this.bindDelayMillis = bindDelayMillis;
     this.listener = listener;
+    this.agentLoader = agentLoader;
     this.watchdog = DaemonScheduler.create("polaris-agent-metrics-watchdog", agentLoader);
   }
 
-  /**
-   * Starts serving {@code metrics} on {@code host:port} (port 0: a free port) in the background.
-   *
-   * @param bindDelayMillis how long to wait before binding: started from premain, binding at once
-   *     would initialise Java's networking before the application's main could set its properties
-   *     (such as {@code java.net.preferIPv4Stack})
-   */
-  public static void start(
-      AgentMetrics metrics,
-      String host,
-      int port,
-      long bindDelayMillis,
-      Listener listener,
-      ClassLoader agentLoader) {
-    MetricsEndpoint endpoint =
-        new MetricsEndpoint(metrics, host, port, bindDelayMillis, listener, agentLoader);
-    DaemonScheduler.newThread(endpoint::run, "polaris-agent-metrics", agentLoader).start();
+  /** Starts serving in the background. */
+  public void start() {
+    DaemonScheduler.newThread(this::run, "polaris-agent-metrics", agentLoader).start();
   }
 
   private void run() {

@@ -5,10 +5,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import org.objectweb.asm.ClassReader;
-import org.objectweb.asm.ClassVisitor;
 import org.objectweb.asm.ClassWriter;
-import org.objectweb.asm.MethodVisitor;
 import org.objectweb.asm.Opcodes;
+import org.objectweb.asm.tree.AbstractInsnNode;
+import org.objectweb.asm.tree.ClassNode;
+import org.objectweb.asm.tree.MethodInsnNode;
+import org.objectweb.asm.tree.MethodNode;
 
 /**
  * Points the SDK's circuit breaker at {@link RetCodeConditions}: in {@value #BREAKER_UTILS}, the
@@ -51,47 +53,43 @@ final class RetCodeRewrite {
    * @throws IllegalArgumentException unless there is exactly one such call
    */
   static byte[] rewrite(byte[] classFile) {
-    ClassReader reader = new ClassReader(classFile);
-    ClassWriter writer = new ClassWriter(reader, 0);
-    int[] redirected = {0};
-    reader.accept(
-        new ClassVisitor(Opcodes.ASM9, writer) {
-          @Override
-          public MethodVisitor visitMethod(
-              int access, String name, String desc, String signature, String[] exceptions) {
-            MethodVisitor visitor = super.visitMethod(access, name, desc, signature, exceptions);
-            if (!METHOD.equals(name)) {
-              return visitor;
-            }
-            return new MethodVisitor(Opcodes.ASM9, visitor) {
-              @Override
-              public void visitMethodInsn(
-                  int opcode, String owner, String method, String descriptor, boolean isInterface) {
-                if (opcode == Opcodes.INVOKESTATIC
-                    && SDK_MATCHER.equals(owner)
-                    && MATCH.equals(method)
-                    && MATCH_DESCRIPTOR.equals(descriptor)) {
-                  redirected[0]++;
-                  super.visitMethodInsn(opcode, AGENT_MATCHER, "matches", descriptor, false);
-                } else {
-                  super.visitMethodInsn(opcode, owner, method, descriptor, isInterface);
-                }
-              }
-            };
-          }
-        },
-        0);
-    if (redirected[0] != 1) {
+    ClassNode type = new ClassNode();
+    new ClassReader(classFile).accept(type, 0);
+    int redirected = 0;
+    for (MethodNode method : type.methods) {
+      if (!METHOD.equals(method.name)) {
+        continue;
+      }
+      for (AbstractInsnNode instruction : method.instructions) {
+        if (instruction.getOpcode() == Opcodes.INVOKESTATIC
+            && isSdkMatch((MethodInsnNode) instruction)) {
+          MethodInsnNode call = (MethodInsnNode) instruction;
+          call.owner = AGENT_MATCHER;
+          call.name = "matches";
+          call.itf = false;
+          redirected++;
+        }
+      }
+    }
+    if (redirected != 1) {
       throw new IllegalArgumentException(
-          redirected[0]
+          redirected
               + " calls of RuleUtils."
               + MATCH
               + " in "
-              + reader.getClassName()
+              + type.name
               + "."
               + METHOD
               + ", expected 1");
     }
+    ClassWriter writer = new ClassWriter(0);
+    type.accept(writer);
     return writer.toByteArray();
+  }
+
+  private static boolean isSdkMatch(MethodInsnNode call) {
+    return SDK_MATCHER.equals(call.owner)
+        && MATCH.equals(call.name)
+        && MATCH_DESCRIPTOR.equals(call.desc);
   }
 }

@@ -87,23 +87,24 @@ class MetricsEndpointTest {
   /** Starts an endpoint; its port once it listens, or the reason it cannot as a failure. */
   private CompletableFuture<Integer> listen(AgentMetrics metrics, int port) {
     CompletableFuture<Integer> bound = new CompletableFuture<>();
-    MetricsEndpoint.start(
-        metrics,
-        "127.0.0.1",
-        port,
-        0,
-        new MetricsEndpoint.Listener() {
-          @Override
-          public void listening(InetSocketAddress address) {
-            bound.complete(address.getPort());
-          }
+    new MetricsEndpoint(
+            metrics,
+            "127.0.0.1",
+            port,
+            0,
+            new MetricsEndpoint.Listener() {
+              @Override
+              public void listening(InetSocketAddress address) {
+                bound.complete(address.getPort());
+              }
 
-          @Override
-          public void failed(String reason) {
-            bound.completeExceptionally(new IOException(reason));
-          }
-        },
-        getClass().getClassLoader());
+              @Override
+              public void failed(String reason) {
+                bound.completeExceptionally(new IOException(reason));
+              }
+            },
+            getClass().getClassLoader())
+        .start();
     return bound;
   }
 

@@ -33,13 +33,7 @@ import org.polarisagent.testing.WallClock;
  * Figures 3 to 5 of the system benchmark: convergence, rolling restart and crash, under one steady
  * consumer.
  */
-final class EventFigures {
-
-  private final SystemBench bench;
-
-  EventFigures(SystemBench bench) {
-    this.bench = bench;
-  }
+record EventFigures(SystemBench bench) {
 
   // ---- 3, 4, 5: convergence, rolling restart, crash
 
@@ -49,18 +43,15 @@ final class EventFigures {
     props.put("polaris.service", "bench-steady");
     props.put("polaris.log.level", "debug");
     ChildProcess consumer =
-        ChildProcess.start(
+        bench.start(
+            true,
             "steady-consumer",
-            bench.command(
-                true,
-                "steady-consumer",
-                props,
-                SteadyClient.class,
-                "--target=polaris://" + SERVICE,
-                "--rate=" + bench.rate,
-                "--deadline=2s",
-                "--max-duration=5m"),
-            bench.logs);
+            props,
+            SteadyClient.class,
+            "--target=polaris://" + SERVICE,
+            "--rate=" + bench.rate,
+            "--deadline=2s",
+            "--max-duration=5m");
     List<Long> readyToFirst = new ArrayList<>();
     List<Long> termToLast = new ArrayList<>();
     List<Long> termToExit = new ArrayList<>();

@@ -21,13 +21,7 @@ import org.polarisagent.testing.ChildProcess;
  * Figure 6 of the system benchmark: threads and memory of a provider and a consumer, with and
  * without the agent.
  */
-final class FootprintFigure {
-
-  private final SystemBench bench;
-
-  FootprintFigure(SystemBench bench) {
-    this.bench = bench;
-  }
+record FootprintFigure(SystemBench bench) {
 
   // ---- 6. footprint
 
@@ -39,30 +33,24 @@ final class FootprintFigure {
     try {
       Map<String, String> props = Map.of("polaris.service", "footprint-consumer");
       ChildProcess agentConsumer =
-          ChildProcess.start(
+          bench.start(
+              true,
               "fp-consumer-agent",
-              bench.command(
-                  true,
-                  "fp-consumer-agent",
-                  props,
-                  SteadyClient.class,
-                  "--target=polaris://footprint",
-                  "--rate=1",
-                  "--max-duration=3m"),
-              bench.logs);
+              props,
+              SteadyClient.class,
+              "--target=polaris://footprint",
+              "--rate=1",
+              "--max-duration=3m");
       all.add(agentConsumer);
       ChildProcess plainConsumer =
-          ChildProcess.start(
+          bench.start(
+              false,
               "fp-consumer-plain",
-              bench.command(
-                  false,
-                  "fp-consumer-plain",
-                  props,
-                  SteadyClient.class,
-                  "--target=" + FixedAddresses.target("127.0.0.1:" + port(plainProvider)),
-                  "--rate=1",
-                  "--max-duration=3m"),
-              bench.logs);
+              props,
+              SteadyClient.class,
+              "--target=" + FixedAddresses.target("127.0.0.1:" + port(plainProvider)),
+              "--rate=1",
+              "--max-duration=3m");
       all.add(plainConsumer);
       agentConsumer.awaitLine(Pattern.compile("^SEEN "), START_TIMEOUT);
       plainConsumer.awaitLine(Pattern.compile("^SEEN "), START_TIMEOUT);

@@ -22,18 +22,12 @@ import org.polarisagent.testing.HarnessFailure;
  * channels over the same 20 addresses): when the first and the 200th service answered, threads and
  * memory once all are connected.
  */
-final class ManyServicesFigure {
+record ManyServicesFigure(SystemBench bench) {
 
   private static final int SERVICES = 200;
   private static final int INSTANCES_PER_SERVICE = 20;
   private static final Pattern RESOLVED = Pattern.compile("^RESOLVED index=(\\d+) ms=(\\d+)");
   private static final Pattern ALL = Pattern.compile("^ALL count=\\d+ ms=(\\d+)");
-
-  private final SystemBench bench;
-
-  ManyServicesFigure(SystemBench bench) {
-    this.bench = bench;
-  }
 
   void manyServices(String[] ports) throws Exception {
     progress("7: " + SERVICES + " services x " + INSTANCES_PER_SERVICE + " instances");
@@ -84,16 +78,13 @@ final class ManyServicesFigure {
 
   private Services services(String name, boolean withAgent, String targets) throws Exception {
     ChildProcess consumer =
-        ChildProcess.start(
+        bench.start(
+            withAgent,
             name,
-            bench.command(
-                withAgent,
-                name,
-                Map.of("polaris.service", "scale-consumer", "polaris.loadbalancer", "round_robin"),
-                ManyServicesClient.class,
-                "--targets=" + targets,
-                "--count=" + SERVICES),
-            bench.logs);
+            Map.of("polaris.service", "scale-consumer", "polaris.loadbalancer", "round_robin"),
+            ManyServicesClient.class,
+            "--targets=" + targets,
+            "--count=" + SERVICES);
     try {
       long all =
           Long.parseLong(group(ALL, consumer.awaitLine(ALL, Duration.ofMinutes(3)).text(), 1));

@@ -37,13 +37,7 @@ import org.polarisagent.testing.Rules;
  * Figure 2 of the system benchmark: the per-call cost, closed loop against plain gRPC, and the
  * picker alone in JMH.
  */
-final class PerCallFigure {
-
-  private final SystemBench bench;
-
-  PerCallFigure(SystemBench bench) {
-    this.bench = bench;
-  }
+record PerCallFigure(SystemBench bench) {
 
   // ---- 2. per-call cost
 
@@ -175,22 +169,12 @@ final class PerCallFigure {
           "≥ 0.97×",
           bench.met(
               rpsRatio >= 0.97, figure + " throughput " + ratio(rpsRatio) + " of plain gRPC"));
-      bench.table.row(
+      bench.pairRow(
           figure,
           "throughput range over the runs, calls/s",
           range(results.get(c), "rps"),
-          range(results.get(Case.PLAIN), "rps"),
-          "",
-          "",
-          "");
-      bench.table.row(
-          figure,
-          "p50 latency, µs",
-          str(with.get("p50us")),
-          str(plain.get("p50us")),
-          ratio((double) with.get("p50us") / plain.get("p50us")),
-          "",
-          "");
+          range(results.get(Case.PLAIN), "rps"));
+      bench.ratioRow(figure, "p50 latency, µs", with.get("p50us"), plain.get("p50us"), "%.0f");
       bench.table.row(
           figure,
           "p99 latency, µs",
@@ -233,18 +217,15 @@ final class PerCallFigure {
       progress("2: " + name + " (" + c.label + ")");
     }
     ChildProcess client =
-        ChildProcess.start(
+        bench.start(
+            c != Case.PLAIN,
             name,
-            bench.command(
-                c != Case.PLAIN,
-                name,
-                props,
-                ClosedLoopClient.class,
-                "--target=" + target,
-                "--concurrency=" + bench.concurrency,
-                "--warmup=" + warm.toSeconds() + "s",
-                "--measure=" + measured.toSeconds() + "s"),
-            bench.logs);
+            props,
+            ClosedLoopClient.class,
+            "--target=" + target,
+            "--concurrency=" + bench.concurrency,
+            "--warmup=" + warm.toSeconds() + "s",
+            "--measure=" + measured.toSeconds() + "s");
     try {
       String result =
           client

@@ -28,7 +28,7 @@ import org.polarisagent.testing.Rules;
  * reaches, so every call acquires a quota and passes. A {@link ClosedLoopClient} without the agent
  * calls each in turn ({@code --rounds} times, alternating order); medians are reported.
  */
-final class RateLimitFigure {
+record RateLimitFigure(SystemBench bench) {
 
   private static final int QUOTA = 1_000_000;
 
@@ -42,12 +42,6 @@ final class RateLimitFigure {
     Provider(String label) {
       this.label = label;
     }
-  }
-
-  private final SystemBench bench;
-
-  RateLimitFigure(SystemBench bench) {
-    this.bench = bench;
   }
 
   void rateLimit() throws Exception {
@@ -96,24 +90,13 @@ final class RateLimitFigure {
             provider == Provider.LIMITED
                 ? bench.met(rps >= 0.95, figure + " throughput " + ratio(rps) + " of no agent")
                 : "");
-        bench.table.row(
+        bench.pairRow(
             figure,
             "throughput range over the runs, calls/s",
             range(results.get(provider), "rps"),
-            range(results.get(Provider.PLAIN), "rps"),
-            "",
-            "",
-            "");
-        bench.table.row(
-            figure,
-            "p99 latency, µs",
-            str(with.get("p99us")),
-            str(plain.get("p99us")),
-            ratio((double) with.get("p99us") / plain.get("p99us")),
-            "",
-            "");
-        bench.table.row(
-            figure, "failed calls (all runs)", str(failed(results.get(provider))), "", "", "", "");
+            range(results.get(Provider.PLAIN), "rps"));
+        bench.ratioRow(figure, "p99 latency, µs", with.get("p99us"), plain.get("p99us"), "%.0f");
+        bench.valueRow(figure, "failed calls (all runs)", str(failed(results.get(provider))));
       }
     } finally {
       ChildProcess.stopAll(new ArrayList<>(providers.values()), EXIT_TIMEOUT)
@@ -130,18 +113,15 @@ final class RateLimitFigure {
     String name = "rate-limit-" + provider.name().toLowerCase(Locale.ROOT) + "-" + (round + 1);
     progress("8: " + name + " (" + provider.label + ")");
     ChildProcess client =
-        ChildProcess.start(
+        bench.start(
+            false,
             name,
-            bench.command(
-                false,
-                name,
-                Map.of(),
-                ClosedLoopClient.class,
-                "--target=" + FixedAddresses.target("127.0.0.1:" + port),
-                "--concurrency=" + bench.concurrency,
-                "--warmup=" + bench.warmup.toSeconds() + "s",
-                "--measure=" + bench.measure.toSeconds() + "s"),
-            bench.logs);
+            Map.of(),
+            ClosedLoopClient.class,
+            "--target=" + FixedAddresses.target("127.0.0.1:" + port),
+            "--concurrency=" + bench.concurrency,
+            "--warmup=" + bench.warmup.toSeconds() + "s",
+            "--measure=" + bench.measure.toSeconds() + "s");
     try {
       String result =
           client

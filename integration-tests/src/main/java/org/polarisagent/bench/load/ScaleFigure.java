@@ -35,7 +35,7 @@ import org.polarisagent.testing.WallClock;
  * agent connecting to all of them against one with {@code polaris.loadbalancer.subset-size=5}.
  * Last, {@link ManyServicesFigure}.
  */
-final class ScaleFigure {
+record ScaleFigure(SystemBench bench) {
 
   static final int RUN_SECONDS = 20;
   private static final int[] UNREACHABLE = {1000, 5000};
@@ -49,12 +49,6 @@ final class ScaleFigure {
   private static final Pattern PORTS = Pattern.compile("ports=([\\d,]+)");
   private static final Pattern PHASE = Pattern.compile("^PHASE .* failed=(\\d+) ");
 
-  private final SystemBench bench;
-
-  ScaleFigure(SystemBench bench) {
-    this.bench = bench;
-  }
-
   void scale() throws Exception {
     List<ChildProcess> providers = new ArrayList<>();
     try {
@@ -66,17 +60,14 @@ final class ScaleFigure {
         unreachableInstances(unreachable, port(real), port(second));
       }
       ChildProcess many =
-          ChildProcess.start(
+          bench.start(
+              false,
               "scale-many",
-              bench.command(
-                  false,
-                  "scale-many",
-                  Map.of(),
-                  EchoProvider.class,
-                  "--name=many",
-                  "--servers=" + REAL_INSTANCES,
-                  "--max-lifetime=10m"),
-              bench.logs);
+              Map.of(),
+              EchoProvider.class,
+              "--name=many",
+              "--servers=" + REAL_INSTANCES,
+              "--max-lifetime=10m");
       providers.add(many);
       Matcher ports = PORTS.matcher(many.awaitLine(SystemBench.READY, START_TIMEOUT).text());
       if (!ports.find()) {
@@ -290,18 +281,15 @@ final class ScaleFigure {
     Map<String, String> agentProps = new java.util.LinkedHashMap<>(props);
     agentProps.put("polaris.service", "scale-consumer");
     ChildProcess consumer =
-        ChildProcess.start(
+        bench.start(
+            withAgent,
             name,
-            bench.command(
-                withAgent,
-                name,
-                agentProps,
-                SteadyClient.class,
-                "--target=" + target,
-                "--rate=50",
-                "--deadline=2s",
-                "--max-duration=2m"),
-            bench.logs);
+            agentProps,
+            SteadyClient.class,
+            "--target=" + target,
+            "--rate=50",
+            "--deadline=2s",
+            "--max-duration=2m");
     try {
       ChildProcess.Line first = consumer.awaitLine(Pattern.compile("^SEEN "), START_TIMEOUT);
       long firstMillis = (first.nanos() - consumer.launchNanos()) / 1_000_000;

@@ -243,25 +243,28 @@ public final class SystemBench {
     props.put("polaris.metadata.version", BASE_VERSION);
     String logName = "provider-" + name + "-" + (++providerSerial);
     ChildProcess provider =
-        ChildProcess.start(
+        start(
+            withAgent,
             logName,
-            command(
-                withAgent,
-                logName,
-                props,
-                TrafficProvider.class,
-                "--name=" + name,
-                "--max-lifetime=15m"),
-            logs);
+            props,
+            TrafficProvider.class,
+            "--name=" + name,
+            "--max-lifetime=15m");
     provider.awaitLine(READY, START_TIMEOUT);
     return provider.labelled(name);
   }
 
   /**
-   * The command of a child JVM; with the agent it talks to this run's Polaris server and logs into
-   * the run.
+   * Starts a child JVM running {@code main} with output files named after {@code name} in this
+   * run's logs; with the agent it talks to this run's Polaris server and logs into the run.
    */
-  List<String> command(
+  ChildProcess start(
+      boolean withAgent, String name, Map<String, String> agentProps, Class<?> main, String... args)
+      throws IOException {
+    return ChildProcess.start(name, command(withAgent, name, agentProps, main, args), logs);
+  }
+
+  private List<String> command(
       boolean withAgent,
       String name,
       Map<String, String> agentProps,
@@ -312,6 +315,11 @@ public final class SystemBench {
         ratio(with / without),
         "",
         "");
+  }
+
+  /** Adds a row of a value with the agent and one without, not compared. */
+  void pairRow(String figure, String measure, String withAgent, String withoutAgent) {
+    table.row(figure, measure, withAgent, withoutAgent, "", "", "");
   }
 
   /** Adds a row with only the value measured with the agent: no baseline, no target. */

@@ -72,15 +72,8 @@ class ClusterFailoverTest {
       ForkedApp consumer =
           Consumers.steadyBuilder(CLUSTER, "consumer", "polaris://echo", 50, "300s").start();
       apps.add(consumer);
-      ConsumerProgress.until(
-          consumer,
-          Duration.ofSeconds(30),
-          OBSERVE,
-          p -> p.count("p1") > 0 && p.count("p2") > 0 && p.count("p3") > 0,
-          "traffic on p1, p2 and p3");
-      long failedAtStart =
-          ConsumerProgress.awaitSteady(consumer, Duration.ofSeconds(3), Duration.ofSeconds(30))
-              .failed();
+      ConsumerProgress.awaitReached(consumer, Duration.ofSeconds(30), OBSERVE, "p1", "p2", "p3");
+      long failedAtStart = ConsumerProgress.failedOnceSteady(consumer);
 
       // Round 1: the node the consumer talks to dies.
       int first = discoveryNode(consumer);
@@ -141,11 +134,7 @@ class ClusterFailoverTest {
         Files.writeString(failFile, "UNAVAILABLE");
         // With the rule, c's breaker opens after 3 consecutive failures and failures stop;
         // without it, a third of the calls keep failing.
-        ConsumerProgress.awaitWindow(
-            consumer,
-            Duration.ofSeconds(20),
-            w -> w.total() >= 40 && w.failed() == 0,
-            "a window without failures once c's breaker is open");
+        ConsumerProgress.awaitBreakerOpen(consumer, Duration.ofSeconds(20));
       }
     } finally {
       restartStoppedNodes(cluster);

@@ -4,17 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.polarisagent.it.harness.ConsumerProgress;
 import org.polarisagent.it.harness.ForkedApp;
 import org.polarisagent.it.harness.PolarisServerExtension;
 import org.polarisagent.samples.EchoConsumer;
@@ -29,7 +28,6 @@ class LoadBalancingTest {
   @RegisterExtension static final PolarisServerExtension POLARIS = new PolarisServerExtension();
 
   private static final Duration RUN = Duration.ofSeconds(90);
-  private static final Pattern INSTANCE = Pattern.compile("INSTANCE name=(\\S+) count=(\\d+)");
   private static List<ForkedApp> providers;
 
   @BeforeAll
@@ -134,14 +132,7 @@ class LoadBalancingTest {
       Matcher result = consumer.awaitLine("RESULT ok=(\\d+) failed=(\\d+) .*", RUN);
       assertEquals(String.valueOf(calls), result.group(1), consumer.describe());
       assertTrue(consumer.waitFor(RUN), consumer.describe());
-      Map<String, Integer> counts = new HashMap<>();
-      for (String line : consumer.lines()) {
-        Matcher instance = INSTANCE.matcher(line);
-        if (instance.matches()) {
-          counts.put(instance.group(1), Integer.parseInt(instance.group(2)));
-        }
-      }
-      return counts;
+      return ConsumerProgress.callsPerInstance(consumer);
     }
   }
 }

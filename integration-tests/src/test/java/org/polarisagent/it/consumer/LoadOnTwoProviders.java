@@ -1,5 +1,8 @@
 package org.polarisagent.it.consumer;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import java.time.Duration;
 import java.util.List;
 import java.util.function.UnaryOperator;
@@ -46,12 +49,7 @@ public record LoadOnTwoProviders(ForkedApp p1, ForkedApp p2, ForkedApp consumer)
                   Consumers.steadyBuilder(
                       polaris, "consumer", "polaris://" + service, 50, duration))
               .start();
-      ConsumerProgress.until(
-          consumer,
-          Duration.ofSeconds(30),
-          observe,
-          p -> p.count("p1") > 0 && p.count("p2") > 0,
-          "traffic on p1 and p2");
+      ConsumerProgress.awaitReached(consumer, Duration.ofSeconds(30), observe, "p1", "p2");
       return new LoadOnTwoProviders(p1, p2, consumer);
     } catch (RuntimeException | Error e) {
       try (p1;
@@ -60,6 +58,27 @@ public record LoadOnTwoProviders(ForkedApp p1, ForkedApp p2, ForkedApp consumer)
         throw e;
       }
     }
+  }
+
+  /**
+   * Stops {@code p1} with SIGTERM and waits up to {@code exit} for it to end; then, polling every
+   * {@code observe} for 3 s, asserts that the consumer had no failed call since the signal. Returns
+   * the calls {@code p2} had answered when {@code p1} was gone.
+   */
+  public long stopP1WithoutFailedCalls(Duration exit, Duration observe) {
+    long failedBefore = ConsumerProgress.of(consumer).failed();
+    p1.sigterm();
+    assertTrue(p1.waitFor(exit), p1.describe());
+    long p2Answered = ConsumerProgress.of(consumer).count("p2");
+    // Progress lines come once a second: watch a few more of them after p1 is gone.
+    ConsumerProgress.holds(
+        consumer,
+        Duration.ofSeconds(3),
+        observe,
+        p -> p.failed() == failedBefore,
+        "no failed call during and after p1's graceful stop");
+    assertEquals(failedBefore, ConsumerProgress.of(consumer).failed(), consumer.describe());
+    return p2Answered;
   }
 
   @Override

@@ -22,8 +22,9 @@ class NoInstanceTest {
   void failsFastThenRecoversWhenAProviderStarts() {
     // The start delay lets the agent connect first: this measures the call, not the SDK's start.
     try (ForkedApp consumer =
-        Consumers.steady(
-            POLARIS, "consumer-ghost", "polaris://ghost", 10, "60s", "--start-delay=3s")) {
+        Consumers.steadyBuilder(
+                POLARIS, "consumer-ghost", "polaris://ghost", 10, "60s", "--start-delay=3s")
+            .start()) {
       Matcher first =
           consumer.awaitLine(
               "FIRST code=(\\S+) message=(.*) latencyus=(\\d+)", Duration.ofSeconds(60));

@@ -24,9 +24,7 @@ class PolarisOutageTest {
     try (LoadOnTwoProviders load = LoadOnTwoProviders.start(POLARIS, "150s", OBSERVE)) {
       ForkedApp consumer = load.consumer();
 
-      long failedAtStart =
-          ConsumerProgress.awaitSteady(consumer, Duration.ofSeconds(3), Duration.ofSeconds(30))
-              .failed();
+      long failedAtStart = ConsumerProgress.failedOnceSteady(consumer);
 
       POLARIS.stop();
       // The outage itself is the point of this test: calls must keep succeeding all through it.
@@ -40,12 +38,7 @@ class PolarisOutageTest {
       POLARIS.resume();
 
       try (ForkedApp p3 = Providers.start(POLARIS, "echo", "p3")) {
-        ConsumerProgress.until(
-            consumer,
-            Duration.ofSeconds(30),
-            OBSERVE,
-            p -> p.count("p3") > 0,
-            "traffic on p3, added after Polaris came back");
+        ConsumerProgress.awaitReached(consumer, Duration.ofSeconds(30), OBSERVE, "p3");
         ConsumerProgress end = ConsumerProgress.of(consumer);
         assertEquals(failedAtStart, end.failed(), consumer.describe());
         System.out.println(

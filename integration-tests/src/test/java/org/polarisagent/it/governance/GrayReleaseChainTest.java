@@ -53,21 +53,11 @@ class GrayReleaseChainTest {
       ConsumerProgress taggedBefore = ConsumerProgress.of(tagged);
       ConsumerProgress untaggedBefore = ConsumerProgress.of(untagged);
       ConsumerProgress taggedWindow =
-          ConsumerProgress.until(
-                  tagged,
-                  Duration.ofSeconds(60),
-                  OBSERVE,
-                  p -> p.minus(taggedBefore).ok() >= 100,
-                  "100 more tagged calls")
-              .minus(taggedBefore);
+          ConsumerProgress.awaitMoreAnswered(
+              tagged, taggedBefore, 100, Duration.ofSeconds(60), OBSERVE);
       ConsumerProgress untaggedWindow =
-          ConsumerProgress.until(
-                  untagged,
-                  Duration.ofSeconds(60),
-                  OBSERVE,
-                  p -> p.minus(untaggedBefore).ok() >= 100,
-                  "100 more untagged calls")
-              .minus(untaggedBefore);
+          ConsumerProgress.awaitMoreAnswered(
+              untagged, untaggedBefore, 100, Duration.ofSeconds(60), OBSERVE);
       System.out.println(
           "window: tagged "
               + taggedWindow
@@ -163,12 +153,10 @@ class GrayReleaseChainTest {
 
   /** A client without the agent calling A at its address, like a gateway would. */
   private static ForkedApp client(String name, int port, String... args) {
-    String[] all = new String[args.length + 4];
-    all[0] = "--target=127.0.0.1:" + port;
-    all[1] = "--rate=40";
-    all[2] = "--duration=150s";
-    all[3] = "--deadline=5s";
-    System.arraycopy(args, 0, all, 4, args.length);
-    return ForkedApp.main(EchoConsumer.class).name(name).args(all).start();
+    return ForkedApp.main(EchoConsumer.class)
+        .name(name)
+        .args("--target=127.0.0.1:" + port, "--rate=40", "--duration=150s", "--deadline=5s")
+        .args(args)
+        .start();
   }
 }

@@ -11,6 +11,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.polarisagent.it.consumer.Consumers;
 import org.polarisagent.it.harness.ConsumerProgress;
 import org.polarisagent.it.harness.ForkedApp;
 import org.polarisagent.it.harness.PolarisServerExtension;
@@ -43,29 +44,13 @@ class RoutingAndBreakingTest {
       try (ForkedApp gray = consumer("polaris://route", "--header=env=gray");
           ForkedApp plain = consumer("polaris://route");
           ForkedApp mixed = consumer("polaris://route", "--tagged-header=env=gray")) {
-        ConsumerProgress.until(
-            plain,
-            Duration.ofSeconds(30),
-            OBSERVE,
-            p -> p.count("v1a") > 0 && p.count("v1b") > 0 && p.count("v2") > 0,
-            "plain calls on all three");
-        ConsumerProgress.until(
-            gray,
-            Duration.ofSeconds(30),
-            OBSERVE,
-            p -> p.count("v1a") > 0 && p.count("v1b") > 0 && p.count("v2") > 0,
-            "gray calls on all three");
+        ConsumerProgress.awaitReached(plain, Duration.ofSeconds(30), OBSERVE, "v1a", "v1b", "v2");
+        ConsumerProgress.awaitReached(gray, Duration.ofSeconds(30), OBSERVE, "v1a", "v1b", "v2");
         // Calls at start-up may wait for the SDK longer than their deadline; from here on none may
         // fail.
-        long grayFailedAtStart =
-            ConsumerProgress.awaitSteady(gray, Duration.ofSeconds(3), Duration.ofSeconds(30))
-                .failed();
-        long plainFailedAtStart =
-            ConsumerProgress.awaitSteady(plain, Duration.ofSeconds(3), Duration.ofSeconds(30))
-                .failed();
-        long mixedFailedAtStart =
-            ConsumerProgress.awaitSteady(mixed, Duration.ofSeconds(3), Duration.ofSeconds(30))
-                .failed();
+        long grayFailedAtStart = ConsumerProgress.failedOnceSteady(gray);
+        long plainFailedAtStart = ConsumerProgress.failedOnceSteady(plain);
+        long mixedFailedAtStart = ConsumerProgress.failedOnceSteady(mixed);
 
         String rule = Rules.headerRouting(POLARIS.openApi(), "route", "env", "gray", "v2", "v1");
         // Once the rule is in force, a window of calls shows the split.
@@ -173,21 +158,12 @@ class RoutingAndBreakingTest {
         ForkedApp c = provider("breaker", "c", "v1", "--fail-file=" + failFile)) {
       awaitHealthy("breaker", 3);
       try (ForkedApp consumer = consumer("polaris://breaker")) {
-        ConsumerProgress.until(
-            consumer,
-            Duration.ofSeconds(30),
-            OBSERVE,
-            p -> p.count("a") > 0 && p.count("b") > 0 && p.count("c") > 0,
-            "calls on all three");
+        ConsumerProgress.awaitReached(consumer, Duration.ofSeconds(30), OBSERVE, "a", "b", "c");
 
         Files.writeString(failFile, "UNAVAILABLE");
         long failedBefore = ConsumerProgress.of(consumer).failed();
         // The breaker opens after 3 consecutive failures: then c gets nothing, so failures stop.
-        ConsumerProgress.awaitWindow(
-            consumer,
-            Duration.ofSeconds(15),
-            w -> w.total() >= 40 && w.failed() == 0,
-            "a window without failures once c's breaker is open");
+        ConsumerProgress.awaitBreakerOpen(consumer, Duration.ofSeconds(15));
         long failuresToOpen = ConsumerProgress.of(consumer).failed() - failedBefore;
         System.out.println("failed calls before the breaker opened: " + failuresToOpen);
         assertTrue(failuresToOpen <= 10, "the breaker let too many calls fail: " + failuresToOpen);
@@ -214,23 +190,12 @@ class RoutingAndBreakingTest {
         ForkedApp c = provider("unruled", "c", "v1", "--fail-file=" + failFile)) {
       awaitHealthy("unruled", 3);
       try (ForkedApp consumer = consumer("polaris://unruled")) {
-        ConsumerProgress.until(
-            consumer,
-            Duration.ofSeconds(30),
-            OBSERVE,
-            p -> p.count("a") > 0 && p.count("b") > 0 && p.count("c") > 0,
-            "calls on all three");
+        ConsumerProgress.awaitReached(consumer, Duration.ofSeconds(30), OBSERVE, "a", "b", "c");
         // Calls at start-up may wait for the SDK longer than their deadline: count from a steady
         // consumer.
-        long failedBefore =
-            ConsumerProgress.awaitSteady(consumer, Duration.ofSeconds(3), Duration.ofSeconds(30))
-                .failed();
+        long failedBefore = ConsumerProgress.failedOnceSteady(consumer);
         Files.writeString(failFile, "UNAVAILABLE");
-        ConsumerProgress.awaitWindow(
-            consumer,
-            Duration.ofSeconds(20),
-            w -> w.total() >= 40 && w.failed() == 0,
-            "a window without failures once c's breaker is open");
+        ConsumerProgress.awaitBreakerOpen(consumer, Duration.ofSeconds(20));
         long failuresToOpen = ConsumerProgress.of(consumer).failed() - failedBefore;
         System.out.println("failed calls before the default breaker opened: " + failuresToOpen);
         assertTrue(failuresToOpen <= 30, "the breaker let too many calls fail: " + failuresToOpen);
@@ -252,9 +217,7 @@ class RoutingAndBreakingTest {
             echo, Duration.ofSeconds(30), OBSERVE, p -> p.ok() >= 40, "Echo calls");
         ConsumerProgress.until(
             other, Duration.ofSeconds(30), OBSERVE, p -> p.ok() >= 80, "Other calls");
-        long echoFailed =
-            ConsumerProgress.awaitSteady(echo, Duration.ofSeconds(3), Duration.ofSeconds(30))
-                .failed();
+        long echoFailed = ConsumerProgress.failedOnceSteady(echo);
         Files.writeString(failFile, "INTERNAL Other");
         ConsumerProgress.until(
             other, Duration.ofSeconds(30), OBSERVE, p -> p.failed() >= 40, "Other calls failing");
@@ -446,17 +409,8 @@ class RoutingAndBreakingTest {
 
   /** A consumer calling {@code target} 40 times a second for 150 s, round robin, 3 s deadline. */
   private static ForkedApp.Builder consumerBuilder(String name, String target, String... args) {
-    String[] all = new String[args.length + 4];
-    all[0] = "--target=" + target;
-    all[1] = "--rate=40";
-    all[2] = "--duration=150s";
-    all[3] = "--deadline=3s";
-    System.arraycopy(args, 0, all, 4, args.length);
-    return POLARIS
-        .agentApp(EchoConsumer.class, name)
-        .property("polaris.service", "governed-consumer")
-        .property("polaris.loadbalancer", "round_robin")
-        .args(all);
+    return Consumers.steadyBuilder(POLARIS, name, target, 40, "150s", args)
+        .property("polaris.service", "governed-consumer");
   }
 
   private static void awaitHealthy(String service, int count) {

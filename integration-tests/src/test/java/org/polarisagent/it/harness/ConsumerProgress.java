@@ -19,6 +19,7 @@ public record ConsumerProgress(long ok, long failed, Map<String, Long> perInstan
 
   private static final Pattern PROGRESS =
       Pattern.compile("PROGRESS second=(\\d+) sent=\\d+ ok=(\\d+) failed=(\\d+) instances=(\\S*)");
+  private static final Pattern INSTANCE = Pattern.compile("INSTANCE name=(\\S+) count=(\\d+)");
 
   /** The consumer's counts as of its last PROGRESS line; zero before the first. */
   public static ConsumerProgress of(ForkedApp consumer) {
@@ -65,6 +66,36 @@ public record ConsumerProgress(long ok, long failed, Map<String, Long> perInstan
   }
 
   /**
+   * Polls the consumer's counts every {@code interval}, for at most {@code timeout}, until each of
+   * {@code instances} answered at least one call; returns them.
+   */
+  public static ConsumerProgress awaitReached(
+      ForkedApp consumer, Duration timeout, Duration interval, String... instances) {
+    return until(
+        consumer,
+        timeout,
+        interval,
+        p -> p.reached(instances),
+        "calls on " + String.join(", ", instances));
+  }
+
+  /**
+   * Polls the consumer's counts every {@code interval}, for at most {@code timeout}, until it has
+   * answered {@code calls} more calls than at {@code start}; returns what happened since {@code
+   * start}.
+   */
+  public static ConsumerProgress awaitMoreAnswered(
+      ForkedApp consumer, ConsumerProgress start, long calls, Duration timeout, Duration interval) {
+    return until(
+            consumer,
+            timeout,
+            interval,
+            p -> p.minus(start).ok() >= calls,
+            calls + " more answered calls")
+        .minus(start);
+  }
+
+  /**
    * Checks the consumer's counts every {@code interval} for {@code period}, failing as soon as they
    * do not satisfy {@code condition}. See {@link Poll#holds}.
    */
@@ -84,6 +115,16 @@ public record ConsumerProgress(long ok, long failed, Map<String, Long> perInstan
 
   public long total() {
     return ok + failed;
+  }
+
+  /** Whether each of these instances answered at least one call. */
+  public boolean reached(String... instances) {
+    for (String instance : instances) {
+      if (count(instance) == 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** How many instances answered at least one call. */
@@ -120,12 +161,46 @@ public record ConsumerProgress(long ok, long failed, Map<String, Long> perInstan
   }
 
   /**
+   * The failed calls of a consumer with a 3 s call deadline once it is steady ({@link
+   * #awaitSteady}, for at most 30 s).
+   */
+  public static long failedOnceSteady(ForkedApp consumer) {
+    return awaitSteady(consumer, Duration.ofSeconds(3), Duration.ofSeconds(30)).failed();
+  }
+
+  /**
+   * Calls answered per instance, from the {@code INSTANCE} lines a consumer prints when it ends.
+   */
+  public static Map<String, Integer> callsPerInstance(ForkedApp consumer) {
+    Map<String, Integer> counts = new HashMap<>();
+    for (String line : consumer.lines()) {
+      Matcher instance = INSTANCE.matcher(line);
+      if (instance.matches()) {
+        counts.put(instance.group(1), Integer.parseInt(instance.group(2)));
+      }
+    }
+    return counts;
+  }
+
+  /**
    * Waits until the calls of some window of two PROGRESS lines satisfy {@code condition}; each
    * window starts where the previous one ended.
    */
   public static ConsumerProgress awaitWindow(
       ForkedApp consumer, Duration timeout, Predicate<ConsumerProgress> condition, String what) {
     return awaitWindow(consumer, timeout, 2, condition, what);
+  }
+
+  /**
+   * Waits until a window of two PROGRESS lines has at least 40 calls and none failed: the sign that
+   * a failing instance's breaker is open.
+   */
+  public static ConsumerProgress awaitBreakerOpen(ForkedApp consumer, Duration timeout) {
+    return awaitWindow(
+        consumer,
+        timeout,
+        w -> w.total() >= 40 && w.failed() == 0,
+        "a window without failures once the failing instance's breaker is open");
   }
 
   /**

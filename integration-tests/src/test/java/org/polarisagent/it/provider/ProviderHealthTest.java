@@ -80,8 +80,7 @@ class ProviderHealthTest {
               .property("polaris.loadbalancer", "round_robin")
               .args("--target=polaris://rotation", "--rate=40", "--duration=120s", "--deadline=3s")
               .start()) {
-        ConsumerProgress.until(
-            consumer, START, POLL, p -> p.count("a") > 0 && p.count("b") > 0, "calls on a and b");
+        ConsumerProgress.awaitReached(consumer, START, POLL, "a", "b");
         long failedBefore =
             ConsumerProgress.awaitSteady(consumer, Duration.ofSeconds(3), START).failed();
 

@@ -3,8 +3,6 @@ package org.polarisagent.it.springboot;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.polarisagent.it.harness.ForkedApp;
@@ -21,7 +19,6 @@ final class BootApps {
   static final Duration START = Duration.ofSeconds(90);
 
   private static final Pattern READY = Pattern.compile("READY port=(\\d+)");
-  private static final Pattern INSTANCE = Pattern.compile("INSTANCE name=(\\S+) count=(\\d+)");
 
   private BootApps() {}
 
@@ -51,18 +48,6 @@ final class BootApps {
         Pattern.compile("RESULT ok=(\\d+) failed=(\\d+) sent=(\\d+) unfinished=(\\d+)"),
         timeout,
         0);
-  }
-
-  /** Calls answered per instance, from the consumer's INSTANCE lines. */
-  static Map<String, Integer> callsPerInstance(ForkedApp consumer) {
-    Map<String, Integer> counts = new HashMap<>();
-    for (String line : consumer.lines()) {
-      Matcher instance = INSTANCE.matcher(line);
-      if (instance.matches()) {
-        counts.put(instance.group(1), Integer.parseInt(instance.group(2)));
-      }
-    }
-    return counts;
   }
 
   private static ForkedApp.Builder app(

@@ -187,7 +187,7 @@ class SpringBootAppsTest {
           "failed, unfinished; " + consumer.describe());
       assertTrue(consumer.waitFor(RUN), consumer.describe());
       assertTrue(consumer.lines().contains("CHANNEL authority=" + authority), consumer.describe());
-      return BootApps.callsPerInstance(consumer);
+      return ConsumerProgress.callsPerInstance(consumer);
     }
   }
 

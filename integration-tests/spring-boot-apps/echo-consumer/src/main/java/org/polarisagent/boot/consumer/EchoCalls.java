@@ -3,9 +3,7 @@ package org.polarisagent.boot.consumer;
 import com.google.protobuf.StringValue;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
-import io.grpc.MethodDescriptor;
 import io.grpc.Status;
-import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
@@ -19,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import net.devh.boot.grpc.client.inject.GrpcClient;
+import org.polarisagent.boot.api.EchoApi;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
@@ -41,14 +40,6 @@ import org.springframework.stereotype.Component;
  */
 @Component
 public class EchoCalls implements SmartLifecycle {
-
-  private static final MethodDescriptor<StringValue, StringValue> ECHO =
-      MethodDescriptor.<StringValue, StringValue>newBuilder()
-          .setType(MethodDescriptor.MethodType.UNARY)
-          .setFullMethodName(MethodDescriptor.generateFullMethodName("echo.Echo", "Echo"))
-          .setRequestMarshaller(ProtoUtils.marshaller(StringValue.getDefaultInstance()))
-          .setResponseMarshaller(ProtoUtils.marshaller(StringValue.getDefaultInstance()))
-          .build();
 
   @GrpcClient("echo")
   private Channel channel;
@@ -135,7 +126,7 @@ public class EchoCalls implements SmartLifecycle {
     sent.incrementAndGet();
     ClientCalls.asyncUnaryCall(
         channel.newCall(
-            ECHO,
+            EchoApi.ECHO,
             CallOptions.DEFAULT.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)),
         StringValue.of("hello"),
         new Outcome());
@@ -181,17 +172,9 @@ public class EchoCalls implements SmartLifecycle {
               .entrySet().stream()
                   .map(e -> e.getKey() + ":" + e.getValue().get())
                   .collect(Collectors.joining(","));
-      System.out.println(
-          "PROGRESS second="
-              + second
-              + " sent="
-              + sent.get()
-              + " ok="
-              + ok.get()
-              + " failed="
-              + failed.get()
-              + " instances="
-              + instances);
+      System.out.printf(
+          "PROGRESS second=%d sent=%d ok=%d failed=%d instances=%s%n",
+          second, sent.get(), ok.get(), failed.get(), instances);
     }
   }
 }

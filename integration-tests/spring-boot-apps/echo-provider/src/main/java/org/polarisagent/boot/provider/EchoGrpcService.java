@@ -2,30 +2,20 @@ package org.polarisagent.boot.provider;
 
 import com.google.protobuf.StringValue;
 import io.grpc.BindableService;
-import io.grpc.MethodDescriptor;
 import io.grpc.ServerServiceDefinition;
-import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.atomic.AtomicLong;
 import net.devh.boot.grpc.server.service.GrpcService;
+import org.polarisagent.boot.api.EchoApi;
 import org.springframework.beans.factory.annotation.Value;
 
 /**
- * {@code echo.Echo/Echo}, declared by hand (protobuf {@link StringValue} in and out, the same wire
- * contract as the plain sample apps): the reply is {@code <echo.name>:<request>}, so a caller sees
- * which instance answered.
+ * {@link EchoApi#ECHO}: the reply is {@code <echo.name>:<request>}, so a caller sees which instance
+ * answered.
  */
 @GrpcService
 public class EchoGrpcService implements BindableService {
-
-  private static final MethodDescriptor<StringValue, StringValue> ECHO =
-      MethodDescriptor.<StringValue, StringValue>newBuilder()
-          .setType(MethodDescriptor.MethodType.UNARY)
-          .setFullMethodName(MethodDescriptor.generateFullMethodName("echo.Echo", "Echo"))
-          .setRequestMarshaller(ProtoUtils.marshaller(StringValue.getDefaultInstance()))
-          .setResponseMarshaller(ProtoUtils.marshaller(StringValue.getDefaultInstance()))
-          .build();
 
   private final String name;
   private final AtomicLong served = new AtomicLong();
@@ -36,8 +26,8 @@ public class EchoGrpcService implements BindableService {
 
   @Override
   public ServerServiceDefinition bindService() {
-    return ServerServiceDefinition.builder("echo.Echo")
-        .addMethod(ECHO, ServerCalls.asyncUnaryCall(this::echo))
+    return ServerServiceDefinition.builder(EchoApi.SERVICE)
+        .addMethod(EchoApi.ECHO, ServerCalls.asyncUnaryCall(this::echo))
         .build();
   }
 

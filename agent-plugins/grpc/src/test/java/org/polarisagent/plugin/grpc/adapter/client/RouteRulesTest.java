@@ -8,8 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.tencent.polaris.api.pojo.DefaultServiceInstances;
+import com.tencent.polaris.api.pojo.ServiceEventKey.EventType;
 import com.tencent.polaris.api.pojo.ServiceKey;
 import com.tencent.polaris.api.pojo.ServiceRule;
+import com.tencent.polaris.client.pojo.ServiceRuleByProto;
 import com.tencent.polaris.specification.api.v1.model.ModelProto;
 import com.tencent.polaris.specification.api.v1.traffic.manage.RoutingProto;
 import io.grpc.Metadata;
@@ -194,22 +196,7 @@ class RouteRulesTest {
   }
 
   private static ServiceRule rule(String revision, RoutingProto.Routing routing) {
-    return new ServiceRule() {
-      @Override
-      public Object getRule() {
-        return routing;
-      }
-
-      @Override
-      public boolean isInitialized() {
-        return true;
-      }
-
-      @Override
-      public String getRevision() {
-        return revision;
-      }
-    };
+    return new ServiceRuleByProto(routing, revision, false, EventType.ROUTING);
   }
 
   private static Metadata headers(String... pairs) {

@@ -1,6 +1,8 @@
 package org.polarisagent.plugin.grpc.adapter.server.ratelimit;
 
+import com.tencent.polaris.api.pojo.ServiceEventKey.EventType;
 import com.tencent.polaris.api.pojo.ServiceRule;
+import com.tencent.polaris.client.pojo.ServiceRuleByProto;
 import com.tencent.polaris.specification.api.v1.model.ModelProto.MatchString;
 import com.tencent.polaris.specification.api.v1.model.ModelProto.MatchString.MatchStringType;
 import com.tencent.polaris.specification.api.v1.traffic.manage.RateLimitProto.Amount;
@@ -63,21 +65,6 @@ final class TestRules {
 
   /** The SDK's view of a service's rules at a revision. */
   static ServiceRule serviceRule(String revision, RateLimit rateLimit) {
-    return new ServiceRule() {
-      @Override
-      public Object getRule() {
-        return rateLimit;
-      }
-
-      @Override
-      public boolean isInitialized() {
-        return true;
-      }
-
-      @Override
-      public String getRevision() {
-        return revision;
-      }
-    };
+    return new ServiceRuleByProto(rateLimit, revision, false, EventType.RATE_LIMITING);
   }
 }
