@@ -1,9 +1,5 @@
 package org.polarisagent.core.sdk;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.Paths;
 import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.ClassWriter;
 import org.objectweb.asm.Opcodes;
@@ -15,8 +11,8 @@ import org.objectweb.asm.tree.MethodNode;
 /**
  * Points the SDK's circuit breaker at {@link RetCodeConditions}: in {@value #BREAKER_UTILS}, the
  * method {@value #METHOD} calls {@code RetCodeConditions.matches} where it called {@code
- * RuleUtils.matchStringValue} with the same arguments. The dist build runs {@link #main} once on
- * the unpacked agent internals, as it runs {@link SdkUnsafeSwitch}. Stateless.
+ * RuleUtils.matchStringValue} with the same arguments. Build time, run by {@link SdkRewrites}.
+ * Stateless.
  */
 final class RetCodeRewrite {
 
@@ -35,17 +31,6 @@ final class RetCodeRewrite {
   private static final String AGENT_MATCHER = RetCodeConditions.class.getName().replace('.', '/');
 
   private RetCodeRewrite() {}
-
-  /** Rewrites the class under the folder {@code args[0]} in place; exits with 1 if it cannot. */
-  public static void main(String[] args) {
-    Path file = Paths.get(args[0]).resolve(BREAKER_UTILS.replace('.', '/') + ".class");
-    try {
-      Files.write(file, rewrite(Files.readAllBytes(file)));
-    } catch (IOException | IllegalArgumentException e) {
-      System.err.println("cannot point the SDK's circuit breaker at RetCodeConditions: " + e);
-      System.exit(1);
-    }
-  }
 
   /**
    * The class with its one call of the SDK's matcher in {@value #METHOD} going to the agent's.

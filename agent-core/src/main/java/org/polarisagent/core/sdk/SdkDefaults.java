@@ -75,12 +75,14 @@ final class SdkDefaults {
   }
 
   /**
-   * No listening port, no reports sent home, no file under the working directory. The event
-   * reporter stays on (it only logs, to the SDK log): with it off, the SDK's circuit breaker fails
-   * on its way to OPEN and never schedules the move to HALF_OPEN, so a broken instance would never
-   * come back.
+   * No listening port, no reports sent home, no file under the working directory. Events go only to
+   * the reporter that writes them to the SDK log (the agent jar carries no other: the TSF and
+   * Pushgateway ones send them out); events stay on, since with them off the SDK's circuit breaker
+   * fails on its way to OPEN and never schedules the move to HALF_OPEN, so a broken instance would
+   * never come back.
    */
   private static void quiet(ConfigurationImpl configuration) {
+    configuration.getGlobal().getEventReporter().setReporters(Collections.singletonList("logger"));
     configuration.getGlobal().getStatReporter().setEnable(false);
     configuration.getGlobal().getTraceReporter().setEnable(false);
     configuration.getGlobal().getAPI().setReportEnable(false);

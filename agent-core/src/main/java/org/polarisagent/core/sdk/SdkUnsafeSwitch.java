@@ -1,10 +1,6 @@
 package org.polarisagent.core.sdk;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.Paths;
 import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.ClassVisitor;
 import org.objectweb.asm.ClassWriter;
@@ -24,8 +20,8 @@ import org.objectweb.asm.Opcodes;
  * </ul>
  *
  * <p>{@link EarlySdkClasses} turns it on on Java 24 and later, which print a warning naming the
- * agent's jar when {@code sun.misc.Unsafe} accesses memory; elsewhere nothing changes. The dist
- * build runs {@link #main} once on the unpacked agent internals. Stateless.
+ * agent's jar when {@code sun.misc.Unsafe} accesses memory; elsewhere nothing changes. Build time,
+ * run by {@link SdkRewrites}. Stateless.
  */
 final class SdkUnsafeSwitch {
 
@@ -40,30 +36,10 @@ final class SdkUnsafeSwitch {
   /** The guava class that looks Unsafe up. */
   static final String GUAVA = "shade.polaris.com.google.common.util.concurrent.AbstractFuture";
 
-  private static final String GUAVA_HELPER = GUAVA + "$UnsafeAtomicHelper";
+  /** Its nested class whose initializer reads Unsafe. */
+  static final String GUAVA_HELPER = GUAVA + "$UnsafeAtomicHelper";
 
   private SdkUnsafeSwitch() {}
-
-  /**
-   * Rewrites both classes under the folder {@code args[0]} in place; exits with status 1 if one is
-   * missing or has not the method to switch.
-   */
-  public static void main(String[] args) {
-    Path root = Paths.get(args[0]);
-    try {
-      rewrite(root, PROTOBUF, "getUnsafe", "()Lsun/misc/Unsafe;");
-      rewrite(root, GUAVA_HELPER, "<clinit>", "()V");
-    } catch (IOException | IllegalArgumentException e) {
-      System.err.println("cannot add the Unsafe switch of the SDK's libraries: " + e);
-      System.exit(1);
-    }
-  }
-
-  private static void rewrite(Path root, String className, String method, String descriptor)
-      throws IOException {
-    Path file = root.resolve(className.replace('.', '/') + ".class");
-    Files.write(file, rewrite(Files.readAllBytes(file), method, descriptor));
-  }
 
   /**
    * The class with the switch at the start of its static {@code method}: a method that returns an

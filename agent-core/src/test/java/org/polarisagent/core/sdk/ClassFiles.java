@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.function.UnaryOperator;
 
 /**
  * Class files of the SDK as the test class path holds them, for the tests of build-time rewrites.
@@ -28,5 +29,34 @@ final class ClassFiles {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * {@code className} rewritten, defined with its nested classes by a loader that takes every other
+   * class from this test's.
+   */
+  static Class<?> rewritten(String className, UnaryOperator<byte[]> rewrite)
+      throws ClassNotFoundException {
+    ClassLoader loader =
+        new ClassLoader(ClassFiles.class.getClassLoader()) {
+          @Override
+          protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+            if (!name.equals(className) && !name.startsWith(className + "$")) {
+              return super.loadClass(name, resolve);
+            }
+            synchronized (getClassLoadingLock(name)) {
+              Class<?> loaded = findLoadedClass(name);
+              if (loaded != null) {
+                return loaded;
+              }
+              byte[] bytes = bytes(name);
+              if (name.equals(className)) {
+                bytes = rewrite.apply(bytes);
+              }
+              return defineClass(name, bytes, 0, bytes.length);
+            }
+          }
+        };
+    return loader.loadClass(className);
   }
 }

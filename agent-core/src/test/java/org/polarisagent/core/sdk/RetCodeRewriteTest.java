@@ -55,7 +55,8 @@ class RetCodeRewriteTest {
     Method original =
         parseRetStatus(
             RetCodeRewriteTest.class.getClassLoader().loadClass(RetCodeRewrite.BREAKER_UTILS));
-    Method rewritten = parseRetStatus(rewrittenBreakerUtils());
+    Method rewritten =
+        parseRetStatus(ClassFiles.rewritten(RetCodeRewrite.BREAKER_UTILS, RetCodeRewrite::rewrite));
     String defaultCodes =
         IntStream.range(500, 600).mapToObj(String::valueOf).collect(Collectors.joining(","));
     List<List<ErrorCondition>> conditionLists =
@@ -100,35 +101,6 @@ class RetCodeRewriteTest {
 
   private static Method parseRetStatus(Class<?> utils) throws NoSuchMethodException {
     return utils.getMethod(RetCodeRewrite.METHOD, ResourceStat.class, List.class, Function.class);
-  }
-
-  /**
-   * The rewritten class, defined with its nested classes by a loader that takes every other class
-   * from this test's.
-   */
-  private static Class<?> rewrittenBreakerUtils() throws ClassNotFoundException {
-    ClassLoader loader =
-        new ClassLoader(RetCodeRewriteTest.class.getClassLoader()) {
-          @Override
-          protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
-            if (!name.equals(RetCodeRewrite.BREAKER_UTILS)
-                && !name.startsWith(RetCodeRewrite.BREAKER_UTILS + "$")) {
-              return super.loadClass(name, resolve);
-            }
-            synchronized (getClassLoadingLock(name)) {
-              Class<?> loaded = findLoadedClass(name);
-              if (loaded != null) {
-                return loaded;
-              }
-              byte[] bytes = ClassFiles.bytes(name);
-              if (name.equals(RetCodeRewrite.BREAKER_UTILS)) {
-                bytes = RetCodeRewrite.rewrite(bytes);
-              }
-              return defineClass(name, bytes, 0, bytes.length);
-            }
-          }
-        };
-    return loader.loadClass(RetCodeRewrite.BREAKER_UTILS);
   }
 
   private static ResourceStat stat(int code, long delay) {

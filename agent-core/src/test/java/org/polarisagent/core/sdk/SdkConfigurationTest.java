@@ -131,6 +131,20 @@ class SdkConfigurationTest {
     }
   }
 
+  /** The agent jar carries no reporter that sends events out: a yaml naming one must not fail. */
+  @Test
+  void eventsGoOnlyToTheSdkLogWhateverTheYamlNames(@TempDir Path dir) throws Exception {
+    Path yaml = dir.resolve("sdk.yml");
+    String text =
+        "global:\n  eventReporter:\n    reporters:\n      - logger\n      - pushgateway\n";
+    Files.write(yaml, text.getBytes(StandardCharsets.UTF_8));
+    SdkConfiguration built =
+        SdkConfiguration.build(config("polaris.sdk.config.file", yaml.toString()));
+    assertEquals(
+        Arrays.asList("logger"),
+        built.configuration().getGlobal().getEventReporter().getReporters());
+  }
+
   @Test
   void severalServerNodesArePickedByProbeNotBlindly() throws IOException {
     assertEquals(
