@@ -21,11 +21,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
+import org.polarisagent.testing.DaemonThreads;
 import org.polarisagent.testing.Flags;
 
 /**
@@ -215,13 +215,7 @@ public final class EchoProvider {
           }
         };
     read.run();
-    ScheduledExecutorService reader =
-        Executors.newSingleThreadScheduledExecutor(
-            task -> {
-              Thread thread = new Thread(task, "echo-provider-health-file");
-              thread.setDaemon(true);
-              return thread;
-            });
+    ScheduledExecutorService reader = DaemonThreads.scheduler("echo-provider-health-file");
     reader.scheduleWithFixedDelay(read, 100, 100, TimeUnit.MILLISECONDS);
   }
 

@@ -17,8 +17,8 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.polarisagent.testing.DaemonThreads;
 import org.polarisagent.testing.Flags;
 
 /**
@@ -74,14 +74,7 @@ public final class RelayProvider {
       System.err.println("RelayProvider: --next=TARGET is required; --hop is handler or executor");
       System.exit(2);
     }
-    ExecutorService pool =
-        Executors.newFixedThreadPool(
-            4,
-            task -> {
-              Thread thread = new Thread(task, "relay-pool");
-              thread.setDaemon(true);
-              return thread;
-            });
+    ExecutorService pool = DaemonThreads.pool("relay-pool", 4);
     RelayProvider relay =
         new RelayProvider(
             flags.string("name", "relay"),
