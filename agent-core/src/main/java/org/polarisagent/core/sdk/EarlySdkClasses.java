@@ -17,6 +17,9 @@ import org.polarisagent.core.logging.AgentLog;
  *       the agent's jar on the application's stderr. The SDK's few connections and messages do not
  *       need the speed. (Protobuf and guava have no such switch of their own: the dist build adds
  *       one, see {@link SdkUnsafeSwitch}.)
+ *   <li>The SDK's netty pools its buffers in one arena rather than one per two cores: each arena a
+ *       thread has used holds a chunk of direct memory (2 MB for gRPC's allocator) for the life of
+ *       the JVM, and the SDK's few connections and messages need no more than one.
  * </ul>
  */
 final class EarlySdkClasses {
@@ -36,6 +39,15 @@ final class EarlySdkClasses {
   private static final String NETTY_PLATFORM =
       "shade.polaris.io.netty.util.internal.PlatformDependent";
 
+  /** The SDK's relocated names of netty's allocator properties, and the class that reads them. */
+  private static final String[] NETTY_ARENAS = {
+    "shade.polaris.io.netty.allocator.numDirectArenas",
+    "shade.polaris.io.netty.allocator.numHeapArenas"
+  };
+
+  private static final String NETTY_ALLOCATOR =
+      "shade.polaris.io.netty.buffer.PooledByteBufAllocator";
+
   /** The first Java release that warns when {@code sun.misc.Unsafe} accesses memory. */
   private static final int WARNS_ON_UNSAFE = 24;
 
@@ -48,24 +60,35 @@ final class EarlySdkClasses {
           SdkUnsafeSwitch.PROPERTY, "true", SdkUnsafeSwitch.PROTOBUF, SdkUnsafeSwitch.GUAVA);
     }
     initializeWith(CHANNEL_ALLOCATION_TRACKING, "false", STACK_CAPTURING_CLASSES);
+    initializeWith(
+        NETTY_ARENAS[0], "1", () -> initializeWith(NETTY_ARENAS[1], "1", NETTY_ALLOCATOR));
   }
 
   private static void initializeWith(String property, String value, String... classNames) {
+    initializeWith(property, value, () -> initialize(classNames));
+  }
+
+  /** Runs {@code initialize} with {@code property} set to {@code value} unless the user set it. */
+  private static void initializeWith(String property, String value, Runnable initialize) {
     boolean set = System.getProperty(property) == null;
     if (set) {
       System.setProperty(property, value);
     }
     try {
-      for (String name : classNames) {
-        try {
-          Class.forName(name, true, EarlySdkClasses.class.getClassLoader());
-        } catch (Throwable notThere) {
-          AgentLog.debug("cannot initialize " + name + " early: " + notThere);
-        }
-      }
+      initialize.run();
     } finally {
       if (set) {
         System.clearProperty(property);
+      }
+    }
+  }
+
+  private static void initialize(String... classNames) {
+    for (String name : classNames) {
+      try {
+        Class.forName(name, true, EarlySdkClasses.class.getClassLoader());
+      } catch (Throwable notThere) {
+        AgentLog.debug("cannot initialize " + name + " early: " + notThere);
       }
     }
   }
