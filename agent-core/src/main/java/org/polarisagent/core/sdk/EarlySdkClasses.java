@@ -17,9 +17,9 @@ import org.polarisagent.core.logging.AgentLog;
  *       the agent's jar on the application's stderr. The SDK's few connections and messages do not
  *       need the speed. (Protobuf and guava have no such switch of their own: the dist build adds
  *       one, see {@link SdkUnsafeSwitch}.)
- *   <li>The SDK's netty pools its buffers in one arena rather than one per two cores: each arena a
- *       thread has used holds a chunk of direct memory (2 MB for gRPC's allocator) for the life of
- *       the JVM, and the SDK's few connections and messages need no more than one.
+ *   <li>The SDK's netty pools its buffers in one arena rather than netty's two per core: each arena
+ *       a thread has used holds a chunk of direct memory (2 MB for gRPC's allocator) for the life
+ *       of the JVM, and the SDK's few connections and messages need no more than one.
  * </ul>
  */
 final class EarlySdkClasses {

@@ -54,11 +54,15 @@ final class JacksonRewrite {
   static byte[] rewrite(byte[] classFile, String initializer, String field, String mapper) {
     ClassNode type = new ClassNode();
     new ClassReader(classFile).accept(type, 0);
+    if ((type.version & 0xFFFF) > Opcodes.V1_8) {
+      // From Java 11 on, nested classes may read the field directly, and they are not rewritten.
+      throw new IllegalArgumentException(type.name + ": class file newer than Java 8");
+    }
     int initializers = 0;
     int reads = 0;
     for (MethodNode method : type.methods) {
       if (method.name.equals(initializer)) {
-        initializers += dropMapper(method, field) ? 1 : 0;
+        initializers += dropMapper(method, type.name, field) ? 1 : 0;
       } else {
         reads += redirectReads(method, type.name, field, mapper);
       }
@@ -79,9 +83,13 @@ final class JacksonRewrite {
 
   /**
    * Removes the initializer's tail from making the mapper to its return, provided that the tail
-   * only makes the mapper, stores it in {@code field} and configures it.
+   * only makes the mapper, stores it in {@code field} and configures it, and that the initializer
+   * catches nothing.
    */
-  private static boolean dropMapper(MethodNode initializer, String field) {
+  private static boolean dropMapper(MethodNode initializer, String owner, String field) {
+    if (!initializer.tryCatchBlocks.isEmpty()) {
+      return false;
+    }
     InsnList code = initializer.instructions;
     AbstractInsnNode created = null;
     for (AbstractInsnNode instruction : code) {
@@ -96,16 +104,20 @@ final class JacksonRewrite {
     AbstractInsnNode start =
         created.getPrevious().getOpcode() == Opcodes.ALOAD ? created.getPrevious() : created;
     List<AbstractInsnNode> tail = new ArrayList<>();
-    for (AbstractInsnNode at = start; at.getOpcode() != Opcodes.RETURN; at = at.getNext()) {
+    AbstractInsnNode at = start;
+    for (; at != null && at.getOpcode() != Opcodes.RETURN; at = at.getNext()) {
       if (at.getOpcode() >= 0) {
         tail.add(at);
       }
-      if (at instanceof FieldInsnNode && !isMapperOrFeature((FieldInsnNode) at, field)) {
+      if (at instanceof FieldInsnNode && !isMapperOrFeature((FieldInsnNode) at, owner, field)) {
         return false;
       }
       if (at instanceof MethodInsnNode && !((MethodInsnNode) at).owner.equals(MAPPER)) {
         return false;
       }
+    }
+    if (at == null) {
+      return false;
     }
     for (AbstractInsnNode instruction : tail) {
       code.remove(instruction);
@@ -113,8 +125,8 @@ final class JacksonRewrite {
     return true;
   }
 
-  private static boolean isMapperOrFeature(FieldInsnNode instruction, String field) {
-    return instruction.name.equals(field)
+  private static boolean isMapperOrFeature(FieldInsnNode instruction, String owner, String field) {
+    return (instruction.owner.equals(owner) && instruction.name.equals(field))
         || (instruction.getOpcode() == Opcodes.GETSTATIC && instruction.owner.startsWith(JACKSON));
   }
 

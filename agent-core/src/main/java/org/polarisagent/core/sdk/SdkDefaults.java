@@ -4,6 +4,7 @@ import com.tencent.polaris.client.api.SDKContext;
 import com.tencent.polaris.factory.config.ConfigurationImpl;
 import com.tencent.polaris.factory.config.consumer.ServiceRouterConfigImpl;
 import com.tencent.polaris.factory.config.global.APIConfigImpl;
+import com.tencent.polaris.factory.config.global.EventReporterConfigImpl;
 import com.tencent.polaris.factory.config.global.LocationConfigImpl;
 import com.tencent.polaris.factory.config.global.LocationProviderConfigImpl;
 import com.tencent.polaris.factory.config.global.ServerConnectorConfigImpl;
@@ -35,6 +36,9 @@ final class SdkDefaults {
 
   /** An address nothing listens on: the build-time SDK start needs one but must reach nothing. */
   private static final String NOWHERE = "127.0.0.1:1";
+
+  /** The SDK's event reporter that writes events to its own log. */
+  private static final String LOG_EVENTS = "logger";
 
   private SdkDefaults() {}
 
@@ -82,7 +86,19 @@ final class SdkDefaults {
    * never come back.
    */
   private static void quiet(ConfigurationImpl configuration) {
-    configuration.getGlobal().getEventReporter().setReporters(Collections.singletonList("logger"));
+    EventReporterConfigImpl events = configuration.getGlobal().getEventReporter();
+    List<String> dropped = new ArrayList<>();
+    if (events.getReporters() != null) {
+      dropped.addAll(events.getReporters());
+      dropped.removeIf(LOG_EVENTS::equals);
+    }
+    if (!dropped.isEmpty()) {
+      AgentLog.info(
+          "Polaris SDK event reporters "
+              + dropped
+              + " not used: the agent sends no events out, they go to the SDK log only");
+    }
+    events.setReporters(Collections.singletonList(LOG_EVENTS));
     configuration.getGlobal().getStatReporter().setEnable(false);
     configuration.getGlobal().getTraceReporter().setEnable(false);
     configuration.getGlobal().getAPI().setReportEnable(false);

@@ -7,6 +7,7 @@ import io.grpc.Status;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -173,8 +174,13 @@ public class EchoCalls implements SmartLifecycle {
                   .map(e -> e.getKey() + ":" + e.getValue().get())
                   .collect(Collectors.joining(","));
       System.out.printf(
+          Locale.ROOT,
           "PROGRESS second=%d sent=%d ok=%d failed=%d instances=%s%n",
-          second, sent.get(), ok.get(), failed.get(), instances);
+          second,
+          sent.get(),
+          ok.get(),
+          failed.get(),
+          instances);
     }
   }
 }
