@@ -317,6 +317,25 @@ public final class SystemBench {
         "");
   }
 
+  /**
+   * Adds a throughput row, calls/s with the agent against {@code baseline}, judged against {@code
+   * atLeast} (a ratio) unless it is null.
+   */
+  void throughputRow(
+      String figure, String measure, long with, long without, Double atLeast, String baseline) {
+    double ratio = (double) with / without;
+    table.row(
+        figure,
+        measure,
+        str(with),
+        str(without),
+        ratio(ratio),
+        atLeast == null ? "" : String.format(Locale.ROOT, "≥ %.2f×", atLeast),
+        atLeast == null
+            ? ""
+            : met(ratio >= atLeast, figure + " throughput " + ratio(ratio) + " of " + baseline));
+  }
+
   /** Adds a row of a value with the agent and one without, not compared. */
   void pairRow(String figure, String measure, String withAgent, String withoutAgent) {
     table.row(figure, measure, withAgent, withoutAgent, "", "", "");
