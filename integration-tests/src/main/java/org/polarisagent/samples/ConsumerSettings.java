@@ -38,6 +38,7 @@ final class ConsumerSettings {
   final boolean progress;
   final Duration startDelay;
   final int channels;
+  final boolean watchProperties;
 
   ConsumerSettings(Flags flags) {
     target = flags.string("target", "polaris://echo");
@@ -72,6 +73,7 @@ final class ConsumerSettings {
     }
     waitForReady = flags.bool("wait-for-ready", false);
     progress = flags.bool("progress", true);
+    watchProperties = flags.bool("watch-properties", false);
   }
 
   private static void putHeader(Metadata headers, String flag, String keyValue) {

@@ -54,6 +54,8 @@ import org.polarisagent.testing.Flags;
  *   --service-config=PATH     a JSON service config file set as the channel's defaultServiceConfig
  *   --channels=1              channels built the same way; call i goes to channel i mod N, and with N > 1
  *                             its answering instance is counted as NAME@cK (K: the channel, from 0)
+ *   --watch-properties=false  watch the JVM's system properties from the start of main (every millisecond)
+ *                             and print the names that appeared, even for a moment (PROPERTIES)
  * </pre>
  *
  * <p>Output lines:
@@ -66,6 +68,7 @@ import org.polarisagent.testing.Flags;
  *   INSTANCE name=p1 count=150                                  one per answering instance, by name
  *   ERROR code=UNAVAILABLE count=3 message=...                  one per distinct error, most frequent first
  *   LATENCY count=300 p50us=900 p90us=1500 p99us=4000 maxus=9000   completed calls, ok or not
+ *   PROPERTIES appeared=a.b,c.d                                 with --watch-properties only
  *   DONE                                                        the channel is shut down
  * </pre>
  *
@@ -92,7 +95,8 @@ public final class EchoConsumer {
           "progress",
           "start-delay",
           "service-config",
-          "channels");
+          "channels",
+          "watch-properties");
   private static final PrintStream OUT = System.out;
 
   private final CallOutcomes outcomes = new CallOutcomes(OUT);
@@ -111,10 +115,10 @@ public final class EchoConsumer {
       System.exit(2);
       return;
     }
-    new EchoConsumer().run(settings);
+    new EchoConsumer().run(settings, settings.watchProperties ? PropertyWatch.start() : null);
   }
 
-  private void run(ConsumerSettings settings) throws InterruptedException {
+  private void run(ConsumerSettings settings, PropertyWatch watch) throws InterruptedException {
     List<ManagedChannel> channels = new ArrayList<>();
     try {
       for (int k = 0; k < settings.channels; k++) {
@@ -236,6 +240,9 @@ public final class EchoConsumer {
     }
     for (ManagedChannel each : channels) {
       each.awaitTermination(5, TimeUnit.SECONDS);
+    }
+    if (watch != null) {
+      OUT.println("PROPERTIES appeared=" + watch.appeared());
     }
     OUT.println("DONE");
   }

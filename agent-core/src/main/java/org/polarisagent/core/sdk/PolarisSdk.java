@@ -32,8 +32,6 @@ public final class PolarisSdk {
    */
   public static final long STARTUP_WAIT_MILLIS = 10_000;
 
-  private static final String LOG_HOME_PROPERTY = "polaris.log.home";
-
   private final CountDownLatch settled = new CountDownLatch(1);
 
   /** Tasks to run once the SDK has started or failed; null once it has. Guarded by {@code this}. */
@@ -103,9 +101,6 @@ public final class PolarisSdk {
 
   private void init(AgentConfig config) {
     long start = System.nanoTime();
-    // The SDK's logging bootstrap sets this JVM-wide property; the application must not see it
-    // change.
-    String logHome = System.getProperty(LOG_HOME_PROPERTY);
     try {
       ShadedJulLogging.redirect(AgentLog.Level.named(config.get(AgentConfig.SDK_LOG_LEVEL)));
       SdkConfiguration configuration = SdkConfiguration.build(config);
@@ -134,11 +129,6 @@ public final class PolarisSdk {
       fail("the Polaris SDK failed to start: " + t);
       AgentLog.error("Polaris SDK failed to start; no registration, Polaris channels fail fast", t);
     } finally {
-      if (logHome == null) {
-        System.clearProperty(LOG_HOME_PROPERTY);
-      } else {
-        System.setProperty(LOG_HOME_PROPERTY, logHome);
-      }
       settle();
     }
   }
@@ -239,16 +229,10 @@ public final class PolarisSdk {
   }
 
   /**
-   * How long the JVM exit waits for the SDK to close: its own close waits up to 1 s per open
-   * stream.
-   */
-  static final long CLOSE_WAIT_MILLIS = 100;
-
-  /**
    * Destroys the context; called once at JVM exit, after the servers deregistered. The SDK's close
-   * waits for its own gRPC streams to end (a second each): it runs on a daemon thread, and the exit
-   * waits for it at most {@value #CLOSE_WAIT_MILLIS} ms. Nothing is lost by not waiting longer:
-   * registrations are gone by then, and the process is ending.
+   * waits for its own gRPC streams to end (a second each), so it runs on a daemon thread that the
+   * exit does not wait for: nothing is lost, registrations are gone by then and the process is
+   * ending (its sockets close with it).
    */
   public void close() {
     final SdkApis current;
@@ -258,17 +242,10 @@ public final class PolarisSdk {
       current = apis;
       apis = null;
     }
-    if (current == null) {
-      return;
-    }
-    Thread closing =
-        DaemonScheduler.newThread(
-            () -> current.context().close(), "polaris-agent-sdk-close", agentLoader);
-    closing.start();
-    try {
-      closing.join(CLOSE_WAIT_MILLIS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    if (current != null) {
+      DaemonScheduler.newThread(
+              () -> current.context().close(), "polaris-agent-sdk-close", agentLoader)
+          .start();
     }
   }
 }

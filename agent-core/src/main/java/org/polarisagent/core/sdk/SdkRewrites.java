@@ -9,7 +9,7 @@ import java.util.function.UnaryOperator;
 /**
  * Build time: the dist build runs {@link #main} once on the unpacked agent internals, to rewrite a
  * few classes of the SDK in place ({@link SdkUnsafeSwitch}, {@link RetCodeRewrite}, {@link
- * JacksonRewrite}). Stateless.
+ * JacksonRewrite}, {@link SystemPropertyRewrite}). Stateless.
  */
 final class SdkRewrites {
 
@@ -30,6 +30,9 @@ final class SdkRewrites {
       rewrite(root, RetCodeRewrite.BREAKER_UTILS, RetCodeRewrite::rewrite);
       rewrite(root, JacksonRewrite.PLUGIN_CONFIG, JacksonRewrite::pluginConfig);
       rewrite(root, JacksonRewrite.CONFIG_UTILS, JacksonRewrite::configUtils);
+      for (String className : SystemPropertyRewrite.CLASSES) {
+        rewrite(root, className, SystemPropertyRewrite::rewrite);
+      }
     } catch (IOException | IllegalArgumentException e) {
       System.err.println("cannot rewrite the SDK's classes: " + e);
       System.exit(1);

@@ -7,11 +7,13 @@ import org.objectweb.asm.ClassWriter;
 import org.objectweb.asm.Label;
 import org.objectweb.asm.MethodVisitor;
 import org.objectweb.asm.Opcodes;
+import org.objectweb.asm.Type;
 
 /**
  * Gives two libraries inside the SDK the switch that its netty has ({@code noUnsafe}) and they
- * lack: with system property {@value #PROPERTY} true while they initialize, they do without {@code
- * sun.misc.Unsafe} on the plain-Java paths they already have for JVMs without one.
+ * lack: with property {@value #PROPERTY} true as {@link SdkProperties} sees it when they
+ * initialize, they do without {@code sun.misc.Unsafe} on the plain-Java paths they already have for
+ * JVMs without one.
  *
  * <ul>
  *   <li>protobuf: {@code UnsafeUtil.getUnsafe()} returns null, so protobuf finds no Unsafe;
@@ -19,7 +21,7 @@ import org.objectweb.asm.Opcodes;
  *       AbstractFuture} takes its field-updater helper, as it does where Unsafe is missing.
  * </ul>
  *
- * <p>{@link EarlySdkClasses} turns it on on Java 24 and later, which print a warning naming the
+ * <p>{@link SdkProperties} turns it on on Java 24 and later, which print a warning naming the
  * agent's jar when {@code sun.misc.Unsafe} accesses memory; elsewhere nothing changes. Build time,
  * run by {@link SdkRewrites}. Stateless.
  */
@@ -84,7 +86,7 @@ final class SdkUnsafeSwitch {
     return writer.toByteArray();
   }
 
-  /** Puts {@code if (Boolean.getBoolean(PROPERTY)) return null;} (or throw) before the code. */
+  /** Puts {@code if (SdkProperties.isTrue(PROPERTY)) return null;} (or throw) before the code. */
   private static final class SwitchAtStart extends MethodVisitor {
     private final boolean throwing;
 
@@ -99,7 +101,11 @@ final class SdkUnsafeSwitch {
       Label off = new Label();
       super.visitLdcInsn(PROPERTY);
       super.visitMethodInsn(
-          Opcodes.INVOKESTATIC, "java/lang/Boolean", "getBoolean", "(Ljava/lang/String;)Z", false);
+          Opcodes.INVOKESTATIC,
+          Type.getInternalName(SdkProperties.class),
+          "isTrue",
+          "(Ljava/lang/String;)Z",
+          false);
       super.visitJumpInsn(Opcodes.IFEQ, off);
       if (throwing) {
         String exception = "java/lang/UnsupportedOperationException";

@@ -65,10 +65,9 @@ class SdkUnsafeSwitchTest {
     Object run() throws Exception;
   }
 
+  /** Runs the check with the switch set by the user, which wins over the agent's choice. */
   private static Object withSwitch(boolean on, Check check) throws Exception {
-    if (on) {
-      System.setProperty(SdkUnsafeSwitch.PROPERTY, "true");
-    }
+    System.setProperty(SdkUnsafeSwitch.PROPERTY, String.valueOf(on));
     try {
       return check.run();
     } finally {
@@ -76,11 +75,17 @@ class SdkUnsafeSwitchTest {
     }
   }
 
-  /** Loads the SDK's relocated classes itself, the two with the switch; the JDK's from the JDK. */
+  /**
+   * Loads the SDK's relocated classes itself, the two with the switch; the agent's from this test's
+   * loader; the JDK's from the JDK.
+   */
   private static ClassLoader freshSdkLoader() {
     return new ClassLoader(null) {
       @Override
       protected Class<?> findClass(String name) throws ClassNotFoundException {
+        if (name.startsWith("org.polarisagent.")) {
+          return SdkUnsafeSwitchTest.class.getClassLoader().loadClass(name);
+        }
         if (!name.startsWith("shade.polaris.")) {
           throw new ClassNotFoundException(name);
         }

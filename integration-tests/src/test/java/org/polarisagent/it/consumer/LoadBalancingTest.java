@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import org.junit.jupiter.api.AfterAll;
@@ -21,7 +23,7 @@ import org.polarisagent.samples.EchoConsumer;
 /**
  * Three providers, one consumer: calls through {@code polaris://echo} spread over all of them,
  * whichever builder entry point made the channel, and a plain target mapped by configuration
- * reaches them too.
+ * reaches them too. Meanwhile the app never sees a system property of the agent's or its SDK's.
  */
 class LoadBalancingTest {
 
@@ -47,6 +49,33 @@ class LoadBalancingTest {
     counts.forEach(
         (name, count) ->
             assertTrue(Math.abs(count - 100) <= 10, "unfair share for " + name + ": " + counts));
+  }
+
+  @Test
+  void theAppNeverSeesASystemPropertyOfTheAgentOrItsSdk() {
+    // polaris.service starts the SDK at JVM start, so it starts while the app's main runs.
+    try (ForkedApp consumer =
+        POLARIS
+            .agentApp(EchoConsumer.class, "consumer-watching-properties")
+            .property("polaris.service", "echo-consumer")
+            .args(
+                "--target=polaris://echo",
+                "--calls=10",
+                "--rate=20",
+                "--deadline=10s",
+                "--watch-properties=true")
+            .start()) {
+      Matcher appeared = consumer.awaitLine("PROPERTIES appeared=(.*)", RUN);
+      assertTrue(
+          consumer.lines().contains("RESULT ok=10 failed=0 sent=10 unfinished=0 replies=10"),
+          consumer.describe());
+      assertEquals(
+          List.of(),
+          Arrays.stream(appeared.group(1).split(","))
+              .filter(name -> name.toLowerCase(Locale.ROOT).contains("polaris"))
+              .toList(),
+          "properties the app saw appear: " + appeared.group(1));
+    }
   }
 
   @Test
