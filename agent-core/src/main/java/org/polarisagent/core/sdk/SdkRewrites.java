@@ -9,7 +9,7 @@ import java.util.function.UnaryOperator;
 /**
  * Build time: the dist build runs {@link #main} once on the unpacked agent internals, to rewrite a
  * few classes of the SDK in place ({@link SdkUnsafeSwitch}, {@link RetCodeRewrite}, {@link
- * JacksonRewrite}, {@link SystemPropertyRewrite}). Stateless.
+ * JacksonRewrite}, {@link LocationOptionsRewrite}, {@link SystemPropertyRewrite}). Stateless.
  */
 final class SdkRewrites {
 
@@ -30,6 +30,7 @@ final class SdkRewrites {
       rewrite(root, RetCodeRewrite.BREAKER_UTILS, RetCodeRewrite::rewrite);
       rewrite(root, JacksonRewrite.PLUGIN_CONFIG, JacksonRewrite::pluginConfig);
       rewrite(root, JacksonRewrite.CONFIG_UTILS, JacksonRewrite::configUtils);
+      rewrite(root, LocationOptionsRewrite.BASE_PROVIDER, LocationOptionsRewrite::rewrite);
       for (String className : SystemPropertyRewrite.CLASSES) {
         rewrite(root, className, SystemPropertyRewrite::rewrite);
       }

@@ -4,6 +4,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.Arrays;
+import java.util.List;
 import java.util.function.UnaryOperator;
 
 /**
@@ -32,16 +34,20 @@ final class ClassFiles {
   }
 
   /**
-   * {@code className} rewritten, defined with its nested classes by a loader that takes every other
-   * class from this test's.
+   * {@code className} rewritten, defined with its nested classes (and the classes {@code
+   * definedWithIt}, unchanged) by a loader that takes every other class from this test's.
    */
-  static Class<?> rewritten(String className, UnaryOperator<byte[]> rewrite)
+  static Class<?> rewritten(
+      String className, UnaryOperator<byte[]> rewrite, String... definedWithIt)
       throws ClassNotFoundException {
+    List<String> alongside = Arrays.asList(definedWithIt);
     ClassLoader loader =
         new ClassLoader(ClassFiles.class.getClassLoader()) {
           @Override
           protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
-            if (!name.equals(className) && !name.startsWith(className + "$")) {
+            if (!name.equals(className)
+                && !name.startsWith(className + "$")
+                && !alongside.contains(name)) {
               return super.loadClass(name, resolve);
             }
             synchronized (getClassLoadingLock(name)) {
