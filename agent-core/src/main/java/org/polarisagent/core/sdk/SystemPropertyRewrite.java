@@ -10,16 +10,23 @@ import org.objectweb.asm.Type;
 /**
  * Points an SDK class's reads and writes of JVM properties ({@code System.getProperty}, {@code
  * System.setProperty}) at {@link SdkProperties}: the SDK's netty reads every property through
- * {@code SystemPropertyUtil}, its gRPC reads whether to record where channels are made in {@code
- * ManagedChannelOrphanWrapper}, and its logging bootstrap writes {@code polaris.log.home} in {@code
- * AbstractPolarisLogging}. Build time, run by {@link SdkRewrites}. Stateless.
+ * {@code SystemPropertyUtil}; its gRPC reads netty's allocator and event loop properties in {@code
+ * Utils} (where it also makes its event loop group one thread a core unless the property is set)
+ * and whether to record where channels are made in {@code ManagedChannelOrphanWrapper}; its logging
+ * bootstrap writes {@code polaris.log.home} in {@code AbstractPolarisLogging}. Build time, run by
+ * {@link SdkRewrites}. Stateless.
  */
 final class SystemPropertyRewrite {
 
-  /** The classes rewritten: every read and write of JVM properties the SDK makes when it runs. */
+  /**
+   * The classes rewritten: where the SDK reads the properties the agent sets, and its one write of
+   * a property when it runs.
+   */
   static final String[] CLASSES = {
     "shade.polaris.io.netty.util.internal.SystemPropertyUtil",
     "shade.polaris.io.netty.util.internal.SystemPropertyUtil$1",
+    "shade.polaris.io.grpc.netty.Utils",
+    "shade.polaris.io.grpc.netty.Utils$DefaultEventLoopGroupResource",
     "shade.polaris.io.grpc.internal.ManagedChannelOrphanWrapper$ManagedChannelReference",
     "com.tencent.polaris.logging.AbstractPolarisLogging",
   };

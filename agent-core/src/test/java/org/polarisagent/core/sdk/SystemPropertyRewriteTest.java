@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.io.File;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.Field;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,12 +36,28 @@ class SystemPropertyRewriteTest {
   }
 
   @Test
+  void theSdksGrpcLeavesTheSizeOfItsEventLoopGroupToTheSdksNetty() throws Exception {
+    Class<?> resource =
+        ClassFiles.rewritten(SystemPropertyRewrite.CLASSES[3], SystemPropertyRewrite::rewrite);
+    Class<?> groupType =
+        resource.getClassLoader().loadClass("shade.polaris.io.grpc.netty.Utils$EventLoopGroupType");
+    Constructor<?> constructor =
+        resource.getDeclaredConstructor(int.class, String.class, groupType);
+    constructor.setAccessible(true);
+    Object made = constructor.newInstance(0, "test", groupType.getEnumConstants()[0]);
+    Field loops = resource.getDeclaredField("numEventLoops");
+    loops.setAccessible(true);
+    // 0: netty's default, which the SDK's netty reads as 1 (without the rewrite: one a core).
+    assertEquals(0, loops.get(made));
+  }
+
+  @Test
   void theSdksLoggingSetsItsLogHomeForItselfOnly() throws Exception {
     // Other tests of this JVM start the SDK as polaris-all ships it, which sets the property.
     String before = System.clearProperty(LOG_HOME);
     try {
       Class<?> logging =
-          ClassFiles.rewritten(SystemPropertyRewrite.CLASSES[3], SystemPropertyRewrite::rewrite);
+          ClassFiles.rewritten(SystemPropertyRewrite.CLASSES[5], SystemPropertyRewrite::rewrite);
       Class.forName(logging.getName(), true, logging.getClassLoader());
       assertNull(System.getProperty(LOG_HOME));
       assertEquals(
