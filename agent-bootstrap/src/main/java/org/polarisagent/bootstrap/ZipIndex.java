@@ -9,9 +9,11 @@ import java.util.zip.Inflater;
 
 /**
  * The entries of one zip archive that lies in a region of a file: the whole agent jar, or the SDK
- * archive stored (uncompressed) inside it. The central directory is read once into one byte array
- * with an open-addressing table over the entry names, so that a lookup creates no object and an
- * archive of 20,000 entries costs no more than its directory's bytes. Reads go through one {@link
+ * archive stored (uncompressed) inside it. The central directory is read once; of each entry the
+ * index keeps a hash of its name, where its local header lies, its sizes and its compression, in
+ * arrays with an open-addressing table over the hashes (for the SDK's 23,000 entries some 0.7 MB
+ * instead of the directory's 2.6 MB for the JVM's life). A lookup checks the name against the
+ * entry's local header, which it reads anyway to find the data. Reads go through one {@link
  * RandomAccessFile}, one at a time: unlike a {@code FileChannel}, it is not closed for good when a
  * thread that happens to load a class has its interrupt flag set.
  *
@@ -34,15 +36,32 @@ final class ZipIndex {
   private final RandomAccessFile file;
   private final long start;
   private final long length;
-  private final byte[] directory;
   private final int[] table;
+  private final int[] hashes;
+  private final int[] localOffsets;
+  private final int[] compressedSizes;
+  private final int[] sizes;
+  private final short[] methods;
 
-  private ZipIndex(RandomAccessFile file, long start, long length, byte[] directory, int[] table) {
+  private ZipIndex(
+      RandomAccessFile file,
+      long start,
+      long length,
+      int[] table,
+      int[] hashes,
+      int[] localOffsets,
+      int[] compressedSizes,
+      int[] sizes,
+      short[] methods) {
     this.file = file;
     this.start = start;
     this.length = length;
-    this.directory = directory;
     this.table = table;
+    this.hashes = hashes;
+    this.localOffsets = localOffsets;
+    this.compressedSizes = compressedSizes;
+    this.sizes = sizes;
+    this.methods = methods;
   }
 
   /**
@@ -66,6 +85,12 @@ final class ZipIndex {
     byte[] directory = new byte[(int) directorySize];
     readFully(file, start + directoryOffset, directory);
     int[] table = new int[tableSize(entries)];
+    int[] positions = new int[entries];
+    int[] hashes = new int[entries];
+    int[] localOffsets = new int[entries];
+    int[] compressedSizes = new int[entries];
+    int[] sizes = new int[entries];
+    short[] methods = new short[entries];
     int position = 0;
     for (int i = 0; i < entries; i++) {
       if (position + CEN_SIZE > directory.length || u32(directory, position) != CEN_SIGNATURE) {
@@ -84,31 +109,37 @@ final class ZipIndex {
       if (next > directory.length) {
         throw new IOException("central directory entry " + i + " runs past the directory");
       }
-      insert(table, directory, position, hash(directory, position + CEN_SIZE, nameLength));
+      positions[i] = position;
+      hashes[i] = hash(directory, position + CEN_SIZE, nameLength);
+      methods[i] = (short) u16(directory, position + 10);
+      compressedSizes[i] = (int) u32(directory, position + 20);
+      sizes[i] = (int) u32(directory, position + 24);
+      localOffsets[i] = (int) u32(directory, position + 42);
+      insert(table, directory, positions, hashes, i);
       position = next;
     }
-    return new ZipIndex(file, start, length, directory, table);
+    return new ZipIndex(
+        file, start, length, table, hashes, localOffsets, compressedSizes, sizes, methods);
   }
 
   /** Whether the archive has an entry of this name. */
-  boolean contains(String name) {
-    return find(name) >= 0;
+  boolean contains(String name) throws IOException {
+    return locate(name) != null;
   }
 
   /** The bytes of the named entry, uncompressed, or null when there is no such entry. */
   byte[] read(String name) throws IOException {
-    int entry = find(name);
-    if (entry < 0) {
+    Located at = locate(name);
+    if (at == null) {
       return null;
     }
-    int method = u16(directory, entry + 10);
-    long compressedSize = u32(directory, entry + 20);
-    long size = u32(directory, entry + 24);
+    int method = methods[at.entry] & 0xffff;
+    long compressedSize = compressedSizes[at.entry] & 0xffffffffL;
+    long size = sizes[at.entry] & 0xffffffffL;
     if (compressedSize > Integer.MAX_VALUE - 1 || size > Integer.MAX_VALUE - 1) {
       throw new IOException(name + " is too large");
     }
-    long dataStart = dataStart(entry, name);
-    if (dataStart - start + compressedSize > length) {
+    if (at.dataStart - start + compressedSize > length) {
       throw new IOException(name + ": data runs past the archive");
     }
     if (method == STORED) {
@@ -116,7 +147,7 @@ final class ZipIndex {
         throw new IOException(name + ": stored entry with two sizes");
       }
       byte[] stored = new byte[(int) size];
-      readFully(file, dataStart, stored, stored.length);
+      readFully(file, at.dataStart, stored, stored.length);
       return stored;
     }
     if (method != DEFLATED) {
@@ -124,7 +155,7 @@ final class ZipIndex {
     }
     // One extra zero byte: the inflater needs it past the end of raw deflate data.
     byte[] data = new byte[(int) compressedSize + 1];
-    readFully(file, dataStart, data, (int) compressedSize);
+    readFully(file, at.dataStart, data, (int) compressedSize);
     return inflate(name, data, (int) size);
   }
 
@@ -135,69 +166,92 @@ final class ZipIndex {
    * @throws IOException when there is no such entry or it is compressed
    */
   long[] storedRegion(String name) throws IOException {
-    int entry = find(name);
-    if (entry < 0 || u16(directory, entry + 10) != STORED) {
+    Located at = locate(name);
+    if (at == null || methods[at.entry] != STORED) {
       throw new IOException(name + " is not a stored entry of the agent jar");
     }
-    return new long[] {dataStart(entry, name), u32(directory, entry + 24)};
+    return new long[] {at.dataStart, sizes[at.entry] & 0xffffffffL};
   }
 
-  private long dataStart(int entry, String name) throws IOException {
-    long localOffset = u32(directory, entry + 42);
+  /** An entry found by its name, and where its data starts in the file. */
+  private static final class Located {
+    final int entry;
+    final long dataStart;
+
+    Located(int entry, long dataStart) {
+      this.entry = entry;
+      this.dataStart = dataStart;
+    }
+  }
+
+  private Located locate(String name) throws IOException {
+    byte[] key = name.getBytes(StandardCharsets.UTF_8);
+    int hash = hash(key, 0, key.length);
+    int mask = table.length - 1;
+    for (int slot = hash & mask; ; slot = (slot + 1) & mask) {
+      int entry = table[slot] - 1;
+      if (entry < 0) {
+        return null;
+      }
+      if (hashes[entry] == hash) {
+        long dataStart = dataStartIfNamed(entry, key, name);
+        if (dataStart >= 0) {
+          return new Located(entry, dataStart);
+        }
+      }
+    }
+  }
+
+  /**
+   * Where the entry's data starts in the file if its local header names {@code key}; -1 if it names
+   * another entry (whose name has the same hash).
+   */
+  private long dataStartIfNamed(int entry, byte[] key, String name) throws IOException {
+    long localOffset = localOffsets[entry] & 0xffffffffL;
     if (localOffset + LOC_SIZE > length) {
       throw new IOException(name + ": local header lies outside the archive");
     }
     long local = start + localOffset;
-    byte[] header = new byte[LOC_SIZE];
+    byte[] header = new byte[(int) Math.min(LOC_SIZE + key.length, length - localOffset)];
     readFully(file, local, header);
     if (u32(header, 0) != LOC_SIGNATURE) {
       throw new IOException(name + ": bad local header");
     }
-    return local + LOC_SIZE + u16(header, 26) + u16(header, 28);
-  }
-
-  private int find(String name) {
-    byte[] key = name.getBytes(StandardCharsets.UTF_8);
-    int mask = table.length - 1;
-    for (int slot = hash(key, 0, key.length) & mask; ; slot = (slot + 1) & mask) {
-      int entry = table[slot] - 1;
-      if (entry < 0) {
+    if (u16(header, 26) != key.length) {
+      return -1;
+    }
+    if (header.length < LOC_SIZE + key.length) {
+      throw new IOException(name + ": local header runs past the archive");
+    }
+    for (int i = 0; i < key.length; i++) {
+      if (header[LOC_SIZE + i] != key[i]) {
         return -1;
       }
-      if (nameEquals(entry, key)) {
-        return entry;
-      }
     }
-  }
-
-  private boolean nameEquals(int entry, byte[] key) {
-    if (u16(directory, entry + 28) != key.length) {
-      return false;
-    }
-    int offset = entry + CEN_SIZE;
-    for (int i = 0; i < key.length; i++) {
-      if (directory[offset + i] != key[i]) {
-        return false;
-      }
-    }
-    return true;
+    return local + LOC_SIZE + key.length + u16(header, 28);
   }
 
   /** Adds an entry unless one of the same name is there (the first of duplicates wins). */
-  private static void insert(int[] table, byte[] directory, int entry, int hash) {
+  private static void insert(
+      int[] table, byte[] directory, int[] positions, int[] hashes, int entry) {
     int mask = table.length - 1;
-    int nameLength = u16(directory, entry + 28);
-    for (int slot = hash & mask; ; slot = (slot + 1) & mask) {
+    for (int slot = hashes[entry] & mask; ; slot = (slot + 1) & mask) {
       int other = table[slot] - 1;
       if (other < 0) {
         table[slot] = entry + 1;
         return;
       }
-      if (u16(directory, other + 28) == nameLength
-          && regionEquals(directory, other + CEN_SIZE, entry + CEN_SIZE, nameLength)) {
+      if (hashes[other] == hashes[entry]
+          && sameName(directory, positions[other], positions[entry])) {
         return;
       }
     }
+  }
+
+  private static boolean sameName(byte[] directory, int a, int b) {
+    int length = u16(directory, a + 28);
+    return length == u16(directory, b + 28)
+        && regionEquals(directory, a + CEN_SIZE, b + CEN_SIZE, length);
   }
 
   private static boolean regionEquals(byte[] bytes, int a, int b, int length) {

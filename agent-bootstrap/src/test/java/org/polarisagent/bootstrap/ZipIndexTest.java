@@ -69,6 +69,24 @@ class ZipIndexTest {
   }
 
   @Test
+  void namesOfTheSameHashAreToldApartByTheirLocalHeaders() throws IOException {
+    // "Aa" and "BB" hash alike (31 * 'A' + 'a' == 31 * 'B' + 'B'), as do "AaAa", "AaBB", "BBAa".
+    Map<String, byte[]> entries = new LinkedHashMap<>();
+    entries.put("AaAa", "first".getBytes(UTF8));
+    entries.put("BBAa", "second".getBytes(UTF8));
+    entries.put("AaAa/", new byte[0]);
+    Path jar = dir.resolve("alike.jar");
+    Files.write(jar, zip(entries, ZipEntry.DEFLATED));
+    try (RandomAccessFile file = new RandomAccessFile(jar.toFile(), "r")) {
+      ZipIndex index = ZipIndex.read(file, 0, file.length());
+      assertArrayEquals("first".getBytes(UTF8), index.read("AaAa"));
+      assertArrayEquals("second".getBytes(UTF8), index.read("BBAa"));
+      assertFalse(index.contains("AaBB"));
+      assertNull(index.read("AaBB"));
+    }
+  }
+
+  @Test
   void aCompressedEntryIsNoRegionAndAFileThatIsNoArchiveIsRefused() throws IOException {
     Map<String, byte[]> entries = new LinkedHashMap<>();
     entries.put("inst/sdk.jar", "not stored".getBytes(UTF8));
