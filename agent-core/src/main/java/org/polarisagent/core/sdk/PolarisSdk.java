@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -38,8 +40,15 @@ public final class PolarisSdk {
   private List<Runnable> onSettled = new ArrayList<>();
 
   private volatile SdkApis apis;
-  private final ScheduledThreadPoolExecutor scheduler =
-      DaemonScheduler.create("polaris-agent-sdk-maintenance", PolarisSdk.class.getClassLoader());
+
+  /**
+   * The agent's one thread for short timed tasks that never block (checks, hand-offs to other
+   * threads): the SDK's maintenance and the discovery timers of every Polaris channel.
+   */
+  private final ScheduledThreadPoolExecutor timer =
+      DaemonScheduler.create("polaris-agent-timer", PolarisSdk.class.getClassLoader());
+
+  private ScheduledFuture<?> watchdog;
   private volatile String unavailableReason;
   private volatile boolean closed;
   private final AgentConfig config;
@@ -113,11 +122,12 @@ public final class PolarisSdk {
           return;
         }
         apis = created;
-        scheduler.scheduleWithFixedDelay(
-            new StuckTaskWatchdog(context),
-            StuckTaskWatchdog.PERIOD_SECONDS,
-            StuckTaskWatchdog.PERIOD_SECONDS,
-            TimeUnit.SECONDS);
+        watchdog =
+            timer.scheduleWithFixedDelay(
+                new StuckTaskWatchdog(context),
+                StuckTaskWatchdog.PERIOD_SECONDS,
+                StuckTaskWatchdog.PERIOD_SECONDS,
+                TimeUnit.SECONDS);
       }
       AgentLog.debug(
           "Polaris SDK started in "
@@ -218,6 +228,13 @@ public final class PolarisSdk {
   }
 
   /**
+   * The agent's timer thread, for short timed tasks that never block; it lives as long as the JVM.
+   */
+  public ScheduledExecutorService timer() {
+    return timer;
+  }
+
+  /**
    * The state of the SDK's connections to the Polaris server, by purpose ({@link
    * PolarisConnections}); empty while the SDK does not run. Reads only.
    */
@@ -238,7 +255,9 @@ public final class PolarisSdk {
     final SdkApis current;
     synchronized (this) {
       closed = true;
-      scheduler.shutdownNow();
+      if (watchdog != null) {
+        watchdog.cancel(false);
+      }
       current = apis;
       apis = null;
     }

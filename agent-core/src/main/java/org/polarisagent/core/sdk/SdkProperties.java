@@ -7,8 +7,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The JVM properties as the SDK sees them. The dist build points the SDK's few reads and writes of
- * JVM properties here ({@link SystemPropertyRewrite}), so that the agent can set what the SDK's
- * libraries read without ever changing a property the application sees:
+ * JVM properties here ({@link SdkCallRedirect}), so that the agent can set what the SDK's libraries
+ * read without ever changing a property the application sees:
  *
  * <ul>
  *   <li>a read gives the JVM's property if set (the user's choice wins), else what the SDK wrote

@@ -9,7 +9,7 @@ import java.util.function.UnaryOperator;
 /**
  * Build time: the dist build runs {@link #main} once on the unpacked agent internals, to rewrite a
  * few classes of the SDK in place ({@link SdkUnsafeSwitch}, {@link RetCodeRewrite}, {@link
- * JacksonRewrite}, {@link LocationOptionsRewrite}, {@link SystemPropertyRewrite}). Stateless.
+ * JacksonRewrite}, {@link LocationOptionsRewrite}, {@link SdkCallRedirect}). Stateless.
  */
 final class SdkRewrites {
 
@@ -31,8 +31,8 @@ final class SdkRewrites {
       rewrite(root, JacksonRewrite.PLUGIN_CONFIG, JacksonRewrite::pluginConfig);
       rewrite(root, JacksonRewrite.CONFIG_UTILS, JacksonRewrite::configUtils);
       rewrite(root, LocationOptionsRewrite.BASE_PROVIDER, LocationOptionsRewrite::rewrite);
-      for (String className : SystemPropertyRewrite.CLASSES) {
-        rewrite(root, className, SystemPropertyRewrite::rewrite);
+      for (String className : SdkCallRedirect.CLASSES) {
+        rewrite(root, className, SdkCallRedirect::rewrite);
       }
     } catch (IOException | IllegalArgumentException e) {
       System.err.println("cannot rewrite the SDK's classes: " + e);

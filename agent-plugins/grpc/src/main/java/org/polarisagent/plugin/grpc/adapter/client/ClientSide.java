@@ -55,7 +55,7 @@ public final class ClientSide {
     this.outcomes =
         new OutcomeQueue(
             this, context.agentLoader(), metrics == null ? null : metrics.outcomesDropped());
-    this.threads = new DiscoveryThreads(context.agentLoader());
+    this.threads = new DiscoveryThreads(context.agentLoader(), context.sdk().timer());
     this.subsetting = new Subsetting(settings.subsetSize());
   }
 

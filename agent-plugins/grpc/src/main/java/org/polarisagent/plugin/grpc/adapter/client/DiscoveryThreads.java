@@ -7,11 +7,11 @@ import org.polarisagent.core.concurrent.DaemonScheduler;
 import org.polarisagent.core.concurrent.SerialExecutor;
 
 /**
- * The threads of one gRPC's discovery work, started on first need: a small pool for blocking work
- * and one timer thread that only hands work to that pool. Each resolver runs its work serially on
- * the pool, so a service whose look-ups block holds up only its own resolution while fewer than
- * {@value #DISCOVERY_THREADS} services block at once; beyond, resolutions wait their turn.
- * Thread-safe.
+ * The threads of one gRPC's discovery work: a small pool for blocking work, started on first need,
+ * and the agent's timer thread, which only hands work to that pool. Each resolver runs its work
+ * serially on the pool, so a service whose look-ups block holds up only its own resolution while
+ * fewer than {@value #DISCOVERY_THREADS} services block at once; beyond, resolutions wait their
+ * turn. Thread-safe.
  */
 final class DiscoveryThreads {
 
@@ -19,11 +19,12 @@ final class DiscoveryThreads {
   static final int DISCOVERY_THREADS = 8;
 
   private final ClassLoader agentLoader;
-  private ScheduledExecutorService timer;
+  private final ScheduledExecutorService timer;
   private ThreadPoolExecutor pool;
 
-  DiscoveryThreads(ClassLoader agentLoader) {
+  DiscoveryThreads(ClassLoader agentLoader, ScheduledExecutorService timer) {
     this.agentLoader = agentLoader;
+    this.timer = timer;
   }
 
   /** An executor that runs its tasks one at a time on the discovery pool; one per resolver. */
@@ -31,17 +32,11 @@ final class DiscoveryThreads {
     if (pool == null) {
       pool = DaemonScheduler.pool("polaris-agent-discovery", agentLoader, DISCOVERY_THREADS);
     }
-    return new SerialExecutor(pool, timer());
+    return new SerialExecutor(pool, timer);
   }
 
-  /**
-   * One timer thread for every Polaris channel of this gRPC: it only hands work to serial
-   * executors.
-   */
-  synchronized ScheduledExecutorService timer() {
-    if (timer == null) {
-      timer = DaemonScheduler.create("polaris-agent-discovery-timer", agentLoader);
-    }
+  /** The agent's timer thread, shared by every Polaris channel: it only hands work on. */
+  ScheduledExecutorService timer() {
     return timer;
   }
 }

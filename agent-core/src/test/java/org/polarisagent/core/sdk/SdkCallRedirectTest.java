@@ -7,19 +7,19 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.io.File;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/**
- * The SDK classes whose JVM properties go through {@link SdkProperties}, as the dist build does.
- */
-class SystemPropertyRewriteTest {
+/** The SDK classes whose JDK calls go to the agent's methods, rewritten as the dist build does. */
+class SdkCallRedirectTest {
 
   private static final String LOG_HOME = "polaris.log.home";
 
   @Test
   void theSdksNettyReadsTheAgentsValues() throws Exception {
-    Class<?> util =
-        ClassFiles.rewritten(SystemPropertyRewrite.CLASSES[0], SystemPropertyRewrite::rewrite);
+    Class<?> util = ClassFiles.rewritten(SdkCallRedirect.CLASSES[0], SdkCallRedirect::rewrite);
     Object threads =
         util.getMethod("getInt", String.class, int.class)
             .invoke(null, "shade.polaris.io.netty.eventLoopThreads", 16);
@@ -37,8 +37,7 @@ class SystemPropertyRewriteTest {
 
   @Test
   void theSdksGrpcLeavesTheSizeOfItsEventLoopGroupToTheSdksNetty() throws Exception {
-    Class<?> resource =
-        ClassFiles.rewritten(SystemPropertyRewrite.CLASSES[3], SystemPropertyRewrite::rewrite);
+    Class<?> resource = ClassFiles.rewritten(SdkCallRedirect.CLASSES[3], SdkCallRedirect::rewrite);
     Class<?> groupType =
         resource.getClassLoader().loadClass("shade.polaris.io.grpc.netty.Utils$EventLoopGroupType");
     Constructor<?> constructor =
@@ -56,8 +55,7 @@ class SystemPropertyRewriteTest {
     // Other tests of this JVM start the SDK as polaris-all ships it, which sets the property.
     String before = System.clearProperty(LOG_HOME);
     try {
-      Class<?> logging =
-          ClassFiles.rewritten(SystemPropertyRewrite.CLASSES[5], SystemPropertyRewrite::rewrite);
+      Class<?> logging = ClassFiles.rewritten(SdkCallRedirect.CLASSES[5], SdkCallRedirect::rewrite);
       Class.forName(logging.getName(), true, logging.getClassLoader());
       assertNull(System.getProperty(LOG_HOME));
       assertEquals(
@@ -71,8 +69,27 @@ class SystemPropertyRewriteTest {
   }
 
   @Test
+  void theSdksGrpcExecutorLetsIdleThreadsGoSoon() throws Exception {
+    Class<?> resource = ClassFiles.rewritten(SdkCallRedirect.CLASSES[6], SdkCallRedirect::rewrite);
+    Constructor<?> constructor = resource.getDeclaredConstructor();
+    constructor.setAccessible(true);
+    Method create = resource.getMethod("create");
+    create.setAccessible(true);
+    Object made = create.invoke(constructor.newInstance());
+    ThreadPoolExecutor executor = (ThreadPoolExecutor) made;
+    try {
+      assertEquals(SdkThreadPools.IDLE_SECONDS, executor.getKeepAliveTime(TimeUnit.SECONDS));
+      assertEquals(Integer.MAX_VALUE, executor.getMaximumPoolSize());
+      assertEquals(
+          "grpc-default-executor-0", executor.submit(() -> Thread.currentThread().getName()).get());
+    } finally {
+      executor.shutdown();
+    }
+  }
+
+  @Test
   void aClassThatTouchesNoPropertyIsRefused() {
     byte[] none = ClassFiles.bytes("shade.polaris.io.netty.util.ReferenceCounted");
-    assertThrows(IllegalArgumentException.class, () -> SystemPropertyRewrite.rewrite(none));
+    assertThrows(IllegalArgumentException.class, () -> SdkCallRedirect.rewrite(none));
   }
 }

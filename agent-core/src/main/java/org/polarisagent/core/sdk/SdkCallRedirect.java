@@ -1,0 +1,115 @@
+package org.polarisagent.core.sdk;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.objectweb.asm.ClassReader;
+import org.objectweb.asm.ClassVisitor;
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Opcodes;
+import org.objectweb.asm.Type;
+
+/**
+ * Points a few SDK classes' calls of JDK static methods at the agent's methods of the same
+ * signature:
+ *
+ * <ul>
+ *   <li>reads and writes of JVM properties ({@code System.getProperty}, {@code System.setProperty})
+ *       go to {@link SdkProperties}: the SDK's netty reads every property through {@code
+ *       SystemPropertyUtil}; its gRPC reads netty's allocator and event loop properties in {@code
+ *       Utils} (where it also makes its event loop group one thread a core unless the property is
+ *       set) and whether to record where channels are made in {@code ManagedChannelOrphanWrapper};
+ *       its logging bootstrap writes {@code polaris.log.home} in {@code AbstractPolarisLogging};
+ *   <li>the cached thread pool of the SDK's gRPC ({@code grpc-default-executor}, made in {@code
+ *       GrpcUtil}) comes from {@link SdkThreadPools}.
+ * </ul>
+ *
+ * Build time, run by {@link SdkRewrites}. Stateless.
+ */
+final class SdkCallRedirect {
+
+  /** The classes rewritten. */
+  static final String[] CLASSES = {
+    "shade.polaris.io.netty.util.internal.SystemPropertyUtil",
+    "shade.polaris.io.netty.util.internal.SystemPropertyUtil$1",
+    "shade.polaris.io.grpc.netty.Utils",
+    "shade.polaris.io.grpc.netty.Utils$DefaultEventLoopGroupResource",
+    "shade.polaris.io.grpc.internal.ManagedChannelOrphanWrapper$ManagedChannelReference",
+    "com.tencent.polaris.logging.AbstractPolarisLogging",
+    "shade.polaris.io.grpc.internal.GrpcUtil$3",
+  };
+
+  /** JDK method ({@code owner.name descriptor}) to the agent's class and method. */
+  private static final Map<String, String[]> REDIRECTS = new HashMap<>();
+
+  static {
+    String properties = Type.getInternalName(SdkProperties.class);
+    REDIRECTS.put(
+        "java/lang/System.getProperty(Ljava/lang/String;)Ljava/lang/String;",
+        new String[] {properties, "get"});
+    REDIRECTS.put(
+        "java/lang/System.getProperty(Ljava/lang/String;Ljava/lang/String;)Ljava/lang/String;",
+        new String[] {properties, "get"});
+    REDIRECTS.put(
+        "java/lang/System.setProperty(Ljava/lang/String;Ljava/lang/String;)Ljava/lang/String;",
+        new String[] {properties, "set"});
+    REDIRECTS.put(
+        "java/util/concurrent/Executors.newCachedThreadPool"
+            + "(Ljava/util/concurrent/ThreadFactory;)Ljava/util/concurrent/ExecutorService;",
+        new String[] {Type.getInternalName(SdkThreadPools.class), "cached"});
+  }
+
+  private SdkCallRedirect() {}
+
+  /**
+   * The class with its calls redirected.
+   *
+   * @throws IllegalArgumentException if it makes none of those calls, or calls {@code
+   *     System.getProperties}, {@code setProperties} or {@code clearProperty}, which {@link
+   *     SdkProperties} does not take
+   */
+  static byte[] rewrite(byte[] classFile) {
+    ClassReader reader = new ClassReader(classFile);
+    ClassWriter writer = new ClassWriter(reader, 0);
+    int[] redirected = {0};
+    reader.accept(
+        new ClassVisitor(Opcodes.ASM9, writer) {
+          @Override
+          public MethodVisitor visitMethod(
+              int access, String name, String desc, String signature, String[] exceptions) {
+            return new MethodVisitor(
+                Opcodes.ASM9, super.visitMethod(access, name, desc, signature, exceptions)) {
+              @Override
+              public void visitMethodInsn(
+                  int opcode, String owner, String method, String descriptor, boolean itf) {
+                if (opcode == Opcodes.INVOKESTATIC) {
+                  refuseUntaken(owner, method, descriptor);
+                  String[] target = REDIRECTS.get(owner + "." + method + descriptor);
+                  if (target != null) {
+                    redirected[0]++;
+                    super.visitMethodInsn(opcode, target[0], target[1], descriptor, false);
+                    return;
+                  }
+                }
+                super.visitMethodInsn(opcode, owner, method, descriptor, itf);
+              }
+            };
+          }
+        },
+        0);
+    if (redirected[0] == 0) {
+      throw new IllegalArgumentException("makes none of the calls the agent redirects");
+    }
+    return writer.toByteArray();
+  }
+
+  private static void refuseUntaken(String owner, String method, String descriptor) {
+    if ("java/lang/System".equals(owner)
+        && ("getProperties".equals(method)
+            || "setProperties".equals(method)
+            || "clearProperty".equals(method))) {
+      throw new IllegalArgumentException(
+          "calls System." + method + descriptor + ", which SdkProperties does not take");
+    }
+  }
+}
