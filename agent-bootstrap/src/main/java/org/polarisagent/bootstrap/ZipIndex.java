@@ -13,7 +13,9 @@ import java.util.zip.Inflater;
  * index keeps a hash of its name, where its local header lies, its sizes and its compression, in
  * arrays with an open-addressing table over the hashes (for the SDK's 23,000 entries some 0.7 MB
  * instead of the directory's 2.6 MB for the JVM's life). A lookup checks the name against the
- * entry's local header, which it reads anyway to find the data. Reads go through one {@link
+ * entry's local header: a read of the archive, which reading the entry needs anyway but which makes
+ * {@link #contains} cost a read too (an entry whose local header names it otherwise than the
+ * central directory, which the build never writes, is not found). Reads go through one {@link
  * RandomAccessFile}, one at a time: unlike a {@code FileChannel}, it is not closed for good when a
  * thread that happens to load a class has its interrupt flag set.
  *

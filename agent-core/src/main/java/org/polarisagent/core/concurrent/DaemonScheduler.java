@@ -1,6 +1,7 @@
 package org.polarisagent.core.concurrent;
 
 import java.lang.ref.WeakReference;
+import java.lang.reflect.Constructor;
 import java.security.AccessController;
 import java.security.PrivilegedAction;
 import java.util.concurrent.Future;
@@ -127,10 +128,26 @@ public final class DaemonScheduler {
   }
 
   /**
+   * Java 9's thread constructor that can leave out the starting thread's inheritable thread-local
+   * values; null on Java 8.
+   */
+  private static final Constructor<Thread> WITHOUT_INHERITED_LOCALS = withoutInheritedLocals();
+
+  private static Constructor<Thread> withoutInheritedLocals() {
+    try {
+      return Thread.class.getConstructor(
+          ThreadGroup.class, Runnable.class, String.class, long.class, boolean.class);
+    } catch (NoSuchMethodException | RuntimeException java8) {
+      return null;
+    }
+  }
+
+  /**
    * A daemon thread, not started, that keeps nothing of the thread that happens to start it:
    * threads start lazily, often on an application thread, and would otherwise inherit its access
    * control context (the protection domains, so the class loaders, of the application code on its
-   * stack) and pin them as long as they run.
+   * stack) and, from Java 9 on, its inheritable thread-local values, and pin them as long as they
+   * run.
    */
   @SuppressWarnings("removal") // AccessController: still what a thread inherits its context from.
   public static Thread newThread(
@@ -139,11 +156,22 @@ public final class DaemonScheduler {
         new PrivilegedAction<Thread>() {
           @Override
           public Thread run() {
-            Thread thread = new Thread(runnable, name);
+            Thread thread = unstarted(runnable, name);
             thread.setDaemon(true);
             thread.setContextClassLoader(contextLoader);
             return thread;
           }
         });
+  }
+
+  private static Thread unstarted(Runnable runnable, String name) {
+    if (WITHOUT_INHERITED_LOCALS != null) {
+      try {
+        return WITHOUT_INHERITED_LOCALS.newInstance(null, runnable, name, 0L, false);
+      } catch (ReflectiveOperationException | RuntimeException e) {
+        // as on Java 8
+      }
+    }
+    return new Thread(runnable, name);
   }
 }

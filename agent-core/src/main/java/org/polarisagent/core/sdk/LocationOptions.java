@@ -7,14 +7,14 @@ import shade.polaris.com.google.gson.Gson;
 /**
  * What the SDK's location providers use, once the dist build rewrote them ({@link
  * LocationOptionsRewrite}), to turn their options into their option type, where they made a Gson to
- * write the options as JSON and read them back. The local provider's options (region, zone, campus,
- * all text) are copied field by field, so that the SDK's start loads no Gson (about 130 classes,
- * some 50 ms on 2 cores); any other conversion takes a Gson as before. Not thread-safe: the SDK
- * makes one per conversion.
+ * write the options as JSON and read them back. Options of the type the local provider uses
+ * (region, zone, campus, all text; the remote HTTP one uses it too) are copied field by field, so
+ * that the SDK's start loads no Gson (about 130 classes, some 50 ms on 2 cores); any other
+ * conversion takes a Gson as before. Not thread-safe: the SDK makes one per conversion.
  */
 public final class LocationOptions {
 
-  /** The local provider's option type, and the names of its fields that its options set. */
+  /** The local provider's option type; the names of its fields that options set are below. */
   static final String LOCAL_OPTION =
       "com.tencent.polaris.plugin.location.base.BaseLocationProvider$GetOption";
 
@@ -41,7 +41,7 @@ public final class LocationOptions {
     return gson.fromJson(gson.toJson(options), type);
   }
 
-  /** The local provider's options copied into its type; null for anything else. */
+  /** Options copied into the local provider's option type; null for any other type or value. */
   static <T> T copied(Object options, Class<T> type) {
     if (!LOCAL_OPTION.equals(type.getName()) || !(options instanceof Map)) {
       return null;

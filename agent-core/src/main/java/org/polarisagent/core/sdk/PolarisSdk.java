@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -47,6 +48,9 @@ public final class PolarisSdk {
    */
   private final ScheduledThreadPoolExecutor timer =
       DaemonScheduler.create("polaris-agent-timer", PolarisSdk.class.getClassLoader());
+
+  private final ScheduledExecutorService sharedTimer =
+      Executors.unconfigurableScheduledExecutorService(timer);
 
   private ScheduledFuture<?> watchdog;
   private volatile String unavailableReason;
@@ -228,10 +232,11 @@ public final class PolarisSdk {
   }
 
   /**
-   * The agent's timer thread, for short timed tasks that never block; it lives as long as the JVM.
+   * The agent's timer, for short timed tasks that never block; never shut down (its thread ends
+   * when idle and comes back when needed).
    */
   public ScheduledExecutorService timer() {
-    return timer;
+    return sharedTimer;
   }
 
   /**

@@ -64,9 +64,9 @@ final class SdkCallRedirect {
   /**
    * The class with its calls redirected.
    *
-   * @throws IllegalArgumentException if it makes none of those calls, or calls {@code
-   *     System.getProperties}, {@code setProperties} or {@code clearProperty}, which {@link
-   *     SdkProperties} does not take
+   * @throws IllegalArgumentException if it makes none of those calls, or reads or writes JVM
+   *     properties otherwise ({@code System.getProperties}, {@code Boolean.getBoolean}...), which
+   *     {@link SdkProperties} does not take
    */
   static byte[] rewrite(byte[] classFile) {
     ClassReader reader = new ClassReader(classFile);
@@ -103,13 +103,20 @@ final class SdkCallRedirect {
     return writer.toByteArray();
   }
 
+  /** Refuses the other JDK methods that read or write JVM properties, which would bypass it. */
   private static void refuseUntaken(String owner, String method, String descriptor) {
-    if ("java/lang/System".equals(owner)
-        && ("getProperties".equals(method)
-            || "setProperties".equals(method)
-            || "clearProperty".equals(method))) {
+    boolean system =
+        "java/lang/System".equals(owner)
+            && ("getProperties".equals(method)
+                || "setProperties".equals(method)
+                || "clearProperty".equals(method));
+    boolean boxed =
+        ("java/lang/Boolean".equals(owner) && "getBoolean".equals(method))
+            || ("java/lang/Integer".equals(owner) && "getInteger".equals(method))
+            || ("java/lang/Long".equals(owner) && "getLong".equals(method));
+    if (system || boxed) {
       throw new IllegalArgumentException(
-          "calls System." + method + descriptor + ", which SdkProperties does not take");
+          "calls " + owner + "." + method + descriptor + ", which SdkProperties does not take");
     }
   }
 }

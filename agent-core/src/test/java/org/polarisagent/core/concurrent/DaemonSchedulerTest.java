@@ -1,6 +1,7 @@
 package org.polarisagent.core.concurrent;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -52,6 +53,19 @@ class DaemonSchedulerTest {
       assertTrue(thread.getContextClassLoader() == loader);
     } finally {
       own.shutdownNow();
+    }
+  }
+
+  @Test
+  void threadsKeepNoInheritableThreadLocalOfTheThreadThatStartsThem() throws Exception {
+    // An application's value, which an agent thread started on its thread must not hold on to.
+    InheritableThreadLocal<Object> appValue = new InheritableThreadLocal<>();
+    appValue.set(new Object());
+    try {
+      Object seen = scheduler.submit(appValue::get).get(10, TimeUnit.SECONDS);
+      assertNull(seen, "the agent's thread inherited the application's thread-local value");
+    } finally {
+      appValue.remove();
     }
   }
 }

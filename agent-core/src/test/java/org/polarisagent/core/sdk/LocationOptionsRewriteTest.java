@@ -2,6 +2,7 @@ package org.polarisagent.core.sdk;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -31,6 +32,11 @@ class LocationOptionsRewriteTest {
     options.put("region", "south");
     options.put("zone", "sz");
     options.put("campus", "a");
+    assertNotNull(
+        LocationOptions.copied(
+            options,
+            Class.forName(LocationOptions.LOCAL_OPTION, false, getClass().getClassLoader())),
+        "the local provider's options must be copied, not converted by Gson");
     ModelProto.Location location = localLocation(options);
     assertEquals("south", location.getRegion().getValue());
     assertEquals("sz", location.getZone().getValue());
