@@ -4,6 +4,8 @@ import java.lang.ref.WeakReference;
 import java.lang.reflect.Constructor;
 import java.security.AccessController;
 import java.security.PrivilegedAction;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -16,25 +18,50 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Makes the agent's background schedulers and pools: daemon threads named {@code polaris-agent-*},
  * whose context class loader is the agent's (the Polaris SDK finds its plugins through it), ending
- * when idle so that an idle agent keeps few threads. Stateless.
+ * when idle so that an idle agent keeps few threads. Most work runs on two shared parts, each
+ * started on first use: the timer ({@link #timer()}) and the pool under every {@link
+ * SerialScheduler} ({@link #sharedPool()}). Stateless but for them.
  */
 public final class DaemonScheduler {
+
+  /**
+   * How long an idle thread of the shared pool lives: long enough to carry the SDK's and the
+   * agent's periodic work from one task to the next, short enough that a burst of work (the SDK's
+   * start) leaves no threads behind for long.
+   */
+  static final long SHARED_IDLE_SECONDS = 5;
 
   private DaemonScheduler() {}
 
   /**
-   * A single-thread scheduler.
-   *
-   * @param name the thread's name
-   * @param contextLoader the thread's context class loader
+   * The agent's timer ({@code polaris-agent-timer}), for short timed tasks that never block
+   * (checks, hand-offs to other threads); never shut down (its thread ends when idle and comes back
+   * when needed).
    */
-  public static ScheduledThreadPoolExecutor create(String name, ClassLoader contextLoader) {
-    return create(name, contextLoader, 1);
+  public static ScheduledExecutorService timer() {
+    return Timer.SHARED;
   }
 
   /**
-   * A scheduler with up to the given number of threads, for work that may block and must not wait
-   * for other such work.
+   * The pool ({@code polaris-agent-worker-N}, unbounded, idle threads ending after {@value
+   * #SHARED_IDLE_SECONDS} s) on which {@link SerialScheduler}s and the SDK's gRPC callbacks run;
+   * never shut down.
+   */
+  public static ExecutorService sharedPool() {
+    return SharedPool.THREADS;
+  }
+
+  /**
+   * A scheduler of its own for work that may block, running on the shared pool ({@link
+   * SerialScheduler}): one task at a time, the thread named {@code name} while it runs.
+   */
+  public static ScheduledThreadPoolExecutor serial(String name) {
+    return new SerialScheduler(name);
+  }
+
+  /**
+   * A scheduler with up to the given number of threads of its own, for work that may block and must
+   * not wait for other such work.
    *
    * @param name the threads' name
    * @param contextLoader the threads' context class loader
@@ -48,6 +75,23 @@ public final class DaemonScheduler {
     scheduler.allowCoreThreadTimeOut(true);
     scheduler.setRemoveOnCancelPolicy(true);
     return scheduler;
+  }
+
+  private static final class Timer {
+    static final ScheduledExecutorService SHARED =
+        Executors.unconfigurableScheduledExecutorService(
+            create("polaris-agent-timer", DaemonScheduler.class.getClassLoader(), 1));
+  }
+
+  private static final class SharedPool {
+    static final ThreadPoolExecutor THREADS = make();
+
+    private static ThreadPoolExecutor make() {
+      ThreadPoolExecutor pool =
+          pool("polaris-agent-worker", DaemonScheduler.class.getClassLoader(), Integer.MAX_VALUE);
+      pool.setKeepAliveTime(SHARED_IDLE_SECONDS, TimeUnit.SECONDS);
+      return pool;
+    }
   }
 
   /**

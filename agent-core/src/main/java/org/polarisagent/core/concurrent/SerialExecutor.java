@@ -13,8 +13,8 @@ import org.polarisagent.core.logging.AgentLog;
  * Runs its tasks one at a time, in order, on threads of a shared pool: work of one owner (one
  * service's resolver, say) never overlaps, and a task that blocks holds up its own owner and one
  * thread of the pool; other owners go on as long as the pool has threads left. When it has none,
- * tasks are retried shortly after on {@code timer}. A task that throws is logged and the next one
- * runs. Thread-safe.
+ * tasks are retried shortly after on {@code timer}, as when no thread can be started. A task that
+ * throws is logged and the next one runs, without an interrupt the task left. Thread-safe.
  */
 public final class SerialExecutor implements Executor {
 
@@ -42,7 +42,8 @@ public final class SerialExecutor implements Executor {
     }
     try {
       pool.execute(this::drain);
-    } catch (RejectedExecutionException busy) {
+    } catch (RejectedExecutionException | OutOfMemoryError noThread) {
+      // Every thread busy, or none to be had (the JVM's limit): try again shortly.
       draining.set(false);
       try {
         timer.schedule(this::drainSoon, RETRY_MILLIS, TimeUnit.MILLISECONDS);
@@ -61,6 +62,7 @@ public final class SerialExecutor implements Executor {
         } catch (Throwable t) {
           AgentLog.error("an agent background task failed", t);
         }
+        Thread.interrupted(); // an interrupt meant for this task must not reach the next one
       }
     } finally {
       draining.set(false);

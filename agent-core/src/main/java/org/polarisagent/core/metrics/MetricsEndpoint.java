@@ -91,7 +91,7 @@ public final class MetricsEndpoint {
     this.bindDelayMillis = bindDelayMillis;
     this.listener = listener;
     this.agentLoader = agentLoader;
-    this.watchdog = DaemonScheduler.create("polaris-agent-metrics-watchdog", agentLoader);
+    this.watchdog = DaemonScheduler.serial("polaris-agent-metrics-watchdog");
   }
 
   /** Starts serving in the background. */

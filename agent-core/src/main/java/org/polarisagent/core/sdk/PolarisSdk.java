@@ -5,10 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.polarisagent.core.concurrent.DaemonScheduler;
@@ -41,16 +39,6 @@ public final class PolarisSdk {
   private List<Runnable> onSettled = new ArrayList<>();
 
   private volatile SdkApis apis;
-
-  /**
-   * The agent's one thread for short timed tasks that never block (checks, hand-offs to other
-   * threads): the SDK's maintenance and the discovery timers of every Polaris channel.
-   */
-  private final ScheduledThreadPoolExecutor timer =
-      DaemonScheduler.create("polaris-agent-timer", PolarisSdk.class.getClassLoader());
-
-  private final ScheduledExecutorService sharedTimer =
-      Executors.unconfigurableScheduledExecutorService(timer);
 
   private ScheduledFuture<?> watchdog;
   private volatile String unavailableReason;
@@ -127,11 +115,12 @@ public final class PolarisSdk {
         }
         apis = created;
         watchdog =
-            timer.scheduleWithFixedDelay(
-                new StuckTaskWatchdog(context),
-                StuckTaskWatchdog.PERIOD_SECONDS,
-                StuckTaskWatchdog.PERIOD_SECONDS,
-                TimeUnit.SECONDS);
+            DaemonScheduler.timer()
+                .scheduleWithFixedDelay(
+                    new StuckTaskWatchdog(context),
+                    StuckTaskWatchdog.PERIOD_SECONDS,
+                    StuckTaskWatchdog.PERIOD_SECONDS,
+                    TimeUnit.SECONDS);
       }
       AgentLog.debug(
           "Polaris SDK started in "
@@ -232,11 +221,11 @@ public final class PolarisSdk {
   }
 
   /**
-   * The agent's timer, for short timed tasks that never block; never shut down (its thread ends
-   * when idle and comes back when needed).
+   * The agent's timer ({@link DaemonScheduler#timer()}): the SDK's maintenance and the discovery
+   * timers of every Polaris channel.
    */
   public ScheduledExecutorService timer() {
-    return sharedTimer;
+    return DaemonScheduler.timer();
   }
 
   /**

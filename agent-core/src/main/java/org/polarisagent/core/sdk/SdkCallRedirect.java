@@ -1,5 +1,6 @@
 package org.polarisagent.core.sdk;
 
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import org.objectweb.asm.ClassReader;
@@ -8,10 +9,11 @@ import org.objectweb.asm.ClassWriter;
 import org.objectweb.asm.MethodVisitor;
 import org.objectweb.asm.Opcodes;
 import org.objectweb.asm.Type;
+import org.polarisagent.core.concurrent.SerialScheduler;
 
 /**
  * Points a few SDK classes' calls of JDK static methods at the agent's methods of the same
- * signature:
+ * signature, and their making of JDK schedulers at the agent's:
  *
  * <ul>
  *   <li>reads and writes of JVM properties ({@code System.getProperty}, {@code System.setProperty})
@@ -20,8 +22,10 @@ import org.objectweb.asm.Type;
  *       Utils} (where it also makes its event loop group one thread a core unless the property is
  *       set) and whether to record where channels are made in {@code ManagedChannelOrphanWrapper};
  *       its logging bootstrap writes {@code polaris.log.home} in {@code AbstractPolarisLogging};
- *   <li>the cached thread pool of the SDK's gRPC ({@code grpc-default-executor}, made in {@code
- *       GrpcUtil}) comes from {@link SdkThreadPools}.
+ *   <li>the SDK's thread pools come from {@link SdkThreadPools}: the cached pool of its gRPC
+ *       ({@code grpc-default-executor}, made in {@code GrpcUtil}) and the single-thread schedulers
+ *       and pools of its connector, circuit breaker, flow cache, watch dispatch and rate limiting
+ *       ({@code new ScheduledThreadPoolExecutor} becomes {@code new SerialScheduler}).
  * </ul>
  *
  * Build time, run by {@link SdkRewrites}. Stateless.
@@ -37,6 +41,21 @@ final class SdkCallRedirect {
     "shade.polaris.io.grpc.internal.ManagedChannelOrphanWrapper$ManagedChannelReference",
     "com.tencent.polaris.logging.AbstractPolarisLogging",
     "shade.polaris.io.grpc.internal.GrpcUtil$3",
+    "com.tencent.polaris.plugins.connector.grpc.ConnectionManager",
+    "com.tencent.polaris.plugins.connector.grpc.SpecStreamClient",
+    "com.tencent.polaris.plugins.connector.grpc.GrpcConnector",
+    "com.tencent.polaris.plugins.circuitbreaker.composite.PolarisCircuitBreaker",
+    "com.tencent.polaris.plugins.flow.cache.expired.ExpiredFlowCache",
+    "com.tencent.polaris.discovery.client.flow.WatchFlow$DispatchExecutor",
+    "com.tencent.polaris.ratelimit.client.flow.RateLimitExtension",
+  };
+
+  private static final String SCHEDULER = "java/util/concurrent/ScheduledThreadPoolExecutor";
+
+  /** The constructors of the JDK's scheduler that {@link SerialScheduler} has too. */
+  private static final String[] SCHEDULER_CONSTRUCTORS = {
+    "(ILjava/util/concurrent/ThreadFactory;)V",
+    "(ILjava/util/concurrent/ThreadFactory;Ljava/util/concurrent/RejectedExecutionHandler;)V",
   };
 
   /** JDK method ({@code owner.name descriptor}) to the agent's class and method. */
@@ -57,6 +76,14 @@ final class SdkCallRedirect {
         "java/util/concurrent/Executors.newCachedThreadPool"
             + "(Ljava/util/concurrent/ThreadFactory;)Ljava/util/concurrent/ExecutorService;",
         new String[] {Type.getInternalName(SdkThreadPools.class), "cached"});
+    REDIRECTS.put(
+        "java/util/concurrent/Executors.newSingleThreadScheduledExecutor"
+            + "(Ljava/util/concurrent/ThreadFactory;)Ljava/util/concurrent/ScheduledExecutorService;",
+        new String[] {Type.getInternalName(SdkThreadPools.class), "singleThreadScheduler"});
+    REDIRECTS.put(
+        "java/util/concurrent/Executors.newFixedThreadPool"
+            + "(ILjava/util/concurrent/ThreadFactory;)Ljava/util/concurrent/ExecutorService;",
+        new String[] {Type.getInternalName(SdkThreadPools.class), "fixed"});
   }
 
   private SdkCallRedirect() {}
@@ -66,7 +93,8 @@ final class SdkCallRedirect {
    *
    * @throws IllegalArgumentException if it makes none of those calls, or reads or writes JVM
    *     properties otherwise ({@code System.getProperties}, {@code Boolean.getBoolean}...), which
-   *     {@link SdkProperties} does not take
+   *     {@link SdkProperties} does not take, or makes a scheduler with a constructor {@link
+   *     SerialScheduler} does not have
    */
   static byte[] rewrite(byte[] classFile) {
     ClassReader reader = new ClassReader(classFile);
@@ -79,9 +107,42 @@ final class SdkCallRedirect {
               int access, String name, String desc, String signature, String[] exceptions) {
             return new MethodVisitor(
                 Opcodes.ASM9, super.visitMethod(access, name, desc, signature, exceptions)) {
+              /** Schedulers made here whose constructor call is still to come. */
+              private int schedulersMade;
+
+              @Override
+              public void visitTypeInsn(int opcode, String type) {
+                if (opcode == Opcodes.NEW && SCHEDULER.equals(type)) {
+                  schedulersMade++;
+                  super.visitTypeInsn(opcode, Type.getInternalName(SerialScheduler.class));
+                  return;
+                }
+                super.visitTypeInsn(opcode, type);
+              }
+
               @Override
               public void visitMethodInsn(
                   int opcode, String owner, String method, String descriptor, boolean itf) {
+                if (opcode == Opcodes.INVOKESPECIAL
+                    && SCHEDULER.equals(owner)
+                    && "<init>".equals(method)
+                    && schedulersMade > 0) {
+                  if (!Arrays.asList(SCHEDULER_CONSTRUCTORS).contains(descriptor)) {
+                    throw new IllegalArgumentException(
+                        "makes a scheduler with "
+                            + descriptor
+                            + ", which SerialScheduler does not");
+                  }
+                  schedulersMade--;
+                  redirected[0]++;
+                  super.visitMethodInsn(
+                      opcode,
+                      Type.getInternalName(SerialScheduler.class),
+                      method,
+                      descriptor,
+                      false);
+                  return;
+                }
                 if (opcode == Opcodes.INVOKESTATIC) {
                   refuseUntaken(owner, method, descriptor);
                   String[] target = REDIRECTS.get(owner + "." + method + descriptor);

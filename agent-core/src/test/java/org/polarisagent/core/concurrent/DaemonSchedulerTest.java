@@ -1,13 +1,16 @@
 package org.polarisagent.core.concurrent;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -15,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class DaemonSchedulerTest {
 
   private final ScheduledThreadPoolExecutor scheduler =
-      DaemonScheduler.create("daemon-scheduler-test", DaemonSchedulerTest.class.getClassLoader());
+      DaemonScheduler.serial("daemon-scheduler-test");
 
   @AfterEach
   void stop() throws InterruptedException {
@@ -40,13 +43,29 @@ class DaemonSchedulerTest {
       System.gc();
       Thread.sleep(20);
     }
-    assertTrue(scheduler.getQueue().isEmpty(), "nothing of the task is left queued");
+  }
+
+  @Test
+  void serialTasksRunOnDaemonsOfTheAgentsLoaderNamedAfterTheirScheduler() throws Exception {
+    Thread thread = scheduler.submit(Thread::currentThread).get(10, TimeUnit.SECONDS);
+    assertTrue(thread.isDaemon());
+    assertSame(DaemonScheduler.class.getClassLoader(), thread.getContextClassLoader());
+    assertEquals(
+        "daemon-scheduler-test",
+        scheduler.submit(() -> Thread.currentThread().getName()).get(10, TimeUnit.SECONDS));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!thread.getName().startsWith("polaris-agent-worker-")) {
+      if (System.nanoTime() > deadline) {
+        fail("the pool thread kept the scheduler's name: " + thread.getName());
+      }
+      Thread.sleep(5);
+    }
   }
 
   @Test
   void threadsAreDaemonsWithTheGivenContextLoader() throws Exception {
     ClassLoader loader = new ClassLoader(null) {};
-    ScheduledThreadPoolExecutor own = DaemonScheduler.create("daemon-scheduler-loader", loader);
+    ScheduledThreadPoolExecutor own = DaemonScheduler.create("daemon-scheduler-loader", loader, 2);
     try {
       Thread thread = own.submit(Thread::currentThread).get(10, TimeUnit.SECONDS);
       assertTrue(thread.isDaemon());
@@ -61,11 +80,23 @@ class DaemonSchedulerTest {
     // An application's value, which an agent thread started on its thread must not hold on to.
     InheritableThreadLocal<Object> appValue = new InheritableThreadLocal<>();
     appValue.set(new Object());
+    // Fresh threads, started by this thread (an idle thread of the shared pool may exist already).
+    ScheduledThreadPoolExecutor own =
+        DaemonScheduler.create(
+            "daemon-scheduler-locals", DaemonSchedulerTest.class.getClassLoader(), 1);
+    ThreadPoolExecutor pool =
+        DaemonScheduler.pool("daemon-pool-locals", DaemonSchedulerTest.class.getClassLoader(), 1);
     try {
-      Object seen = scheduler.submit(appValue::get).get(10, TimeUnit.SECONDS);
-      assertNull(seen, "the agent's thread inherited the application's thread-local value");
+      assertNull(
+          own.submit(appValue::get).get(10, TimeUnit.SECONDS),
+          "the agent's thread inherited the application's thread-local value");
+      assertNull(
+          pool.submit(appValue::get).get(10, TimeUnit.SECONDS),
+          "the agent's pool thread inherited the application's thread-local value");
     } finally {
       appValue.remove();
+      own.shutdownNow();
+      pool.shutdownNow();
     }
   }
 }

@@ -18,7 +18,7 @@ class SerialExecutorTest {
   private final ThreadPoolExecutor pool =
       DaemonScheduler.pool("test-pool", getClass().getClassLoader(), 2);
   private final ScheduledThreadPoolExecutor timer =
-      DaemonScheduler.create("test-timer", getClass().getClassLoader());
+      DaemonScheduler.create("test-timer", getClass().getClassLoader(), 1);
 
   @AfterEach
   void stop() {

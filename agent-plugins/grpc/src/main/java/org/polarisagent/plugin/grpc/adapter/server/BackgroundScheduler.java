@@ -7,8 +7,9 @@ import org.polarisagent.core.concurrent.DaemonScheduler;
 
 /**
  * Daemon threads that do the Polaris work of an application's servers (registering them, or
- * deregistering them and ending their drain): created on first use and ended after a minute without
- * work, so they never keep the JVM alive. Thread-safe.
+ * deregistering them and ending their drain): one at a time on the agent's shared threads ({@link
+ * DaemonScheduler#serial}), or, for more at once, threads of its own, created on first use and
+ * ended after a minute without work; either way they never keep the JVM alive. Thread-safe.
  */
 final class BackgroundScheduler implements Scheduler {
 
@@ -20,7 +21,8 @@ final class BackgroundScheduler implements Scheduler {
   /**
    * @param name the threads' name
    * @param threads how many tasks may run at once
-   * @param contextLoader the context class loader of the threads, so the SDK finds its own services
+   * @param contextLoader the context class loader of its own threads (more than one), so the SDK
+   *     finds its own services
    */
   BackgroundScheduler(String name, int threads, ClassLoader contextLoader) {
     this.name = name;
@@ -35,7 +37,10 @@ final class BackgroundScheduler implements Scheduler {
 
   private synchronized ScheduledThreadPoolExecutor executor() {
     if (executor == null) {
-      executor = DaemonScheduler.create(name, contextLoader, threads);
+      executor =
+          threads == 1
+              ? DaemonScheduler.serial(name)
+              : DaemonScheduler.create(name, contextLoader, threads);
     }
     return executor;
   }

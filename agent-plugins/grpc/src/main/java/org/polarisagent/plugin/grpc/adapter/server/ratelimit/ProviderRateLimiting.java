@@ -15,23 +15,21 @@ import org.polarisagent.plugin.grpc.adapter.server.ProvidedServices;
 /**
  * Rate limiting for one application's gRPC servers: adds one {@link RateLimitInterceptor} to each
  * network server builder, once however often it is built, and re-reads the rules of the watched
- * services every second on a daemon thread. With {@code polaris.service} set, that service's rules
- * are fetched as soon as the first server is built. Thread-safe.
+ * services every second on the agent's shared threads. With {@code polaris.service} set, that
+ * service's rules are fetched as soon as the first server is built. Thread-safe.
  */
 public final class ProviderRateLimiting {
 
   static final long REFRESH_MILLIS = 1000;
 
-  private final ClassLoader agentLoader;
   private final RateLimitInterceptor interceptor;
   private final Map<Object, Boolean> attached = new WeakHashMap<>();
   private final Set<String> refusingBuilders = ConcurrentHashMap.newKeySet();
   private ScheduledThreadPoolExecutor delays;
 
   public ProviderRateLimiting(AgentContext context, ProvidedServices services) {
-    this.agentLoader = context.agentLoader();
     RateLimitSdk sdk = new PolarisRateLimitSdk(context.sdk());
-    ScheduledThreadPoolExecutor refresher = daemonExecutor("polaris-agent-ratelimit-rules");
+    ScheduledThreadPoolExecutor refresher = DaemonScheduler.serial("polaris-agent-ratelimit-rules");
     RuleCache rules = new RuleCache(sdk, services.namespace(), refresher);
     DaemonScheduler.scheduleWhileHeld(refresher, rules, REFRESH_MILLIS);
     this.interceptor =
@@ -62,12 +60,8 @@ public final class ProviderRateLimiting {
 
   private synchronized ScheduledExecutorService delays() {
     if (delays == null) {
-      delays = daemonExecutor("polaris-agent-ratelimit-queue");
+      delays = DaemonScheduler.serial("polaris-agent-ratelimit-queue");
     }
     return delays;
-  }
-
-  private ScheduledThreadPoolExecutor daemonExecutor(String name) {
-    return DaemonScheduler.create(name, agentLoader);
   }
 }
