@@ -59,6 +59,18 @@ public final class DaemonScheduler {
     return new SerialScheduler(name);
   }
 
+  /** Runs the task on this thread, which bears the given name meanwhile. */
+  static void runNamed(String name, Runnable task) {
+    Thread thread = Thread.currentThread();
+    String own = thread.getName();
+    thread.setName(name);
+    try {
+      task.run();
+    } finally {
+      thread.setName(own);
+    }
+  }
+
   /**
    * A scheduler with up to the given number of threads of its own, for work that may block and must
    * not wait for other such work.

@@ -346,25 +346,25 @@ public final class SerialScheduler extends ScheduledThreadPoolExecutor {
       started = true;
       inRun = true;
       runningChanged(1);
-      Thread thread = Thread.currentThread();
-      String threadName = thread.getName();
-      thread.setName(name);
       try {
-        if (!isPeriodic()) {
-          super.run();
-        } else if (runAndReset()) {
-          if (shutdown) {
-            cancel(false);
-          } else {
-            handedOver = false;
-            time = period > 0 ? time + period : System.nanoTime() - period;
-            arm(this);
-          }
-        }
+        DaemonScheduler.runNamed(name, this::runOnce);
       } finally {
-        thread.setName(threadName);
         inRun = false;
         runningChanged(-1);
+      }
+    }
+
+    private void runOnce() {
+      if (!isPeriodic()) {
+        super.run();
+      } else if (runAndReset()) {
+        if (shutdown) {
+          cancel(false);
+        } else {
+          handedOver = false;
+          time = period > 0 ? time + period : System.nanoTime() - period;
+          arm(this);
+        }
       }
     }
 

@@ -1,15 +1,18 @@
 package org.polarisagent.plugin.grpc.adapter.server;
 
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.polarisagent.core.concurrent.DaemonScheduler;
 
 /**
- * Daemon threads that do the Polaris work of an application's servers (registering them, or
- * deregistering them and ending their drain): one at a time on the agent's shared threads ({@link
- * DaemonScheduler#serial}), or, for more at once, threads of its own, created on first use and
- * ended after a minute without work; either way they never keep the JVM alive. Thread-safe.
+ * Daemon threads of their own that do the Polaris work of an application's servers which may run
+ * the application's code (registering them after health checks, deregistering them and ending their
+ * drain): created on first use and ended after a minute without work, so they never keep the JVM
+ * alive nor, once the servers are gone, the application's class loader (through thread-locals its
+ * code left). Work that runs no application code goes to the agent's shared threads ({@link
+ * #shared}). Thread-safe.
  */
 final class BackgroundScheduler implements Scheduler {
 
@@ -21,8 +24,7 @@ final class BackgroundScheduler implements Scheduler {
   /**
    * @param name the threads' name
    * @param threads how many tasks may run at once
-   * @param contextLoader the context class loader of its own threads (more than one), so the SDK
-   *     finds its own services
+   * @param contextLoader the context class loader of the threads, so the SDK finds its own services
    */
   BackgroundScheduler(String name, int threads, ClassLoader contextLoader) {
     this.name = name;
@@ -35,12 +37,23 @@ final class BackgroundScheduler implements Scheduler {
     return executor().schedule(task, Math.max(0, delayMillis), TimeUnit.MILLISECONDS);
   }
 
+  /**
+   * A scheduler for work that runs no application code (heartbeats): one task at a time on the
+   * agent's shared threads ({@link DaemonScheduler#serial}), under the given name.
+   */
+  static Scheduler shared(String name) {
+    final ScheduledExecutorService serial = DaemonScheduler.serial(name);
+    return new Scheduler() {
+      @Override
+      public Future<?> schedule(Runnable task, long delayMillis) {
+        return serial.schedule(task, Math.max(0, delayMillis), TimeUnit.MILLISECONDS);
+      }
+    };
+  }
+
   private synchronized ScheduledThreadPoolExecutor executor() {
     if (executor == null) {
-      executor =
-          threads == 1
-              ? DaemonScheduler.serial(name)
-              : DaemonScheduler.create(name, contextLoader, threads);
+      executor = DaemonScheduler.create(name, contextLoader, threads);
     }
     return executor;
   }

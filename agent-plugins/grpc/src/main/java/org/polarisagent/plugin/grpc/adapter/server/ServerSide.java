@@ -32,7 +32,7 @@ public final class ServerSide {
             context.sdk(),
             settings,
             context.metrics(),
-            new BackgroundScheduler("polaris-agent-heartbeat", 1, context.agentLoader()));
+            BackgroundScheduler.shared("polaris-agent-heartbeat"));
     this.scheduler =
         new BackgroundScheduler("polaris-agent-server-registration", 1, context.agentLoader());
     this.departingScheduler =

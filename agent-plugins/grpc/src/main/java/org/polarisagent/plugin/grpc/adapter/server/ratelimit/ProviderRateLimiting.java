@@ -22,12 +22,14 @@ public final class ProviderRateLimiting {
 
   static final long REFRESH_MILLIS = 1000;
 
+  private final ClassLoader agentLoader;
   private final RateLimitInterceptor interceptor;
   private final Map<Object, Boolean> attached = new WeakHashMap<>();
   private final Set<String> refusingBuilders = ConcurrentHashMap.newKeySet();
   private ScheduledThreadPoolExecutor delays;
 
   public ProviderRateLimiting(AgentContext context, ProvidedServices services) {
+    this.agentLoader = context.agentLoader();
     RateLimitSdk sdk = new PolarisRateLimitSdk(context.sdk());
     ScheduledThreadPoolExecutor refresher = DaemonScheduler.serial("polaris-agent-ratelimit-rules");
     RuleCache rules = new RuleCache(sdk, services.namespace(), refresher);
@@ -60,7 +62,8 @@ public final class ProviderRateLimiting {
 
   private synchronized ScheduledExecutorService delays() {
     if (delays == null) {
-      delays = DaemonScheduler.serial("polaris-agent-ratelimit-queue");
+      // Its own thread, which ends when idle: ending a wait starts the application's call.
+      delays = DaemonScheduler.create("polaris-agent-ratelimit-queue", agentLoader, 1);
     }
     return delays;
   }
