@@ -52,6 +52,14 @@ public final class DaemonScheduler {
   }
 
   /**
+   * An executor over the shared pool that can be shut down on its own ({@link SharedPoolView}),
+   * unbounded: for work whose tasks may wait for each other.
+   */
+  public static ExecutorService sharedView() {
+    return new SharedPoolView();
+  }
+
+  /**
    * A scheduler of its own for work that may block, running on the shared pool ({@link
    * SerialScheduler}): one task at a time, the thread named {@code name} while it runs.
    */

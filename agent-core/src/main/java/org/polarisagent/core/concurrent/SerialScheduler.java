@@ -42,8 +42,7 @@ public final class SerialScheduler extends ScheduledThreadPoolExecutor {
   /** Tasks scheduled and not done. */
   private final Set<Job<?>> pending = ConcurrentHashMap.newKeySet();
 
-  /** Tasks running; guarded by {@code this}. */
-  private int running;
+  private final RunningTasks running = new RunningTasks();
 
   private volatile boolean shutdown;
 
@@ -172,6 +171,7 @@ public final class SerialScheduler extends ScheduledThreadPoolExecutor {
       }
     }
     super.shutdown(); // nothing of its own to stop; keeps its state in line
+    running.changed();
   }
 
   @Override
@@ -205,9 +205,7 @@ public final class SerialScheduler extends ScheduledThreadPoolExecutor {
     if (serial == null) {
       return super.isTerminated();
     }
-    synchronized (this) {
-      return shutdown && running == 0 && pending.isEmpty();
-    }
+    return shutdown && running.none() && pending.isEmpty();
   }
 
   @Override
@@ -215,17 +213,15 @@ public final class SerialScheduler extends ScheduledThreadPoolExecutor {
     if (serial == null) {
       return super.awaitTermination(timeout, unit);
     }
-    long deadline = System.nanoTime() + unit.toNanos(timeout);
-    synchronized (this) {
-      while (!isTerminated()) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          return false;
-        }
-        TimeUnit.NANOSECONDS.timedWait(this, left);
-      }
-      return true;
-    }
+    return running.await(
+        new RunningTasks.Termination() {
+          @Override
+          public boolean terminated() {
+            return isTerminated();
+          }
+        },
+        timeout,
+        unit);
   }
 
   private <V> ScheduledFuture<V> start(Job<V> job, Runnable command) {
@@ -274,13 +270,6 @@ public final class SerialScheduler extends ScheduledThreadPoolExecutor {
   /** A delay as nanoseconds from now that cannot overflow {@link System#nanoTime()} arithmetic. */
   private static long boundedNanos(long nanos) {
     return Math.max(0, Math.min(nanos, Long.MAX_VALUE >> 2));
-  }
-
-  private synchronized void runningChanged(int change) {
-    running += change;
-    if (running == 0) {
-      notifyAll();
-    }
   }
 
   /** One scheduled task: once, at a fixed rate (period > 0) or with a fixed delay (period < 0). */
@@ -345,12 +334,12 @@ public final class SerialScheduler extends ScheduledThreadPoolExecutor {
       }
       started = true;
       inRun = true;
-      runningChanged(1);
+      running.started();
       try {
         DaemonScheduler.runNamed(name, this::runOnce);
       } finally {
         inRun = false;
-        runningChanged(-1);
+        running.ended();
       }
     }
 
@@ -393,9 +382,7 @@ public final class SerialScheduler extends ScheduledThreadPoolExecutor {
       if (handle != null) {
         handle.cancel(false);
       }
-      synchronized (SerialScheduler.this) {
-        SerialScheduler.this.notifyAll();
-      }
+      running.changed();
     }
   }
 }

@@ -1,14 +1,9 @@
 package org.polarisagent.core.sdk;
 
-import java.util.Collections;
-import java.util.List;
-import java.util.concurrent.AbstractExecutorService;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
 import org.polarisagent.core.concurrent.DaemonScheduler;
 import org.polarisagent.core.concurrent.SerialScheduler;
 
@@ -28,7 +23,7 @@ public final class SdkThreadPools {
    * on it and some callbacks wait for others). Shutting it down stops it taking tasks.
    */
   public static ExecutorService cached(ThreadFactory ignored) {
-    return new PoolView();
+    return DaemonScheduler.sharedView();
   }
 
   /**
@@ -47,83 +42,5 @@ public final class SdkThreadPools {
     return threads == 1
         ? new SerialScheduler(1, factory)
         : Executors.newFixedThreadPool(threads, factory);
-  }
-
-  /** An executor over the shared pool that can be shut down on its own. */
-  private static final class PoolView extends AbstractExecutorService {
-    private volatile boolean shutdown;
-
-    /** Tasks running; guarded by {@code this}. */
-    private int running;
-
-    @Override
-    public void execute(final Runnable command) {
-      if (command == null) {
-        throw new NullPointerException();
-      }
-      if (shutdown) {
-        throw new RejectedExecutionException("shut down");
-      }
-      changeRunning(1);
-      try {
-        DaemonScheduler.sharedPool()
-            .execute(
-                new Runnable() {
-                  @Override
-                  public void run() {
-                    try {
-                      command.run();
-                    } finally {
-                      changeRunning(-1);
-                    }
-                  }
-                });
-      } catch (RuntimeException | Error e) {
-        changeRunning(-1);
-        throw e;
-      }
-    }
-
-    private synchronized void changeRunning(int change) {
-      running += change;
-      if (running == 0) {
-        notifyAll();
-      }
-    }
-
-    @Override
-    public void shutdown() {
-      shutdown = true;
-    }
-
-    @Override
-    public List<Runnable> shutdownNow() {
-      shutdown = true;
-      return Collections.emptyList();
-    }
-
-    @Override
-    public boolean isShutdown() {
-      return shutdown;
-    }
-
-    @Override
-    public synchronized boolean isTerminated() {
-      return shutdown && running == 0;
-    }
-
-    @Override
-    public synchronized boolean awaitTermination(long timeout, TimeUnit unit)
-        throws InterruptedException {
-      long deadline = System.nanoTime() + unit.toNanos(timeout);
-      while (!isTerminated()) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          return false;
-        }
-        TimeUnit.NANOSECONDS.timedWait(this, left);
-      }
-      return true;
-    }
   }
 }

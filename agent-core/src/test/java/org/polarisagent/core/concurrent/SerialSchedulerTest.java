@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -240,6 +241,23 @@ class SerialSchedulerTest {
     assertFalse(scheduler.awaitTermination(20, TimeUnit.MILLISECONDS));
     release.countDown();
     assertTrue(scheduler.awaitTermination(10, TimeUnit.SECONDS));
+  }
+
+  @Test
+  void aWaitForTerminationEndsWhenTheIdleSchedulerShutsDown() throws Exception {
+    ScheduledThreadPoolExecutor scheduler = serial("serial-idle-shutdown");
+    Thread[] waiting = new Thread[1];
+    FutureTask<Boolean> waited =
+        new FutureTask<>(() -> scheduler.awaitTermination(60, TimeUnit.SECONDS));
+    waiting[0] = new Thread(waited, "termination-waiter");
+    waiting[0].start();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (waiting[0].getState() != Thread.State.TIMED_WAITING) {
+      assertTrue(System.nanoTime() < deadline, "the waiter never waited");
+      Thread.sleep(1);
+    }
+    scheduler.shutdown();
+    assertTrue(waited.get(10, TimeUnit.SECONDS), "the waiter was not told of the termination");
   }
 
   @Test
