@@ -90,8 +90,15 @@ for entry in "${entries[@]}"; do
     case "$entry" in
         *.pom) continue ;;
         */org/polarisagent/* | "$ROOT"/*)
-            cp "$entry" "$OUT/snapshot/lib/"
-            entry="$OUT/snapshot/lib/$(basename "$entry")"
+            if [[ -d "$entry" ]]; then
+                # A module's class folder (a build of integration-tests with -am): named after the module.
+                copy="$OUT/snapshot/lib/$(basename "$(dirname "$(dirname "$entry")")")-$(basename "$entry")"
+                cp -r "$entry" "$copy"
+                entry="$copy"
+            else
+                cp "$entry" "$OUT/snapshot/lib/"
+                entry="$OUT/snapshot/lib/$(basename "$entry")"
+            fi
             ;;
     esac
     jmh_cp="$jmh_cp:$entry"
