@@ -210,8 +210,8 @@ public final class DaemonScheduler {
    * A daemon thread, not started, that keeps nothing of the thread that happens to start it:
    * threads start lazily, often on an application thread, and would otherwise inherit its access
    * control context (the protection domains, so the class loaders, of the application code on its
-   * stack) and, from Java 9 on, its inheritable thread-local values, and pin them as long as they
-   * run.
+   * stack), its thread group (maybe of an application's class) and priority and, from Java 9 on,
+   * its inheritable thread-local values, and pin them as long as they run.
    */
   @SuppressWarnings("removal") // AccessController: still what a thread inherits its context from.
   public static Thread newThread(
@@ -222,6 +222,7 @@ public final class DaemonScheduler {
           public Thread run() {
             Thread thread = unstarted(runnable, name);
             thread.setDaemon(true);
+            thread.setPriority(Thread.NORM_PRIORITY);
             thread.setContextClassLoader(contextLoader);
             return thread;
           }
@@ -231,11 +232,25 @@ public final class DaemonScheduler {
   private static Thread unstarted(Runnable runnable, String name) {
     if (WITHOUT_INHERITED_LOCALS != null) {
       try {
-        return WITHOUT_INHERITED_LOCALS.newInstance(null, runnable, name, 0L, false);
+        return WITHOUT_INHERITED_LOCALS.newInstance(GROUP, runnable, name, 0L, false);
       } catch (ReflectiveOperationException | RuntimeException e) {
         // as on Java 8
       }
     }
-    return new Thread(runnable, name);
+    return new Thread(GROUP, runnable, name);
+  }
+
+  /**
+   * The group of the agent's threads: the JVM's top group, not the group of the thread that happens
+   * to start one (an application's group, which may be of the application's own class).
+   */
+  private static final ThreadGroup GROUP = topGroup();
+
+  private static ThreadGroup topGroup() {
+    ThreadGroup group = Thread.currentThread().getThreadGroup();
+    while (group.getParent() != null) {
+      group = group.getParent();
+    }
+    return group;
   }
 }

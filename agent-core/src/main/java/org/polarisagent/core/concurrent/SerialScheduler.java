@@ -332,6 +332,10 @@ public final class SerialScheduler extends ScheduledThreadPoolExecutor {
       if (isDone()) {
         return;
       }
+      if (isPeriodic() && shutdown) { // armed again just before the shutdown: it ends here
+        cancel(false);
+        return;
+      }
       started = true;
       inRun = true;
       running.started();
@@ -339,6 +343,11 @@ public final class SerialScheduler extends ScheduledThreadPoolExecutor {
         DaemonScheduler.runNamed(name, this::runOnce);
       } finally {
         inRun = false;
+        // A shutdown that came while this ran skipped this job: whichever of the two sees the
+        // other's write (shutdown, inRun; both volatile) ends it.
+        if (isPeriodic() && shutdown && !isDone()) {
+          cancel(false);
+        }
         running.ended();
       }
     }

@@ -78,7 +78,7 @@ public final class AgentConfig {
           "polaris.sdk.start",
           "auto",
           ValueType.oneOf("auto", "eager", "lazy"),
-          "When the Polaris SDK starts (it loads about 2,150 classes, keeps 3 or 4 threads and takes"
+          "When the Polaris SDK starts (it loads about 2,150 classes, adds 3 or 4 threads and takes"
               + " about 0.4 to 0.5 s on 2 cores): lazy on the first Polaris channel or the first server to register, so an"
               + " app that never uses Polaris never pays for it; eager in the background at JVM start, so the"
               + " first Polaris call does not wait for it; auto is eager when polaris.service or"

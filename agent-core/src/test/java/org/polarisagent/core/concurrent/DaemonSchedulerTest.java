@@ -2,6 +2,8 @@ package org.polarisagent.core.concurrent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -43,6 +45,9 @@ class DaemonSchedulerTest {
       System.gc();
       Thread.sleep(20);
     }
+    scheduler.shutdown();
+    assertTrue(
+        scheduler.awaitTermination(10, TimeUnit.SECONDS), "something of the task is left pending");
   }
 
   @Test
@@ -70,6 +75,34 @@ class DaemonSchedulerTest {
       Thread thread = own.submit(Thread::currentThread).get(10, TimeUnit.SECONDS);
       assertTrue(thread.isDaemon());
       assertTrue(thread.getContextClassLoader() == loader);
+    } finally {
+      own.shutdownNow();
+    }
+  }
+
+  @Test
+  void threadsKeepNotTheGroupOfTheThreadThatStartsThem() throws Exception {
+    ThreadGroup appGroup = new ThreadGroup("an-application's-group");
+    ScheduledThreadPoolExecutor own =
+        DaemonScheduler.create(
+            "daemon-scheduler-group", DaemonSchedulerTest.class.getClassLoader(), 1);
+    Thread[] agentThread = new Thread[1];
+    Thread starter =
+        new Thread(
+            appGroup,
+            () -> {
+              try {
+                agentThread[0] = own.submit(Thread::currentThread).get(10, TimeUnit.SECONDS);
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    try {
+      starter.start();
+      starter.join(TimeUnit.SECONDS.toMillis(20));
+      assertNotNull(agentThread[0]);
+      assertNotSame(appGroup, agentThread[0].getThreadGroup());
+      assertNull(agentThread[0].getThreadGroup().getParent(), "not the JVM's top group");
     } finally {
       own.shutdownNow();
     }

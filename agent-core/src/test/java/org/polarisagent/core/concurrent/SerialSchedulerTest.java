@@ -78,7 +78,14 @@ class SerialSchedulerTest {
     ScheduledThreadPoolExecutor blocked = serial("serial-blocked");
     ScheduledThreadPoolExecutor other = serial("serial-other");
     CountDownLatch release = new CountDownLatch(1);
-    Future<?> blocking = blocked.submit(() -> release.await(30, TimeUnit.SECONDS));
+    CountDownLatch blockingStarted = new CountDownLatch(1);
+    Future<?> blocking =
+        blocked.submit(
+            () -> {
+              blockingStarted.countDown();
+              return release.await(30, TimeUnit.SECONDS);
+            });
+    assertTrue(blockingStarted.await(10, TimeUnit.SECONDS));
     Future<?> behind = blocked.submit(() -> "behind");
     try {
       assertEquals("free", other.submit(() -> "free").get(10, TimeUnit.SECONDS));
@@ -108,7 +115,7 @@ class SerialSchedulerTest {
 
   @Test
   void aCancelledDelayedTaskIsLetGo() throws Exception {
-    WeakReference<Object> reference = cancelledTaskHolding(serial("serial-let-go"));
+    WeakReference<Object> reference = cancelledTask(serial("serial-let-go"));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (reference.get() != null) {
       assertTrue(System.nanoTime() < deadline, "the cancelled task is still held");
@@ -117,11 +124,30 @@ class SerialSchedulerTest {
     }
   }
 
-  /** Schedules, an hour ahead, a task that holds an object, and cancels it. */
-  private static WeakReference<Object> cancelledTaskHolding(ScheduledThreadPoolExecutor scheduler) {
-    Object held = new Object();
-    scheduler.schedule(held::hashCode, 1, TimeUnit.HOURS).cancel(false);
-    return new WeakReference<>(held);
+  /** A task scheduled an hour ahead and cancelled, as the scheduler handed it out. */
+  private static WeakReference<Object> cancelledTask(ScheduledThreadPoolExecutor scheduler) {
+    ScheduledFuture<?> task = scheduler.schedule(() -> {}, 1, TimeUnit.HOURS);
+    task.cancel(false);
+    return new WeakReference<>(task);
+  }
+
+  @Test
+  void aPeriodicTaskThatRunsWhileTheSchedulerShutsDownRunsNoMore() throws Exception {
+    ScheduledThreadPoolExecutor scheduler = serial("serial-periodic-shutdown");
+    AtomicInteger runs = new AtomicInteger();
+    ScheduledFuture<?> periodic =
+        scheduler.scheduleAtFixedRate(
+            () -> {
+              runs.incrementAndGet();
+              scheduler.shutdown(); // while this run is on
+            },
+            0,
+            1,
+            TimeUnit.HOURS);
+    // Armed again for an hour later, it would keep the scheduler from terminating.
+    assertTrue(scheduler.awaitTermination(10, TimeUnit.SECONDS));
+    assertTrue(periodic.isCancelled());
+    assertEquals(1, runs.get());
   }
 
   @Test
