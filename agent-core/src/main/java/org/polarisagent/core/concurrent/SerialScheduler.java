@@ -30,9 +30,9 @@ import org.polarisagent.core.logging.AgentLog;
  * rejected task goes to the rejection handler ({@code CallerRunsPolicy} drops it once shut down);
  * after {@link #shutdown} the tasks already due and the one running finish, periodic tasks end.
  * Unlike it: {@code shutdown} also cancels delayed tasks not yet due, {@link #shutdownNow} does not
- * interrupt the task that runs, and a task that fails is logged (WARN) when it was handed over with
- * {@code execute} or is periodic (it runs no more). Made with more than one thread, it is the JDK's
- * scheduler, unchanged. Thread-safe.
+ * interrupt the task that runs, and a task that fails is logged when it was handed over with {@code
+ * execute} or is periodic (it runs no more): the first at WARN, the next at debug level. Made with
+ * more than one thread, it is the JDK's scheduler, unchanged. Thread-safe.
  */
 public final class SerialScheduler extends ScheduledThreadPoolExecutor {
 
@@ -45,6 +45,9 @@ public final class SerialScheduler extends ScheduledThreadPoolExecutor {
   private final RunningTasks running = new RunningTasks();
 
   private volatile boolean shutdown;
+
+  /** Whether a task's failure was logged at WARN already. */
+  private volatile boolean failureLogged;
 
   /** The name its tasks' thread bears while they run. */
   private final String name;
@@ -370,13 +373,15 @@ public final class SerialScheduler extends ScheduledThreadPoolExecutor {
     protected void setException(Throwable failure) {
       super.setException(failure);
       if (logFailure || isPeriodic()) {
-        AgentLog.warn(
-            "a task of "
-                + name
-                + " failed"
-                + (isPeriodic() ? " and runs no more" : "")
-                + ": "
-                + failure);
+        String message =
+            "a task of " + name + " failed" + (isPeriodic() ? " and runs no more" : "") + ": ";
+        if (failureLogged) {
+          AgentLog.debug(message + failure);
+        } else {
+          failureLogged = true; // a task failing again and again must not fill the app's stderr
+          AgentLog.warn(
+              message + failure + " (said once for " + name + "; the next at debug level)");
+        }
       }
     }
 
