@@ -6,14 +6,16 @@
 # real Polaris server on loopback. Prints one Markdown table. --figures picks
 # some (2, 3 for 3 to 5, 6, 7, 8).
 #
-# Usage: ./bench-system.sh [--rounds=3] [--warmup=5s] [--measure=20s]
+# Usage: ./bench-system.sh [--rounds=3] [--warmup=20s] [--measure=10s]
 #                          [--concurrency=16] [--rate=200] [--figures=2,3,6,7,8]
 #
-# About 10 minutes on 2 cores with the defaults (--rounds=1 --measure=10s:
-# about 4). Builds first when needed (mvn -B -q -ntp install -DskipTests when
-# the agent jar or a class path file is missing or the agent sources are newer
-# than the jar; only the integration-tests module when just the benchmark
-# classes are missing or stale). What is measured (agent jar, classes, the
+# About 12 minutes on 2 cores with the defaults: figures 2 and 8 are 16 and 9
+# closed-loop runs of 30 s each (20 s of warm-up: a fresh JVM's JIT compilers
+# are still busy after 5 s, and the ratios with them). Builds first when
+# needed (mvn -B -q -ntp install -DskipTests when the agent jar or a class path
+# file is missing or the agent sources are newer than the jar; only the
+# integration-tests module when just the benchmark classes are missing or
+# stale). What is measured (agent jar, classes, the
 # agent's own jars on the JMH class path) is copied first, so that a rebuild
 # during the run changes nothing. Every process is bounded in time; on exit,
 # normal or not, everything this script started is stopped.

@@ -6,7 +6,7 @@
 # Usage: ./bench.sh [--startup-runs=15] [--first-call-runs=10] [--warmup=1]
 #
 # Then the interop figure (see below), then ./bench-system.sh (figures 2 to 8 of BENCHMARKS.md, about
-# 8 minutes for 2 to 6 and 7 more for 7 and 8) unless BENCH_SYSTEM=0: the whole suite takes about 19
+# 9 minutes for 2 to 6 and 8 more for 7 and 8) unless BENCH_SYSTEM=0: the whole suite takes about 21
 # minutes on 2 cores.
 #
 # Builds first when needed (mvn -B -q -ntp install -DskipTests when the agent

@@ -54,7 +54,7 @@ import org.polarisagent.testing.Program;
  * </ul>
  *
  * <p>Flags: {@code --agent=JAR --server-script=polaris-server.sh --out=DIR --report=FILE}
- * (required), {@code --jmh-classpath=CP}, {@code --rounds=3 --warmup=5s --measure=20s
+ * (required), {@code --jmh-classpath=CP}, {@code --rounds=3 --warmup=20s --measure=10s
  * --concurrency=16 --rate=200}, {@code --command=TEXT} (the command line, for the report), {@code
  * --note=TEXT}, {@code --figures=2,3,6,7,8} (which to run; 3 stands for 3 to 5). ChildProcess JVMs
  * use this JVM's {@code java} and class path. Every process is bounded in time and stopped at the
@@ -87,7 +87,14 @@ public final class SystemBench {
   private final Path reportFile;
   final String jmhClasspath;
   final int rounds;
+
+  /**
+   * Load before each closed-loop measurement (20 s by default): a fresh client JVM's JIT compilers
+   * still take about a third of its CPU 12 s in, and over 5 s plain gRPC alone ranged from 3,615 to
+   * 8,874 calls/s in one run (12,041 to 13,132 after 20 s; BENCHMARKS.md).
+   */
   final Duration warmup;
+
   final Duration measure;
   final int concurrency;
   final double rate;
@@ -115,8 +122,8 @@ public final class SystemBench {
     reportFile = Paths.get(flags.required("report")).toAbsolutePath();
     jmhClasspath = flags.string("jmh-classpath", "");
     rounds = flags.integer("rounds", 3);
-    warmup = flags.duration("warmup", Duration.ofSeconds(5));
-    measure = flags.duration("measure", Duration.ofSeconds(20));
+    warmup = flags.duration("warmup", Duration.ofSeconds(20));
+    measure = flags.duration("measure", Duration.ofSeconds(10));
     concurrency = flags.integer("concurrency", 16);
     rate = flags.number("rate", 200);
     command = flags.string("command", "");
