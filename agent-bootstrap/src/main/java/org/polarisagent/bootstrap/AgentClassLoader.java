@@ -29,9 +29,10 @@ import java.util.Set;
  * looked up first, so the SDK archive's directory (about 20,000 entries) is read only when a class
  * or resource of the SDK is first needed: an application that never uses Polaris does not pay for
  * it, and the JVM opens a jar of a few hundred entries at start. Its parent is the platform loader
- * (the extension loader on Java 8), so JDK types are shared and application types are not; the
- * bridge types of this package come from the loader that loaded this class, so that the agent and
- * the instrumented application code share them. Thread-safe.
+ * (the extension loader on Java 8), so JDK types are shared and application types are not (a class
+ * the agent or the SDK holds is defined here without asking the parent first, {@link
+ * #loadClass(String, boolean)}); the bridge types of this package come from the loader that loaded
+ * this class, so that the agent and the instrumented application code share them. Thread-safe.
  */
 public final class AgentClassLoader extends ClassLoader {
 
@@ -40,6 +41,21 @@ public final class AgentClassLoader extends ClassLoader {
   static final String SDK_ARCHIVE = PREFIX + "sdk.jar";
   static final String SDK_FOLDERS = PREFIX + "sdk.folders";
   private static final String BRIDGE_PACKAGE = "org.polarisagent.bootstrap.";
+
+  /** Packages of the JDK's modules (and of Java 8's runtime and extension jars). */
+  private static final String[] JDK_PREFIXES = {
+    "java.",
+    "javax.",
+    "jdk.",
+    "sun.",
+    "com.sun.",
+    "org.w3c.",
+    "org.xml.",
+    "org.ietf.",
+    "org.omg.",
+    "org.jcp.",
+    "netscape."
+  };
 
   static {
     registerAsParallelCapable();
@@ -81,25 +97,82 @@ public final class AgentClassLoader extends ClassLoader {
     return protectionDomain;
   }
 
+  /**
+   * The bridge types come from the loader of this class, and the JDK's namespaces from the parent,
+   * as the default delegation has it; any other class from this loader if it holds it, else from
+   * the parent. Asking the parent first for the agent's and the SDK's own classes would make it
+   * throw (and this loader catch) a {@code ClassNotFoundException} with a filled-in stack trace for
+   * each of the 2,000 and more classes the SDK loads.
+   */
   @Override
   protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
     if (name.startsWith(BRIDGE_PACKAGE)) {
       return AgentClassLoader.class.getClassLoader().loadClass(name);
     }
-    return super.loadClass(name, resolve);
+    Class<?> held = loadHeld(name);
+    if (held == null) {
+      return super.loadClass(name, resolve);
+    }
+    if (resolve) {
+      resolveClass(held);
+    }
+    return held;
+  }
+
+  /**
+   * The class of this name that the agent jar or the SDK holds, defined by this loader; null if
+   * they hold none (no exception is made) and for the names of {@link #isSharedName}.
+   *
+   * @throws ClassNotFoundException when the class is held but cannot be read
+   */
+  public Class<?> loadHeld(String name) throws ClassNotFoundException {
+    if (isSharedName(name)) {
+      return null;
+    }
+    synchronized (getClassLoadingLock(name)) {
+      Class<?> loaded = findLoadedClass(name);
+      if (loaded != null) {
+        return loaded;
+      }
+      byte[] bytes = bytesOf(name);
+      return bytes == null ? null : define(name, bytes);
+    }
+  }
+
+  /**
+   * Whether this loader takes classes of this name from elsewhere, never first from the agent jar:
+   * the bridge types (from the loader of this class) and the JDK's namespaces (from the parent).
+   */
+  public static boolean isSharedName(String name) {
+    if (name.startsWith(BRIDGE_PACKAGE)) {
+      return true;
+    }
+    for (String prefix : JDK_PREFIXES) {
+      if (name.startsWith(prefix)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Override
   protected Class<?> findClass(String name) throws ClassNotFoundException {
-    byte[] bytes;
-    try {
-      bytes = classBytes(name);
-    } catch (IOException e) {
-      throw new ClassNotFoundException(name, e);
-    }
+    byte[] bytes = bytesOf(name);
     if (bytes == null) {
       throw new ClassNotFoundException(name);
     }
+    return define(name, bytes);
+  }
+
+  private byte[] bytesOf(String name) throws ClassNotFoundException {
+    try {
+      return classBytes(name);
+    } catch (IOException e) {
+      throw new ClassNotFoundException(name, e);
+    }
+  }
+
+  private Class<?> define(String name, byte[] bytes) {
     definePackageOf(name);
     return defineClass(name, bytes, 0, bytes.length, protectionDomain);
   }

@@ -47,6 +47,20 @@ class AgentClassLoaderTest {
   }
 
   @Test
+  void theAgentsOwnClassesAreDefinedHereAndTheJdksComeFromTheParent() throws Exception {
+    AgentClassLoader loader = new AgentClassLoader(agentJar().toFile());
+
+    Class<?> held = loader.loadClass("com.example.sdk.Held");
+    assertEquals(loader, held.getClassLoader());
+    assertEquals(held, loader.loadHeld("com.example.sdk.Held"));
+    assertNull(loader.loadHeld("com.example.sdk.Absent"), "absent: null, not an exception");
+    assertNull(loader.loadHeld("java.lang.String"), "the JDK's classes are never the agent's");
+    assertEquals(String.class, loader.loadClass("java.lang.String"));
+    assertNull(loader.loadHeld(AgentClassLoader.class.getName()));
+    assertEquals(AgentClassLoader.class, loader.loadClass(AgentClassLoader.class.getName()));
+  }
+
+  @Test
   void anInterruptedThreadLoadsAndLeavesTheLoaderWorking() throws Exception {
     AgentClassLoader loader = new AgentClassLoader(agentJar().toFile());
     Thread.currentThread().interrupt();
@@ -64,6 +78,16 @@ class AgentClassLoaderTest {
     try (ZipOutputStream out = new ZipOutputStream(sdk)) {
       out.putNextEntry(new ZipEntry("com/example/sdk/config.txt"));
       out.write("the SDK's".getBytes(StandardCharsets.UTF_8));
+      out.closeEntry();
+      out.putNextEntry(new ZipEntry("com/example/sdk/Held.class"));
+      try (InputStream held =
+          AgentClassLoaderTest.class.getResourceAsStream("/com/example/sdk/Held.class")) {
+        byte[] buffer = new byte[4096];
+        int n;
+        while ((n = held.read(buffer)) != -1) {
+          out.write(buffer, 0, n);
+        }
+      }
       out.closeEntry();
     }
     Path jar = dir.resolve("polaris-agent.jar");

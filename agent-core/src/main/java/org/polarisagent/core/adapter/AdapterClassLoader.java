@@ -61,13 +61,14 @@ public final class AdapterClassLoader extends ClassLoader {
   }
 
   private Class<?> delegate(String name) throws ClassNotFoundException {
-    try {
-      return agentLoader.loadClass(name);
-    } catch (ClassNotFoundException notInAgent) {
-      if (applicationLoader == null) {
-        throw notInAgent;
-      }
-      return applicationLoader.loadClass(name);
+    Class<?> held = agentLoader.loadHeld(name);
+    if (held != null) {
+      return held;
     }
+    // The application's loader reaches the JVM's own loaders too; the agent loader is asked only
+    // for what it shares (the bridge types and the JDK's), or when there is no application loader.
+    return applicationLoader == null || AgentClassLoader.isSharedName(name)
+        ? agentLoader.loadClass(name)
+        : applicationLoader.loadClass(name);
   }
 }
