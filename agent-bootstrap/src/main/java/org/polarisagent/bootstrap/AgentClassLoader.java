@@ -30,9 +30,10 @@ import java.util.Set;
  * or resource of the SDK is first needed: an application that never uses Polaris does not pay for
  * it, and the JVM opens a jar of a few hundred entries at start. Its parent is the platform loader
  * (the extension loader on Java 8), so JDK types are shared and application types are not (a class
- * the agent or the SDK holds is defined here without asking the parent first, {@link
- * #loadClass(String, boolean)}); the bridge types of this package come from the loader that loaded
- * this class, so that the agent and the instrumented application code share them. Thread-safe.
+ * the agent or the SDK holds outside the JDK's namespaces is defined here without asking the parent
+ * first, {@link #loadClass(String, boolean)}); the bridge types of this package come from the
+ * loader that loaded this class, so that the agent and the instrumented application code share
+ * them. Thread-safe.
  */
 public final class AgentClassLoader extends ClassLoader {
 
@@ -120,10 +121,11 @@ public final class AgentClassLoader extends ClassLoader {
   }
 
   /**
-   * The class of this name that the agent jar or the SDK holds, defined by this loader; null if
-   * they hold none (no exception is made) and for the names of {@link #isSharedName}.
+   * The class of this name that the agent jar or the SDK holds, defined by this loader (or one this
+   * loader already returned for the name); null if they hold none (no exception is made) and for
+   * the names of {@link #isSharedName}.
    *
-   * @throws ClassNotFoundException when the class is held but cannot be read
+   * @throws ClassNotFoundException when the agent jar or the SDK archive cannot be read
    */
   public Class<?> loadHeld(String name) throws ClassNotFoundException {
     if (isSharedName(name)) {
@@ -140,8 +142,9 @@ public final class AgentClassLoader extends ClassLoader {
   }
 
   /**
-   * Whether this loader takes classes of this name from elsewhere, never first from the agent jar:
-   * the bridge types (from the loader of this class) and the JDK's namespaces (from the parent).
+   * Whether this loader asks elsewhere first for classes of this name: the bridge types (the loader
+   * of this class) and the JDK's namespaces (the parent; the SDK's own classes in such a namespace,
+   * javax.annotation and javax.xml.bind, only where the parent has none).
    */
   public static boolean isSharedName(String name) {
     if (name.startsWith(BRIDGE_PACKAGE)) {

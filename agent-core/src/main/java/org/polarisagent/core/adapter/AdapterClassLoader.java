@@ -8,9 +8,10 @@ import org.polarisagent.bootstrap.AgentClassLoader;
  * application class loader that holds the library.
  *
  * <p>Lookup order: classes of the adapter package are defined here from the agent jar; any other
- * class comes from the agent class loader if it has it (agent core, the Polaris SDK), else from the
- * application loader (the library itself). So adapters see the application's library and the
- * agent's internals, and the application sees neither the adapters nor the internals. Thread-safe.
+ * class comes from the agent class loader if it has it (agent core, the Polaris SDK; for the JDK's
+ * namespaces and the bridge types, what the agent loader delegates to), else from the application
+ * loader (the library itself). So adapters see the application's library and the agent's internals,
+ * and the application sees neither the adapters nor the internals. Thread-safe.
  */
 public final class AdapterClassLoader extends ClassLoader {
 
@@ -61,14 +62,32 @@ public final class AdapterClassLoader extends ClassLoader {
   }
 
   private Class<?> delegate(String name) throws ClassNotFoundException {
-    Class<?> held = agentLoader.loadHeld(name);
-    if (held != null) {
-      return held;
+    if (!AgentClassLoader.isSharedName(name)) {
+      Class<?> held = heldByAgent(name);
+      if (held != null) {
+        return held;
+      }
+      if (applicationLoader != null) {
+        // The application's loader reaches the JVM's own loaders too.
+        return applicationLoader.loadClass(name);
+      }
     }
-    // The application's loader reaches the JVM's own loaders too; the agent loader is asked only
-    // for what it shares (the bridge types and the JDK's), or when there is no application loader.
-    return applicationLoader == null || AgentClassLoader.isSharedName(name)
-        ? agentLoader.loadClass(name)
-        : applicationLoader.loadClass(name);
+    try {
+      return agentLoader.loadClass(name);
+    } catch (ClassNotFoundException notInAgent) {
+      if (applicationLoader == null) {
+        throw notInAgent;
+      }
+      return applicationLoader.loadClass(name);
+    }
+  }
+
+  /** The agent's class of this name; null if it has none or cannot read it. */
+  private Class<?> heldByAgent(String name) {
+    try {
+      return agentLoader.loadHeld(name);
+    } catch (ClassNotFoundException unreadable) {
+      return null;
+    }
   }
 }
