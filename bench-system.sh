@@ -8,6 +8,7 @@
 #
 # Usage: ./bench-system.sh [--rounds=3] [--warmup=20s] [--measure=10s]
 #                          [--concurrency=16] [--rate=200] [--figures=2,3,6,7,8]
+#                          [--app-jvm-options="-XX:MetaspaceSize=64m"]
 #
 # About 12 minutes on 2 cores with the defaults: figures 2 and 8 are 16 and 9
 # closed-loop runs of 30 s each (20 s of warm-up: a fresh JVM's JIT compilers

@@ -55,10 +55,11 @@ import org.polarisagent.testing.Program;
  *
  * <p>Flags: {@code --agent=JAR --server-script=polaris-server.sh --out=DIR --report=FILE}
  * (required), {@code --jmh-classpath=CP}, {@code --rounds=3 --warmup=20s --measure=10s
- * --concurrency=16 --rate=200}, {@code --command=TEXT} (the command line, for the report), {@code
- * --note=TEXT}, {@code --figures=2,3,6,7,8} (which to run; 3 stands for 3 to 5). ChildProcess JVMs
- * use this JVM's {@code java} and class path. Every process is bounded in time and stopped at the
- * end, also on failure.
+ * --concurrency=16 --rate=200}, {@code --app-jvm-options="-XX:MetaspaceSize=64m ..."} (given to
+ * every application JVM, with the agent and without), {@code --command=TEXT} (the command line, for
+ * the report), {@code --note=TEXT}, {@code --figures=2,3,6,7,8} (which to run; 3 stands for 3 to
+ * 5). ChildProcess JVMs use this JVM's {@code java} and class path. Every process is bounded in
+ * time and stopped at the end, also on failure.
  */
 public final class SystemBench {
 
@@ -97,6 +98,10 @@ public final class SystemBench {
 
   final Duration measure;
   final int concurrency;
+
+  /** JVM options of every application JVM, with the agent and without it (--app-jvm-options). */
+  private final List<String> appJvmOptions;
+
   final double rate;
   private final String command;
   private final String note;
@@ -125,6 +130,12 @@ public final class SystemBench {
     warmup = flags.duration("warmup", Duration.ofSeconds(20));
     measure = flags.duration("measure", Duration.ofSeconds(10));
     concurrency = flags.integer("concurrency", 16);
+    appJvmOptions = new ArrayList<>();
+    for (String option : flags.string("app-jvm-options", "").trim().split("\\s+")) {
+      if (!option.isEmpty()) {
+        appJvmOptions.add(option);
+      }
+    }
     rate = flags.number("rate", 200);
     command = flags.string("command", "");
     note = flags.string("note", "");
@@ -152,6 +163,7 @@ public final class SystemBench {
             "warmup",
             "measure",
             "concurrency",
+            "app-jvm-options",
             "rate",
             "command",
             "note",
@@ -278,6 +290,7 @@ public final class SystemBench {
       Class<?> main,
       String... args) {
     List<String> command = new ArrayList<>(List.of(java));
+    command.addAll(appJvmOptions);
     if (withAgent) {
       command.add("-javaagent:" + agent);
       command.add("-Dpolaris.address=" + polaris.grpcAddress());
