@@ -110,9 +110,13 @@ public final class AgentClassLoader extends ClassLoader {
     if (name.startsWith(BRIDGE_PACKAGE)) {
       return AgentClassLoader.class.getClassLoader().loadClass(name);
     }
+    if (isSharedName(name)) {
+      return super.loadClass(name, resolve);
+    }
     Class<?> held = loadHeld(name);
     if (held == null) {
-      return super.loadClass(name, resolve);
+      // Not the agent's: only the parent may have it (this loader's own lookup is done).
+      held = getParent().loadClass(name);
     }
     if (resolve) {
       resolveClass(held);
