@@ -4,6 +4,7 @@ import com.google.protobuf.StringValue;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
+import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCalls;
@@ -43,9 +44,20 @@ public final class RedeployApp {
    */
   static final String TARGET_PROPERTY = "redeploy.target";
 
+  /**
+   * System property: when true, the app server itself builds an in-process gRPC server of the
+   * system class loader's gRPC before it deploys the web app.
+   */
+  static final String HOST_SERVER_PROPERTY = "redeploy.host-server";
+
   private RedeployApp() {}
 
   public static void main(String[] args) throws Exception {
+    if (Boolean.getBoolean(HOST_SERVER_PROPERTY)) {
+      // The app server's own gRPC (the system class loader's) builds a server before any
+      // deployment.
+      InProcessServerBuilder.forName("redeploy-host").build();
+    }
     WeakReference<ClassLoader> loader = deployAndUndeploy();
     OUT.println("UNDEPLOYED");
     long begin = System.nanoTime();

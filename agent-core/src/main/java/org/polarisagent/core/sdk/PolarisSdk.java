@@ -105,7 +105,6 @@ public final class PolarisSdk {
     try {
       ShadedJulLogging.redirect(AgentLog.Level.named(config.get(AgentConfig.SDK_LOG_LEVEL)));
       SdkConfiguration configuration = SdkConfiguration.build(config);
-      EarlySdkClasses.initialize();
       SDKContext context = configuration.startContext();
       SdkApis created = new SdkApis(context);
       synchronized (this) {

@@ -12,8 +12,8 @@ import org.objectweb.asm.Type;
 import org.polarisagent.core.concurrent.SerialScheduler;
 
 /**
- * Points a few SDK classes' calls of JDK static methods at the agent's methods of the same
- * signature, and their making of JDK schedulers at the agent's:
+ * Points a few SDK classes' calls of static methods at the agent's methods of the same signature,
+ * and their making of JDK schedulers at the agent's:
  *
  * <ul>
  *   <li>reads and writes of JVM properties ({@code System.getProperty}, {@code System.setProperty})
@@ -25,7 +25,9 @@ import org.polarisagent.core.concurrent.SerialScheduler;
  *   <li>the SDK's thread pools come from {@link SdkThreadPools}: the cached pool of its gRPC
  *       ({@code grpc-default-executor}, made in {@code GrpcUtil}) and the single-thread schedulers
  *       and pools of its connector, circuit breaker, flow cache, watch dispatch and rate limiting
- *       ({@code new ScheduledThreadPoolExecutor} becomes {@code new SerialScheduler}).
+ *       ({@code new ScheduledThreadPoolExecutor} becomes {@code new SerialScheduler});
+ *   <li>the SDK's channels to the Polaris server (its connector's and its rate limiter's) come from
+ *       {@link SdkChannels}.
  * </ul>
  *
  * Build time, run by {@link SdkRewrites}. Stateless.
@@ -42,6 +44,8 @@ final class SdkCallRedirect {
     "com.tencent.polaris.logging.AbstractPolarisLogging",
     "shade.polaris.io.grpc.internal.GrpcUtil$3",
     "com.tencent.polaris.plugins.connector.grpc.ConnectionManager",
+    "com.tencent.polaris.plugins.connector.grpc.ConnectionManager$ServerAddressList",
+    "com.tencent.polaris.ratelimit.client.flow.StreamResource",
     "com.tencent.polaris.plugins.connector.grpc.SpecStreamClient",
     "com.tencent.polaris.plugins.connector.grpc.GrpcConnector",
     "com.tencent.polaris.plugins.circuitbreaker.composite.PolarisCircuitBreaker",
@@ -84,6 +88,16 @@ final class SdkCallRedirect {
         "java/util/concurrent/Executors.newFixedThreadPool"
             + "(ILjava/util/concurrent/ThreadFactory;)Ljava/util/concurrent/ExecutorService;",
         new String[] {Type.getInternalName(SdkThreadPools.class), "fixed"});
+    String channels = Type.getInternalName(SdkChannels.class);
+    REDIRECTS.put(
+        "shade/polaris/io/grpc/ManagedChannelBuilder.forAddress"
+            + "(Ljava/lang/String;I)Lshade/polaris/io/grpc/ManagedChannelBuilder;",
+        new String[] {channels, "forAddress"});
+    REDIRECTS.put(
+        "com/tencent/polaris/plugins/connector/grpc/ManagedChannelUtil.setChannelTls"
+            + "(Lshade/polaris/io/grpc/ManagedChannelBuilder;"
+            + "Lcom/tencent/polaris/plugins/connector/grpc/ChannelTlsCertificates;)V",
+        new String[] {channels, "setChannelTls"});
   }
 
   private SdkCallRedirect() {}

@@ -213,6 +213,7 @@ class AgentConfigTest {
     bad.put("polaris.config.file", null);
     bad.put("polaris.sdk.config.file", "/no/such/sdk.yaml");
     bad.put("polaris.sdk.start", "later");
+    bad.put("polaris.sdk.transport", "netty");
     bad.put("polaris.instance.host", null);
     bad.put("polaris.instance.version", null);
     bad.put("polaris.instance.weight", "-1");

@@ -58,6 +58,26 @@ class RedeployedLoaderTest {
     }
   }
 
+  /**
+   * Once the app server's own gRPC (the system class loader's) is in use, the SDK talks to Polaris
+   * over it, and the web app's registration makes the SDK's first channel on a thread that runs the
+   * web app's adapters: nothing of that channel may keep the web app's loader.
+   */
+  @Test
+  void aLoaderIsCollectedWhenTheSdkConnectsOverTheAppServersGrpc() {
+    String namespace = "redeploy-host";
+    try (ForkedApp app =
+        withAgent("redeploy-host-grpc", namespace)
+            .property("polaris.log.level", "debug")
+            .jvmArgs("-Dredeploy.host-server=true")
+            .start()) {
+      awaitServingAndRegistered(app, namespace);
+      app.awaitStderrLine(".*the Polaris SDK connects over the application's gRPC", START);
+      app.closeStdin();
+      assertCollected(app);
+    }
+  }
+
   /** The web app with the agent, registering in {@code namespace}. */
   private static ForkedApp.Builder withAgent(String name, String namespace) {
     return POLARIS

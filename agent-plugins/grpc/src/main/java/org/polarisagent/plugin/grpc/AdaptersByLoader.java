@@ -8,6 +8,7 @@ import org.polarisagent.bootstrap.AgentClassLoader;
 import org.polarisagent.core.adapter.AdapterClassLoader;
 import org.polarisagent.core.logging.AgentLog;
 import org.polarisagent.core.plugin.AgentContext;
+import org.polarisagent.core.sdk.SdkTransport;
 
 /**
  * Finds or creates the {@link LoaderAdapters} of the class loader that holds a given gRPC type.
@@ -72,6 +73,12 @@ final class AdaptersByLoader {
     }
   }
 
+  /** The adapters of this application loader if the bridge has made them already, else null. */
+  synchronized LoaderAdapters existing(ClassLoader applicationLoader) {
+    WeakReference<LoaderAdapters> known = byLoader.get(applicationLoader);
+    return known == null ? null : known.get();
+  }
+
   private LoaderAdapters create(ClassLoader applicationLoader) {
     String version = GrpcVersion.of(applicationLoader);
     if (!GrpcVersion.supported(version)) {
@@ -114,6 +121,11 @@ final class AdaptersByLoader {
     @Override
     public Object afterServerBuild(Object serverBuilder, Object server) {
       return server;
+    }
+
+    @Override
+    public SdkTransport.ApplicationGrpc sdkChannels() {
+      return null;
     }
   }
 }

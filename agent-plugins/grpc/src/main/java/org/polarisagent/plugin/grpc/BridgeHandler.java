@@ -28,6 +28,9 @@ final class BridgeHandler implements ClientHooks.Handler, ServerHooks.Handler {
 
   @Override
   public String onTarget(Class<?> grpcType, String target) {
+    if (SdkChannelBuilds.inProgress()) {
+      return target;
+    }
     String mapped = mapping.map(target);
     String result = mapped == null ? target : mapped;
     if (PolarisTarget.isPolaris(result)) {
@@ -42,7 +45,7 @@ final class BridgeHandler implements ClientHooks.Handler, ServerHooks.Handler {
 
   @Override
   public void onBuilder(String target, Object builder) {
-    if (PolarisTarget.isPolaris(target)) {
+    if (PolarisTarget.isPolaris(target) && !SdkChannelBuilds.inProgress()) {
       builders.prepare(target, builder);
       adapters.forType(builder.getClass()).prepareChannelBuilder(builder);
     }
@@ -63,6 +66,7 @@ final class BridgeHandler implements ClientHooks.Handler, ServerHooks.Handler {
   public Object redirectAddress(Class<?> grpcType, String factory, Object[] arguments)
       throws Exception {
     if (mapping.isEmpty()
+        || SdkChannelBuilds.inProgress()
         || !(arguments[0] instanceof String)
         || !(arguments[1] instanceof Integer)) {
       return null;

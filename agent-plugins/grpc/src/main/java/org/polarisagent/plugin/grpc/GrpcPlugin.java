@@ -14,6 +14,7 @@ import org.polarisagent.core.logging.AgentLog;
 import org.polarisagent.core.logging.OncePerKey;
 import org.polarisagent.core.plugin.AgentContext;
 import org.polarisagent.core.plugin.AgentPlugin;
+import org.polarisagent.core.sdk.SdkTransport;
 import org.polarisagent.core.weave.ClassWeaver;
 import org.polarisagent.core.weave.MethodHook;
 import org.polarisagent.plugin.grpc.weave.ChannelAddressHook;
@@ -129,7 +130,11 @@ public final class GrpcPlugin implements AgentPlugin {
               + "; no target is mapped");
       mapping = new TargetMapping(Collections.<String, String>emptyMap(), "", false);
     }
-    BridgeHandler handler = new BridgeHandler(new AdaptersByLoader(context), mapping);
+    AdaptersByLoader adapters = new AdaptersByLoader(context);
+    BridgeHandler handler = new BridgeHandler(adapters, mapping);
+    if ("application".equals(config.get(AgentConfig.SDK_TRANSPORT))) {
+      SdkTransport.offerApplicationGrpc(new SystemLoaderGrpc(adapters));
+    }
     ClientHooks.install(handler);
     ServerHooks.install(handler);
     // Added while plugins install, so it runs before the SDK closes: registered servers leave

@@ -1,5 +1,7 @@
 package org.polarisagent.plugin.grpc;
 
+import org.polarisagent.core.sdk.SdkTransport;
+
 /**
  * The adapters of one application class loader that holds gRPC, as the bridge handler sees them:
  * implemented in the adapter package ({@code adapter.GrpcLoaderAdapters}), one instance per such
@@ -22,4 +24,7 @@ public interface LoaderAdapters {
 
   /** After a server builder's outermost {@code build()}: the server the application should get. */
   Object afterServerBuild(Object serverBuilder, Object server);
+
+  /** Makes the SDK's channels to the Polaris server on this gRPC; null if it cannot. */
+  SdkTransport.ApplicationGrpc sdkChannels();
 }

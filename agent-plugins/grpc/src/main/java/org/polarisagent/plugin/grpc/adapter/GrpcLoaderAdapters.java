@@ -6,10 +6,12 @@ import java.util.function.Supplier;
 import org.polarisagent.core.config.AgentConfig;
 import org.polarisagent.core.logging.AgentLog;
 import org.polarisagent.core.plugin.AgentContext;
+import org.polarisagent.core.sdk.SdkTransport;
 import org.polarisagent.plugin.grpc.LoaderAdapters;
 import org.polarisagent.plugin.grpc.adapter.client.ClientSide;
 import org.polarisagent.plugin.grpc.adapter.client.PolarisLoadBalancerProvider;
 import org.polarisagent.plugin.grpc.adapter.client.PolarisNameResolverProvider;
+import org.polarisagent.plugin.grpc.adapter.connection.ApplicationGrpcChannels;
 import org.polarisagent.plugin.grpc.adapter.propagation.HeaderPropagation;
 import org.polarisagent.plugin.grpc.adapter.server.ProvidedServices;
 import org.polarisagent.plugin.grpc.adapter.server.ServerSide;
@@ -94,6 +96,11 @@ public final class GrpcLoaderAdapters implements LoaderAdapters {
   @Override
   public Object afterServerBuild(Object serverBuilder, Object server) {
     return serverSide.get().observe(serverBuilder, server);
+  }
+
+  @Override
+  public SdkTransport.ApplicationGrpc sdkChannels() {
+    return new ApplicationGrpcChannels();
   }
 
   /** A value created once, on the first {@link #get()}. Thread-safe. */
