@@ -78,24 +78,19 @@ public final class AgentConfig {
           "polaris.sdk.start",
           "auto",
           ValueType.oneOf("auto", "eager", "lazy"),
-          "When the Polaris SDK starts (it loads about 2,150 classes, adds 3 or 4 threads and takes"
-              + " about 0.4 to 0.5 s on 2 cores): lazy on the first Polaris channel or the first server to register, so an"
-              + " app that never uses Polaris never pays for it; eager in the background at JVM start, so the"
-              + " first Polaris call does not wait for it; auto is eager when polaris.service or"
-              + " polaris.grpc.client.target-mapping is set (the app is meant to use Polaris), else lazy.");
-
+          "When the Polaris SDK starts (about 0.4 s on 2 cores): lazy on the first Polaris channel or server to"
+              + " register, so an app that never uses Polaris never pays for it; eager in the background at JVM"
+              + " start; auto is eager if polaris.service or polaris.grpc.client.target-mapping is set.");
   public static final ConfigKey<String> SDK_TRANSPORT =
       key(
           "polaris.sdk.transport",
-          "application",
-          ValueType.oneOf("application", "bundled"),
-          "How the Polaris SDK talks to the Polaris server: application = over the application's own gRPC"
-              + " once the application uses it, if the system class loader holds it (about 1,100 fewer"
-              + " classes and a quarter of a second less CPU at the first Polaris call; whatever the"
-              + " application adds to every gRPC channel, such as a tracing agent's spans or header"
-              + " logging, then sees the SDK's calls and their token header too), else, with TLS to"
-              + " Polaris or once the application's gRPC fails to make a channel, bundled; bundled ="
-              + " over the gRPC and netty packaged inside the SDK.");
+          "auto",
+          ValueType.oneOf("auto", "application", "bundled"),
+          "The gRPC the SDK reaches Polaris over. application: the application's, once it used the system class"
+              + " loader's gRPC (else bundled); the SDK's own gRPC and netty are then not loaded, and what the"
+              + " application adds to every channel (tracing, header or binary logs) sees the SDK's calls."
+              + " bundled: the gRPC and netty inside the SDK. auto: application unless polaris.token is set, so"
+              + " the token never passes through the application's gRPC. TLS to Polaris is always bundled.");
 
   // ---- this application as an instance (provider side)
   /**
@@ -365,18 +360,12 @@ public final class AgentConfig {
     return (T) values.get(key);
   }
 
-  /**
-   * One message per invalid value found while loading, each naming the key, the value and what is
-   * accepted.
-   */
+  /** One message per invalid value found while loading: key, value and what is accepted. */
   public List<String> errors() {
     return errors;
   }
 
-  /**
-   * True when a value the Polaris connection depends on is invalid: the agent must not contact
-   * Polaris.
-   */
+  /** True when a value the Polaris connection depends on is invalid: Polaris is not contacted. */
   public boolean disconnected() {
     return disconnected;
   }
@@ -393,10 +382,8 @@ public final class AgentConfig {
   }
 
   /**
-   * Free-form entries under a prefix, such as {@code polaris.metadata.<name>=value}, from agent
-   * arguments, system properties and the config file (environment variable names cannot carry
-   * them), merged with the map value of the key named like the prefix; the higher-precedence source
-   * wins per entry.
+   * Entries such as {@code polaris.metadata.<name>=value} (not from the environment) merged with
+   * the map value of the key named like the prefix; the higher-precedence source wins per entry.
    */
   public Map<String, String> entriesUnder(ConfigKey<Map<String, String>> mapKey) {
     String prefix = mapKey.name() + ".";

@@ -1,22 +1,18 @@
 package org.polarisagent.core.sdk;
 
-import java.util.List;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import shade.polaris.io.grpc.ClientInterceptor;
-import shade.polaris.io.grpc.CompressorRegistry;
-import shade.polaris.io.grpc.DecompressorRegistry;
+import shade.polaris.io.grpc.ForwardingChannelBuilder2;
 import shade.polaris.io.grpc.ManagedChannel;
 import shade.polaris.io.grpc.ManagedChannelBuilder;
-import shade.polaris.io.grpc.NameResolver;
 
 /**
  * The builder the SDK gets for a channel to the Polaris server ({@link SdkChannels#forAddress}): it
- * takes what the SDK sets (keep-alive, plaintext) and builds the channel on the application's gRPC;
- * asked for TLS or any other setting, or if the application's gRPC fails to build the channel, it
- * hands everything to a builder of the SDK's own gRPC. Not thread-safe, as gRPC's builders.
+ * takes what the SDK 2.1 sets (keep-alive, plaintext) and builds a plaintext channel on the
+ * application's gRPC. Any other setting (TLS among them), a channel never said to be plaintext, or
+ * a failure of the application's gRPC to build it, hands everything to a builder of the SDK's own
+ * gRPC. Not thread-safe, as gRPC's builders.
  */
-final class ApplicationChannelBuilder extends ManagedChannelBuilder<ApplicationChannelBuilder> {
+final class ApplicationChannelBuilder extends ForwardingChannelBuilder2<ApplicationChannelBuilder> {
 
   private final String host;
   private final int port;
@@ -25,13 +21,19 @@ final class ApplicationChannelBuilder extends ManagedChannelBuilder<ApplicationC
   private boolean keepAliveWithoutCalls;
   private boolean plaintext;
 
-  /** The SDK's own builder, once TLS or a failure asked for it. */
+  /** The SDK's own builder, once something asked for it. */
   private ManagedChannelBuilder<?> bundled;
 
   ApplicationChannelBuilder(String host, int port, SdkTransport.ApplicationGrpc grpc) {
     this.host = host;
     this.port = port;
     this.grpc = grpc;
+  }
+
+  /** The SDK's own builder, with what was set so far; every setting not taken here goes there. */
+  @Override
+  protected ManagedChannelBuilder<?> delegate() {
+    return bundled();
   }
 
   @Override
@@ -68,19 +70,26 @@ final class ApplicationChannelBuilder extends ManagedChannelBuilder<ApplicationC
     return this;
   }
 
+  /**
+   * The channel on the application's gRPC; if it cannot be built, the SDK's own, and unless this
+   * thread was interrupted, every later channel too.
+   */
   @Override
   public ManagedChannel build() {
-    if (bundled == null) {
+    if (bundled == null && plaintext && SdkTransport.usable()) {
       try {
-        return grpc.channel(host, port, keepAliveNanos, keepAliveWithoutCalls);
+        ManagedChannel channel = grpc.channel(host, port, keepAliveNanos, keepAliveWithoutCalls);
+        SdkTransport.connected(true);
+        return channel;
       } catch (Throwable t) {
-        SdkTransport.failed(t);
+        if (!Thread.currentThread().isInterrupted()) {
+          SdkTransport.failed(t);
+        }
       }
     }
     return bundled().build();
   }
 
-  /** The SDK's own builder, with what was set so far. */
   ManagedChannelBuilder<?> bundled() {
     if (bundled == null) {
       bundled = SdkChannels.bundled(host, port);
@@ -93,68 +102,5 @@ final class ApplicationChannelBuilder extends ManagedChannelBuilder<ApplicationC
       }
     }
     return bundled;
-  }
-
-  // Settings the SDK 2.1 does not make: should a later SDK make one, its channel is its own.
-
-  @Override
-  public ApplicationChannelBuilder directExecutor() {
-    bundled().directExecutor();
-    return this;
-  }
-
-  @Override
-  public ApplicationChannelBuilder executor(Executor executor) {
-    bundled().executor(executor);
-    return this;
-  }
-
-  @Override
-  public ApplicationChannelBuilder intercept(List<ClientInterceptor> interceptors) {
-    bundled().intercept(interceptors);
-    return this;
-  }
-
-  @Override
-  public ApplicationChannelBuilder intercept(ClientInterceptor... interceptors) {
-    bundled().intercept(interceptors);
-    return this;
-  }
-
-  @Override
-  public ApplicationChannelBuilder userAgent(String userAgent) {
-    bundled().userAgent(userAgent);
-    return this;
-  }
-
-  @Override
-  public ApplicationChannelBuilder overrideAuthority(String authority) {
-    bundled().overrideAuthority(authority);
-    return this;
-  }
-
-  @Override
-  @SuppressWarnings("deprecation")
-  public ApplicationChannelBuilder nameResolverFactory(NameResolver.Factory factory) {
-    bundled().nameResolverFactory(factory);
-    return this;
-  }
-
-  @Override
-  public ApplicationChannelBuilder decompressorRegistry(DecompressorRegistry registry) {
-    bundled().decompressorRegistry(registry);
-    return this;
-  }
-
-  @Override
-  public ApplicationChannelBuilder compressorRegistry(CompressorRegistry registry) {
-    bundled().compressorRegistry(registry);
-    return this;
-  }
-
-  @Override
-  public ApplicationChannelBuilder idleTimeout(long value, TimeUnit unit) {
-    bundled().idleTimeout(value, unit);
-    return this;
   }
 }

@@ -26,8 +26,8 @@ import org.polarisagent.core.concurrent.SerialScheduler;
  *       ({@code grpc-default-executor}, made in {@code GrpcUtil}) and the single-thread schedulers
  *       and pools of its connector, circuit breaker, flow cache, watch dispatch and rate limiting
  *       ({@code new ScheduledThreadPoolExecutor} becomes {@code new SerialScheduler});
- *   <li>the SDK's channels to the Polaris server (its connector's and its rate limiter's) come from
- *       {@link SdkChannels}.
+ *   <li>the SDK's channels (its connector's and its rate limiter's to the Polaris server, its
+ *       location and certificate plugins') come from {@link SdkChannels}.
  * </ul>
  *
  * Build time, run by {@link SdkRewrites}. Stateless.
@@ -46,6 +46,8 @@ final class SdkCallRedirect {
     "com.tencent.polaris.plugins.connector.grpc.ConnectionManager",
     "com.tencent.polaris.plugins.connector.grpc.ConnectionManager$ServerAddressList",
     "com.tencent.polaris.ratelimit.client.flow.StreamResource",
+    "com.tencent.polaris.plugin.location.remoteservice.RemoteServiceLocationProvider",
+    "com.tencent.polaris.plugins.certificate.tsf.TsfCertClient",
     "com.tencent.polaris.plugins.connector.grpc.SpecStreamClient",
     "com.tencent.polaris.plugins.connector.grpc.GrpcConnector",
     "com.tencent.polaris.plugins.circuitbreaker.composite.PolarisCircuitBreaker",
@@ -93,6 +95,10 @@ final class SdkCallRedirect {
         "shade/polaris/io/grpc/ManagedChannelBuilder.forAddress"
             + "(Ljava/lang/String;I)Lshade/polaris/io/grpc/ManagedChannelBuilder;",
         new String[] {channels, "forAddress"});
+    REDIRECTS.put(
+        "shade/polaris/io/grpc/ManagedChannelBuilder.forTarget"
+            + "(Ljava/lang/String;)Lshade/polaris/io/grpc/ManagedChannelBuilder;",
+        new String[] {channels, "forTarget"});
     REDIRECTS.put(
         "com/tencent/polaris/plugins/connector/grpc/ManagedChannelUtil.setChannelTls"
             + "(Lshade/polaris/io/grpc/ManagedChannelBuilder;"

@@ -6,12 +6,12 @@ import javax.net.ssl.SSLException;
 import shade.polaris.io.grpc.ManagedChannelBuilder;
 
 /**
- * Where the SDK's channels to the Polaris server come from. The dist build points the SDK's {@code
- * ManagedChannelBuilder.forAddress} and {@code ManagedChannelUtil.setChannelTls} calls here ({@link
- * SdkCallRedirect}): a plaintext channel is then made on the application's gRPC when the gRPC
- * plugin offers it ({@link SdkTransport}), so the SDK's own gRPC and netty (about 1,100 classes and
- * their compilation) are never loaded; a TLS channel, or any channel once the application's gRPC
- * failed to make one, is the SDK's own as before. Thread-safe.
+ * Where the SDK's channels come from. The dist build points the SDK's {@code
+ * ManagedChannelBuilder.forAddress}, {@code forTarget} and {@code ManagedChannelUtil.setChannelTls}
+ * calls here ({@link SdkCallRedirect}): a plaintext channel of its connector or rate limiter to the
+ * Polaris server is made on the application's gRPC when {@link SdkTransport} has one, so the SDK's
+ * own gRPC and netty (about 1,100 classes and their compilation) are not loaded; any other channel
+ * is the SDK's own as before. Thread-safe.
  */
 public final class SdkChannels {
 
@@ -23,10 +23,14 @@ public final class SdkChannels {
     return grpc == null ? bundled(host, port) : new ApplicationChannelBuilder(host, port, grpc);
   }
 
-  /** A builder of the SDK's own gRPC. */
-  static ManagedChannelBuilder<?> bundled(String host, int port) {
-    EarlyClasses.SDK.initialize();
-    return ManagedChannelBuilder.forAddress(host, port);
+  /**
+   * In place of the SDK's {@code ManagedChannelBuilder.forTarget(target)} (location and certificate
+   * plugins the agent does not enable): always the SDK's own.
+   */
+  public static ManagedChannelBuilder<?> forTarget(String target) {
+    EarlySdkClasses.initialize();
+    SdkTransport.connected(false);
+    return ManagedChannelBuilder.forTarget(target);
   }
 
   /**
@@ -40,5 +44,12 @@ public final class SdkChannels {
             ? ((ApplicationChannelBuilder) builder).bundled()
             : builder,
         certificates);
+  }
+
+  /** A builder of the SDK's own gRPC. */
+  static ManagedChannelBuilder<?> bundled(String host, int port) {
+    EarlySdkClasses.initialize();
+    SdkTransport.connected(false);
+    return ManagedChannelBuilder.forAddress(host, port);
   }
 }

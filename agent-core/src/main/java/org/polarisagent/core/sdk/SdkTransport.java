@@ -25,14 +25,18 @@ public final class SdkTransport {
   private static volatile Supplier<ApplicationGrpc> finder;
   private static volatile ApplicationGrpc found;
   private static volatile boolean failed;
-  private static volatile boolean said;
+
+  /** Whether each of "application" and "own" was said; guarded by the class. */
+  private static boolean saidApplication;
+
+  private static boolean saidOwn;
 
   private SdkTransport() {}
 
   /**
-   * Lets the SDK's plaintext channels use the application's gRPC that {@code finder} returns; it is
-   * asked at each of the SDK's channels until it returns one (null: none yet, the SDK uses its own
-   * for that channel), which is then kept.
+   * Lets the SDK's plaintext channels to Polaris use the application's gRPC that {@code finder}
+   * returns; it is asked at each of the SDK's channels until it returns one (null: none yet, the
+   * SDK uses its own for that channel), which is then kept.
    */
   public static void offerApplicationGrpc(Supplier<ApplicationGrpc> finder) {
     SdkTransport.finder = finder;
@@ -40,8 +44,11 @@ public final class SdkTransport {
 
   /** The application's gRPC to connect over, or null for the SDK's own. */
   static ApplicationGrpc applicationGrpc() {
+    if (failed) {
+      return null;
+    }
     ApplicationGrpc current = found;
-    if (current != null || failed) {
+    if (current != null) {
       return current;
     }
     synchronized (SdkTransport.class) {
@@ -57,15 +64,13 @@ public final class SdkTransport {
                   + t);
         }
       }
-      if (!said) {
-        said = true;
-        AgentLog.debug(
-            found == null
-                ? "the Polaris SDK connects over its own gRPC"
-                : "the Polaris SDK connects over the application's gRPC");
-      }
-      return found;
+      return failed ? null : found;
     }
+  }
+
+  /** Whether channels may still be made on the application's gRPC. */
+  static boolean usable() {
+    return !failed;
   }
 
   /**
@@ -85,11 +90,23 @@ public final class SdkTransport {
     }
   }
 
-  /** Forgets what was found and offered; for tests. */
+  /** Says at debug level, the first time each happens, over which gRPC the SDK connects. */
+  static synchronized void connected(boolean overApplicationGrpc) {
+    if (overApplicationGrpc && !saidApplication) {
+      saidApplication = true;
+      AgentLog.debug("the Polaris SDK connects over the application's gRPC");
+    } else if (!overApplicationGrpc && !saidOwn) {
+      saidOwn = true;
+      AgentLog.debug("the Polaris SDK connects over its own gRPC");
+    }
+  }
+
+  /** Forgets what was found, offered and said; for tests. */
   static synchronized void reset() {
     SdkTransport.finder = null;
     found = null;
     failed = false;
-    said = false;
+    saidApplication = false;
+    saidOwn = false;
   }
 }

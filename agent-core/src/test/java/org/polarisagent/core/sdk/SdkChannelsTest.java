@@ -125,12 +125,29 @@ class SdkChannelsTest {
   void aSettingTheSdkDoesNotMakeTodayHandsTheChannelToItsOwnGrpc() {
     SdkTransport.offerApplicationGrpc(this::recordingGrpc);
 
-    ManagedChannel channel =
+    ManagedChannel abstractSetter =
         SdkChannels.forAddress("127.0.0.1", 8091).usePlaintext().userAgent("sdk").build();
+    ManagedChannel concreteSetter =
+        SdkChannels.forAddress("127.0.0.1", 8091)
+            .usePlaintext()
+            .maxInboundMessageSize(1 << 20)
+            .build();
+    made.add(abstractSetter);
+    made.add(concreteSetter);
+
+    assertTrue(asked.isEmpty(), asked.toString());
+    assertTrue(abstractSetter.getClass().getName().startsWith("shade.polaris.io.grpc."));
+    assertTrue(concreteSetter.getClass().getName().startsWith("shade.polaris.io.grpc."));
+  }
+
+  @Test
+  void aChannelNeverSaidToBePlaintextIsTheSdksOwn() {
+    SdkTransport.offerApplicationGrpc(this::recordingGrpc);
+
+    ManagedChannel channel = SdkChannels.forAddress("127.0.0.1", 8091).build();
     made.add(channel);
 
     assertTrue(asked.isEmpty(), asked.toString());
-    assertTrue(channel.getClass().getName().startsWith("shade.polaris.io.grpc."));
   }
 
   private SdkTransport.ApplicationGrpc recordingGrpc() {

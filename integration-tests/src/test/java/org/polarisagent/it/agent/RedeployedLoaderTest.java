@@ -1,5 +1,6 @@
 package org.polarisagent.it.agent;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -75,6 +76,7 @@ class RedeployedLoaderTest {
       app.awaitStderrLine(".*the Polaris SDK connects over the application's gRPC", START);
       app.closeStdin();
       assertCollected(app);
+      assertFalse(app.stderr().contains("the SDK uses its own"), app.stderr());
     }
   }
 

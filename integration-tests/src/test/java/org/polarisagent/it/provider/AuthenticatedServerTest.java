@@ -77,8 +77,11 @@ class AuthenticatedServerTest {
                   + " \"type\": \"LOCAL\", \"resource\": \"QPS\", \"action\": \"REJECT\","
                   + " \"amounts\": [{\"maxAmount\": 5, \"validDuration\": \"1s\"}], \"disable\": false}]");
 
+      // The provider's SDK uses its own gRPC (a token is set); the consumer's is made to use the
+      // application's, so the token reaches Polaris through either.
       try (ForkedApp consumer =
           consumer("auth-consumer", service, token)
+              .property("polaris.sdk.transport", "application")
               .args("--rate=20", "--duration=60s", "--deadline=3s")
               .start()) {
         ConsumerProgress.until(

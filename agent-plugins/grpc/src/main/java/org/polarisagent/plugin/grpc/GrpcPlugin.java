@@ -132,7 +132,9 @@ public final class GrpcPlugin implements AgentPlugin {
     }
     AdaptersByLoader adapters = new AdaptersByLoader(context);
     BridgeHandler handler = new BridgeHandler(adapters, mapping);
-    if ("application".equals(config.get(AgentConfig.SDK_TRANSPORT))) {
+    String transport = config.get(AgentConfig.SDK_TRANSPORT);
+    if ("application".equals(transport)
+        || ("auto".equals(transport) && config.get(AgentConfig.TOKEN).isEmpty())) {
       SdkTransport.offerApplicationGrpc(new SystemLoaderGrpc(adapters));
     }
     ClientHooks.install(handler);

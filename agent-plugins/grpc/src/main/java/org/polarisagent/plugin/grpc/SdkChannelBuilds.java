@@ -16,6 +16,7 @@ public final class SdkChannelBuilds {
     BUILDING.set(Boolean.TRUE);
   }
 
+  /** Unmarks this thread. */
   public static void end() {
     BUILDING.remove();
   }

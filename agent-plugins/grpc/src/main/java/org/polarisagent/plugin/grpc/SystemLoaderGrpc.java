@@ -9,7 +9,7 @@ import org.polarisagent.core.sdk.SdkTransport;
  * that loader's adapters (a Polaris channel, a server build), so the agent never starts the
  * application's gRPC before the application does. Null until then, and for a gRPC the agent does
  * not support. A gRPC of another loader is never used: that loader may be undeployed, and the SDK's
- * connection must not keep it. Stateless.
+ * connection must not keep it. Thread-safe.
  */
 final class SystemLoaderGrpc implements Supplier<SdkTransport.ApplicationGrpc> {
 

@@ -10,7 +10,7 @@ import java.util.Map;
  * polaris.grpc.client.target-mapping}) to Polaris targets, so that the application needs no change
  * at all. Immutable.
  */
-final class TargetMapping {
+public final class TargetMapping {
 
   private final Map<String, String> polarisTargets = new LinkedHashMap<>();
 
@@ -50,11 +50,14 @@ final class TargetMapping {
 
   /** The Polaris target for a host and port, or null when they are not mapped. */
   String map(String host, int port) {
-    String hostPort =
-        host.indexOf(':') >= 0 && !host.startsWith("[")
-            ? "[" + host + "]:" + port
-            : host + ":" + port;
-    return map(hostPort);
+    return map(hostPort(host, port));
+  }
+
+  /** gRPC's {@code host:port} form of an address: an IPv6 host in brackets. */
+  public static String hostPort(String host, int port) {
+    return host.indexOf(':') >= 0 && !host.startsWith("[")
+        ? "[" + host + "]:" + port
+        : host + ":" + port;
   }
 
   /**

@@ -5,10 +5,11 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import org.polarisagent.core.concurrent.DaemonScheduler;
-import org.polarisagent.core.sdk.EarlyClasses;
 import org.polarisagent.core.sdk.SdkTransport;
 import org.polarisagent.plugin.grpc.SdkChannelBuilds;
+import org.polarisagent.plugin.grpc.TargetMapping;
 import shade.polaris.io.grpc.ManagedChannel;
 
 /**
@@ -21,27 +22,21 @@ import shade.polaris.io.grpc.ManagedChannel;
  */
 public final class ApplicationGrpcChannels implements SdkTransport.ApplicationGrpc {
 
-  /**
-   * The application's gRPC and netty classes that keep the stack of the thread that initializes
-   * them: the SDK makes its calls on threads whose stack may hold a web app's adapters
-   * (registration, for one), which such a class would then keep.
-   */
-  private static final EarlyClasses EARLY =
-      new EarlyClasses(
-          ManagedChannelBuilder.class.getClassLoader(),
-          "io.grpc.internal.ManagedChannelOrphanWrapper$ManagedChannelReference",
-          "io.grpc.netty.shaded.io.netty.util.concurrent.GlobalEventExecutor",
-          "io.netty.util.concurrent.GlobalEventExecutor");
-
   /** How long the SDK's thread waits for a channel to be built; it takes milliseconds. */
   private static final long BUILD_WAIT_SECONDS = 10;
 
+  /** What a build's outcome becomes once its caller gave up. */
+  private static final Object ABANDONED = new Object();
+
   /**
-   * Builds the channel on one of the agent's threads, whose stack holds only the agent's and gRPC's
-   * classes: gRPC keeps the stack of the thread that builds a channel (its allocation site, in case
-   * the channel is never shut down), and the SDK's thread may be running a web app's adapters.
+   * Builds the channel, and starts its connection, on one of the agent's threads, whose stack holds
+   * only the agent's and gRPC's classes: gRPC keeps the stack of the thread that builds a channel
+   * (its allocation site, in case the channel is never shut down), threads it starts inherit what
+   * their starter's thread carries, and the SDK's thread may be running a web app's adapters
+   * (registration, for one). A channel built after the caller gave up is shut down.
    *
    * @throws IllegalStateException if it cannot be built in time, or this thread is interrupted
+   * @throws RuntimeException what the application's gRPC throws building it
    */
   @Override
   public ManagedChannel channel(
@@ -49,22 +44,47 @@ public final class ApplicationGrpcChannels implements SdkTransport.ApplicationGr
       final int port,
       final long keepAliveNanos,
       final boolean keepAliveWithoutCalls) {
-    EARLY.initialize();
+    // The built channel, or ABANDONED once the caller gave up: whichever comes second shuts it
+    // down.
+    final AtomicReference<Object> outcome = new AtomicReference<>();
     Future<io.grpc.ManagedChannel> built =
         DaemonScheduler.sharedPool()
-            .submit(() -> build(target(host, port), keepAliveNanos, keepAliveWithoutCalls));
+            .submit(
+                () -> {
+                  io.grpc.ManagedChannel channel =
+                      build(target(host, port), keepAliveNanos, keepAliveWithoutCalls);
+                  if (!outcome.compareAndSet(null, channel)) {
+                    ApplicationScope.run(channel::shutdownNow);
+                  }
+                  return channel;
+                });
     try {
       return new BridgedChannel(built.get(BUILD_WAIT_SECONDS, TimeUnit.SECONDS));
     } catch (ExecutionException e) {
-      throw new IllegalStateException(
-          "cannot build a channel to " + host + ":" + port, e.getCause());
+      throw e.getCause() instanceof RuntimeException
+          ? (RuntimeException) e.getCause()
+          : new IllegalStateException(e.getCause());
     } catch (TimeoutException e) {
-      built.cancel(false);
+      abandon(outcome);
       throw new IllegalStateException("no channel to " + host + ":" + port + " built in time", e);
     } catch (InterruptedException e) {
+      abandon(outcome);
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while building a channel to Polaris", e);
     }
+  }
+
+  /** Gives a build up: its channel, built already or later, is shut down. */
+  private static void abandon(AtomicReference<Object> outcome) {
+    Object channel = outcome.getAndSet(ABANDONED);
+    if (channel instanceof io.grpc.ManagedChannel) {
+      ApplicationScope.run(((io.grpc.ManagedChannel) channel)::shutdownNow);
+    }
+  }
+
+  /** The DNS target of a host (a name, an IPv4 or an IPv6 address, bracketed or not) and port. */
+  static String target(String host, int port) {
+    return "dns:///" + TargetMapping.hostPort(host, port);
   }
 
   private static io.grpc.ManagedChannel build(
@@ -77,20 +97,16 @@ public final class ApplicationGrpcChannels implements SdkTransport.ApplicationGr
                 ManagedChannelBuilder.forTarget(target)
                     .usePlaintext()
                     .keepAliveWithoutCalls(keepAliveWithoutCalls)
-                    .executor(DaemonScheduler.sharedView());
+                    .executor(DaemonScheduler.sharedPool());
             if (keepAliveNanos >= 0) {
               builder.keepAliveTime(keepAliveNanos, TimeUnit.NANOSECONDS);
             }
-            return builder.build();
+            io.grpc.ManagedChannel channel = builder.build();
+            channel.getState(true);
+            return channel;
           } finally {
             SdkChannelBuilds.end();
           }
         });
-  }
-
-  /** The DNS target of a host (a name, an IPv4 or an IPv6 address, bracketed or not) and port. */
-  static String target(String host, int port) {
-    boolean ipv6 = host.indexOf(':') >= 0 && !host.startsWith("[");
-    return "dns:///" + (ipv6 ? "[" + host + "]" : host) + ":" + port;
   }
 }

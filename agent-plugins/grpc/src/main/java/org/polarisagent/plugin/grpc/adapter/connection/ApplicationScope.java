@@ -17,14 +17,11 @@ final class ApplicationScope {
 
   private ApplicationScope() {}
 
-  static void run(final Runnable action) {
+  static void run(Runnable action) {
     call(
-        new Supplier<Void>() {
-          @Override
-          public Void get() {
-            action.run();
-            return null;
-          }
+        () -> {
+          action.run();
+          return null;
         });
   }
 
@@ -37,12 +34,15 @@ final class ApplicationScope {
           public T run() {
             Thread thread = Thread.currentThread();
             ClassLoader loader = thread.getContextClassLoader();
-            thread.setContextClassLoader(ClassLoader.getSystemClassLoader());
-            Context previous = Context.ROOT.attach();
             try {
-              return action.get();
+              thread.setContextClassLoader(ClassLoader.getSystemClassLoader());
+              Context previous = Context.ROOT.attach();
+              try {
+                return action.get();
+              } finally {
+                Context.ROOT.detach(previous);
+              }
             } finally {
-              Context.ROOT.detach(previous);
               thread.setContextClassLoader(loader);
             }
           }

@@ -4,9 +4,15 @@ import static java.nio.charset.StandardCharsets.US_ASCII;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.Context;
+import io.grpc.ForwardingClientCall;
 import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerCall;
@@ -73,7 +79,9 @@ class BridgedChannelTest {
                     .build())
             .build()
             .start();
-    channel = new BridgedChannel(InProcessChannelBuilder.forName(name).build());
+    channel =
+        new BridgedChannel(
+            InProcessChannelBuilder.forName(name).intercept(new StartRecorder()).build());
   }
 
   @AfterEach
@@ -146,6 +154,33 @@ class BridgedChannelTest {
     shade.polaris.io.grpc.Metadata converted = BridgedCall.sdkMetadata(fromTheWire);
 
     assertEquals(Collections.singleton("x-code"), converted.keys());
+  }
+
+  @Test
+  void theSdksCallsRunAsAnApplicationThreadOfTheirOwnWould() throws Exception {
+    ClassLoader agentLike = new java.net.URLClassLoader(new java.net.URL[0], null);
+    Thread.currentThread().setContextClassLoader(agentLike);
+    Context.CancellableContext ended = Context.current().withCancellation();
+    ended.cancel(null);
+    try {
+      String answer =
+          ended.call(
+              () ->
+                  assertTimeoutPreemptively(
+                      Duration.ofSeconds(10),
+                      () ->
+                          ClientCalls.blockingUnaryCall(
+                              channel,
+                              sdkMethod("test.Echo/Unary", MethodDescriptor.MethodType.UNARY),
+                              CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS),
+                              "ping")));
+
+      assertEquals("echo ping", answer, "an ended application call does not cancel the SDK's");
+      assertSame(ClassLoader.getSystemClassLoader(), startedWith.get());
+      assertSame(agentLike, Thread.currentThread().getContextClassLoader(), "restored");
+    } finally {
+      Thread.currentThread().setContextClassLoader(ClassLoader.getSystemClassLoader());
+    }
   }
 
   @Test
@@ -251,6 +286,24 @@ class BridgedChannelTest {
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
+    }
+  }
+
+  private final AtomicReference<ClassLoader> startedWith = new AtomicReference<>();
+
+  /** Records the context loader that a call of the application's channel starts with. */
+  private final class StartRecorder implements ClientInterceptor {
+    @Override
+    public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(
+        io.grpc.MethodDescriptor<ReqT, RespT> method, io.grpc.CallOptions options, Channel next) {
+      return new ForwardingClientCall.SimpleForwardingClientCall<ReqT, RespT>(
+          next.newCall(method, options)) {
+        @Override
+        public void start(Listener<RespT> listener, Metadata headers) {
+          startedWith.set(Thread.currentThread().getContextClassLoader());
+          super.start(listener, headers);
+        }
+      };
     }
   }
 
