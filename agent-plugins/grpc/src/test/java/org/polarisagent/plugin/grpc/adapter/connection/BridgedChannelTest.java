@@ -26,6 +26,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -92,17 +94,7 @@ class BridgedChannelTest {
 
   @Test
   void aBlockingCallOfTheSdkGetsTheAnswerOnItsOwnThread() {
-    String answer =
-        assertTimeoutPreemptively(
-            Duration.ofSeconds(10),
-            () ->
-                ClientCalls.blockingUnaryCall(
-                    channel,
-                    sdkMethod("test.Echo/Unary", MethodDescriptor.MethodType.UNARY),
-                    CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS),
-                    "ping"));
-
-    assertEquals("echo ping", answer);
+    assertEquals("echo ping", assertTimeoutPreemptively(Duration.ofSeconds(10), this::ping));
   }
 
   @Test
@@ -157,30 +149,29 @@ class BridgedChannelTest {
   }
 
   @Test
-  void theSdksCallsRunAsAnApplicationThreadOfTheirOwnWould() throws Exception {
-    ClassLoader agentLike = new java.net.URLClassLoader(new java.net.URL[0], null);
-    Thread.currentThread().setContextClassLoader(agentLike);
+  void theSdksCallsRunAsAnApplicationThreadOfTheirOwnWould() {
+    ClassLoader agentLike = new URLClassLoader(new URL[0], null);
     Context.CancellableContext ended = Context.current().withCancellation();
     ended.cancel(null);
-    try {
-      String answer =
-          ended.call(
-              () ->
-                  assertTimeoutPreemptively(
-                      Duration.ofSeconds(10),
-                      () ->
-                          ClientCalls.blockingUnaryCall(
-                              channel,
-                              sdkMethod("test.Echo/Unary", MethodDescriptor.MethodType.UNARY),
-                              CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS),
-                              "ping")));
 
-      assertEquals("echo ping", answer, "an ended application call does not cancel the SDK's");
-      assertSame(ClassLoader.getSystemClassLoader(), startedWith.get());
-      assertSame(agentLike, Thread.currentThread().getContextClassLoader(), "restored");
-    } finally {
-      Thread.currentThread().setContextClassLoader(ClassLoader.getSystemClassLoader());
-    }
+    String answer =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(10),
+            () -> {
+              Thread thread = Thread.currentThread();
+              ClassLoader before = thread.getContextClassLoader();
+              thread.setContextClassLoader(agentLike);
+              try {
+                String reply = ended.call(this::ping);
+                assertSame(agentLike, thread.getContextClassLoader(), "restored");
+                return reply;
+              } finally {
+                thread.setContextClassLoader(before);
+              }
+            });
+
+    assertEquals("echo ping", answer, "an ended application call does not cancel the SDK's");
+    assertSame(ClassLoader.getSystemClassLoader(), startedWith.get(), "the context loader");
   }
 
   @Test
@@ -253,6 +244,15 @@ class BridgedChannelTest {
   private static StatusRuntimeException blockingFailure(Runnable call) {
     return assertTimeoutPreemptively(
         Duration.ofSeconds(10), () -> assertThrows(StatusRuntimeException.class, call::run));
+  }
+
+  /** A blocking unary call of the SDK's stubs on the bridged channel. */
+  private String ping() {
+    return ClientCalls.blockingUnaryCall(
+        channel,
+        sdkMethod("test.Echo/Unary", MethodDescriptor.MethodType.UNARY),
+        CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS),
+        "ping");
   }
 
   private static MethodDescriptor<String, String> sdkMethod(
